@@ -1,0 +1,21 @@
+import { TsvisorError } from "../errors.ts";
+
+/** tsvisor's exit codes, the same for every command (README "Exit codes"). */
+export const EXIT = {
+  /** Everything asked for is ok. */
+  OK: 0,
+  /** The thing asked about is not ok (a check failed, a start failed). */
+  NOT_OK: 1,
+  /** Usage or config error, or the daemon cannot be reached. */
+  USAGE: 2,
+} as const;
+
+// Print an expected error the way users read it (no stack) and exit; the only process.exit for errors.
+export function fail(error: unknown, code: number = EXIT.USAGE): never {
+  if (error instanceof TsvisorError) {
+    process.stderr.write(`tsvisor: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    process.exit(code);
+  }
+  throw error;
+}

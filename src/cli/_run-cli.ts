@@ -1,0 +1,33 @@
+import { runCommand, showUsage, type CommandDef } from "citty";
+import { EXIT } from "./_exit.ts";
+
+// citty's runMain exits 1 on a usage error; tsvisor's contract says 2 (1 means "not ok"), so this
+// is runMain with that one difference. citty does not export CLIError: it is recognised by name.
+export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void> {
+  if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
+    await showUsage(...(await resolveForUsage(root, rawArgs)));
+    process.exit(EXIT.OK);
+  }
+  try {
+    await runCommand(root, { rawArgs });
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== "CLIError") throw error;
+    await showUsage(...(await resolveForUsage(root, rawArgs)));
+    process.stderr.write(`tsvisor: ${error.message}\n`);
+    process.exit(EXIT.USAGE);
+  }
+}
+
+// The deepest subcommand named by rawArgs, with its parent, for showUsage().
+async function resolveForUsage(root: CommandDef, rawArgs: string[]): Promise<[CommandDef, CommandDef?]> {
+  let cmd = root;
+  let parent: CommandDef | undefined;
+  for (const arg of rawArgs) {
+    const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+    const sub = subs?.[arg];
+    if (!sub) break;
+    parent = cmd;
+    cmd = await (typeof sub === "function" ? sub() : sub) as CommandDef;
+  }
+  return [cmd, parent];
+}

@@ -1,0 +1,126 @@
+// Read the main config file and, depth first, every file it includes: parse each with smol-toml and
+// keep its text, so later errors can point into it. Problems become diagnostics, all collected.
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, sep } from "node:path";
+import { TomlError, parse } from "smol-toml";
+import type { Diagnostic } from "./diagnostic.ts";
+import { locateKey } from "./locate.ts";
+import { show } from "./value-error.ts";
+
+/** One parsed config file. */
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  text: string;
+  table: Record<string, unknown>;
+}
+
+/** What reading found: the files that parsed, every text read, and every problem. */
+export interface ReadResult {
+  /** Parsed files in merge order: the main file, then each include after the file that names it. */
+  files: SourceFile[];
+  /** Text of every file read (also those that failed to parse), for codeblocks. */
+  sources: Map<string, string>;
+  diagnostics: Diagnostic[];
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+// `include = "conf.d/*.toml"` or an array of such: paths and globs relative to the including file,
+// matches sorted. A missing literal path is an error, a glob matching nothing is not (an empty conf.d
+// is normal). A file reached twice without a cycle is read once; a cycle is an error.
+export function readConfigFiles(main: string, display: (file: string) => string): ReadResult {
+  const result: ReadResult = { files: [], sources: new Map(), diagnostics: [] };
+  const seen = new Set<string>();
+
+  const includeError = (from: SourceFile, message: string, hint?: string) => {
+    const at = locateKey(from.text, ["include"], "value");
+    result.diagnostics.push({ file: from.path, ...at, path: "include", message, ...(hint ? { hint } : {}) });
+  };
+
+  const visit = (path: string, chain: string[], from?: { file: SourceFile; pattern: string }) => {
+    const id = identity(path);
+    const cycleStart = chain.findIndex((p) => identity(p) === id);
+    if (from && cycleStart >= 0) {
+      const cycle = [...chain.slice(cycleStart), path].map(display).join(" -> ");
+      return includeError(from.file, `${show(from.pattern)} makes a cycle: ${cycle}`,
+        "keep included files in a directory of their own, such as conf.d/");
+    }
+    if (seen.has(id)) return;
+    seen.add(id);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      const reason = (error as Error).message;
+      if (from) includeError(from.file, `cannot read ${show(from.pattern)}: ${reason}`);
+      else result.diagnostics.push({ file: path, path: "", message: `cannot read config file: ${reason}` });
+      return;
+    }
+    result.sources.set(path, text);
+    const parsed = parseToml(path, text);
+    if (!("table" in parsed)) {
+      result.diagnostics.push(parsed);
+      return;
+    }
+    const file: SourceFile = { path, text, table: parsed.table };
+    result.files.push(file);
+    for (const pattern of includePatterns(file, includeError)) {
+      const matches = expandPattern(pattern, dirname(path), display);
+      if (typeof matches === "string") includeError(file, matches);
+      else for (const match of matches) visit(match, [...chain, path], { file, pattern });
+    }
+  };
+
+  visit(main, []);
+  return result;
+}
+
+// smol-toml's error, in our shape: its message without the codeblock, which formatDiagnostics redraws.
+function parseToml(path: string, text: string): { table: Record<string, unknown> } | Diagnostic {
+  try {
+    return { table: parse(text) as Record<string, unknown> };
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const message = `invalid TOML: ${error.message.replace(/^Invalid TOML document: /, "").split("\n")[0]}`;
+    return { file: path, line: error.line, column: error.column, path: "", message };
+  }
+}
+
+// The `include` value as a list of patterns; anything else is reported and ignored.
+function includePatterns(file: SourceFile, report: (from: SourceFile, message: string) => void): string[] {
+  const value = file.table.include;
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.every((p) => typeof p === "string" && p !== "")) return list as string[];
+  report(file, `expected a path or glob, or an array of them, e.g. ["conf.d/*.toml"]; got ${show(value)}`);
+  return [];
+}
+
+// Absolute paths a pattern names, sorted; a string says why a literal path is unusable.
+function expandPattern(pattern: string, dir: string, display: (file: string) => string): string[] | string {
+  const full = isAbsolute(pattern) ? pattern : join(dir, pattern);
+  if (!GLOB_CHARS.test(pattern)) {
+    const shown = display(full) === pattern ? show(pattern) : `${show(pattern)} (${display(full)})`;
+    if (!existsSync(full)) return `no such file ${shown}`;
+    if (statSync(full).isDirectory()) return `${shown} is a directory; to include its files, write "${pattern.replace(/\/$/, "")}/*.toml"`;
+    if (!statSync(full).isFile()) return `${shown} is not a file`;
+    return [full];
+  }
+  // Bun.Glob scans below a cwd: start at the longest leading part without glob characters.
+  const segments = full.split(sep);
+  const fixed = segments.findIndex((s) => GLOB_CHARS.test(s));
+  const base = segments.slice(0, fixed).join(sep) || sep;
+  if (!existsSync(base)) return [];
+  const glob = new Bun.Glob(segments.slice(fixed).join("/"));
+  return [...glob.scanSync({ cwd: base, absolute: true, onlyFiles: true })].sort();
+}
+
+// Two paths to one file (a symlink, a "../" detour) are the same file for cycles and repeats.
+function identity(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

@@ -1,0 +1,75 @@
+// The config module's entry point: find the file, read it and its includes, merge, resolve, and
+// throw every problem at once as a ConfigError. Consumers import loadConfig from here.
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { TsvisorError } from "../errors.ts";
+import { ConfigError, displayPath } from "./diagnostic.ts";
+import { readConfigFiles } from "./include.ts";
+import { mergeConfigFiles } from "./merge.ts";
+import { type ResolveContext, resolveConfig } from "./resolve.ts";
+import type { Config } from "./schema.ts";
+
+/** Where the config comes from and what resolving it needs; all passed in, nothing read globally. */
+export interface LoadOptions {
+  /** -c FILE, relative to cwd. */
+  file?: string;
+  /** tsvisor's environment: $TSVISOR_CONFIG and ${VAR} in environment values. */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** tsvisor's uid (process.getuid()). */
+  uid: number;
+  /** Tests replace the system-wide path, which may exist on the machine running them. */
+  systemFile?: string;
+  lookupUser?: ResolveContext["lookupUser"];
+}
+
+// The system-wide config, last in the lookup order (DESIGN "Contracts").
+export const SYSTEM_CONFIG = "/etc/tsvisor/tsvisor.toml";
+
+// Find, read, merge and resolve the config; throws ConfigError (CONFIG_INVALID) or CONFIG_NOT_FOUND.
+export function loadConfig(options: LoadOptions): Config {
+  const file = findConfigFile(options);
+  const display = (f: string) => displayPath(f, options.cwd);
+  const read = readConfigFiles(file, display);
+  // a file that failed to parse would make the rest report things missing that are only unread
+  if (read.diagnostics.length > 0) throw new ConfigError(read.diagnostics, read.sources, options.cwd);
+  const merged = mergeConfigFiles(read.files, read.sources, display);
+  const resolved = resolveConfig(merged.raw, options);
+  const diagnostics = [...merged.diagnostics, ...resolved.diagnostics];
+  if (diagnostics.length > 0) throw new ConfigError(diagnostics, read.sources, options.cwd);
+  return resolved.config;
+}
+
+// Lookup order: -c FILE, $TSVISOR_CONFIG, ./tsvisor.toml, /etc/tsvisor/tsvisor.toml. A file named
+// explicitly (-c or the variable) must exist: falling back past it would run some other config.
+export function findConfigFile(options: Pick<LoadOptions, "file" | "env" | "cwd" | "systemFile">): string {
+  if (options.file !== undefined) {
+    return explicit(resolve(options.cwd, options.file), "-c", "check the path given with -c");
+  }
+  const fromEnv = options.env.TSVISOR_CONFIG;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    return explicit(resolve(options.cwd, fromEnv), "$TSVISOR_CONFIG", "fix TSVISOR_CONFIG, or unset it to use ./tsvisor.toml");
+  }
+  const local = resolve(options.cwd, "tsvisor.toml");
+  const system = options.systemFile ?? SYSTEM_CONFIG;
+  for (const candidate of [local, system]) if (isFile(candidate)) return candidate;
+  throw new TsvisorError(
+    "CONFIG_NOT_FOUND",
+    `no config file found; tried $TSVISOR_CONFIG (not set), ${local}, ${system}`,
+    "write tsvisor.toml in the current directory, pass -c FILE, or set TSVISOR_CONFIG",
+  );
+}
+
+function explicit(file: string, source: string, hint: string): string {
+  if (isFile(file)) return file;
+  const reason = existsSync(file) ? "is not a file" : "not found";
+  throw new TsvisorError("CONFIG_NOT_FOUND", `config file ${file} ${reason} (from ${source})`, hint);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,80 @@
+// Merge parsed config files into one set of raw tables, remembering which file each came from:
+// a program lives in exactly one file, and each [supervisor] key is set in at most one.
+import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import type { SourceFile } from "./include.ts";
+import { locateKey } from "./locate.ts";
+import { didYouMean } from "./suggest.ts";
+import { ValueError, show } from "./value-error.ts";
+import { table } from "./values.ts";
+
+/** A raw value and the file it was written in. */
+export interface RawEntry {
+  file: string;
+  value: unknown;
+}
+
+/** Every file merged, values not yet converted. */
+export interface RawConfig {
+  file: string;
+  files: string[];
+  sources: ReadonlyMap<string, string>;
+  /** [supervisor] keys. */
+  supervisor: Map<string, RawEntry>;
+  /** [programs.NAME] tables in config order. */
+  programs: Map<string, RawEntry>;
+}
+
+const TOP_LEVEL = ["include", "supervisor", "programs"];
+
+// Files in merge order -> one RawConfig; duplicates across files and unknown top-level keys are diagnostics.
+export function mergeConfigFiles(
+  files: readonly SourceFile[],
+  sources: ReadonlyMap<string, string>,
+  display: (file: string) => string,
+): { raw: RawConfig; diagnostics: Diagnostic[] } {
+  const raw: RawConfig = {
+    file: files[0]!.path,
+    files: files.map((f) => f.path),
+    sources,
+    supervisor: new Map(),
+    programs: new Map(),
+  };
+  const diagnostics: Diagnostic[] = [];
+  const report = (file: SourceFile, path: string[], message: string, hint?: string) =>
+    diagnostics.push({ file: file.path, ...locateKey(file.text, path), path: formatPath(path), message, ...(hint ? { hint } : {}) });
+
+  for (const file of files) {
+    for (const [key, value] of Object.entries(file.table)) {
+      if (key === "include") continue; // include.ts has read them
+      if (!TOP_LEVEL.includes(key)) {
+        report(file, [key], `unknown top-level key ${show(key)}; allowed: ${TOP_LEVEL.join(" ")}${didYouMean(key, TOP_LEVEL)}`);
+        continue;
+      }
+      const entries = tableOrReport(value, () => report(file, [key], `expected a table like [${key}]; got ${show(value)}`));
+      const merged = key === "supervisor" ? raw.supervisor : raw.programs;
+      for (const [name, entry] of Object.entries(entries)) {
+        const earlier = merged.get(name);
+        if (earlier === undefined) {
+          merged.set(name, { file: file.path, value: entry });
+        } else if (key === "supervisor") {
+          report(file, [key, name], `set in both ${display(earlier.file)} and ${display(file.path)}`,
+            "set it in one file only");
+        } else {
+          report(file, [key, name], `defined in both ${display(earlier.file)} and ${display(file.path)}`,
+            "define each program in one file only, or rename one of them");
+        }
+      }
+    }
+  }
+  return { raw, diagnostics };
+}
+
+function tableOrReport(value: unknown, report: () => void): Record<string, unknown> {
+  try {
+    return table(value);
+  } catch (error) {
+    if (!(error instanceof ValueError)) throw error;
+    report();
+    return {};
+  }
+}

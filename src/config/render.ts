@@ -1,0 +1,56 @@
+// Config -> TOML with every default written out, for `tsvisor config show`. Reading the output
+// again resolves to the same Config: it is the documentation of what tsvisor will actually do.
+import type { Config, ProgramConfig, SupervisorConfig } from "./schema.ts";
+
+// Key order in the output; a Record so a key added to the schema cannot be left out here.
+const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
+  command: true, directory: true, environment: true, user: true, umask: true, autostart: true,
+  autorestart: true, exitcodes: true, startsecs: true, startretries: true, stopsignal: true,
+  stopwaitsecs: true, stopasgroup: true, killasgroup: true, priority: true, numprocs: true,
+  numprocs_start: true, process_name: true, max_runtime: true,
+};
+const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, log_dir: true };
+
+// [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
+export function renderConfig(config: Config): string {
+  const lines = [`# ${config.file}, resolved: includes merged, every default filled in`];
+  if (config.files.length > 1) lines.push(`# merged from: ${config.files.join(", ")}`);
+  lines.push("", "[supervisor]");
+  for (const key of Object.keys(SUPERVISOR_KEYS) as (keyof SupervisorConfig)[]) {
+    lines.push(renderKey(key, config.supervisor[key]));
+  }
+  for (const [name, program] of Object.entries(config.programs)) {
+    lines.push("", `[programs.${renderName(name)}]`);
+    for (const key of Object.keys(PROGRAM_KEYS) as (keyof ProgramConfig)[]) {
+      if (key === "umask" && program.umask !== null) lines.push(`umask = "${program.umask.toString(8).padStart(3, "0")}"`);
+      else if (key === "environment") lines.push(`environment = ${renderEnvironment(program.environment)}`);
+      else lines.push(renderKey(key, program[key]));
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function renderKey(key: string, value: unknown): string {
+  return value === null ? `# ${key} = (not set)` : `${key} = ${renderValue(value)}`;
+}
+
+// Values are already expanded: "$" is written "$$" so reading them back does not expand them again.
+function renderEnvironment(env: Record<string, string>): string {
+  const entries = Object.entries(env).map(([k, v]) => `${renderName(k)} = ${renderValue(v.replaceAll("$", () => "$$"))}`);
+  return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+}
+
+function renderValue(value: unknown): string {
+  if (typeof value === "string") return renderString(value);
+  if (Array.isArray(value)) return `[${value.map(renderValue).join(", ")}]`;
+  return String(value); // numbers and booleans read back the same
+}
+
+// A TOML basic string: JSON's escapes are TOML's, except that TOML also wants DEL escaped.
+function renderString(text: string): string {
+  return JSON.stringify(text).replaceAll("\u007f", "\\u007f");
+}
+
+function renderName(name: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(name) ? name : renderString(name);
+}

@@ -1,0 +1,229 @@
+// Raw tables -> Config: convert every value, fill every default, check what spans keys, expand
+// numprocs into processes. Every problem becomes a diagnostic and resolving goes on (Horust's
+// validate()), so one `config check` shows all of them.
+import { dirname, resolve as resolvePath } from "node:path";
+import { type UserCredentials, lookupUser } from "../os/users.ts";
+import { DEFAULTS, PROCESS_NAME_NUMBERED } from "./defaults.ts";
+import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import { expandVariables } from "./expand.ts";
+import { locateKey } from "./locate.ts";
+import type { RawConfig, RawEntry } from "./merge.ts";
+import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
+import { ValueError, show } from "./value-error.ts";
+import * as values from "./values.ts";
+
+/** What resolving needs from outside, passed in so tests can vary it. */
+export interface ResolveContext {
+  /** tsvisor's environment, for ${VAR} in environment values. */
+  env: Record<string, string | undefined>;
+  /** tsvisor's uid: only root may run programs as another user. */
+  uid: number;
+  /** Defaults to /etc/passwd through os/users.ts. */
+  lookupUser?: (nameOrUid: string) => UserCredentials | null;
+}
+
+type Converter<T> = (value: unknown, file: string) => T;
+type Credentials = ProcessSpec["credentials"];
+
+// Relative paths are taken from the directory of the file that holds them, never the cwd, so a
+// config means the same wherever tsvisor is started; `directory` is checked at spawn time (supervisord).
+const path: Converter<string> = (value, file) => resolvePath(dirname(file), values.text(value));
+
+const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } = {
+  command: values.command,
+  directory: path,
+  environment: values.environment, // resolveEnvironment() converts entry by entry
+  user: values.user,
+  umask: values.umask,
+  autostart: values.boolean,
+  autorestart: values.autorestart,
+  exitcodes: values.exitcodes,
+  startsecs: values.duration,
+  startretries: (v) => values.integer(v, 0),
+  stopsignal: values.signal,
+  stopwaitsecs: values.duration,
+  stopasgroup: values.boolean,
+  killasgroup: values.boolean,
+  priority: (v) => values.integer(v), // any integer, as in supervisord
+  numprocs: (v) => values.integer(v, 1),
+  numprocs_start: (v) => values.integer(v, 0),
+  process_name: values.processName,
+  max_runtime: (v) => {
+    const seconds = values.duration(v);
+    if (seconds > 0) return seconds;
+    throw new ValueError(`expected a duration above 0; got ${show(v)}`, { hint: "leave max_runtime out for no limit" });
+  },
+};
+
+const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConfig[K]> } = {
+  socket: path,
+  log_dir: path,
+};
+
+const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
+
+// Merged raw tables -> the Config, with every diagnostic found (the Config is only usable when there are none).
+export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Config; diagnostics: Diagnostic[] } {
+  const report = new Reporter(raw.sources);
+  const supervisor = resolveSupervisor(raw.supervisor, report);
+  const programs: ResolvedProgram[] = [];
+  for (const [name, entry] of raw.programs) {
+    const program = resolveProgram(name, entry, ctx, report);
+    if (program) programs.push(program);
+  }
+  const config: Config = {
+    file: raw.file,
+    files: raw.files,
+    supervisor,
+    programs: Object.fromEntries(programs.map((p) => [p.name, p.program])),
+    processes: expandInstances(programs, report),
+  };
+  return { config, diagnostics: report.diagnostics };
+}
+
+interface ResolvedProgram {
+  name: string;
+  file: string;
+  program: ProgramConfig;
+  credentials: Credentials;
+}
+
+function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, report: Reporter): SupervisorConfig {
+  const supervisor: SupervisorConfig = { ...DEFAULTS.supervisor };
+  for (const [key, { file, value }] of entries) {
+    if (!Object.hasOwn(SUPERVISOR_KEYS, key)) {
+      report.add(file, ["supervisor", key], unknownKey(key, Object.keys(SUPERVISOR_KEYS)));
+      continue;
+    }
+    const name = key as keyof SupervisorConfig;
+    const converted = report.convert(file, ["supervisor", key], () => SUPERVISOR_KEYS[name](value, file));
+    if (converted !== undefined) supervisor[name] = converted;
+  }
+  return supervisor;
+}
+
+function resolveProgram(name: string, entry: RawEntry, ctx: ResolveContext, report: Reporter): ResolvedProgram | null {
+  const { file } = entry;
+  const at = ["programs", name];
+  if (!PROGRAM_NAME.test(name)) {
+    report.add(file, at, `invalid program name ${show(name)}: expected letters, digits, "_", "." and "-"`);
+  }
+  const table = report.convert(file, at, () => values.table(entry.value));
+  if (table === undefined) return null;
+  const program: ProgramConfig = { ...DEFAULTS.program, command: [], exitcodes: [...DEFAULTS.program.exitcodes], environment: {} };
+  for (const [key, value] of Object.entries(table)) {
+    if (key === "environment") {
+      program.environment = resolveEnvironment(value, file, [...at, key], ctx.env, report);
+    } else if (Object.hasOwn(PROGRAM_KEYS, key)) {
+      const converted = report.convert(file, [...at, key], () => PROGRAM_KEYS[key as keyof ProgramConfig](value, file));
+      if (converted !== undefined) Object.assign(program, { [key]: converted });
+    } else {
+      report.add(file, [...at, key], unknownKey(key, Object.keys(PROGRAM_KEYS)));
+    }
+  }
+  if (!Object.hasOwn(table, "command")) {
+    report.add(file, at, `missing required key "command"`, { hint: `add command = ["program", "arg"] to [${formatPath(at)}]` });
+  }
+  // supervisord: stopasgroup implies killasgroup, and saying otherwise is a contradiction
+  if (program.stopasgroup && !Object.hasOwn(table, "killasgroup")) program.killasgroup = true;
+  if (program.stopasgroup && table.killasgroup === false) {
+    report.add(file, [...at, "killasgroup"], "Cannot set stopasgroup=true and killasgroup=false", {
+      hint: "remove killasgroup: stopasgroup = true implies killasgroup = true",
+    });
+  }
+  // a process_name that failed to convert is reported already: name instances by the default then
+  if (program.process_name !== table.process_name) {
+    program.process_name = program.numprocs > 1 ? PROCESS_NAME_NUMBERED : DEFAULTS.program.process_name;
+  } else if (program.numprocs > 1 && !/\{num(:0\d)?\}/.test(program.process_name)) {
+    report.add(file, [...at, "process_name"],
+      `process_name ${show(program.process_name)} has no {num}, so the ${program.numprocs} instances would share one name`,
+      { at: "value", hint: 'write process_name = "{name}-{num}", or leave it out for that default' });
+  }
+  const credentials = program.user === null ? null : resolveUser(program.user, file, [...at, "user"], ctx, report);
+  return { name, file, program, credentials };
+}
+
+// Each entry on its own, so every bad name or unset variable is reported, not just the first.
+function resolveEnvironment(
+  value: unknown, file: string, at: string[], env: ResolveContext["env"], report: Reporter,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(report.convert(file, at, () => values.table(value)) ?? {})) {
+    if (report.convert(file, [...at, name], () => values.envName(name), "key") === undefined) continue;
+    const text = report.convert(file, [...at, name], () => expandVariables(values.envValue(raw), env));
+    if (text !== undefined) result[name] = text;
+  }
+  return result;
+}
+
+function resolveUser(user: string, file: string, at: string[], ctx: ResolveContext, report: Reporter): Credentials {
+  const found = (ctx.lookupUser ?? lookupUser)(user);
+  if (found === null) {
+    report.add(file, at, `unknown user ${show(user)}: not in /etc/passwd`, {
+      at: "value", hint: "create the user in the image (useradd), or give a numeric uid",
+    });
+    return null;
+  }
+  if (ctx.uid !== 0 && found.uid !== ctx.uid) {
+    report.add(file, at, `user = ${show(user)} needs tsvisor to run as root`, {
+      at: "value", hint: `tsvisor runs as uid ${ctx.uid}: start it as root, or remove user to run the program as uid ${ctx.uid}`,
+    });
+    return null;
+  }
+  // Not root and already that user: nothing to switch to, and a setgid() would fail without root.
+  return ctx.uid === 0 ? { uid: found.uid, gid: found.gid } : null;
+}
+
+// numprocs instances of each program, named from process_name; a name made twice is an error.
+function expandInstances(programs: readonly ResolvedProgram[], report: Reporter): ProcessSpec[] {
+  const processes: ProcessSpec[] = [];
+  const owners = new Map<string, string>();
+  const reported = new Set<string>();
+  for (const { name: group, file, program, credentials } of programs) {
+    for (let num = program.numprocs_start; num < program.numprocs_start + program.numprocs; num++) {
+      const name = values.expandProcessName(program.process_name, group, num);
+      const owner = owners.get(name);
+      if (owner === undefined) {
+        owners.set(name, group);
+        processes.push({ name, group, num, credentials, program });
+      } else if (owner !== group && !reported.has(`${owner}\0${group}`)) {
+        // the same program making a name twice was reported above (process_name without {num})
+        reported.add(`${owner}\0${group}`);
+        report.add(file, ["programs", group, "process_name"],
+          `process name ${show(name)} is made by both programs ${show(owner)} and ${show(group)}`,
+          { at: "value", hint: "give one of them a process_name of its own" });
+      }
+    }
+  }
+  return processes;
+}
+
+function unknownKey(key: string, allowed: readonly string[]): string {
+  const suggestion = didYouMean(key, allowed);
+  return `unknown key ${show(key)}${suggestion || `; allowed: ${allowed.join(" ")}`}`;
+}
+
+// Turns ValueErrors into located diagnostics, so resolving can go on after each.
+class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(private readonly sources: ReadonlyMap<string, string>) {}
+
+  add(file: string, path: string[], message: string, options: { at?: "key" | "value"; hint?: string } = {}): void {
+    const location = locateKey(this.sources.get(file) ?? "", path, options.at ?? "key");
+    const hint = options.hint === undefined ? {} : { hint: options.hint };
+    this.diagnostics.push({ file, ...location, path: formatPath(path), message, ...hint });
+  }
+
+  // The converter's result, or undefined after reporting its ValueError at the key or value.
+  convert<T>(file: string, path: string[], convert: () => T, at: "key" | "value" = "value"): T | undefined {
+    try {
+      return convert();
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      this.add(file, [...path, ...error.path], error.message, { at, ...(error.hint ? { hint: error.hint } : {}) });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// Resolved configuration: every key present, every default filled in, every value validated.
+// Field names are the TOML keys (supervisord's option names), so `config show`, the docs and the
+// code use one vocabulary. This module is a leaf: it imports nothing from src/.
+
+/** true: always restart; false: never; "unexpected": restart when the exit code is not in exitcodes. */
+export type Autorestart = boolean | "unexpected";
+
+/** One `[programs.NAME]` table, resolved. Durations are in seconds. */
+export interface ProgramConfig {
+  /** argv of the program; a string in the file is split like a shell would, without running one. */
+  command: string[];
+  /** Working directory; null keeps tsvisor's own. */
+  directory: string | null;
+  /** Variables set on top of tsvisor's environment, with ${VAR} and ${VAR:-default} already expanded. */
+  environment: Record<string, string>;
+  /** User name or numeric uid to run as; null keeps tsvisor's. Needs root to differ from tsvisor's user. */
+  user: string | null;
+  /** File mode creation mask, e.g. 0o022; null inherits tsvisor's. Written in the file as "022" or 18. */
+  umask: number | null;
+  /** Start when tsvisor starts. */
+  autostart: boolean;
+  /** Whether to restart after the process exits from RUNNING. */
+  autorestart: Autorestart;
+  /** Exit codes that count as expected for autorestart = "unexpected". */
+  exitcodes: number[];
+  /** Seconds the process must stay up to count as started (STARTING -> RUNNING). */
+  startsecs: number;
+  /** Failed starts in a row tolerated before FATAL; the delay grows 1 s, 2 s, 3 s, ... */
+  startretries: number;
+  /** Signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2) sent to stop the program. */
+  stopsignal: string;
+  /** Seconds to wait after stopsignal before SIGKILL. */
+  stopwaitsecs: number;
+  /** Send stopsignal to the whole process group; implies killasgroup. */
+  stopasgroup: boolean;
+  /** Send SIGKILL to the whole process group. */
+  killasgroup: boolean;
+  /** Lower starts first and stops last. */
+  priority: number;
+  /** Number of instances of this program. */
+  numprocs: number;
+  /** First instance number for {num}. */
+  numprocs_start: number;
+  /** Instance name template: {name} is the program name, {num} the instance number ({num:02} pads). */
+  process_name: string;
+  /** Seconds after which a running process is stopped gracefully and then handled as any exit; null: no limit. */
+  max_runtime: number | null;
+}
+
+/** The `[supervisor]` table, resolved. */
+export interface SupervisorConfig {
+  /** Path of the control socket; null: the default for this user. */
+  socket: string | null;
+  /** Directory for log files; null: the default for this user. */
+  log_dir: string | null;
+}
+
+/** One process to supervise: a program instance after numprocs expansion. */
+export interface ProcessSpec {
+  /** Unique name of this instance (process_name expanded). */
+  name: string;
+  /** The `[programs.NAME]` key the instance comes from. */
+  group: string;
+  /** Instance number ({num}). */
+  num: number;
+  /** Numeric credentials resolved from `user`; null runs as tsvisor's own user. */
+  credentials: { uid: number; gid: number } | null;
+  program: ProgramConfig;
+}
+
+export interface Config {
+  /** Absolute path of the main config file. */
+  file: string;
+  /** Every file read, main first, then includes in the order they were merged. */
+  files: string[];
+  supervisor: SupervisorConfig;
+  /** Programs by their `[programs.NAME]` key. */
+  programs: Record<string, ProgramConfig>;
+  /** Instances of every program, in config order (unsorted: ordering is the supervisor's job). */
+  processes: ProcessSpec[];
+}

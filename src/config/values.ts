@@ -1,0 +1,156 @@
+// One converter per kind of config value, like supervisord's datatypes.py: each takes what smol-toml
+// parsed and returns the resolved value or throws a ValueError that echoes the bad value.
+import { STOP_SIGNALS, normalizeSignalName } from "../os/signals.ts";
+import type { Autorestart } from "./schema.ts";
+import { splitCommand } from "./split-command.ts";
+import { didYouMean } from "./suggest.ts";
+import { ValueError, show } from "./value-error.ts";
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)$/;
+
+// Seconds as a number (10, 0.5) or a string with a unit ("500ms", "10s", "5m", "1h") -> seconds.
+export function duration(value: unknown): number {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  const match = typeof value === "string" ? DURATION.exec(value.trim()) : null;
+  if (match) return Number(match[1]) * DURATION_UNITS[match[2]!]!;
+  throw new ValueError(`expected seconds (a number >= 0) or a duration like "500ms", "10s", "5m", "1h"; got ${show(value)}`);
+}
+
+// An integer within [min, max]; TOML floats such as 1.0 are integers too.
+export function integer(value: unknown, min: number = Number.MIN_SAFE_INTEGER, max: number = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
+  const range =
+    max !== Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min !== Number.MIN_SAFE_INTEGER ? ` >= ${min}` : "";
+  throw new ValueError(`expected an integer${range}; got ${show(value)}`);
+}
+
+// true or false, unquoted: "true" in quotes is a string, and saying so saves a puzzled user a minute.
+export function boolean(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  const quoted = value === "true" || value === "false" ? " (write it without quotes)" : "";
+  throw new ValueError(`expected true or false; got ${show(value)}${quoted}`);
+}
+
+// true | false | "unexpected" (supervisord's values).
+export function autorestart(value: unknown): Autorestart {
+  if (typeof value === "boolean" || value === "unexpected") return value;
+  const hint = typeof value === "string" ? didYouMean(value, ["unexpected", "true", "false"]) : "";
+  throw new ValueError(`expected true, false or "unexpected"; got ${show(value)}${hint}`);
+}
+
+// Exit codes 0..255, as an array or a single integer: [0, 2] or 0.
+export function exitcodes(value: unknown): number[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.every((c) => typeof c === "number" && Number.isInteger(c) && c >= 0 && c <= 255)) return [...list] as number[];
+  throw new ValueError(`expected exit codes from 0 to 255, e.g. [0, 2]; got ${show(value)}`);
+}
+
+// A stop signal: "TERM", "SIGTERM" or "term" -> "TERM"; only supervisord's stop signals are allowed.
+export function signal(value: unknown): string {
+  const allowed = `allowed: ${STOP_SIGNALS.join(" ")}`;
+  if (typeof value !== "string") throw new ValueError(`expected a signal name; ${allowed}; got ${show(value)}`);
+  const name = normalizeSignalName(value);
+  if (name !== null && (STOP_SIGNALS as readonly string[]).includes(name)) return name;
+  const bare = value.trim().toUpperCase().replace(/^SIG/, "");
+  const what = name === null ? "unknown signal" : "signal not allowed as a stop signal:";
+  throw new ValueError(`${what} ${show(value)}; ${allowed}${didYouMean(bare, STOP_SIGNALS)}`);
+}
+
+// An octal string ("022", "0o022") or an integer (18, 0o022) -> the mode mask as a number.
+export function umask(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 0o777) return value;
+  const match = typeof value === "string" ? /^(?:0o)?([0-7]{1,4})$/.exec(value.trim()) : null;
+  if (match && parseInt(match[1]!, 8) <= 0o777) return parseInt(match[1]!, 8);
+  throw new ValueError(`expected an octal umask like "022" or "0o022", or an integer from 0 to 0o777; got ${show(value)}`);
+}
+
+// argv: an array is taken as is (exec'd without a shell); a string is split like a shell would.
+export function command(value: unknown): string[] {
+  if (typeof value === "string") return splitCommand(value);
+  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === "string" && a !== "")) {
+    return [...value] as string[];
+  }
+  throw new ValueError(`expected a command string or a non-empty array of non-empty strings; got ${show(value)}`);
+}
+
+// A non-empty string, e.g. a path or a user name.
+export function text(value: unknown): string {
+  if (typeof value === "string" && value.trim() !== "") return value;
+  throw new ValueError(`expected a non-empty string; got ${show(value)}`);
+}
+
+// `user`: a name, or a numeric uid written as a number or a string -> the string as written.
+export function user(value: unknown): string {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return String(value);
+  if (typeof value === "string" && value.trim() !== "") return value.trim();
+  throw new ValueError(`expected a user name or a numeric uid; got ${show(value)}`);
+}
+
+// A TOML table (not an array, not a date) -> its entries.
+export function table(value: unknown): Record<string, unknown> {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date)) {
+    return value as Record<string, unknown>;
+  }
+  throw new ValueError(`expected a table; got ${show(value)}`);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// An environment variable name as a POSIX shell accepts it.
+export function envName(name: string): string {
+  if (ENV_NAME.test(name)) return name;
+  throw new ValueError(`invalid variable name ${show(name)}: expected letters, digits and "_", not starting with a digit`);
+}
+
+// An environment value: strings as they are, numbers and booleans as text (PORT = 8080 is "8080").
+export function envValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "boolean") return String(value);
+  throw new ValueError(`expected a string, number or boolean; got ${show(value)}`);
+}
+
+// A table of NAME = value -> strings, before ${VAR} expansion; stops at the first bad entry
+// (resolve.ts walks the entries itself to report them all).
+export function environment(value: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(table(value))) {
+    try {
+      result[envName(name)] = envValue(raw);
+    } catch (error) {
+      if (error instanceof ValueError) throw new ValueError(error.message, { path: [name] });
+      throw error;
+    }
+  }
+  return result;
+}
+
+const PLACEHOLDERS = ["{name}", "{num}", "{num:02}"];
+const NAME_CHARS = /^[A-Za-z0-9_.-]*$/;
+
+// An instance name template: {name}, {num} and {num:0N} (zero-padded to N digits) around name characters.
+export function processName(value: unknown): string {
+  if (typeof value !== "string" || value === "") {
+    throw new ValueError(`expected a name template like "{name}-{num}"; got ${show(value)}`);
+  }
+  for (const part of value.split(/(\{[^{}]*\})/)) {
+    if (part.startsWith("{") && part.endsWith("}")) {
+      if (!/^\{(name|num|num:0[1-9])\}$/.test(part)) {
+        throw new ValueError(
+          `unknown placeholder ${show(part)} in ${show(value)}; allowed: {name} {num} {num:0N}${didYouMean(part, PLACEHOLDERS)}`,
+        );
+      }
+    } else if (!NAME_CHARS.test(part)) {
+      throw new ValueError(`expected letters, digits, "_", "." and "-" around the placeholders; got ${show(value)}`);
+    }
+  }
+  return value;
+}
+
+// Fill a process_name template: ("{name}-{num:02}", "web", 3) -> "web-03".
+export function expandProcessName(template: string, name: string, num: number): string {
+  return template.replace(/\{(name|num)(?::0(\d))?\}/g, (_, key: string, width?: string) =>
+    key === "name" ? name : String(num).padStart(Number(width ?? 0), "0"),
+  );
+}

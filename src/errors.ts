@@ -1,0 +1,13 @@
+// The one error type for failures a user can cause and fix; anything else is a bug and keeps its stack.
+export class TsvisorError extends Error {
+  constructor(
+    /** Stable machine-readable code, e.g. "CONFIG_INVALID", "SPAWN_FAILED". */
+    readonly code: string,
+    message: string,
+    /** One line telling the user how to fix it. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "TsvisorError";
+  }
+}

@@ -1,0 +1,30 @@
+// tsvisor's own log lines (state changes, errors). Always on stderr, so a program's output on
+// stdout stays clean. On a terminal consola's fancy reporter; elsewhere (docker logs, files, CI)
+// one plain line per entry with an ISO timestamp and the level, greppable by supervisord's verbs.
+import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola";
+
+const LEVEL_WORDS: Record<string, string> = {
+  fatal: "FATAL", error: "ERROR", warn: "WARN", log: "INFO", info: "INFO", success: "INFO",
+  ready: "INFO", start: "INFO", box: "INFO", debug: "DEBUG", trace: "TRACE", verbose: "DEBUG",
+};
+
+// "2026-11-24T02:50:00.123Z INFO spawned: web (pid 42)"
+export function formatPlainLine(entry: Pick<LogObject, "date" | "type" | "args" | "tag">): string {
+  const text = entry.args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ");
+  const tag = entry.tag ? `[${entry.tag}] ` : "";
+  return `${entry.date.toISOString()} ${LEVEL_WORDS[entry.type] ?? entry.type.toUpperCase()} ${tag}${text}\n`;
+}
+
+const plainReporter: ConsolaReporter = {
+  log: (entry) => void process.stderr.write(formatPlainLine(entry)),
+};
+
+// level: 3 = info, 4 = debug (TSVISOR_DEBUG=1).
+export function createLogger(options: { debug?: boolean } = {}): ConsolaInstance {
+  return createConsola({
+    level: options.debug ? 4 : 3,
+    reporters: process.stderr.isTTY ? undefined : [plainReporter],
+    stderr: process.stderr,
+    stdout: process.stderr,
+  });
+}

@@ -1,0 +1,28 @@
+import { constants } from "node:os";
+
+// Signal names without the SIG prefix ("TERM") are what config files and the CLI use, as supervisord does.
+const SIGNAL_NUMBERS = constants.signals as Record<string, number>;
+
+/** The signals a program may be stopped with (supervisord's list for `stopsignal`). */
+export const STOP_SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+// Normalise "sigterm", "SIGTERM" and "TERM" to "TERM"; returns null for anything that is not a signal.
+export function normalizeSignalName(input: string): string | null {
+  const upper = input.trim().toUpperCase();
+  const bare = upper.startsWith("SIG") ? upper.slice(3) : upper;
+  return `SIG${bare}` in SIGNAL_NUMBERS ? bare : null;
+}
+
+// "TERM" -> 15
+export function signalNumber(name: string): number {
+  const n = SIGNAL_NUMBERS[`SIG${name}`];
+  if (n === undefined) throw new Error(`unknown signal name ${JSON.stringify(name)}`);
+  return n;
+}
+
+// 15 -> "TERM"; an unnamed number (a real-time signal) stays a number.
+export function signalName(n: number): string {
+  for (const [name, value] of Object.entries(SIGNAL_NUMBERS)) if (value === n) return name.slice(3);
+  return String(n);
+}

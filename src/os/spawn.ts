@@ -1,0 +1,77 @@
+// Start one child: its own session and process group (so the group can be signalled as a whole),
+// stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
+import { statSync } from "node:fs";
+import { TsvisorError } from "../errors.ts";
+
+export interface SpawnRequest {
+  argv: string[];
+  /** Working directory; null keeps tsvisor's. */
+  cwd: string | null;
+  /** The complete environment of the child. */
+  env: Record<string, string>;
+  credentials: { uid: number; gid: number } | null;
+  /** null inherits tsvisor's umask. */
+  umask: number | null;
+  /** Where the child's stdout and stderr go: tsvisor's own, or pipes read by the caller. */
+  output: "inherit" | "pipe";
+  /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
+  onExit: (code: number | null, signal: string | null) => void;
+}
+
+export interface Child {
+  pid: number;
+  stdout: ReadableStream<Uint8Array> | null;
+  stderr: ReadableStream<Uint8Array> | null;
+}
+
+// Spawn or throw a TsvisorError("SPAWN_FAILED") whose message says why in words.
+export function spawnChild(req: SpawnRequest): Child {
+  if (req.cwd !== null) assertDirectory(req.cwd);
+  // Bun.spawn has no umask option; the child inherits the umask at fork time and the JS thread does
+  // nothing else between these lines, so set it around the spawn and put it back at once.
+  const previousUmask = req.umask === null ? null : process.umask(req.umask);
+  try {
+    const child = Bun.spawn(req.argv, {
+      cwd: req.cwd ?? undefined,
+      env: req.env,
+      stdin: "ignore",
+      stdout: req.output,
+      stderr: req.output,
+      detached: true, // setsid(): own session and process group, pgid = pid
+      uid: req.credentials?.uid,
+      gid: req.credentials?.gid,
+      onExit: (_proc, exitCode, signalCode) =>
+        req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null),
+    });
+    const pipes = req.output === "pipe";
+    return {
+      pid: child.pid,
+      stdout: pipes ? (child.stdout as ReadableStream<Uint8Array>) : null,
+      stderr: pipes ? (child.stderr as ReadableStream<Uint8Array>) : null,
+    };
+  } catch (error) {
+    throw new TsvisorError("SPAWN_FAILED", describeSpawnError(req.argv[0] ?? "", error));
+  } finally {
+    if (previousUmask !== null) process.umask(previousUmask);
+  }
+}
+
+// Bun reports a missing cwd as ENOENT on the command itself; check it first so the message is right.
+function assertDirectory(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} does not exist`);
+  }
+  if (!isDir) throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} is not a directory`);
+}
+
+function describeSpawnError(command: string, error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const quoted = JSON.stringify(command);
+  if (code === "ENOENT") return `can't find command ${quoted}`;
+  if (code === "EACCES") return `command ${quoted} is not executable (permission denied)`;
+  if (code === "ENOEXEC") return `command ${quoted} is not an executable format`;
+  return `can't start ${quoted}: ${(error as Error).message ?? String(error)}`;
+}

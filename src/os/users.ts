@@ -1,0 +1,59 @@
+// User name or uid -> numeric credentials, from /etc/passwd. NSS sources beyond /etc/passwd (LDAP,
+// sssd, systemd-homed) are not consulted: containers have only the file, and reading it needs no libc.
+import { readFileSync } from "node:fs";
+
+/** One /etc/passwd line. */
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+/** Who a process runs as. */
+export interface UserCredentials {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+// "root:x:0:0:root:/root:/bin/bash\n..." -> entries; comments, blank, NIS (+/-) and malformed lines are skipped.
+export function parsePasswd(text: string): PasswdEntry[] {
+  const entries: PasswdEntry[] = [];
+  for (const line of text.split("\n")) {
+    const fields = line.replace(/\r$/, "").split(":");
+    const [name, , uid, gid, , home = "", shell = ""] = fields;
+    if (!name || name.startsWith("#") || name.startsWith("+") || name.startsWith("-")) continue;
+    if (!/^\d+$/.test(uid ?? "") || !/^\d+$/.test(gid ?? "")) continue;
+    entries.push({ name, uid: Number(uid), gid: Number(gid), home, shell });
+  }
+  return entries;
+}
+
+// "www-data", "33" or 33 -> credentials; null for an unknown name. A uid without a passwd entry is
+// accepted with gid = uid (Docker's `--user 1000` does the same; supervisord would refuse it).
+export function lookupUser(
+  nameOrUid: string | number,
+  readPasswd: () => string = () => readFileSync("/etc/passwd", "utf8"),
+): UserCredentials | null {
+  const numeric = typeof nameOrUid === "number" || /^\d+$/.test(nameOrUid);
+  const entries = parsePasswd(safely(readPasswd));
+  if (numeric) {
+    const uid = Number(nameOrUid);
+    const entry = entries.find((e) => e.uid === uid);
+    return entry ? { name: entry.name, uid, gid: entry.gid } : { name: String(uid), uid, gid: uid };
+  }
+  const entry = entries.find((e) => e.name === nameOrUid);
+  return entry ? { name: entry.name, uid: entry.uid, gid: entry.gid } : null;
+}
+
+// A scratch image has no /etc/passwd: then only numeric uids resolve.
+function safely(read: () => string): string {
+  try {
+    return read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
+}

@@ -1,0 +1,256 @@
+// The per-process state machine: a pure function of (process, event, program, now) that returns the
+// next process record and the actions to perform. It performs nothing itself — supervisor.ts spawns,
+// signals and arms timers — so every transition is testable without an OS (unlike supervisord's
+// transition(), which forks). States and edges are supervisord's (process.py).
+import type { ProgramConfig } from "../config/schema.ts";
+import { isExpectedExit, retryDelayMs, shouldRestart } from "./backoff.ts";
+import { describeExit, type ExitStatus } from "./exit-status.ts";
+import type { ProcessState } from "./states.ts";
+
+/** Everything the supervisor knows about one process, between events. */
+export interface ProcessRecord {
+  name: string;
+  state: ProcessState;
+  /** PID of the live process, null when there is none. */
+  pid: number | null;
+  /** Failed starts in a row (supervisord's `backoff`); reset when the process reaches RUNNING. */
+  backoff: number;
+  /** Automatic restarts since tsvisor started (autorestart or retry after BACKOFF). */
+  restarts: number;
+  /** `now` of the last successful spawn. */
+  startedAt: number | null;
+  /** `now` of the last transition into a state with no process. */
+  stoppedAt: number | null;
+  lastExit: ExitStatus | null;
+  /** Why the process is in its state, in words: "exit status 1; not expected", "spawn error: …". */
+  reason: string | null;
+  /** Why it is STOPPING: asked to stop, or max_runtime reached (then the exit counts as any exit). */
+  stopCause: "request" | "max_runtime" | null;
+  /** Set when tsvisor is shutting down: no exit leads to a restart any more. */
+  noRestart: boolean;
+}
+
+/** Timers a process can have armed, at most one of each. */
+export type TimerName = "startsecs" | "backoff" | "stopwait" | "max_runtime";
+
+export type ProcessEvent =
+  | { type: "start" } // an operator or autostart wants it up
+  | { type: "stop" } // an operator or shutdown wants it down
+  | { type: "shutdown" } // tsvisor is going down: no more restarts
+  | { type: "spawned"; pid: number }
+  | { type: "spawnFailed"; error: string }
+  | { type: "exited"; status: ExitStatus }
+  | { type: "timer"; timer: TimerName };
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export type Action =
+  | { type: "transition"; from: ProcessState; to: ProcessState }
+  | { type: "spawn" }
+  | { type: "signal"; signal: string; group: boolean }
+  | { type: "setTimer"; timer: TimerName; ms: number }
+  | { type: "cancelTimer"; timer: TimerName }
+  | { type: "log"; level: LogLevel; message: string };
+
+export interface Step {
+  proc: ProcessRecord;
+  actions: Action[];
+}
+
+type Handler<E extends ProcessEvent["type"]> = (
+  p: ProcessRecord,
+  e: Extract<ProcessEvent, { type: E }>,
+  cfg: ProgramConfig,
+  now: number,
+) => Step;
+type HandlerTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Handler<E> } };
+
+// A new process record, as tsvisor first sees a configured program.
+export function newProcessRecord(name: string): ProcessRecord {
+  return {
+    name, state: "STOPPED", pid: null, backoff: 0, restarts: 0, startedAt: null, stoppedAt: null,
+    lastExit: null, reason: null, stopCause: null, noRestart: false,
+  };
+}
+
+// --- action helpers ---
+const log = (level: LogLevel, message: string): Action => ({ type: "log", level, message });
+const setTimer = (timer: TimerName, ms: number): Action => ({ type: "setTimer", timer, ms });
+const cancel = (...timers: TimerName[]): Action[] => timers.map((timer) => ({ type: "cancelTimer", timer }));
+const spawn: Action = { type: "spawn" };
+
+// Move to `state`, recording the edge as an action so logs and events see every hop.
+function to(state: ProcessState, p: ProcessRecord, changes: Partial<ProcessRecord>, actions: Action[], prior: Action[] = []): Step {
+  return {
+    proc: { ...p, ...changes, state },
+    actions: [...prior, { type: "transition", from: p.state, to: state }, ...actions],
+  };
+}
+
+// Chain a second step after a first (e.g. EXITED -> STARTING in one event).
+function then(first: Step, next: (p: ProcessRecord) => Step): Step {
+  const second = next(first.proc);
+  return { proc: second.proc, actions: [...first.actions, ...second.actions] };
+}
+
+// X -> STARTING: ask for a spawn; the outcome arrives as `spawned` or `spawnFailed`.
+const startSpawn = (p: ProcessRecord, changes: Partial<ProcessRecord> = {}): Step =>
+  to("STARTING", p, { reason: null, stopCause: null, ...changes }, [spawn]);
+
+// STARTING/RUNNING -> STOPPING: send stopsignal and give the process stopwaitsecs to go.
+const beginStop = (p: ProcessRecord, cfg: ProgramConfig, cause: "request" | "max_runtime"): Step =>
+  to("STOPPING", p, { stopCause: cause }, [
+    ...cancel("startsecs", "max_runtime"),
+    log("debug", `stopping: ${p.name} (pid ${p.pid}) with SIG${cfg.stopsignal}`),
+    { type: "signal", signal: cfg.stopsignal, group: cfg.stopasgroup },
+    setTimer("stopwait", cfg.stopwaitsecs * 1000),
+  ]);
+
+// A failed start: STARTING -> BACKOFF, then BACKOFF -> FATAL when the retries are used up.
+function failStart(p: ProcessRecord, cfg: ProgramConfig, reason: string, prior: Action[]): Step {
+  const backoff = p.backoff + 1;
+  const backedOff = to("BACKOFF", p, { pid: null, backoff, reason }, [], prior);
+  if (p.noRestart) return then(backedOff, (q) => to("STOPPED", q, {}, []));
+  if (backoff > cfg.startretries) {
+    // BACKOFF -> FATAL: too many start retries too quickly
+    return then(backedOff, (q) =>
+      to("FATAL", q, { reason: `${reason}; gave up after ${backoff} attempts` }, [
+        log("error", `gave up: ${p.name} entered FATAL state, too many start retries too quickly`),
+      ]),
+    );
+  }
+  const delay = retryDelayMs(backoff);
+  return {
+    proc: backedOff.proc,
+    actions: [
+      ...backedOff.actions,
+      log("info", `backoff: ${p.name} will retry in ${delay / 1000}s (attempt ${backoff + 1} of ${cfg.startretries + 1})`),
+      setTimer("backoff", delay),
+    ],
+  };
+}
+
+// RUNNING -> EXITED, then EXITED -> STARTING when autorestart says so.
+function exitFromRunning(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfig, now: number, prior: Action[]): Step {
+  const expected = isExpectedExit(status, cfg.exitcodes);
+  const reason = `${describeExit(status)}; ${expected ? "expected" : "not expected"}`;
+  const exited = to("EXITED", p, { pid: null, backoff: 0, lastExit: status, reason, stopCause: null, stoppedAt: now },
+    [log(expected ? "info" : "warn", `exited: ${p.name} (${reason})`)], prior);
+  if (p.noRestart || !shouldRestart(cfg.autorestart, expected)) return exited;
+  return then(exited, (q) => startSpawn(q, { restarts: q.restarts + 1, reason }));
+}
+
+// One row per edge, labelled as supervisord labels them in process.py. Unlisted pairs keep the state.
+const TRANSITIONS: HandlerTable = {
+  STOPPED: {
+    // STOPPED -> STARTING
+    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+  },
+  EXITED: {
+    // EXITED -> STARTING (by hand)
+    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+  },
+  FATAL: {
+    // FATAL -> STARTING (by hand)
+    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+  },
+  UNKNOWN: {
+    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+  },
+  STARTING: {
+    spawned: (p, e, cfg, now) => {
+      const armed: Action[] = [log("info", `spawned: ${p.name} (pid ${e.pid})`)];
+      if (cfg.max_runtime !== null) armed.push(setTimer("max_runtime", cfg.max_runtime * 1000));
+      const started = { ...p, pid: e.pid, startedAt: now };
+      // STARTING -> RUNNING at once when startsecs = 0
+      if (cfg.startsecs === 0) return to("RUNNING", started, { backoff: 0 }, [runningLog(p, cfg)], armed);
+      return { proc: started, actions: [...armed, setTimer("startsecs", cfg.startsecs * 1000)] };
+    },
+    // STARTING -> BACKOFF: the program could not be executed at all
+    spawnFailed: (p, e, cfg) =>
+      failStart(p, cfg, `spawn error: ${e.error}`, [log("error", `spawnerr: ${p.name}: ${e.error}`)]),
+    // STARTING -> RUNNING: stayed up for startsecs
+    timer: (p, e, cfg) => {
+      if (e.timer === "startsecs") return to("RUNNING", p, { backoff: 0 }, [runningLog(p, cfg)]);
+      if (e.timer === "max_runtime") return beginStop(p, cfg, "max_runtime");
+      return ignored(p, e);
+    },
+    exited: (p, e, cfg, now) => {
+      // The exit can arrive before the startsecs timer fires although startsecs has passed.
+      if (p.startedAt !== null && now - p.startedAt >= cfg.startsecs * 1000) {
+        return exitFromRunning({ ...p, state: "RUNNING" }, e.status, cfg, now, [
+          ...cancel("startsecs", "max_runtime"),
+          { type: "transition", from: "STARTING", to: "RUNNING" },
+          runningLog(p, cfg),
+        ]);
+      }
+      // STARTING -> BACKOFF: exited too quickly
+      const reason = `${describeExit(e.status)}; not expected`;
+      return failStart({ ...p, lastExit: e.status, stoppedAt: now }, cfg, reason, [
+        ...cancel("startsecs", "max_runtime"),
+        log("warn", `exited: ${p.name} (${reason})`),
+      ]);
+    },
+    // STARTING -> STOPPING
+    stop: (p, _e, cfg) => beginStop(p, cfg, "request"),
+    shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
+  },
+  RUNNING: {
+    // RUNNING -> EXITED (-> STARTING when autorestart applies)
+    exited: (p, e, cfg, now) => exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
+    // RUNNING -> STOPPING
+    stop: (p, _e, cfg) => beginStop(p, cfg, "request"),
+    // RUNNING -> STOPPING: max_runtime reached
+    timer: (p, e, cfg) => {
+      if (e.timer !== "max_runtime") return ignored(p, e);
+      const step = beginStop(p, cfg, "max_runtime");
+      return { proc: step.proc, actions: [log("info", `max_runtime: ${p.name} ran for ${cfg.max_runtime}s; stopping it`), ...step.actions] };
+    },
+    shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
+  },
+  BACKOFF: {
+    // BACKOFF -> STARTING: the retry delay has passed
+    timer: (p, e) => (e.timer === "backoff" ? startSpawn(p, { restarts: p.restarts + 1, reason: p.reason }) : ignored(p, e)),
+    // BACKOFF -> STOPPED
+    stop: (p, _e, _cfg, now) => to("STOPPED", p, { stoppedAt: now }, cancel("backoff")),
+    shutdown: (p, _e, _cfg, now) => to("STOPPED", p, { noRestart: true, stoppedAt: now }, cancel("backoff")),
+  },
+  STOPPING: {
+    exited: (p, e, cfg, now) => {
+      const prior = cancel("stopwait");
+      // max_runtime: the stop was ours, not the user's, so the exit is handled like any other
+      if (p.stopCause === "max_runtime") return exitFromRunning(p, e.status, cfg, now, prior);
+      // STOPPING -> STOPPED
+      return to("STOPPED", p, { pid: null, lastExit: e.status, reason: describeExit(e.status), stopCause: null, stoppedAt: now },
+        [log("info", `stopped: ${p.name} (${describeExit(e.status)})`)], prior);
+    },
+    timer: (p, e, cfg) => {
+      if (e.timer !== "stopwait") return ignored(p, e);
+      // still STOPPING: escalate to SIGKILL, and again every stopwaitsecs until the exit arrives
+      return {
+        proc: p,
+        actions: [
+          log("warn", `killing: ${p.name} (pid ${p.pid}) with SIGKILL, still running ${cfg.stopwaitsecs}s after SIG${cfg.stopsignal}`),
+          { type: "signal", signal: "KILL", group: cfg.killasgroup },
+          setTimer("stopwait", cfg.stopwaitsecs * 1000),
+        ],
+      };
+    },
+    shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
+  },
+};
+
+const runningLog = (p: ProcessRecord, cfg: ProgramConfig): Action =>
+  log("info", `success: ${p.name} entered RUNNING state, process has stayed up for > than ${cfg.startsecs} seconds (startsecs)`);
+
+// An event that has no meaning in this state: keep the state, leave a trace for debugging.
+function ignored(p: ProcessRecord, e: ProcessEvent): Step {
+  const what = e.type === "timer" ? `timer ${e.timer}` : e.type;
+  return { proc: p, actions: [log("debug", `ignored: ${what} for ${p.name} in ${p.state}`)] };
+}
+
+// Feed one event to one process.
+export function step(p: ProcessRecord, e: ProcessEvent, cfg: ProgramConfig, now: number): Step {
+  const handler = TRANSITIONS[p.state]?.[e.type] as Handler<typeof e.type> | undefined;
+  return handler ? handler(p, e as never, cfg, now) : ignored(p, e);
+}

@@ -1,0 +1,169 @@
+// The imperative shell around machine.ts: owns every process record and its timers, feeds events to
+// step() one at a time, and performs the actions step() returns (spawn, signal, timers, log lines).
+import type { ConsolaInstance } from "consola";
+import type { Config, ProcessSpec } from "../config/schema.ts";
+import { sendSignal } from "../os/kill.ts";
+import { spawnChild } from "../os/spawn.ts";
+import { exitedWith, killedBy } from "./exit-status.ts";
+import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
+import { startOrder, stopBatches } from "./order.ts";
+import { STOPPED_STATES } from "./states.ts";
+
+interface Managed {
+  spec: ProcessSpec;
+  record: ProcessRecord;
+  timers: Map<TimerName, Timer>;
+}
+
+export interface SupervisorOptions {
+  logger: ConsolaInstance;
+  /** tsvisor's own environment, under each program's `environment`. */
+  env: Record<string, string | undefined>;
+  /** Wall clock in ms; injectable so that a test can name the time. */
+  now?: () => number;
+}
+
+export class Supervisor {
+  private readonly procs = new Map<string, Managed>();
+  private readonly queue: [Managed, ProcessEvent][] = [];
+  private draining = false;
+  private readonly changeListeners = new Set<() => void>();
+  private readonly now: () => number;
+
+  constructor(config: Config, private readonly options: SupervisorOptions) {
+    this.now = options.now ?? Date.now;
+    for (const spec of config.processes) {
+      this.procs.set(spec.name, { spec, record: newProcessRecord(spec.name), timers: new Map() });
+    }
+  }
+
+  /** Start every autostart process, lowest priority first (without waiting for each to be RUNNING, as supervisord). */
+  startAll(): void {
+    const autostart = [...this.procs.values()].filter((m) => m.spec.program.autostart);
+    for (const m of startOrder(autostart.map(asPrioritised))) this.dispatch(m.managed, { type: "start" });
+  }
+
+  /** A snapshot of every process record, in config order. */
+  snapshot(): ProcessRecord[] {
+    return [...this.procs.values()].map((m) => m.record);
+  }
+
+  /**
+   * Stop everything: no more restarts, then stop by descending priority, each priority level only
+   * once the level above it has fully stopped. Resolves when no process is left.
+   */
+  async shutdown(): Promise<void> {
+    for (const m of this.procs.values()) this.dispatch(m, { type: "shutdown" });
+    for (const batch of stopBatches([...this.procs.values()].map(asPrioritised))) {
+      for (const { managed } of batch) this.dispatch(managed, { type: "stop" });
+      await this.waitUntil(() => batch.every(({ managed }) => STOPPED_STATES.includes(managed.record.state)));
+    }
+  }
+
+  /** SIGKILL every live process at once (a second Ctrl-C): no grace period. */
+  killAll(): void {
+    for (const m of this.procs.values()) {
+      if (m.record.pid !== null) sendSignal(m.record.pid, "KILL", m.spec.program.killasgroup);
+    }
+  }
+
+  // Resolve once `done()` holds, re-checked after every processed event.
+  private waitUntil(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        this.changeListeners.delete(check);
+        resolve();
+      };
+      this.changeListeners.add(check);
+    });
+  }
+
+  // Events are queued and handled one at a time: an action (a spawn) may produce a new event
+  // (spawned) while the actions of the previous one are still being performed.
+  private dispatch(m: Managed, event: ProcessEvent): void {
+    this.queue.push([m, event]);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+        const [target, ev] = next;
+        const result = step(target.record, ev, target.spec.program, this.now());
+        target.record = result.proc;
+        for (const action of result.actions) this.perform(target, action);
+      }
+    } finally {
+      this.draining = false;
+    }
+    for (const listener of [...this.changeListeners]) listener();
+  }
+
+  private perform(m: Managed, action: Action): void {
+    const log = this.options.logger;
+    switch (action.type) {
+      case "transition":
+        return log.debug(`${m.spec.name}: ${action.from} -> ${action.to}`);
+      case "log":
+        return log[action.level](action.message);
+      case "spawn":
+        return this.spawn(m);
+      case "signal":
+        if (m.record.pid !== null) sendSignal(m.record.pid, action.signal, action.group);
+        return;
+      case "setTimer": {
+        clearTimeout(m.timers.get(action.timer));
+        const timer = setTimeout(() => {
+          m.timers.delete(action.timer);
+          this.dispatch(m, { type: "timer", timer: action.timer });
+        }, action.ms);
+        m.timers.set(action.timer, timer);
+        return;
+      }
+      case "cancelTimer":
+        clearTimeout(m.timers.get(action.timer));
+        m.timers.delete(action.timer);
+        return;
+      default:
+        return action satisfies never;
+    }
+  }
+
+  private spawn(m: Managed): void {
+    const { spec } = m;
+    try {
+      const child = spawnChild({
+        argv: spec.program.command,
+        cwd: spec.program.directory,
+        env: this.childEnvironment(spec),
+        credentials: spec.credentials,
+        umask: spec.program.umask,
+        output: "inherit",
+        onExit: (code, signal) => {
+          // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
+          if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
+          this.dispatch(m, { type: "exited", status: signal !== null ? killedBy(signal) : exitedWith(code ?? 0) });
+        },
+      });
+      this.dispatch(m, { type: "spawned", pid: child.pid });
+    } catch (error) {
+      this.dispatch(m, { type: "spawnFailed", error: (error as Error).message });
+    }
+  }
+
+  // tsvisor's environment, then the program's own, then the names that tell a program who it is
+  // (supervisord sets SUPERVISOR_PROCESS_NAME and SUPERVISOR_GROUP_NAME the same way).
+  private childEnvironment(spec: ProcessSpec): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.options.env)) if (value !== undefined) env[key] = value;
+    return {
+      ...env,
+      ...spec.program.environment,
+      TSVISOR_PROCESS_NAME: spec.name,
+      TSVISOR_GROUP_NAME: spec.group,
+      TSVISOR_PROCESS_NUM: String(spec.num),
+    };
+  }
+}
+
+const asPrioritised = (managed: Managed) => ({ name: managed.spec.name, priority: managed.spec.program.priority, managed });

@@ -1,0 +1,119 @@
+// Runs the compiled dist/tsvisor on real programs in temp directories. Tests wait on conditions
+// (a log line, a file's content) with a deadline, never on fixed sleeps.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+export const TSVISOR = resolve(import.meta.dir, "../../dist/tsvisor");
+export const FIXTURES = resolve(import.meta.dir, "../fixtures/bin");
+
+if (!existsSync(TSVISOR)) {
+  throw new Error(`${TSVISOR} is missing: integration tests run the compiled binary; run \`npm run build\` (npm test does)`);
+}
+
+/** A fixture program's path: fixture("record") -> test/fixtures/bin/record-fixture.sh */
+export const fixture = (name: string) => join(FIXTURES, `${name}-fixture.sh`);
+
+/** A fresh directory, removed by the returned disposer; 0777 so that a program run as nobody can write. */
+export function tempDir(): { path: string; [Symbol.dispose](): void } {
+  const path = mkdtempSync(join(tmpdir(), "tsvisor-test-"));
+  chmodSync(path, 0o777);
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Poll `probe` until it returns something other than undefined/false, or fail after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+/** The lines of a file, [] while it does not exist. */
+export function readLines(path: string): string[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}
+
+/** Is a pid a live process (not gone, not a zombie)? */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Run a one-shot tsvisor command to completion. */
+export async function runTsvisor(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const proc = Bun.spawn([TSVISOR, ...args], {
+    cwd: options.cwd, env: { ...process.env, ...options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, exitCode };
+}
+
+/** A `tsvisor run` in the background, with its own log lines collected as they arrive. */
+export class Daemon implements AsyncDisposable {
+  readonly log: string[] = [];
+  readonly stdout: string[] = [];
+  private readonly drained: Promise<unknown>;
+  private constructor(readonly proc: Subprocess<"ignore", "pipe", "pipe">, readonly dir: string) {
+    this.drained = Promise.all([collectLines(proc.stderr, this.log), collectLines(proc.stdout, this.stdout)]);
+  }
+
+  /** Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it. */
+  static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
+    const file = join(dir, "tsvisor.toml");
+    writeFileSync(file, config);
+    const proc = Bun.spawn([TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
+      cwd: dir, env: { ...process.env, ...options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    });
+    return new Daemon(proc, dir);
+  }
+
+  /** The first log line matching `pattern` (waiting for it to appear). */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string> {
+    return waitFor(() => this.log.find((line) => pattern.test(line)), `a log line matching ${pattern}\n--- log so far:\n${this.log.join("\n")}`, timeoutMs);
+  }
+
+  /** Every log line matching `pattern`, now. */
+  logLines(pattern: RegExp): string[] {
+    return this.log.filter((line) => pattern.test(line));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.proc.kill(signal);
+  }
+
+  /** The exit code, once tsvisor has exited and its output has been read. */
+  async exited(): Promise<number> {
+    const code = await this.proc.exited;
+    await this.drained;
+    return code;
+  }
+
+  // A test that failed half-way must not leave tsvisor or its programs behind.
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill("SIGTERM");
+    const stopped = await Promise.race([this.proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
+    if (!stopped) this.proc.kill("SIGKILL");
+  }
+}
+
+async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  const decoder = new TextDecoder();
+  let partial = "";
+  for await (const chunk of stream) {
+    const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+    partial = lines.pop() ?? "";
+    into.push(...lines);
+  }
+  if (partial) into.push(partial);
+}

@@ -1,0 +1,48 @@
+import { expect, test } from "bun:test";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, fixture, readLines, tempDir, waitFor } from "./_harness.ts";
+
+// The report fixture writes key=value lines; parse them into an object.
+const report = async (path: string) =>
+  Object.fromEntries((await waitFor(() => readLines(path).length > 0 && readLines(path), `report ${path}`)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+
+test("environment is expanded and merged over tsvisor's own; directory and umask apply", async () => {
+  using dir = tempDir();
+  const work = join(dir.path, "work");
+  mkdirSync(work);
+  const out = join(dir.path, "report");
+  await using daemon = Daemon.start(dir.path, `
+[programs.env]
+command = ["${fixture("report-env")}", "${out}"]
+directory = "${work}"
+umask = "027"
+environment = { GREETING = "hello \${WHO}", FROM_DEFAULT = "\${NOT_SET_ANYWHERE:-fallback}" }
+startsecs = 0
+`, { env: { WHO: "world", INHERITED: "from-tsvisor" } });
+  expect(await report(out)).toMatchObject({
+    pwd: work, umask: "0027", GREETING: "hello world", FROM_DEFAULT: "fallback", INHERITED: "from-tsvisor",
+    TSVISOR_PROCESS_NAME: "env", created_mode: "640",
+  });
+  await daemon.waitForLog(/success: env entered RUNNING/);
+});
+
+test(`user = "nobody" runs the program as nobody (tsvisor runs as root)`, async () => {
+  if (process.getuid?.() !== 0) {
+    if (process.env.CI) throw new Error("this test needs root, and CI runs as root");
+    console.warn("skipping: needs root");
+    return;
+  }
+  using dir = tempDir();
+  const out = join(dir.path, "report");
+  const nobody = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"))!.split(":");
+  await using daemon = Daemon.start(dir.path, `
+[programs.unprivileged]
+command = ["${fixture("report-env")}", "${out}"]
+directory = "${dir.path}"
+user = "nobody"
+startsecs = 0
+`);
+  expect(await report(out)).toMatchObject({ uid: nobody[2], gid: nobody[3] });
+  await daemon.waitForLog(/success: unprivileged entered RUNNING/);
+});

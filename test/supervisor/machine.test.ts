@@ -1,0 +1,165 @@
+import { describe, expect, test } from "bun:test";
+import type { ProgramConfig } from "../../src/config/schema.ts";
+import { exitedWith, killedBy } from "../../src/supervisor/exit-status.ts";
+import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord } from "../../src/supervisor/machine.ts";
+import { PROCESS_STATES, type ProcessState } from "../../src/supervisor/states.ts";
+
+const T0 = 1_000_000;
+
+function program(overrides: Partial<ProgramConfig> = {}): ProgramConfig {
+  return {
+    command: ["app"], directory: null, environment: {}, user: null, umask: null, autostart: true,
+    autorestart: "unexpected", exitcodes: [0], startsecs: 1, startretries: 3, stopsignal: "TERM",
+    stopwaitsecs: 10, stopasgroup: false, killasgroup: false, priority: 999, numprocs: 1,
+    numprocs_start: 0, process_name: "{name}", max_runtime: null, ...overrides,
+  };
+}
+
+function proc(state: ProcessState, overrides: Partial<ProcessRecord> = {}): ProcessRecord {
+  const live = state === "STARTING" || state === "RUNNING" || state === "STOPPING";
+  return { ...newProcessRecord("web"), state, pid: live ? 42 : null, startedAt: live ? T0 : null, ...overrides };
+}
+
+// The action list without log lines and edges, e.g. ["cancelTimer:startsecs", "signal:TERM", "setTimer:stopwait=10000"].
+function effects(actions: Action[]): string[] {
+  return actions.flatMap((a) => {
+    switch (a.type) {
+      case "spawn": return ["spawn"];
+      case "signal": return [`signal:${a.signal}${a.group ? "(group)" : ""}`];
+      case "setTimer": return [`setTimer:${a.timer}=${a.ms}`];
+      case "cancelTimer": return [`cancelTimer:${a.timer}`];
+      default: return [];
+    }
+  });
+}
+
+const edges = (actions: Action[]) => actions.flatMap((a) => (a.type === "transition" ? [`${a.from}->${a.to}`] : []));
+const logs = (actions: Action[]) => actions.flatMap((a) => (a.type === "log" && a.level !== "debug" ? [a.message] : []));
+
+describe("every transition", () => {
+  const soon = T0 + 100; // before startsecs has passed
+  const later = T0 + 5_000; // after startsecs has passed
+  test.each<[string, ProcessRecord, ProcessEvent, Partial<ProgramConfig>, number, ProcessState, string[], string[]]>([
+    ["STOPPED + start spawns", proc("STOPPED"), { type: "start" }, {}, T0, "STARTING", ["STOPPED->STARTING"], ["spawn"]],
+    ["EXITED + start spawns", proc("EXITED"), { type: "start" }, {}, T0, "STARTING", ["EXITED->STARTING"], ["spawn"]],
+    ["FATAL + start spawns", proc("FATAL", { backoff: 4 }), { type: "start" }, {}, T0, "STARTING", ["FATAL->STARTING"], ["spawn"]],
+    ["STARTING + spawned arms startsecs", proc("STARTING", { pid: null }), { type: "spawned", pid: 7 }, {}, T0, "STARTING", [], ["setTimer:startsecs=1000"]],
+    ["STARTING + spawned with startsecs=0 is RUNNING", proc("STARTING", { pid: null }), { type: "spawned", pid: 7 }, { startsecs: 0 }, T0, "RUNNING", ["STARTING->RUNNING"], []],
+    ["STARTING + spawned arms max_runtime", proc("STARTING", { pid: null }), { type: "spawned", pid: 7 }, { max_runtime: 60 }, T0, "STARTING", [], ["setTimer:max_runtime=60000", "setTimer:startsecs=1000"]],
+    ["STARTING + startsecs elapsed is RUNNING", proc("STARTING"), { type: "timer", timer: "startsecs" }, {}, later, "RUNNING", ["STARTING->RUNNING"], []],
+    ["STARTING + early exit backs off 1s", proc("STARTING"), { type: "exited", status: exitedWith(1) }, {}, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=1000"]],
+    ["STARTING + third early exit backs off 3s", proc("STARTING", { backoff: 2 }), { type: "exited", status: exitedWith(1) }, {}, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=3000"]],
+    ["STARTING + exit after startsecs is RUNNING then EXITED", proc("STARTING"), { type: "exited", status: exitedWith(0) }, { autorestart: false }, later, "EXITED", ["STARTING->RUNNING", "RUNNING->EXITED"], ["cancelTimer:startsecs", "cancelTimer:max_runtime"]],
+    ["STARTING + early exit past startretries is FATAL", proc("STARTING", { backoff: 3 }), { type: "exited", status: exitedWith(1) }, {}, soon, "FATAL", ["STARTING->BACKOFF", "BACKOFF->FATAL"], ["cancelTimer:startsecs", "cancelTimer:max_runtime"]],
+    ["STARTING + spawn failure backs off", proc("STARTING", { pid: null }), { type: "spawnFailed", error: "can't find command" }, {}, T0, "BACKOFF", ["STARTING->BACKOFF"], ["setTimer:backoff=1000"]],
+    ["STARTING + spawn failure with startretries=0 is FATAL", proc("STARTING", { pid: null }), { type: "spawnFailed", error: "x" }, { startretries: 0 }, T0, "FATAL", ["STARTING->BACKOFF", "BACKOFF->FATAL"], []],
+    ["STARTING + stop signals and waits", proc("STARTING"), { type: "stop" }, {}, soon, "STOPPING", ["STARTING->STOPPING"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "signal:TERM", "setTimer:stopwait=10000"]],
+    ["STARTING + max_runtime stops", proc("STARTING"), { type: "timer", timer: "max_runtime" }, {}, soon, "STOPPING", ["STARTING->STOPPING"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "signal:TERM", "setTimer:stopwait=10000"]],
+    ["BACKOFF + retry timer spawns", proc("BACKOFF", { backoff: 1 }), { type: "timer", timer: "backoff" }, {}, later, "STARTING", ["BACKOFF->STARTING"], ["spawn"]],
+    ["BACKOFF + stop is STOPPED", proc("BACKOFF", { backoff: 1 }), { type: "stop" }, {}, later, "STOPPED", ["BACKOFF->STOPPED"], ["cancelTimer:backoff"]],
+    ["BACKOFF + shutdown is STOPPED", proc("BACKOFF", { backoff: 1 }), { type: "shutdown" }, {}, later, "STOPPED", ["BACKOFF->STOPPED"], ["cancelTimer:backoff"]],
+    ["RUNNING + unexpected exit restarts", proc("RUNNING"), { type: "exited", status: exitedWith(3) }, {}, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
+    ["RUNNING + expected exit stays EXITED", proc("RUNNING"), { type: "exited", status: exitedWith(0) }, {}, later, "EXITED", ["RUNNING->EXITED"], ["cancelTimer:max_runtime"]],
+    ["RUNNING + signal death is unexpected", proc("RUNNING"), { type: "exited", status: killedBy("KILL") }, {}, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
+    ["RUNNING + any exit restarts with autorestart=true", proc("RUNNING"), { type: "exited", status: exitedWith(0) }, { autorestart: true }, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
+    ["RUNNING + crash stays EXITED with autorestart=false", proc("RUNNING"), { type: "exited", status: exitedWith(1) }, { autorestart: false }, later, "EXITED", ["RUNNING->EXITED"], ["cancelTimer:max_runtime"]],
+    ["RUNNING + exit with a listed code is expected", proc("RUNNING"), { type: "exited", status: exitedWith(2) }, { exitcodes: [0, 2] }, later, "EXITED", ["RUNNING->EXITED"], ["cancelTimer:max_runtime"]],
+    ["RUNNING + exit after shutdown never restarts", proc("RUNNING", { noRestart: true }), { type: "exited", status: exitedWith(1) }, {}, later, "EXITED", ["RUNNING->EXITED"], ["cancelTimer:max_runtime"]],
+    ["RUNNING + stop signals the group with stopasgroup", proc("RUNNING"), { type: "stop" }, { stopasgroup: true, stopsignal: "INT", stopwaitsecs: 2 }, later, "STOPPING", ["RUNNING->STOPPING"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "signal:INT(group)", "setTimer:stopwait=2000"]],
+    ["RUNNING + max_runtime stops", proc("RUNNING"), { type: "timer", timer: "max_runtime" }, { max_runtime: 5 }, later, "STOPPING", ["RUNNING->STOPPING"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "signal:TERM", "setTimer:stopwait=10000"]],
+    ["STOPPING + exit is STOPPED", proc("STOPPING", { stopCause: "request" }), { type: "exited", status: killedBy("TERM") }, {}, later, "STOPPED", ["STOPPING->STOPPED"], ["cancelTimer:stopwait"]],
+    ["STOPPING + stopwaitsecs elapsed sends SIGKILL", proc("STOPPING", { stopCause: "request" }), { type: "timer", timer: "stopwait" }, {}, later, "STOPPING", [], ["signal:KILL", "setTimer:stopwait=10000"]],
+    ["STOPPING + SIGKILL goes to the group with killasgroup", proc("STOPPING", { stopCause: "request" }), { type: "timer", timer: "stopwait" }, { killasgroup: true }, later, "STOPPING", [], ["signal:KILL(group)", "setTimer:stopwait=10000"]],
+    ["STOPPING after max_runtime + exit restarts like any exit", proc("STOPPING", { stopCause: "max_runtime" }), { type: "exited", status: killedBy("TERM") }, {}, later, "STARTING", ["STOPPING->EXITED", "EXITED->STARTING"], ["cancelTimer:stopwait", "spawn"]],
+    ["STOPPING after max_runtime + exit stays EXITED without autorestart", proc("STOPPING", { stopCause: "max_runtime" }), { type: "exited", status: killedBy("TERM") }, { autorestart: false }, later, "EXITED", ["STOPPING->EXITED"], ["cancelTimer:stopwait"]],
+  ])("%s", (_name, from, event, overrides, now, expectedState, expectedEdges, expectedEffects) => {
+    const result = step(from, event, program(overrides), now);
+    expect([result.proc.state, edges(result.actions), effects(result.actions)]).toEqual([expectedState, expectedEdges, expectedEffects]);
+  });
+});
+
+describe("pairs with no meaning keep the state and do nothing", () => {
+  const meaningful: Record<ProcessState, ProcessEvent["type"][]> = {
+    STOPPED: ["start"], EXITED: ["start"], FATAL: ["start"], UNKNOWN: ["start"],
+    STARTING: ["spawned", "spawnFailed", "timer", "exited", "stop", "shutdown"],
+    RUNNING: ["exited", "stop", "timer", "shutdown"],
+    BACKOFF: ["timer", "stop", "shutdown"],
+    STOPPING: ["exited", "timer", "shutdown"],
+  };
+  const allEvents: ProcessEvent[] = [
+    { type: "start" }, { type: "stop" }, { type: "shutdown" }, { type: "spawned", pid: 9 },
+    { type: "spawnFailed", error: "x" }, { type: "exited", status: exitedWith(0) },
+  ];
+  const rows = PROCESS_STATES.flatMap((state) =>
+    allEvents.filter((e) => !meaningful[state].includes(e.type)).map((e) => [state, e.type, e] as const),
+  );
+  test.each(rows)("%s + %s", (state, _type, event) => {
+    const before = proc(state);
+    const result = step(before, event, program(), T0 + 5000);
+    expect([result.proc, effects(result.actions), edges(result.actions)]).toEqual([before, [], []]);
+  });
+  test.each([
+    ["RUNNING", "startsecs"], ["RUNNING", "backoff"], ["BACKOFF", "startsecs"], ["STOPPING", "max_runtime"], ["STARTING", "stopwait"],
+  ] as const)("in %s a stale %s timer is ignored", (state, timer) => {
+    const before = proc(state);
+    expect(step(before, { type: "timer", timer }, program(), T0).proc).toEqual(before);
+  });
+});
+
+describe("what the records and log lines say", () => {
+  test("failed starts count up and reset once the process reaches RUNNING", () => {
+    let p = proc("STARTING", { pid: null });
+    const cfg = program();
+    p = step(p, { type: "spawned", pid: 1 }, cfg, T0).proc;
+    p = step(p, { type: "exited", status: exitedWith(1) }, cfg, T0 + 10).proc;
+    p = step(p, { type: "timer", timer: "backoff" }, cfg, T0 + 1010).proc;
+    p = step(p, { type: "spawned", pid: 2 }, cfg, T0 + 1010).proc;
+    expect([p.state, p.backoff, p.restarts, p.pid]).toEqual(["STARTING", 1, 1, 2]);
+    p = step(p, { type: "timer", timer: "startsecs" }, cfg, T0 + 2010).proc;
+    expect([p.state, p.backoff]).toEqual(["RUNNING", 0]);
+  });
+
+  test("startretries=3 allows four attempts before FATAL, with supervisord's log lines", () => {
+    const cfg = program();
+    let p = proc("STOPPED");
+    const lines: string[] = [];
+    let now = T0;
+    const feed = (e: ProcessEvent) => {
+      const r = step(p, e, cfg, now);
+      p = r.proc;
+      lines.push(...logs(r.actions));
+    };
+    feed({ type: "start" });
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      feed({ type: "spawned", pid: 100 + attempt });
+      now += 10;
+      feed({ type: "exited", status: exitedWith(2) });
+      if (p.state === "BACKOFF") {
+        now += attempt * 1000;
+        feed({ type: "timer", timer: "backoff" });
+      }
+    }
+    expect(p.state).toBe("FATAL");
+    expect(lines).toEqual([
+      "spawned: web (pid 101)", "exited: web (exit status 2; not expected)", "backoff: web will retry in 1s (attempt 2 of 4)",
+      "spawned: web (pid 102)", "exited: web (exit status 2; not expected)", "backoff: web will retry in 2s (attempt 3 of 4)",
+      "spawned: web (pid 103)", "exited: web (exit status 2; not expected)", "backoff: web will retry in 3s (attempt 4 of 4)",
+      "spawned: web (pid 104)", "exited: web (exit status 2; not expected)", "gave up: web entered FATAL state, too many start retries too quickly",
+    ]);
+    expect(p.reason).toBe("exit status 2; not expected; gave up after 4 attempts");
+  });
+
+  test("a stop records how the process ended", () => {
+    const r = step(proc("STOPPING", { stopCause: "request" }), { type: "exited", status: killedBy("TERM") }, program(), T0);
+    expect([r.proc.pid, r.proc.lastExit, r.proc.reason, logs(r.actions)]).toEqual([
+      null, killedBy("TERM"), "terminated by SIGTERM", ["stopped: web (terminated by SIGTERM)"],
+    ]);
+  });
+
+  test("a spawn error is the reason of BACKOFF and FATAL", () => {
+    const r = step(proc("STARTING", { pid: null }), { type: "spawnFailed", error: `can't find command "nope"` }, program({ startretries: 0 }), T0);
+    expect([r.proc.reason, logs(r.actions)[0]]).toEqual([
+      `spawn error: can't find command "nope"; gave up after 1 attempts`, `spawnerr: web: can't find command "nope"`,
+    ]);
+  });
+});
