@@ -1,0 +1,29 @@
+// The documented configs cannot rot: the shipped examples and every TOML block in the README resolve.
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../../src/config/load.ts";
+import { load } from "./_helpers.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+
+test("examples/demo.toml resolves to a web server and two workers", () => {
+  const config = loadConfig({ file: join(ROOT, "examples/demo.toml"), env: {}, uid: 0, cwd: ROOT });
+  expect(config.processes.map((p) => [p.name, p.program.command, p.program.directory, p.program.priority])).toEqual([
+    ["web", ["node", "http-server.mjs"], join(ROOT, "examples"), 10],
+    ["worker-0", ["node", "worker.mjs"], join(ROOT, "examples"), 20],
+    ["worker-1", ["node", "worker.mjs"], join(ROOT, "examples"), 20],
+  ]);
+  expect(config.programs.web!.environment).toEqual({ PORT: "8080" });
+});
+
+const readmeBlocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+test("the README has TOML examples", () => {
+  expect(readmeBlocks.length).toBeGreaterThan(0);
+});
+
+test.each(readmeBlocks.map((block, i) => [i + 1, block]))("README TOML block %d resolves", (_n, block) => {
+  const config = load({ "tsvisor.toml": block }, { env: { DATABASE_URL: "postgres://db" } });
+  expect(config.processes.length).toBeGreaterThan(0);
+});
