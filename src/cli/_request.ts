@@ -15,14 +15,14 @@ export interface TargetArgs {
 }
 
 // The socket this command talks to; throws when it cannot be known (no config, bad config).
-export function findSocket(args: TargetArgs): string {
+export function findSocket(args: TargetArgs): Promise<string> {
   return clientSocketPath({ flag: args.socket, file: args.config, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
 }
 
 // Send one request; the reply, or exit 2 when the daemon cannot be found or reached.
 export async function request<O extends Op>(args: TargetArgs, req: Extract<Request, { op: O }>, options?: RequestOptions): Promise<Response<O>> {
   try {
-    return await sendRequest(findSocket(args), req, options);
+    return await sendRequest(await findSocket(args), req, options);
   } catch (error) {
     fail(error);
   }

@@ -19,7 +19,7 @@ export default defineCommand({
 async function describeDaemon(args: { socket?: string; config?: string }): Promise<string> {
   let socket: string;
   try {
-    socket = findSocket(args);
+    socket = await findSocket(args);
   } catch (error) {
     return `unknown (${(error as Error).message.split("\n")[0]})`;
   }

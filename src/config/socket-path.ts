@@ -1,14 +1,9 @@
 // Where the control socket lives, decided the same way by the daemon (`run`) and by every client
 // command: --socket, then $TSVISOR_SOCKET, then [supervisor] socket, then the default for this user.
+// This module stays light (the config reader is imported only when needed): with --socket or
+// $TSVISOR_SOCKET, a health probe loads no TOML parser and reads no file.
 import { dirname, resolve } from "node:path";
 import { TsvisorError } from "../errors.ts";
-import { ConfigError, displayPath } from "./diagnostic.ts";
-import { readConfigFiles } from "./include.ts";
-import { findConfigFile, type LoadOptions } from "./load.ts";
-import { locateKey } from "./locate.ts";
-import { mergeConfigFiles } from "./merge.ts";
-import { ValueError } from "./value-error.ts";
-import { text } from "./values.ts";
 
 /** The system-wide default, for tsvisor run as root (supervisord's is /var/run/supervisor.sock). */
 export const ROOT_SOCKET = "/run/tsvisor.sock";
@@ -47,9 +42,10 @@ export function daemonSocketPath(ctx: SocketContext, config: { file: string; sup
 // socket, so a client works where the programs' settings would not resolve (another user, a
 // variable the daemon's environment has and the shell lacks). With no config file at all, the
 // default for this user still works when it does not depend on the config's directory.
-export function clientSocketPath(ctx: SocketContext & Pick<LoadOptions, "file" | "systemFile">): string {
+export async function clientSocketPath(ctx: SocketContext & { file?: string | undefined; systemFile?: string }): Promise<string> {
   const override = socketOverride(ctx);
   if (override !== null) return override;
+  const { findConfigFile, configuredSocket } = await import("./socket-setting.ts");
   let file: string;
   try {
     file = findConfigFile(ctx);
@@ -62,23 +58,4 @@ export function clientSocketPath(ctx: SocketContext & Pick<LoadOptions, "file" |
     throw error;
   }
   return configuredSocket(file, ctx.cwd) ?? defaultSocketPath(ctx, file)!;
-}
-
-// [supervisor] socket of the config in `file` and its includes, resolved against the file that sets it.
-function configuredSocket(file: string, cwd: string): string | null {
-  const display = (f: string) => displayPath(f, cwd);
-  const read = readConfigFiles(file, display);
-  if (read.diagnostics.length > 0) throw new ConfigError(read.diagnostics, read.sources, cwd);
-  const merged = mergeConfigFiles(read.files, read.sources, display);
-  const conflicts = merged.diagnostics.filter((d) => d.path === "supervisor.socket");
-  if (conflicts.length > 0) throw new ConfigError(conflicts, read.sources, cwd);
-  const entry = merged.raw.supervisor.get("socket");
-  if (entry === undefined) return null;
-  try {
-    return resolve(dirname(entry.file), text(entry.value)); // as resolve.ts resolves every path
-  } catch (error) {
-    if (!(error instanceof ValueError)) throw error;
-    const at = locateKey(read.sources.get(entry.file) ?? "", ["supervisor", "socket"], "value");
-    throw new ConfigError([{ file: entry.file, ...at, path: "supervisor.socket", message: error.message }], read.sources, cwd);
-  }
 }
