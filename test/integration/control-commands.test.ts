@@ -211,3 +211,25 @@ test("without --socket or TSVISOR_SOCKET a client finds the socket in the config
   expect([viaConfig.exitCode, viaCwd.exitCode, viaFlag.exitCode]).toEqual([0, 0, 0]);
   expect(daemon.logLines(/control socket /)[0]).toContain(socket);
 });
+
+test("while tsvisor shuts down it still answers status, refuses starts, and shutdown --no-wait returns at once", async () => {
+  using dir = tempDir();
+  const record = join(dir.path, "record");
+  await using daemon = Daemon.start(dir.path, `
+[programs.slow]
+command = ["${fixture("ignore-term")}"]
+environment = { RECORD = "${record}" }
+stopwaitsecs = 2
+startsecs = 0
+
+[programs.idle]
+command = ["sleep", "1000"]
+autostart = false
+`);
+  await waitFor(() => readLines(record).length === 1, "slow to ignore TERM");
+  expect(await daemon.ctl(["shutdown", "--no-wait"])).toEqual({ stdout: "Shutting down\n", stderr: "", exitCode: 0 });
+  expect((await statuses(daemon)).slow!.state).toBe("STOPPING");
+  expect(await daemon.ctl(["start", "idle"])).toEqual({ stdout: "idle: ERROR (tsvisor is shutting down)\n", stderr: "", exitCode: 1 });
+  expect(await daemon.exited()).toBe(0);
+  expect(daemon.logLines(/killing: slow/).length).toBe(1);
+});
