@@ -1,5 +1,6 @@
 // The composition root of `tsvisor run`, in the order things happen (tini's main() reads the same way):
-// config -> logger -> supervisor -> signal handlers -> start programs -> wait for shutdown -> exit code.
+// config -> logger -> supervisor -> signal handlers -> control socket -> start programs -> wait for
+// shutdown -> exit code.
 import { loadConfig, type LoadOptions } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { daemonSocketPath } from "./config/socket-path.ts";
@@ -73,7 +74,6 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   logger.info(`tsvisor exiting with code ${code}`);
   return code;
 }
-
 
 // `tsvisor reload` until the config-diff reload (issue #4, supervisor.applyConfig) is merged: re-read
 // the file; an unchanged config is an empty diff, a changed one is refused with NOT_IMPLEMENTED.

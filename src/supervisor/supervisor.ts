@@ -3,12 +3,12 @@
 import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
 import { sendSignal } from "../os/kill.ts";
+import { normalizeSignalName } from "../os/signals.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
 import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
 import { startOrder, stopBatches } from "./order.ts";
-import { normalizeSignalName } from "../os/signals.ts";
 import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "./states.ts";
 
 interface Managed {
