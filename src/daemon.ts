@@ -1,7 +1,13 @@
 // The composition root of `tsvisor run`, in the order things happen (tini's main() reads the same way):
-// config -> logger -> supervisor -> signal handlers -> start programs -> wait for shutdown -> exit code.
-import { loadConfig } from "./config/load.ts";
+// config -> logger -> supervisor -> signal handlers -> control socket -> start programs -> wait for
+// shutdown -> exit code.
+import { loadConfig, type LoadOptions } from "./config/load.ts";
+import type { Config } from "./config/schema.ts";
+import { daemonSocketPath } from "./config/socket-path.ts";
+import { startControlServer } from "./control/server.ts";
+import { TsvisorError } from "./errors.ts";
 import { createLogger } from "./logs/logger.ts";
+import { resolveOwner } from "./os/owner.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { version as VERSION } from "../package.json";
 
@@ -16,14 +22,16 @@ export const DAEMON_EXIT = {
 // The signals that mean "stop everything gracefully" (supervisord's meaning).
 const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 
-export async function runDaemon(options: { configFile?: string }): Promise<number> {
-  const config = loadConfig({ file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
+export async function runDaemon(options: { configFile?: string; socket?: string }): Promise<number> {
+  const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
+  const config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
   const supervisor = new Supervisor(config, { logger, env: process.env });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  let requestShutdown = () => {};
   const exitCode = new Promise<number>((resolve) => {
     let shuttingDown = false;
     const onShutdownSignal = (signal: string) => {
@@ -38,15 +46,42 @@ export async function runDaemon(options: { configFile?: string }): Promise<numbe
       void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
     };
     for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => onShutdownSignal(signal));
+    // `tsvisor shutdown`: what SIGTERM does
+    requestShutdown = () => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      logger.info("shutdown requested on the control socket: stopping every program");
+      void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
+    };
   });
   // As PID 1 an unhandled HUP would be ignored by the kernel, elsewhere it would kill tsvisor.
   process.on("SIGHUP", () => logger.warn("SIGHUP received: reloading the config is not supported yet; nothing changed"));
 
-  logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes)`);
+  // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
+  const { socket_mode, socket_owner } = config.supervisor;
+  const control = await startControlServer({
+    path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
+    mode: socket_mode,
+    owner: socket_owner === null ? null : resolveOwner(socket_owner),
+    deps: { supervisor, version: VERSION, reload: () => reloadUnchangedOnly(config, { ...loadOptions, file: config.file }), shutdown: () => requestShutdown() },
+  });
+
+  logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   supervisor.startAll();
   const code = await exitCode;
+  control.close();
   clearInterval(keepAlive);
   logger.info(`tsvisor exiting with code ${code}`);
   return code;
 }
 
+// `tsvisor reload` until the config-diff reload (issue #4, supervisor.applyConfig) is merged: re-read
+// the file; an unchanged config is an empty diff, a changed one is refused with NOT_IMPLEMENTED.
+// A config that does not load throws its ConfigError (CONFIG_INVALID) and nothing changes.
+async function reloadUnchangedOnly(current: Config, options: LoadOptions): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+  const next = loadConfig(options);
+  if (Bun.deepEquals(next.processes, current.processes) && Bun.deepEquals(next.supervisor, current.supervisor)) {
+    return { added: [], removed: [], changed: [] };
+  }
+  throw new TsvisorError("NOT_IMPLEMENTED", "the config changed; applying changes needs a restart of tsvisor in this version");
+}

@@ -11,6 +11,8 @@ export const DEFAULTS: {
 } = {
   supervisor: {
     socket: null,
+    socket_mode: 0o600,
+    socket_owner: null,
     log_dir: null,
   },
   program: {

@@ -9,7 +9,7 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   stopwaitsecs: true, stopasgroup: true, killasgroup: true, priority: true, numprocs: true,
   numprocs_start: true, process_name: true, max_runtime: true,
 };
-const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, log_dir: true };
+const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true };
 
 // [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
 export function renderConfig(config: Config): string {
@@ -17,17 +17,23 @@ export function renderConfig(config: Config): string {
   if (config.files.length > 1) lines.push(`# merged from: ${config.files.join(", ")}`);
   lines.push("", "[supervisor]");
   for (const key of Object.keys(SUPERVISOR_KEYS) as (keyof SupervisorConfig)[]) {
-    lines.push(renderKey(key, config.supervisor[key]));
+    if (key === "socket_mode") lines.push(`socket_mode = "${renderOctal(config.supervisor.socket_mode, 4)}"`);
+    else lines.push(renderKey(key, config.supervisor[key]));
   }
   for (const [name, program] of Object.entries(config.programs)) {
     lines.push("", `[programs.${renderName(name)}]`);
     for (const key of Object.keys(PROGRAM_KEYS) as (keyof ProgramConfig)[]) {
-      if (key === "umask" && program.umask !== null) lines.push(`umask = "${program.umask.toString(8).padStart(3, "0")}"`);
+      if (key === "umask" && program.umask !== null) lines.push(`umask = "${renderOctal(program.umask, 3)}"`);
       else if (key === "environment") lines.push(`environment = ${renderEnvironment(program.environment)}`);
       else lines.push(renderKey(key, program[key]));
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+// Modes and masks as people write them: 0o600 -> "0600".
+function renderOctal(value: number, digits: number): string {
+  return value.toString(8).padStart(digits, "0");
 }
 
 function renderKey(key: string, value: unknown): string {

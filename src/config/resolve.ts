@@ -58,6 +58,8 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
 
 const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConfig[K]> } = {
   socket: path,
+  socket_mode: values.fileMode,
+  socket_owner: values.owner,
   log_dir: path,
 };
 
@@ -98,7 +100,7 @@ function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, report: Repor
     }
     const name = key as keyof SupervisorConfig;
     const converted = report.convert(file, ["supervisor", key], () => SUPERVISOR_KEYS[name](value, file));
-    if (converted !== undefined) supervisor[name] = converted;
+    if (converted !== undefined) Object.assign(supervisor, { [name]: converted });
   }
   return supervisor;
 }

@@ -49,8 +49,12 @@ export interface ProgramConfig {
 
 /** The `[supervisor]` table, resolved. */
 export interface SupervisorConfig {
-  /** Path of the control socket; null: the default for this user. */
+  /** Path of the control socket; null: the default for this user (config/socket-path.ts). */
   socket: string | null;
+  /** File mode of the control socket, e.g. 0o600 (written "0600" in the file). Owner-only by default. */
+  socket_mode: number;
+  /** "user" or "user:group" (names or numbers) to own the control socket; null keeps tsvisor's own. */
+  socket_owner: string | null;
   /** Directory for log files; null: the default for this user. */
   log_dir: string | null;
 }

@@ -65,6 +65,26 @@ export function umask(value: unknown): number {
   throw new ValueError(`expected an octal umask like "022" or "0o022", or an integer from 0 to 0o777; got ${show(value)}`);
 }
 
+// A file mode: an octal string ("0660", "660", "0o660") or an integer (432, 0o660) -> the mode bits.
+export function fileMode(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 0o777) return value;
+  const match = typeof value === "string" ? /^(?:0o)?([0-7]{1,4})$/.exec(value.trim()) : null;
+  if (match && parseInt(match[1]!, 8) <= 0o777) return parseInt(match[1]!, 8);
+  throw new ValueError(`expected an octal file mode like "0600" or "0660", or an integer from 0 to 0o777; got ${show(value)}`);
+}
+
+const OWNER_PART = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
+
+// chown's "user" or "user:group" (names or numeric ids) -> as written; whether they exist is checked
+// when the socket is created.
+export function owner(value: unknown): string {
+  if (typeof value === "string") {
+    const parts = value.trim().split(":");
+    if (parts.length <= 2 && parts.every((part) => OWNER_PART.test(part))) return value.trim();
+  }
+  throw new ValueError(`expected "user" or "user:group" (names or numeric ids); got ${show(value)}`);
+}
+
 // argv: an array is taken as is (exec'd without a shell); a string is split like a shell would.
 export function command(value: unknown): string[] {
   if (typeof value === "string") return splitCommand(value);

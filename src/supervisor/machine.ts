@@ -28,6 +28,11 @@ export interface ProcessRecord {
   stopCause: "request" | "max_runtime" | null;
   /** Set when tsvisor is shutting down: no exit leads to a restart any more. */
   noRestart: boolean;
+  /**
+   * Someone wants it up: every start sets it (autostart or by hand), a stop by hand clears it, a
+   * shutdown leaves it. `tsvisor check` counts a process that is wanted up and not RUNNING.
+   */
+  wantedUp: boolean;
 }
 
 /** Timers a process can have armed, at most one of each. */
@@ -35,7 +40,7 @@ export type TimerName = "startsecs" | "backoff" | "stopwait" | "max_runtime";
 
 export type ProcessEvent =
   | { type: "start" } // an operator or autostart wants it up
-  | { type: "stop" } // an operator or shutdown wants it down
+  | { type: "stop"; byHand?: boolean } // an operator (byHand) or shutdown wants it down
   | { type: "shutdown" } // tsvisor is going down: no more restarts
   | { type: "spawned"; pid: number }
   | { type: "spawnFailed"; error: string }
@@ -69,7 +74,7 @@ type HandlerTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Hand
 export function newProcessRecord(name: string): ProcessRecord {
   return {
     name, state: "STOPPED", pid: null, backoff: 0, restarts: 0, startedAt: null, stoppedAt: null,
-    lastExit: null, reason: null, stopCause: null, noRestart: false,
+    lastExit: null, reason: null, stopCause: null, noRestart: false, wantedUp: false,
   };
 }
 
@@ -97,9 +102,15 @@ function then(first: Step, next: (p: ProcessRecord) => Step): Step {
 const startSpawn = (p: ProcessRecord, changes: Partial<ProcessRecord> = {}): Step =>
   to("STARTING", p, { reason: null, stopCause: null, ...changes }, [spawn]);
 
+// A start by anyone: the process is wanted up from now on.
+const startWanted = (p: ProcessRecord): Step => startSpawn(p, { backoff: 0, noRestart: false, wantedUp: true });
+
+// A stop by hand means "keep it down" to `check`; a stop by shutdown does not change what is wanted.
+const wantedAfterStop = (p: ProcessRecord, e: { byHand?: boolean }): boolean => (e.byHand ? false : p.wantedUp);
+
 // STARTING/RUNNING -> STOPPING: send stopsignal and give the process stopwaitsecs to go.
-const beginStop = (p: ProcessRecord, cfg: ProgramConfig, cause: "request" | "max_runtime"): Step =>
-  to("STOPPING", p, { stopCause: cause }, [
+const beginStop = (p: ProcessRecord, cfg: ProgramConfig, cause: "request" | "max_runtime", wantedUp = p.wantedUp): Step =>
+  to("STOPPING", p, { stopCause: cause, wantedUp }, [
     ...cancel("startsecs", "max_runtime"),
     log("debug", `stopping: ${p.name} (pid ${p.pid}) with SIG${cfg.stopsignal}`),
     { type: "signal", signal: cfg.stopsignal, group: cfg.stopasgroup },
@@ -144,18 +155,18 @@ function exitFromRunning(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfi
 const TRANSITIONS: HandlerTable = {
   STOPPED: {
     // STOPPED -> STARTING
-    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+    start: (p) => startWanted(p),
   },
   EXITED: {
     // EXITED -> STARTING (by hand)
-    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+    start: (p) => startWanted(p),
   },
   FATAL: {
     // FATAL -> STARTING (by hand)
-    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+    start: (p) => startWanted(p),
   },
   UNKNOWN: {
-    start: (p) => startSpawn(p, { backoff: 0, noRestart: false }),
+    start: (p) => startWanted(p),
   },
   STARTING: {
     spawned: (p, e, cfg, now) => {
@@ -192,14 +203,14 @@ const TRANSITIONS: HandlerTable = {
       ]);
     },
     // STARTING -> STOPPING
-    stop: (p, _e, cfg) => beginStop(p, cfg, "request"),
+    stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
     shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
   },
   RUNNING: {
     // RUNNING -> EXITED (-> STARTING when autorestart applies)
     exited: (p, e, cfg, now) => exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
     // RUNNING -> STOPPING
-    stop: (p, _e, cfg) => beginStop(p, cfg, "request"),
+    stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
     // RUNNING -> STOPPING: max_runtime reached
     timer: (p, e, cfg) => {
       if (e.timer !== "max_runtime") return ignored(p, e);
@@ -212,7 +223,7 @@ const TRANSITIONS: HandlerTable = {
     // BACKOFF -> STARTING: the retry delay has passed
     timer: (p, e) => (e.timer === "backoff" ? startSpawn(p, { restarts: p.restarts + 1, reason: p.reason }) : ignored(p, e)),
     // BACKOFF -> STOPPED
-    stop: (p, _e, _cfg, now) => to("STOPPED", p, { stoppedAt: now }, cancel("backoff")),
+    stop: (p, e, _cfg, now) => to("STOPPED", p, { stoppedAt: now, wantedUp: wantedAfterStop(p, e) }, cancel("backoff")),
     shutdown: (p, _e, _cfg, now) => to("STOPPED", p, { noRestart: true, stoppedAt: now }, cancel("backoff")),
   },
   STOPPING: {
@@ -236,6 +247,8 @@ const TRANSITIONS: HandlerTable = {
         ],
       };
     },
+    // still STOPPING, now on request: the exit ends in STOPPED even when max_runtime began the stop
+    stop: (p, e) => ({ proc: { ...p, stopCause: "request", wantedUp: wantedAfterStop(p, e) }, actions: [] }),
     shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
   },
 };

@@ -3,11 +3,13 @@
 import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
 import { sendSignal } from "../os/kill.ts";
+import { normalizeSignalName } from "../os/signals.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
+import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
 import { startOrder, stopBatches } from "./order.ts";
-import { STOPPED_STATES } from "./states.ts";
+import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "./states.ts";
 
 interface Managed {
   spec: ProcessSpec;
@@ -29,6 +31,7 @@ export class Supervisor {
   private draining = false;
   private readonly changeListeners = new Set<() => void>();
   private readonly now: () => number;
+  private shuttingDown = false;
 
   constructor(config: Config, private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
@@ -53,6 +56,7 @@ export class Supervisor {
    * once the level above it has fully stopped. Resolves when no process is left.
    */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true;
     for (const m of this.procs.values()) this.dispatch(m, { type: "shutdown" });
     for (const batch of stopBatches([...this.procs.values()].map(asPrioritised))) {
       for (const { managed } of batch) this.dispatch(managed, { type: "stop" });
@@ -65,6 +69,85 @@ export class Supervisor {
     for (const m of this.procs.values()) {
       if (m.record.pid !== null) sendSignal(m.record.pid, "KILL", m.spec.program.killasgroup);
     }
+  }
+
+  // --- operator requests (the control socket): names are resolved first with resolveNames() ---
+
+  /** "web", "worker:*", "worker:worker-1", "worker" (its instances) or "all" -> process names. */
+  resolveNames(names: readonly string[]): NameResolution {
+    return resolveNames(names, [...this.procs.values()].map((m) => m.spec));
+  }
+
+  /** What `status` and `check` show of each named process, in config order. */
+  view(names: readonly string[]): ProcessView[] {
+    const now = this.now();
+    return this.managed(names).map(({ spec, record }) => ({
+      record,
+      group: spec.group,
+      uptimeMs: record.pid !== null && record.startedAt !== null ? Math.max(0, now - record.startedAt) : null,
+      offender: isOffender(record, spec.program.exitcodes),
+    }));
+  }
+
+  /**
+   * Start by ascending priority. With `wait`, each outcome is known once the process is RUNNING, or
+   * failed to get there (BACKOFF, FATAL): the process keeps its retries, the answer does not wait for them.
+   */
+  startProcesses(names: readonly string[], wait: boolean): Promise<Outcome[]> {
+    return Promise.all(startOrder(this.managed(names).map(asPrioritised)).map(({ managed }) => this.startOne(managed, wait)));
+  }
+
+  /** Stop by hand, by descending priority, each level once the one above has stopped (as shutdown). */
+  async stopProcesses(names: readonly string[], wait: boolean): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const batch of stopBatches(this.managed(names).map(asPrioritised))) {
+      outcomes.push(...(await Promise.all(batch.map(({ managed }) => this.stopOne(managed, wait)))));
+    }
+    return outcomes;
+  }
+
+  /** Stop what runs, then start everything named; without `wait` that happens after the answer. */
+  async restartProcesses(names: readonly string[], wait: boolean): Promise<Outcome[]> {
+    const restart = async () => {
+      await this.stopProcesses(names.filter((n) => !STOPPED_STATES.includes(this.procs.get(n)!.record.state)), true);
+      return this.startProcesses(names, true);
+    };
+    if (wait) return restart();
+    void restart();
+    return this.managed(names).map((m) => outcome(m, null));
+  }
+
+  /** Send a signal to each named live process (its pid only, as supervisord); null for a bad signal name. */
+  signalProcesses(names: readonly string[], signal: string): Outcome[] | null {
+    const name = normalizeSignalName(signal);
+    if (name === null) return null;
+    return this.managed(names).map((m) => {
+      const live = SIGNALLABLE_STATES.includes(m.record.state) && m.record.pid !== null;
+      return outcome(m, live && sendSignal(m.record.pid!, name, false) ? null : "NOT_RUNNING");
+    });
+  }
+
+  private async startOne(m: Managed, wait: boolean): Promise<Outcome> {
+    // a stop in progress finishes first, so "restart" and "stop --no-wait; start" do what they say
+    if (m.record.state === "STOPPING") await this.waitUntil(() => m.record.state !== "STOPPING");
+    if (this.shuttingDown) return outcome(m, "SHUTTING_DOWN");
+    if (RUNNING_STATES.includes(m.record.state)) return outcome(m, "ALREADY_STARTED");
+    this.dispatch(m, { type: "start" });
+    if (!wait) return outcome(m, null);
+    await this.waitUntil(() => m.record.state !== "STARTING");
+    return outcome(m, m.record.state === "RUNNING" ? null : "START_FAILED");
+  }
+
+  private async stopOne(m: Managed, wait: boolean): Promise<Outcome> {
+    if (STOPPED_STATES.includes(m.record.state)) return outcome(m, "NOT_RUNNING");
+    this.dispatch(m, { type: "stop", byHand: true });
+    if (wait) await this.waitUntil(() => STOPPED_STATES.includes(m.record.state));
+    return outcome(m, null);
+  }
+
+  // Resolved names -> their processes (unknown names were refused by resolveNames()).
+  private managed(names: readonly string[]): Managed[] {
+    return names.flatMap((name) => this.procs.get(name) ?? []);
   }
 
   // Resolve once `done()` holds, re-checked after every processed event.
@@ -165,5 +248,17 @@ export class Supervisor {
     };
   }
 }
+
+/** One process as an operator sees it. */
+export interface ProcessView {
+  record: ProcessRecord;
+  group: string;
+  /** How long the live process has been up; null when there is none. */
+  uptimeMs: number | null;
+  /** Counts against `tsvisor check`. */
+  offender: boolean;
+}
+
+const outcome = (m: Managed, fault: Fault | null): Outcome => ({ name: m.spec.name, fault, state: m.record.state, reason: m.record.reason });
 
 const asPrioritised = (managed: Managed) => ({ name: managed.spec.name, priority: managed.spec.program.priority, managed });

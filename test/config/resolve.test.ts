@@ -32,7 +32,7 @@ describe("defaults", () => {
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, log_dir: null },
+      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: null },
       programs: { web },
       processes: [{ name: "web", group: "web", num: 0, credentials: null, program: web }],
     });
@@ -48,6 +48,8 @@ describe("defaults", () => {
       "tsvisor.toml": toml(
         "[supervisor]",
         'socket = "run/tsvisor.sock"',
+        'socket_mode = "0660"',
+        'socket_owner = "root:adm"',
         'log_dir = "/var/log/tsvisor"',
         "[programs.web]",
         "command = ['node', 'server.js']",
@@ -73,7 +75,7 @@ describe("defaults", () => {
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, log_dir: "/var/log/tsvisor" },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor" },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
@@ -206,6 +208,8 @@ describe("render", () => {
           'include = "conf.d/*.toml"',
           "[supervisor]",
           'socket = "run/x.sock"',
+          'socket_mode = "0660"',
+          'socket_owner = "root:0"',
           '[programs."web.v2"]',
           `command = "node 'my server.js' \\"quoted\\""`,
           'environment = { DB = "${DB}", LITERAL = "$${X} $$", "UNICODE" = "é\\u0001" }',

@@ -86,6 +86,22 @@ describe("umask", () => {
     "rejects %p", (input, message) => expect(messageOf(() => values.umask(input))).toBe(message));
 });
 
+describe("fileMode", () => {
+  test.each([["0600", 0o600], ["660", 0o660], ["0o666", 0o666], ["0", 0], [0o640, 0o640]] as const)(
+    "%p -> %p", (input, out) => expect(values.fileMode(input)).toBe(out));
+  const expected = 'expected an octal file mode like "0600" or "0660", or an integer from 0 to 0o777';
+  test.each([["0800", `${expected}; got "0800"`], ["1777", `${expected}; got "1777"`], [1000, `${expected}; got 1000`], [true, `${expected}; got true`]] as const)(
+    "rejects %p", (input, message) => expect(messageOf(() => values.fileMode(input))).toBe(message));
+});
+
+describe("owner", () => {
+  test.each([["www-data", "www-data"], ["root:adm", "root:adm"], ["1000:1000", "1000:1000"], [" ops ", "ops"]] as const)(
+    "%p -> %p", (input, out) => expect(values.owner(input)).toBe(out));
+  const expected = 'expected "user" or "user:group" (names or numeric ids)';
+  test.each([["a:b:c", `${expected}; got "a:b:c"`], ["root:", `${expected}; got "root:"`], [":adm", `${expected}; got ":adm"`], [0, `${expected}; got 0`]] as const)(
+    "rejects %p", (input, message) => expect(messageOf(() => values.owner(input))).toBe(message));
+});
+
 describe("command", () => {
   test.each([
     [["node", "server.js"], ["node", "server.js"]],

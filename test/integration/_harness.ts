@@ -63,18 +63,37 @@ export class Daemon implements AsyncDisposable {
   readonly log: string[] = [];
   readonly stdout: string[] = [];
   private readonly drained: Promise<unknown>;
-  private constructor(readonly proc: Subprocess<"ignore", "pipe", "pipe">, readonly dir: string) {
+  private constructor(
+    readonly proc: Subprocess<"ignore", "pipe", "pipe">,
+    readonly dir: string,
+    /** The daemon's control socket: DIR/tsvisor.sock unless the test chose one. */
+    readonly socket: string,
+  ) {
     this.drained = Promise.all([collectLines(proc.stderr, this.log), collectLines(proc.stdout, this.stdout)]);
   }
 
-  /** Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it. */
+  /**
+   * Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it. Its control socket is
+   * DIR/tsvisor.sock (through $TSVISOR_SOCKET), so daemons of different tests never share one.
+   */
   static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
     const file = join(dir, "tsvisor.toml");
     writeFileSync(file, config);
+    const env = { TSVISOR_SOCKET: join(dir, "tsvisor.sock"), ...options.env };
     const proc = Bun.spawn([TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
-      cwd: dir, env: { ...process.env, ...options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+      cwd: dir, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
     });
-    return new Daemon(proc, dir);
+    return new Daemon(proc, dir, env.TSVISOR_SOCKET);
+  }
+
+  /** Run a client command (`tsvisor status`, ...) against this daemon's socket. */
+  ctl(args: string[], options: { env?: Record<string, string> } = {}) {
+    return runTsvisor(args, { cwd: this.dir, env: { TSVISOR_SOCKET: this.socket, ...options.env } });
+  }
+
+  /** The socket answers: tsvisor has bound it and is past startup. */
+  async waitForSocket(): Promise<void> {
+    await waitFor(async () => (await this.ctl(["version"])).stdout.includes("daemon: tsvisor"), `the control socket ${this.socket}`);
   }
 
   /** The first log line matching `pattern` (waiting for it to appear). */

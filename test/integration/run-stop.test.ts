@@ -14,6 +14,7 @@ stopwaitsecs = 5
 startsecs = 0
 `);
   await daemon.waitForLog(/success: polite entered RUNNING/);
+  await waitFor(() => readLines(record).length === 1, "the program's traps to be set");
   const asked = Date.now();
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
@@ -23,13 +24,16 @@ startsecs = 0
 
 test("a program that ignores stopsignal gets SIGKILL after stopwaitsecs", async () => {
   using dir = tempDir();
+  const record = join(dir.path, "record");
   await using daemon = Daemon.start(dir.path, `
 [programs.stubborn]
 command = ["${fixture("ignore-term")}"]
+environment = { RECORD = "${record}" }
 stopwaitsecs = 1
 startsecs = 0
 `);
   await daemon.waitForLog(/success: stubborn entered RUNNING/);
+  await waitFor(() => readLines(record).length === 1, "the program to ignore TERM");
   const asked = Date.now();
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
@@ -65,7 +69,7 @@ stopwaitsecs = 60
 startsecs = 0
 `);
   await daemon.waitForLog(/success: stubborn entered RUNNING/);
-  const pid = Number(readLines(record)[0]?.split(" ")[1]);
+  const pid = Number(await waitFor(() => readLines(record)[0]?.split(" ")[1], "the program to ignore TERM"));
   daemon.signal("SIGINT");
   await daemon.waitForLog(/SIGINT received: stopping every program/);
   daemon.signal("SIGINT");

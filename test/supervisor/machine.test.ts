@@ -84,7 +84,7 @@ describe("pairs with no meaning keep the state and do nothing", () => {
     STARTING: ["spawned", "spawnFailed", "timer", "exited", "stop", "shutdown"],
     RUNNING: ["exited", "stop", "timer", "shutdown"],
     BACKOFF: ["timer", "stop", "shutdown"],
-    STOPPING: ["exited", "timer", "shutdown"],
+    STOPPING: ["exited", "timer", "shutdown", "stop"],
   };
   const allEvents: ProcessEvent[] = [
     { type: "start" }, { type: "stop" }, { type: "shutdown" }, { type: "spawned", pid: 9 },
@@ -103,6 +103,28 @@ describe("pairs with no meaning keep the state and do nothing", () => {
   ] as const)("in %s a stale %s timer is ignored", (state, timer) => {
     const before = proc(state);
     expect(step(before, { type: "timer", timer }, program(), T0).proc).toEqual(before);
+  });
+});
+
+describe("wantedUp: what `tsvisor check` expects to be running", () => {
+  test.each<[string, ProcessRecord, ProcessEvent, boolean]>([
+    ["a start (autostart or by hand) wants it up", proc("STOPPED"), { type: "start" }, true],
+    ["a start after FATAL wants it up again", proc("FATAL", { wantedUp: true }), { type: "start" }, true],
+    ["a stop by hand of RUNNING wants it down", proc("RUNNING", { wantedUp: true }), { type: "stop", byHand: true }, false],
+    ["a stop by hand of STARTING wants it down", proc("STARTING", { wantedUp: true }), { type: "stop", byHand: true }, false],
+    ["a stop by hand of BACKOFF wants it down", proc("BACKOFF", { wantedUp: true }), { type: "stop", byHand: true }, false],
+    ["a stop by hand during a max_runtime stop wants it down", proc("STOPPING", { wantedUp: true, stopCause: "max_runtime" }), { type: "stop", byHand: true }, false],
+    ["a stop by shutdown keeps it wanted", proc("RUNNING", { wantedUp: true }), { type: "stop" }, true],
+    ["a crash keeps it wanted", proc("RUNNING", { wantedUp: true }), { type: "exited", status: exitedWith(1) }, true],
+  ])("%s", (_name, from, event, wanted) => {
+    expect(step(from, event, program({ autorestart: false }), T0 + 5000).proc.wantedUp).toBe(wanted);
+  });
+
+  test("a stop by hand during a max_runtime stop ends in STOPPED, not in a restart", () => {
+    const cfg = program({ autorestart: true });
+    let p = step(proc("STOPPING", { wantedUp: true, stopCause: "max_runtime" }), { type: "stop", byHand: true }, cfg, T0).proc;
+    p = step(p, { type: "exited", status: killedBy("TERM") }, cfg, T0 + 10).proc;
+    expect([p.state, p.wantedUp]).toEqual(["STOPPED", false]);
   });
 });
 

@@ -1,0 +1,116 @@
+// Replies -> words. The protocol carries codes only; every sentence a user reads about a control
+// request is here (supervisorctl's _startresult() and status formatting): "web: started",
+// "wbe: ERROR (no such process)", the status table. Colour only on a terminal, never with NO_COLOR.
+import type { ErrorBody, Offender, Outcome, ProcessStatus, StateName } from "../control/protocol.ts";
+
+/** What a start/stop/restart/signal request asked for: picks the word for a success. */
+export type Verb = "start" | "stop" | "restart" | "signal";
+
+const DONE: Record<Verb, string> = { start: "started", stop: "stopped", restart: "restarted", signal: "signalled" };
+const ACCEPTED: Record<Verb, string> = { start: "starting", stop: "stopping", restart: "restarting", signal: "signalled" };
+
+// "web: started" | "web: starting" (--no-wait) | "web: ERROR (already started)"
+export function renderOutcome(outcome: Outcome, verb: Verb, waited: boolean): string {
+  if (outcome.ok) return `${outcome.name}: ${(waited ? DONE : ACCEPTED)[verb]}`;
+  return `${outcome.name}: ERROR (${describeError(outcome.error)})`;
+}
+
+// An error code (and what it carries) in words, as supervisorctl words its faults.
+export function describeError(error: ErrorBody): string {
+  switch (error.code) {
+    case "NO_SUCH_PROCESS": return "no such process";
+    case "NO_SUCH_GROUP": return "no such group";
+    case "ALREADY_STARTED": return "already started";
+    case "NOT_RUNNING": return "not running";
+    case "SHUTTING_DOWN": return "tsvisor is shutting down";
+    case "START_FAILED": return describeStartFailure(error);
+    case "BAD_SIGNAL": return `bad signal name ${JSON.stringify(error.signal)}; use a name such as HUP, USR1, TERM`;
+    case "CONFIG_INVALID": return "the config does not load";
+    case "NOT_IMPLEMENTED": return "the config changed, and applying changes without a restart is not supported yet: restart tsvisor to apply them";
+    case "BAD_REQUEST": return `bad request${error.field ? ` (field "${error.field}")` : ""}`;
+    case "LINE_TOO_LONG": return `request longer than ${error.limit ?? "the limit of"} bytes`;
+    case "UNSUPPORTED_VERSION": return "the daemon speaks another protocol version; use the tsvisor binary the daemon runs";
+    case "UNKNOWN_OP": return "the daemon does not know this command; use the tsvisor binary the daemon runs";
+    case "IDLE_TIMEOUT": return "no request came in time";
+    case "INTERNAL": return `internal error in tsvisor: ${error.message ?? "no detail"}`;
+    default: return error.code satisfies never;
+  }
+}
+
+// supervisorctl says "spawn error" or "abnormal termination"; the reason says which and why.
+function describeStartFailure(error: ErrorBody): string {
+  const reason = error.reason ?? "no reason recorded";
+  const what = reason.startsWith("spawn error") ? reason : `abnormal termination: ${reason}`;
+  return error.state ? `${what}; now ${error.state}` : what;
+}
+
+// --- status ---
+
+const HEADER = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "INFO"] as const;
+
+// One aligned row per process under a header; `colour` paints the state column.
+export function renderStatusTable(processes: readonly ProcessStatus[], now: number, colour: boolean): string {
+  const rows = processes.map((p) => [
+    p.name, p.state, p.pid === null ? "-" : String(p.pid), p.uptime_ms === null ? "-" : formatUptime(p.uptime_ms),
+    String(p.restarts), describeStatus(p, now),
+  ]);
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[], state?: StateName) =>
+    cells.map((cell, i) => {
+      const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
+      return i === 1 && state && colour ? paint(state, padded) : padded;
+    }).join("  ").trimEnd();
+  return [line(HEADER), ...rows.map((r, i) => line(r, processes[i]!.state))].join("\n") + "\n";
+}
+
+// The INFO column: the reason for the state, when there is one, and since when a stopped one is down.
+export function describeStatus(p: ProcessStatus, now: number): string {
+  const parts: string[] = [];
+  if (p.reason) parts.push(p.state === "RUNNING" || p.state === "STARTING" ? `last exit: ${p.reason}` : p.reason);
+  if (p.pid === null && p.stopped_at !== null && p.state !== "BACKOFF") parts.push(`${formatAge(now - p.stopped_at)} ago`);
+  if (!p.wanted && p.state === "STOPPED" && p.started_at !== null) parts.push("stopped by hand");
+  return parts.join(", ");
+}
+
+// supervisord's uptime: "0:00:05", "1:02:03", "2 days, 1:02:03".
+export function formatUptime(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const days = Math.floor(total / 86400);
+  const h = Math.floor((total % 86400) / 3600);
+  const m = String(Math.floor((total % 3600) / 60)).padStart(2, "0");
+  const s = String(total % 60).padStart(2, "0");
+  const clock = `${h}:${m}:${s}`;
+  return days === 0 ? clock : `${days} day${days === 1 ? "" : "s"}, ${clock}`;
+}
+
+// "5s", "3m", "2h", "4d": how long ago, to the largest whole unit.
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+// --- check ---
+
+// "web: FATAL (exit status 1; not expected; gave up after 4 attempts)"
+export function renderOffender(o: Offender): string {
+  return `${o.name}: ${o.state}${o.reason ? ` (${o.reason})` : ""}`;
+}
+
+// --- colour ---
+
+const COLOURS: Partial<Record<StateName, number>> = {
+  RUNNING: 32, STARTING: 33, BACKOFF: 33, STOPPING: 33, EXITED: 31, FATAL: 31, UNKNOWN: 31,
+};
+
+function paint(state: StateName, text: string): string {
+  const code = COLOURS[state];
+  return code === undefined ? text : `\u001b[${code}m${text}\u001b[0m`;
+}
+
+// Colour only for a person at a terminal (https://no-color.org).
+export function useColour(stream: { isTTY?: boolean }): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+}

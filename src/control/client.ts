@@ -1,0 +1,82 @@
+// The client side of the control socket: connect, send one request, await the reply with its id.
+// It imports only the protocol, so `tsvisor check` (a health probe run every few seconds) loads
+// nothing else.
+import { TsvisorError } from "../errors.ts";
+import { PROTOCOL_VERSION, decodeResponse, encodeLine, type Op, type Request, type Response } from "./protocol.ts";
+
+export interface RequestOptions {
+  /** Give up when no reply has come after this long; none by default (a start may take startsecs). */
+  timeoutMs?: number;
+  /** After the reply, wait until the daemon closes the connection (it does so when it exits). */
+  awaitClose?: boolean;
+}
+
+// Send `request` to the daemon at `path`; throws TsvisorError("UNREACHABLE") when there is no daemon
+// to talk to, or "BAD_REPLY" when what answers does not speak the protocol.
+export function sendRequest<O extends Op>(path: string, request: Extract<Request, { op: O }>, options: RequestOptions = {}): Promise<Response<O>> {
+  const id = 1;
+  const line = encodeLine({ ...request, v: PROTOCOL_VERSION, id });
+  return new Promise((resolve, reject) => {
+    let received = "";
+    let reply: Response<O> | null = null;
+    let timer: Timer | undefined;
+    const finish = (error: Error | null) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(reply!);
+    };
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => finish(unreachable(path, `no reply within ${timeoutMs / 1000}s`, "the daemon may be overloaded or hung")), timeoutMs);
+    }
+    Bun.connect({
+      unix: path,
+      socket: {
+        open(socket) {
+          socket.write(line);
+        },
+        data(socket, chunk) {
+          if (reply) return;
+          received += chunk.toString();
+          const end = received.indexOf("\n");
+          if (end < 0) return;
+          const decoded = decodeResponse(received.slice(0, end));
+          if (decoded === null || (decoded.id !== id && decoded.id !== null)) {
+            socket.end();
+            return finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+          }
+          reply = decoded as Response<O>;
+          if (!options.awaitClose) {
+            socket.end();
+            finish(null);
+          }
+        },
+        close() {
+          if (reply) return finish(null);
+          finish(unreachable(path, "the connection closed before a reply came", "the daemon may have exited; see its log"));
+        },
+        error(_socket, error) {
+          finish(unreachable(path, error.message));
+        },
+      },
+    }).catch((error: NodeJS.ErrnoException) => finish(unreachable(path, describeConnectError(error), connectHint(error))));
+  });
+}
+
+function unreachable(path: string, why: string, hint?: string): TsvisorError {
+  return new TsvisorError("UNREACHABLE", `cannot reach tsvisor at ${path}: ${why}`, hint);
+}
+
+function describeConnectError(error: NodeJS.ErrnoException): string {
+  if (error.code === "ENOENT") return "no such socket";
+  if (error.code === "ECONNREFUSED") return "nothing is listening (a stale socket, or not a socket)";
+  if (error.code === "EACCES" || error.code === "EPERM") return "permission denied";
+  return error.code ? `${error.code}: ${error.message}` : error.message;
+}
+
+function connectHint(error: NodeJS.ErrnoException): string {
+  if (error.code === "EACCES" || error.code === "EPERM") {
+    return "the socket is owner-only by default: run as its owner, or widen it with socket_mode and socket_owner in [supervisor]";
+  }
+  return "is `tsvisor run` running? Pass --socket PATH or set TSVISOR_SOCKET if it uses another socket";
+}

@@ -1,0 +1,137 @@
+// One client connection of the control socket: bytes -> request lines -> replies, with the limits
+// that keep a bad client from hurting anyone else: a 64 KiB line cap, an idle timeout, a cap on
+// replies the client does not read, and writes that never block (Bun's socket.write is unbuffered).
+import type { Socket } from "bun";
+import { MAX_LINE_BYTES, encodeLine, errorResponse, type ErrorBody, type Response } from "./protocol.ts";
+
+/** Replies queued for a client that does not read beyond this are dropped with the connection. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export interface ConnectionOptions {
+  /** Close a connection that has sent no complete request for this long (and has none in progress). */
+  idleMs: number;
+  /** Handle one complete request line; the reply is written when it resolves. */
+  handleLine: (line: string) => Promise<Response>;
+}
+
+export class Connection {
+  private input: Uint8Array[] = [];
+  private inputBytes = 0;
+  private output: Uint8Array[] = [];
+  private outputBytes = 0;
+  private inFlight = 0;
+  private idleTimer: Timer | undefined;
+  private closing = false;
+  private closed = false;
+
+  constructor(private readonly socket: Socket<unknown>, private readonly options: ConnectionOptions) {
+    this.armIdleTimer();
+  }
+
+  /** Bytes arrived: split off every complete line and handle each; refuse a line over the cap. */
+  receive(chunk: Uint8Array): void {
+    if (this.closing) return;
+    let start = 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      const tail = chunk.subarray(start, nl);
+      if (this.inputBytes + tail.length + 1 > MAX_LINE_BYTES) return this.refuse({ code: "LINE_TOO_LONG", limit: MAX_LINE_BYTES });
+      const line = this.input.length === 0 ? tail : concat([...this.input, tail], this.inputBytes + tail.length);
+      this.input = [];
+      this.inputBytes = 0;
+      start = nl + 1;
+      this.handle(line);
+      if (this.closing) return;
+    }
+    const rest = chunk.subarray(start);
+    if (rest.length === 0) return;
+    // A line is refused as soon as it is too long, not when (if ever) its newline arrives.
+    if (this.inputBytes + rest.length >= MAX_LINE_BYTES) return this.refuse({ code: "LINE_TOO_LONG", limit: MAX_LINE_BYTES });
+    this.input.push(rest.slice()); // Bun reuses the chunk's memory after the callback
+    this.inputBytes += rest.length;
+  }
+
+  /** The socket can take more: write what is queued. */
+  drain(): void {
+    while (this.output.length > 0 && !this.closed) {
+      const head = this.output[0]!;
+      const written = this.socket.write(head);
+      if (written < 0) return this.gone();
+      this.outputBytes -= written;
+      if (written < head.length) {
+        this.output[0] = head.subarray(written);
+        return;
+      }
+      this.output.shift();
+    }
+    if (this.closing && this.output.length === 0 && !this.closed) {
+      this.socket.end();
+      this.gone();
+    }
+  }
+
+  /** The client went away (or the socket failed): drop everything, answer nothing more. */
+  gone(): void {
+    this.closed = true;
+    this.closing = true;
+    clearTimeout(this.idleTimer);
+    this.input = [];
+    this.output = [];
+  }
+
+  private handle(bytes: Uint8Array): void {
+    clearTimeout(this.idleTimer);
+    let line: string;
+    try {
+      line = utf8.decode(bytes);
+    } catch {
+      return this.send(errorResponse(null, { code: "BAD_REQUEST" }));
+    }
+    if (line.trim() === "") return this.armIdleTimer(); // a blank line is no request (handy with socat)
+    this.inFlight++;
+    void this.options.handleLine(line).then((reply) => {
+      this.inFlight--;
+      this.send(reply);
+    });
+  }
+
+  private send(reply: Response): void {
+    if (this.closed) return;
+    const bytes = new TextEncoder().encode(encodeLine(reply));
+    this.output.push(bytes);
+    this.outputBytes += bytes.length;
+    if (this.outputBytes > MAX_QUEUED_BYTES) {
+      this.socket.terminate();
+      return this.gone();
+    }
+    this.drain();
+    if (this.inFlight === 0 && !this.closing) this.armIdleTimer();
+  }
+
+  // Answer with an error, then close once the answer is out.
+  private refuse(error: ErrorBody): void {
+    this.send(errorResponse(null, error));
+    this.closing = true;
+    this.input = [];
+    clearTimeout(this.idleTimer);
+    this.drain();
+  }
+
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.inFlight === 0) this.refuse({ code: "IDLE_TIMEOUT" });
+    }, this.options.idleMs);
+  }
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+// One decoded request -> one call on the supervisor (or the daemon) -> the reply. Faults become
+// protocol error codes here; words are left to the CLI.
+import { TsvisorError } from "../errors.ts";
+import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
+import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
+import {
+  PROTOCOL_VERSION, decodeRequest, errorResponse, type ErrorBody, type ErrorCode, type Outcome, type ProcessStatus,
+  type Request, type Response, type Results,
+} from "./protocol.ts";
+
+/** What the daemon lends the control socket. */
+export interface ControlDeps {
+  supervisor: Supervisor;
+  /** tsvisor's version, for `tsvisor version`. */
+  version: string;
+  /** Re-read the config and apply the difference (SIGHUP's job); throws TsvisorError on failure. */
+  reload: () => Promise<Results["reload"]>;
+  /** Begin stopping everything and exit, as SIGTERM does. */
+  shutdown: () => void;
+}
+
+// Errors a reload may throw that the protocol names; anything else is a bug (INTERNAL).
+const RELOAD_ERRORS: Record<string, ErrorCode> = {
+  CONFIG_INVALID: "CONFIG_INVALID",
+  CONFIG_NOT_FOUND: "CONFIG_INVALID", // the file was removed or renamed since tsvisor started
+  NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
+};
+
+// A request line -> its reply; never throws (a bug becomes an INTERNAL reply, the daemon goes on).
+export async function handleLine(line: string, deps: ControlDeps): Promise<Response> {
+  const decoded = decodeRequest(line);
+  if ("error" in decoded) return errorResponse(decoded.id, decoded.error);
+  try {
+    const answer = await handle(decoded.request, deps);
+    return "error" in answer ? errorResponse(decoded.id, answer.error) : { v: PROTOCOL_VERSION, id: decoded.id, ok: true, result: answer.result };
+  } catch (error) {
+    const code = error instanceof TsvisorError ? RELOAD_ERRORS[error.code] : undefined;
+    if (code !== undefined) return errorResponse(decoded.id, { code, message: (error as Error).message });
+    return errorResponse(decoded.id, { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+type Answer = { result: Results[keyof Results] } | { error: ErrorBody };
+
+async function handle(request: Request, deps: ControlDeps): Promise<Answer> {
+  const { supervisor } = deps;
+  switch (request.op) {
+    case "version":
+      return { result: { version: deps.version, protocol: PROTOCOL_VERSION, pid: process.pid } };
+    case "shutdown":
+      deps.shutdown();
+      return { result: {} };
+    case "reload":
+      return { result: await deps.reload() };
+    default:
+  }
+  const resolved = supervisor.resolveNames(request.names ?? ["all"]);
+  if (!resolved.ok) return { error: { code: resolved.fault, name: resolved.name } };
+  const { names } = resolved;
+  switch (request.op) {
+    case "status":
+      return { result: { processes: supervisor.view(names).map(toStatus) } };
+    case "check": {
+      const views = supervisor.view(names);
+      const offenders = views.filter((v) => v.offender).map(({ record: r }) => ({ name: r.name, state: r.state, reason: r.reason }));
+      return { result: { healthy: offenders.length === 0, checked: views.length, offenders } };
+    }
+    case "start":
+      return { result: { outcomes: (await supervisor.startProcesses(names, request.wait ?? true)).map(toOutcome) } };
+    case "stop":
+      return { result: { outcomes: (await supervisor.stopProcesses(names, request.wait ?? true)).map(toOutcome) } };
+    case "restart":
+      return { result: { outcomes: (await supervisor.restartProcesses(names, request.wait ?? true)).map(toOutcome) } };
+    case "signal": {
+      const outcomes = supervisor.signalProcesses(names, request.signal);
+      if (outcomes === null) return { error: { code: "BAD_SIGNAL", signal: request.signal } };
+      return { result: { outcomes: outcomes.map(toOutcome) } };
+    }
+    default:
+      return request satisfies never;
+  }
+}
+
+function toStatus({ record: r, group, uptimeMs }: ProcessView): ProcessStatus {
+  return {
+    name: r.name, group, state: r.state, pid: r.pid, uptime_ms: uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
+    restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp,
+  };
+}
+
+function toOutcome(o: SupervisorOutcome): Outcome {
+  if (o.fault === null) return { name: o.name, ok: true, state: o.state };
+  return { name: o.name, ok: false, error: { code: o.fault, state: o.state, reason: o.reason } };
+}

@@ -1,0 +1,165 @@
+// The control protocol: one JSON object per line each way, versioned, every reply carrying the id of
+// its request. The vocabulary is closed — ops and error codes are the lists below, and words appear
+// only in the CLI (supervisord's Faults + supervisorctl's _startresult()). docs/protocol.md is the
+// reference for other tools. A leaf: it imports nothing from src/, so the client stays small.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Longest request line accepted, newline included; a longer one is refused and the connection closed. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** supervisord's state words (supervisor/states.ts has the same list; this module may not import it). */
+export type StateName = "STOPPED" | "STARTING" | "RUNNING" | "BACKOFF" | "STOPPING" | "EXITED" | "FATAL" | "UNKNOWN";
+
+/** A request id: chosen by the client, echoed in the reply. */
+export type RequestId = number | string;
+
+/** start, stop and restart wait for the outcome unless `wait` is false. */
+export type Request =
+  | { op: "status"; names?: string[] }
+  | { op: "start"; names: string[]; wait?: boolean }
+  | { op: "stop"; names: string[]; wait?: boolean }
+  | { op: "restart"; names: string[]; wait?: boolean }
+  | { op: "signal"; names: string[]; signal: string }
+  | { op: "check"; names?: string[] }
+  | { op: "reload" }
+  | { op: "shutdown" }
+  | { op: "version" };
+
+export type Op = Request["op"];
+export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version"];
+
+/** Every error code the daemon may answer with; docs/protocol.md says when each is sent. */
+export type ErrorCode =
+  | "BAD_REQUEST" // not JSON, not an object, or a field of the wrong type (`field` names it)
+  | "LINE_TOO_LONG" // the request line exceeds MAX_LINE_BYTES; the connection is closed after the reply
+  | "UNSUPPORTED_VERSION" // `v` is not PROTOCOL_VERSION
+  | "UNKNOWN_OP" // `op` is not one of OPS
+  | "IDLE_TIMEOUT" // no complete request arrived in time; the connection is closed after the reply
+  | "NO_SUCH_PROCESS" // a name matches no process (`name`)
+  | "NO_SUCH_GROUP" // a "GROUP:*" matches no program (`name`)
+  | "BAD_SIGNAL" // `signal` is not a signal name (`signal`)
+  | "ALREADY_STARTED" // start of a process that is STARTING, RUNNING or BACKOFF
+  | "NOT_RUNNING" // stop or signal of a process that has none running
+  | "START_FAILED" // a start ended in BACKOFF, FATAL or a stop instead of RUNNING (`state`, `reason`)
+  | "SHUTTING_DOWN" // tsvisor is stopping everything; nothing is started any more
+  | "CONFIG_INVALID" // reload: the config file does not load (`message` holds the diagnostics)
+  | "NOT_IMPLEMENTED" // reload: the file changed, and applying changes is not available in this version
+  | "INTERNAL"; // a bug in tsvisor (`message`)
+
+export interface ErrorBody {
+  code: ErrorCode;
+  name?: string;
+  field?: string;
+  signal?: string;
+  state?: StateName;
+  reason?: string | null;
+  message?: string;
+  limit?: number;
+}
+
+/** One process as `status` shows it; times are milliseconds since the epoch. */
+export interface ProcessStatus {
+  name: string;
+  /** The `[programs.NAME]` key the process comes from. */
+  group: string;
+  state: StateName;
+  pid: number | null;
+  /** Milliseconds the live process has been up; null when there is none. */
+  uptime_ms: number | null;
+  started_at: number | null;
+  stopped_at: number | null;
+  /** Automatic restarts since tsvisor started. */
+  restarts: number;
+  last_exit: { code: number; signal: null } | { code: null; signal: string } | null;
+  /** Why it is in its state: "exit status 1; not expected", "spawn error: …"; null when there is nothing to say. */
+  reason: string | null;
+  /** Someone wants it up (autostart or started by hand, and not stopped by hand): `check` counts it. */
+  wanted: boolean;
+}
+
+/** What became of one process in a start/stop/restart/signal. */
+export type Outcome = { name: string; ok: true; state: StateName } | { name: string; ok: false; error: ErrorBody };
+
+/** A process that `check` counts against health: wanted up, but not RUNNING. */
+export interface Offender {
+  name: string;
+  state: StateName;
+  reason: string | null;
+}
+
+/** The `result` of each op. */
+export interface Results {
+  status: { processes: ProcessStatus[] };
+  start: { outcomes: Outcome[] };
+  stop: { outcomes: Outcome[] };
+  restart: { outcomes: Outcome[] };
+  signal: { outcomes: Outcome[] };
+  check: { healthy: boolean; checked: number; offenders: Offender[] };
+  reload: { added: string[]; removed: string[]; changed: string[] };
+  shutdown: Record<string, never>;
+  version: { version: string; protocol: number; pid: number };
+}
+
+export type Response<O extends Op = Op> =
+  | { v: number; id: RequestId | null; ok: true; result: Results[O] }
+  | { v: number; id: RequestId | null; ok: false; error: ErrorBody };
+
+/** A request line as it travels: the request with its envelope. */
+export type RequestLine = Request & { v: number; id: RequestId };
+
+// The reply that refuses a request (id null when the request's id could not be read).
+export function errorResponse(id: RequestId | null, error: ErrorBody): Response {
+  return { v: PROTOCOL_VERSION, id, ok: false, error };
+}
+
+// One line on the wire.
+export function encodeLine(message: RequestLine | Response): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+// A request line -> the request, or the error to answer with (and the id, when one could be read).
+export function decodeRequest(line: string): { id: RequestId; request: Request } | { id: RequestId | null; error: ErrorBody } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { id: null, error: { code: "BAD_REQUEST" } };
+  }
+  if (!isObject(value)) return { id: null, error: { code: "BAD_REQUEST" } };
+  const id = typeof value.id === "number" || typeof value.id === "string" ? value.id : null;
+  if (id === null) return { id: null, error: { code: "BAD_REQUEST", field: "id" } };
+  if (value.v !== PROTOCOL_VERSION) return { id, error: { code: "UNSUPPORTED_VERSION" } };
+  if (!OPS.includes(value.op as Op)) return { id, error: { code: "UNKNOWN_OP" } };
+  const bad = checkFields(value);
+  return bad ? { id, error: { code: "BAD_REQUEST", field: bad } } : { id, request: value as unknown as Request };
+}
+
+// The name of the first field of the wrong type, or null when the request is well formed.
+function checkFields(value: Record<string, unknown>): string | null {
+  const op = value.op as Op;
+  const namesRequired = op === "start" || op === "stop" || op === "restart" || op === "signal";
+  if ("names" in value || namesRequired) {
+    const names = value.names;
+    if (!Array.isArray(names) || !names.every((n) => typeof n === "string" && n !== "")) return "names";
+    if (namesRequired && names.length === 0) return "names";
+  }
+  if ("wait" in value && typeof value.wait !== "boolean") return "wait";
+  if (op === "signal" && (typeof value.signal !== "string" || value.signal === "")) return "signal";
+  return null;
+}
+
+// A reply line -> the response; null when it is not one (the caller says what it got).
+export function decodeResponse(line: string): Response | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (!isObject(value) || typeof value.ok !== "boolean") return null;
+    if (value.ok ? !isObject(value.result) : !isObject(value.error)) return null;
+    return value as unknown as Response;
+  } catch {
+    return null;
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);

@@ -1,0 +1,133 @@
+// The control socket: claim the path (refuse a live tsvisor's, replace a stale file), bind it
+// owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts.
+import { chmodSync, chownSync, lstatSync, unlinkSync } from "node:fs";
+import { TsvisorError } from "../errors.ts";
+import { sendRequest } from "./client.ts";
+import { Connection } from "./connection.ts";
+import { handleLine, type ControlDeps } from "./dispatch.ts";
+
+export interface ControlServerOptions {
+  path: string;
+  /** File mode of the socket, e.g. 0o600. */
+  mode: number;
+  /** Numeric owner to give the socket; null keeps tsvisor's. */
+  owner: { uid: number; gid: number } | null;
+  deps: ControlDeps;
+  /** Close a connection with no complete request for this long. */
+  idleMs?: number;
+}
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stop listening, drop every connection and remove the socket file. */
+  close(): void;
+}
+
+const DEFAULT_IDLE_MS = 10_000;
+// Beyond this many open connections a new one is closed at once: file descriptors are for programs.
+const MAX_CONNECTIONS = 512;
+// sun_path holds 108 bytes, the terminating NUL included.
+const MAX_PATH_BYTES = 107;
+
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const { path } = options;
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) {
+    throw bindError(path, `the path is ${Buffer.byteLength(path)} bytes long; a unix socket path may have at most ${MAX_PATH_BYTES}`);
+  }
+  await claimPath(path);
+  const connections = new Set<Connection>();
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  // Created under umask 0177 the socket is born 0600: no moment exists in which another user could
+  // connect before the chmod below (a socket's mode is what connect(2) checks).
+  const umask = process.umask(0o177);
+  let listener: ReturnType<typeof Bun.listen<Connection | undefined>>;
+  try {
+    listener = Bun.listen<Connection | undefined>({
+      unix: path,
+      socket: {
+        open(socket) {
+          if (connections.size >= MAX_CONNECTIONS) return void socket.end();
+          socket.data = new Connection(socket, { idleMs, handleLine: (line) => handleLine(line, options.deps) });
+          connections.add(socket.data);
+        },
+        data: (socket, chunk) => socket.data?.receive(chunk),
+        drain: (socket) => socket.data?.drain(),
+        close(socket) {
+          if (!socket.data) return;
+          socket.data.gone();
+          connections.delete(socket.data);
+        },
+        error(socket) {
+          socket.data?.gone();
+        },
+      },
+    });
+  } catch (error) {
+    throw bindError(path, describeBindError(error as NodeJS.ErrnoException));
+  } finally {
+    process.umask(umask);
+  }
+  try {
+    if (options.owner) chownSync(path, options.owner.uid, options.owner.gid);
+    chmodSync(path, options.mode);
+  } catch (error) {
+    listener.stop(true);
+    throw bindError(path, `cannot set its owner or mode: ${(error as Error).message}`);
+  }
+  return {
+    path,
+    close() {
+      for (const connection of connections) connection.gone();
+      listener.stop(true); // also removes the socket file
+    },
+  };
+}
+
+// Nothing at the path: fine. A socket nobody listens on (left by a killed tsvisor): remove it.
+// A socket a live tsvisor answers on, or anything that is not a socket: refuse, remove nothing.
+async function claimPath(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw bindError(path, (error as Error).message);
+  }
+  if (!isSocket) throw bindError(path, "the path exists and is not a socket", "remove it, or choose another path with [supervisor] socket");
+  if (!(await isListening(path))) {
+    try {
+      return unlinkSync(path);
+    } catch (error) {
+      throw bindError(path, `cannot remove the stale socket: ${describeBindError(error as NodeJS.ErrnoException)}`);
+    }
+  }
+  const pid = await sendRequest(path, { op: "version" }, { timeoutMs: 2000 }).then(
+    (reply) => (reply.ok ? reply.result.pid : null),
+    () => null,
+  );
+  const holder = pid === null ? "another program" : `tsvisor pid ${pid}`;
+  throw bindError(path, `in use by ${holder}`, "stop it first, or pass --socket PATH");
+}
+
+// ECONNREFUSED is the kernel's word for "a socket file with nobody behind it".
+async function isListening(path: string): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ unix: path, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ECONNREFUSED") return false;
+    throw bindError(path, `cannot tell whether it is in use: ${describeBindError(error as NodeJS.ErrnoException)}`);
+  }
+}
+
+function bindError(path: string, why: string, hint = "set another path with [supervisor] socket, --socket or TSVISOR_SOCKET"): TsvisorError {
+  return new TsvisorError("SOCKET_UNAVAILABLE", `fatal: unable to bind ${path}: ${why}`, hint);
+}
+
+function describeBindError(error: NodeJS.ErrnoException): string {
+  if (error.code === "ENOENT") return "its directory does not exist";
+  if (error.code === "EACCES") return "permission denied";
+  if (error.code === "EADDRINUSE") return "another process bound it at the same moment";
+  return error.message;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import { describeError, formatAge, formatUptime, renderOutcome, renderStatusTable } from "../../src/cli/_render.ts";
+import type { ErrorCode, ProcessStatus } from "../../src/control/protocol.ts";
+
+describe("formatUptime, as supervisorctl prints it", () => {
+  test.each([[0, "0:00:00"], [5_400, "0:00:05"], [3_723_000, "1:02:03"], [86_400_000, "1 day, 0:00:00"], [2 * 86_400_000 + 61_000, "2 days, 0:01:01"]])(
+    "%p ms -> %p", (ms, text) => expect(formatUptime(ms)).toBe(text));
+});
+
+test.each([[999, "0s"], [59_000, "59s"], [60_000, "1m"], [7_200_000, "2h"], [3 * 86_400_000, "3d"], [-5, "0s"]])("formatAge(%p) = %p", (ms, text) => {
+  expect(formatAge(ms)).toBe(text);
+});
+
+describe("outcomes in supervisorctl's words", () => {
+  test.each([
+    [{ name: "web", ok: true, state: "RUNNING" }, "start", true, "web: started"],
+    [{ name: "web", ok: true, state: "STARTING" }, "start", false, "web: starting"],
+    [{ name: "web", ok: true, state: "STOPPED" }, "stop", true, "web: stopped"],
+    [{ name: "web", ok: true, state: "RUNNING" }, "restart", true, "web: restarted"],
+    [{ name: "web", ok: true, state: "RUNNING" }, "signal", true, "web: signalled"],
+    [{ name: "web", ok: false, error: { code: "ALREADY_STARTED" } }, "start", true, "web: ERROR (already started)"],
+    [{ name: "web", ok: false, error: { code: "NOT_RUNNING" } }, "stop", true, "web: ERROR (not running)"],
+    [{ name: "web", ok: false, error: { code: "START_FAILED", state: "BACKOFF", reason: "exit status 1; not expected" } }, "start", true,
+      "web: ERROR (abnormal termination: exit status 1; not expected; now BACKOFF)"],
+    [{ name: "web", ok: false, error: { code: "START_FAILED", state: "FATAL", reason: 'spawn error: can\'t find command "nope"; gave up after 1 attempts' } }, "start", true,
+      'web: ERROR (spawn error: can\'t find command "nope"; gave up after 1 attempts; now FATAL)'],
+    [{ name: "web", ok: false, error: { code: "SHUTTING_DOWN" } }, "start", true, "web: ERROR (tsvisor is shutting down)"],
+  ] as const)("%o %s", (outcome, verb, waited, line) => {
+    expect(renderOutcome(outcome, verb, waited)).toBe(line);
+  });
+
+  test("every error code has words", () => {
+    const codes: ErrorCode[] = [
+      "BAD_REQUEST", "LINE_TOO_LONG", "UNSUPPORTED_VERSION", "UNKNOWN_OP", "IDLE_TIMEOUT", "NO_SUCH_PROCESS", "NO_SUCH_GROUP", "BAD_SIGNAL",
+      "ALREADY_STARTED", "NOT_RUNNING", "START_FAILED", "SHUTTING_DOWN", "CONFIG_INVALID", "NOT_IMPLEMENTED", "INTERNAL",
+    ];
+    expect(codes.filter((code) => !/^[a-z]/.test(describeError({ code })))).toEqual([]);
+  });
+});
+
+describe("status table", () => {
+  const NOW = 1_800_000_000_000;
+  const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
+    name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
+    restarts: 0, last_exit: null, reason: null, wanted: true, ...over,
+  });
+
+  test("one aligned row per process under a header, the reason in INFO", () => {
+    const table = renderStatusTable([
+      status({}),
+      status({ name: "worker-1", restarts: 2, reason: "exit status 1; not expected", last_exit: { code: 1, signal: null } }),
+      status({ name: "cron", state: "FATAL", pid: null, uptime_ms: null, stopped_at: NOW - 120_000, reason: "exit status 2; not expected; gave up after 4 attempts" }),
+      status({ name: "api", state: "STOPPED", pid: null, uptime_ms: null, stopped_at: NOW - 5_000, reason: "terminated by SIGTERM", wanted: false }),
+      status({ name: "manual", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, wanted: false }),
+    ], NOW, false);
+    expect(table).toBe([
+      "NAME      STATE    PID  UPTIME   RESTARTS  INFO",
+      "web       RUNNING  42   0:01:05  0",
+      "worker-1  RUNNING  42   0:01:05  2         last exit: exit status 1; not expected",
+      "cron      FATAL    -    -        0         exit status 2; not expected; gave up after 4 attempts, 2m ago",
+      "api       STOPPED  -    -        0         terminated by SIGTERM, 5s ago, stopped by hand",
+      "manual    STOPPED  -    -        0",
+      "",
+    ].join("\n"));
+  });
+
+  test("colour paints the state only, and only when asked", () => {
+    const [, row] = renderStatusTable([status({ state: "FATAL", pid: null, uptime_ms: null })], NOW, true).split("\n");
+    expect(row).toBe("web   \u001b[31mFATAL\u001b[0m  -    -       0");
+  });
+});
