@@ -111,8 +111,13 @@ export class Daemon implements AsyncDisposable {
   }
 
   /** The exit code, once tsvisor has exited and its output has been read. */
-  async exited(): Promise<number> {
-    const code = await this.proc.exited;
+  async exited(timeoutMs = 30_000): Promise<number> {
+    // A tsvisor that does not exit is a failure worth its log, not a silent test-runner timeout.
+    const code = await Promise.race([this.proc.exited, Bun.sleep(timeoutMs).then(() => null)]);
+    if (code === null) {
+      const pstree = Bun.spawnSync(["ps", "-o", "pid,ppid,pgid,stat,args", "--ppid", String(this.proc.pid)]).stdout.toString();
+      throw new Error(`tsvisor (pid ${this.proc.pid}) has not exited after ${timeoutMs} ms\n--- its children:\n${pstree}--- log:\n${this.log.join("\n")}`);
+    }
     await this.drained;
     return code;
   }
