@@ -14,6 +14,8 @@ stopwaitsecs = 5
 startsecs = 0
 `);
   await daemon.waitForLog(/success: polite entered RUNNING/);
+  // startsecs = 0: RUNNING comes at once, maybe before the shell has set its traps; its start line says it has.
+  await waitFor(() => readLines(record).length > 0, "polite's start line");
   const asked = Date.now();
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
