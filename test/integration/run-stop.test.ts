@@ -25,13 +25,16 @@ startsecs = 0
 
 test("a program that ignores stopsignal gets SIGKILL after stopwaitsecs", async () => {
   using dir = tempDir();
+  const record = join(dir.path, "record");
   await using daemon = Daemon.start(dir.path, `
 [programs.stubborn]
 command = ["${fixture("ignore-term")}"]
+environment = { RECORD = "${record}" }
 stopwaitsecs = 1
 startsecs = 0
 `);
   await daemon.waitForLog(/success: stubborn entered RUNNING/);
+  await waitFor(() => readLines(record).length > 0, "stubborn's start line (TERM is ignored from then on)");
   const asked = Date.now();
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
@@ -67,7 +70,8 @@ stopwaitsecs = 60
 startsecs = 0
 `);
   await daemon.waitForLog(/success: stubborn entered RUNNING/);
-  const pid = Number(readLines(record)[0]?.split(" ")[1]);
+  // startsecs = 0: RUNNING may come before the shell ignores TERM; its start line says it does.
+  const pid = Number(await waitFor(() => readLines(record)[0]?.split(" ")[1], "stubborn's start line"));
   daemon.signal("SIGINT");
   await daemon.waitForLog(/SIGINT received: stopping every program/);
   daemon.signal("SIGINT");
