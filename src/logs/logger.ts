@@ -1,6 +1,7 @@
 // tsvisor's own log lines (state changes, errors). Always on stderr, so a program's output on
 // stdout stays clean. On a terminal consola's fancy reporter; elsewhere (docker logs, files, CI)
-// one plain line per entry with an ISO timestamp and the level, greppable by supervisord's verbs.
+// one plain line per entry with an ISO timestamp and the level, greppable by supervisord's verbs;
+// under systemd no timestamp, as journald adds one (journal-format.ts).
 import { fstatSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola";
 import { chooseLogStyle, formatJournalLine } from "./journal-format.ts";
