@@ -8,16 +8,8 @@ import { notifySystemd, type SupervisedProcesses } from "../../src/systemd/notif
 import { NotifyListener, uniqueAbstractName } from "./_notify-listener.ts";
 
 // A stand-in for the supervisor's two methods the notifier reads (not an OS mock: plain data).
-function processes(states: Record<string, ProcessState>): SupervisedProcesses & { set(name: string, state: ProcessState): void } {
-  const listeners = new Set<() => void>();
-  return {
-    snapshot: () => Object.entries(states).map(([name, state]) => ({ name, state })),
-    onChange: (listener) => (listeners.add(listener), () => void listeners.delete(listener)),
-    set(name, state) {
-      states[name] = state;
-      for (const listener of listeners) listener();
-    },
-  };
+function processes(states: Record<string, ProcessState>): SupervisedProcesses {
+  return { snapshot: () => Object.entries(states).map(([name, state]) => ({ name, state })), onChange: () => () => {} };
 }
 
 function capturingLogger() {
