@@ -6,6 +6,8 @@ const server = createServer((req, res) => {
   console.log(`${req.method} ${req.url}`);
   res.end(`hello from ${process.env.TSVISOR_PROCESS_NAME ?? "web"} (pid ${process.pid})\n`);
 });
-server.listen(port, "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${port}`));
+// Loopback by default; a container sets HOST=0.0.0.0 so that its published port reaches the server.
+const host = process.env.HOST ?? "127.0.0.1";
+server.listen(port, host, () => console.log(`listening on http://${host}:${port}`));
 // Stop accepting, finish what is in flight, then exit 0: a graceful stop on SIGTERM.
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -9,6 +9,8 @@ import { TsvisorError } from "./errors.ts";
 import { createLogger } from "./logs/logger.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
+import { withoutNotifyVariables } from "./systemd/child-environment.ts";
+import { notifySystemd } from "./systemd/notifier.ts";
 import { version as VERSION } from "../package.json";
 
 /** tsvisor's own exit codes in `run` mode (README "Exit codes"). */
@@ -26,7 +28,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
   const config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
-  const supervisor = new Supervisor(config, { logger, env: process.env });
+  const supervisor = new Supervisor(config, { logger, env: withoutNotifyVariables(process.env) });
+  // Under a Type=notify unit: READY=1, STATUS=, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
+  const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
+  const systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
@@ -42,6 +47,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
         return resolve(DAEMON_EXIT.FORCED);
       }
       shuttingDown = true;
+      systemd.stopping();
       logger.info(`${signal} received: stopping every program`);
       void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
     };
@@ -71,6 +77,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   const code = await exitCode;
   control.close();
   clearInterval(keepAlive);
+  systemd.close();
   logger.info(`tsvisor exiting with code ${code}`);
   return code;
 }

@@ -4,6 +4,8 @@ import { EXIT } from "./_exit.ts";
 // citty's runMain exits 1 on a usage error; tsvisor's contract says 2 (1 means "not ok"), so this
 // is runMain with that one difference. citty does not export CLIError: it is recognised by name.
 export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void> {
+  // `tsvisor --version`, as tini and supervisord answer it; citty leaves that flag to runMain.
+  if (rawArgs[0] === "--version") rawArgs = ["version"];
   if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
     await showUsage(...(await resolveForUsage(root, rawArgs)));
     process.exit(EXIT.OK);

@@ -51,6 +51,12 @@ export class Supervisor {
     return [...this.procs.values()].map((m) => m.record);
   }
 
+  /** Call `listener` after every processed event (a process may have changed state); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
+  }
+
   /**
    * Stop everything: no more restarts, then stop by descending priority, each priority level only
    * once the level above it has fully stopped. Resolves when no process is left.

@@ -1,0 +1,30 @@
+// tsvisor's own log lines when systemd runs it. journald stamps every line with the time and the
+// unit, so tsvisor adds neither timestamp nor colour; and when stderr is the journal stream itself
+// (JOURNAL_STREAM names its device:inode, systemd.exec(5)), each line starts with its syslog
+// priority, "<4>", which journald turns into the entry's PRIORITY (`journalctl -p warning`).
+import type { LogObject } from "consola";
+
+// sd-daemon.h's SD_ERR .. SD_DEBUG.
+const PRIORITY: Record<string, number> = {
+  fatal: 2, error: 3, warn: 4, log: 6, info: 6, success: 6, ready: 6, start: 6, box: 6, debug: 7, trace: 7, verbose: 7,
+};
+
+/** How tsvisor's own lines look: "plain" (ISO time + level), or for systemd's journal. */
+export type LogStyle = "plain" | "journal-prefixed" | "journal";
+
+/**
+ * Under systemd (INVOCATION_ID or JOURNAL_STREAM set): "journal-prefixed" when stderr is the journal
+ * stream (its device:inode equal JOURNAL_STREAM), else "journal"; "plain" elsewhere.
+ */
+export function chooseLogStyle(env: Record<string, string | undefined>, stderr: { dev: number; ino: number } | null): LogStyle {
+  const stream = env.JOURNAL_STREAM;
+  if (stream && stderr && stream === `${stderr.dev}:${stderr.ino}`) return "journal-prefixed";
+  return stream || env.INVOCATION_ID ? "journal" : "plain";
+}
+
+// "<6>spawned: web (pid 42)": journald strips the prefix and keeps it as the entry's priority.
+export function formatJournalLine(entry: Pick<LogObject, "type" | "args" | "tag">): string {
+  const text = entry.args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ");
+  const tag = entry.tag ? `[${entry.tag}] ` : "";
+  return `<${PRIORITY[entry.type] ?? 6}>${tag}${text}\n`;
+}
