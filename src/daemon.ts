@@ -10,7 +10,7 @@ import { createLogger } from "./logs/logger.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
-import { notifySystemd } from "./systemd/notifier.ts";
+import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
 import { version as VERSION } from "../package.json";
 
 /** tsvisor's own exit codes in `run` mode (README "Exit codes"). */
@@ -29,9 +29,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   const config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
   const supervisor = new Supervisor(config, { logger, env: withoutNotifyVariables(process.env) });
-  // Under a Type=notify unit: READY=1, STATUS=, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
-  const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
-  const systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
+  // Set once the control socket is bound, just before the programs start (its first STATUS= is then
+  // about them, not about an empty start-up); a shutdown before that has nothing to tell systemd.
+  let systemd: SystemdNotifier | null = null;
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
@@ -47,7 +47,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
         return resolve(DAEMON_EXIT.FORCED);
       }
       shuttingDown = true;
-      systemd.stopping();
+      systemd?.stopping();
       logger.info(`${signal} received: stopping every program`);
       void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
     };
@@ -56,6 +56,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     requestShutdown = () => {
       if (shuttingDown) return;
       shuttingDown = true;
+      systemd?.stopping();
       logger.info("shutdown requested on the control socket: stopping every program");
       void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
     };
@@ -73,11 +74,14 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   });
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
+  // Under a Type=notify unit: READY=1, STATUS=, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
+  const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
+  systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
   supervisor.startAll();
   const code = await exitCode;
   control.close();
   clearInterval(keepAlive);
-  systemd.close();
+  systemd?.close();
   logger.info(`tsvisor exiting with code ${code}`);
   return code;
 }

@@ -1,11 +1,16 @@
 import { runCommand, showUsage, type CommandDef } from "citty";
+import { version } from "../../package.json";
 import { EXIT } from "./_exit.ts";
 
 // citty's runMain exits 1 on a usage error; tsvisor's contract says 2 (1 means "not ok"), so this
 // is runMain with that one difference. citty does not export CLIError: it is recognised by name.
 export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void> {
-  // `tsvisor --version`, as tini and supervisord answer it; citty leaves that flag to runMain.
-  if (rawArgs[0] === "--version") rawArgs = ["version"];
+  // `tsvisor --version`: this binary's version only, as tini and supervisord answer it (`tsvisor
+  // version` also asks the running daemon). citty leaves that flag to runMain.
+  if (rawArgs[0] === "--version") {
+    process.stdout.write(`tsvisor ${version}\n`);
+    process.exit(EXIT.OK);
+  }
   if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
     await showUsage(...(await resolveForUsage(root, rawArgs)));
     process.exit(EXIT.OK);
