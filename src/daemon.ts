@@ -1,7 +1,10 @@
 // The composition root of `tsvisor run`, in the order things happen (tini's main() reads the same way):
 // config -> logger -> supervisor -> signal handlers -> start programs -> wait for shutdown -> exit code.
+import { join } from "node:path";
 import { loadConfig } from "./config/load.ts";
+import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
+import { reopenLogFiles } from "./logs/rotating-file.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { version as VERSION } from "../package.json";
 
@@ -18,7 +21,7 @@ const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 
 export async function runDaemon(options: { configFile?: string }): Promise<number> {
   const config = loadConfig({ file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
-  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
+  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   const supervisor = new Supervisor(config, { logger, env: process.env });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
@@ -42,11 +45,15 @@ export async function runDaemon(options: { configFile?: string }): Promise<numbe
   // As PID 1 an unhandled HUP would be ignored by the kernel, elsewhere it would kill tsvisor.
   process.on("SIGHUP", () => logger.warn("SIGHUP received: reloading the config is not supported yet; nothing changed"));
 
+  // USR2: an external logrotate moved the files; write to new ones at the configured paths.
+  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${reopenLogFiles()} log files`));
+
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes)`);
   supervisor.startAll();
   const code = await exitCode;
   clearInterval(keepAlive);
   logger.info(`tsvisor exiting with code ${code}`);
+  await flushConsole(1000); // process.exit() would drop what a slow reader has not taken yet
   return code;
 }
 

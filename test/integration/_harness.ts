@@ -67,10 +67,10 @@ export class Daemon implements AsyncDisposable {
     this.drained = Promise.all([collectLines(proc.stderr, this.log), collectLines(proc.stdout, this.stdout)]);
   }
 
-  /** Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it. */
+  /** Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it; logs go to DIR/logs unless it sets log_dir. */
   static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
     const file = join(dir, "tsvisor.toml");
-    writeFileSync(file, config);
+    writeFileSync(file, withLogDir(config, join(dir, "logs")));
     const proc = Bun.spawn([TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
       cwd: dir, env: { ...process.env, ...options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
     });
@@ -105,6 +105,14 @@ export class Daemon implements AsyncDisposable {
     const stopped = await Promise.race([this.proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
     if (!stopped) this.proc.kill("SIGKILL");
   }
+}
+
+// As root the default log_dir is /var/log/tsvisor: keep each test's log files in its own directory.
+function withLogDir(config: string, logDir: string): string {
+  if (/^\s*log_dir\s*=/m.test(config)) return config;
+  const line = `log_dir = ${JSON.stringify(logDir)}`;
+  if (/^\[supervisor\]\s*$/m.test(config)) return config.replace(/^\[supervisor\]\s*$/m, `[supervisor]\n${line}`);
+  return `${config}\n[supervisor]\n${line}\n`; // at the end, so the test's line numbers stay as written
 }
 
 async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
