@@ -7,6 +7,7 @@ export const root = defineCommand({
   subCommands: {
     run: () => import("./run.ts").then((m) => m.default),
     config: () => import("./config.ts").then((m) => m.configCommand),
+    logs: () => import("./logs.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

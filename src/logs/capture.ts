@@ -65,6 +65,8 @@ export class ProcessLogs {
   private readonly stdout: StreamLog;
   private readonly stderr: StreamLog;
   private readonly reading = new Set<Promise<void>>();
+  // Pipes being read, with the partial line each holds back, for close() to write out.
+  private readonly splitters = new Map<LineSplitter, StreamLog>();
 
   constructor(private readonly options: ProcessLogsOptions) {
     const { name, redirectStderr } = options;
@@ -100,13 +102,16 @@ export class ProcessLogs {
     clearTimeout(timer);
   }
 
+  /** Write out the partial lines of pipes still open (held by a grandchild), then close the files. */
   close(): void {
+    for (const [splitter, log] of this.splitters) this.flush(splitter, log);
     for (const file of this.files) file.close();
   }
 
   private async pump(stream: ReadableStream<Uint8Array> | null, log: StreamLog, which: string): Promise<void> {
     if (stream === null) return;
     const splitter = new LineSplitter();
+    this.splitters.set(splitter, log);
     try {
       for await (const chunk of stream) {
         const piece = splitter.push(chunk);
@@ -115,6 +120,11 @@ export class ProcessLogs {
     } catch (error) {
       this.options.logger.warn(`log: ${this.options.name} ${which}: reading the pipe failed: ${(error as Error).message}`);
     }
+    this.flush(splitter, log);
+  }
+
+  private flush(splitter: LineSplitter, log: StreamLog): void {
+    this.splitters.delete(splitter);
     const rest = splitter.flush();
     if (rest !== null) log.write(rest);
   }
