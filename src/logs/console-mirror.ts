@@ -24,15 +24,15 @@ export class ConsoleOutput {
   }
 
   /**
-   * Write text made of whole lines (latin1: one character per byte, as prefixLines makes it). Returns
-   * false, writing nothing, when the reader is more than capBytes behind; `keep` writes anyway (tsvisor's own lines).
+   * Write whole lines. Returns false, writing nothing, when the reader is more than capBytes behind;
+   * `keep` writes anyway (tsvisor's own lines, which are few).
    */
-  write(text: string, encoding: "latin1" | "utf8" = "latin1", keep = false): boolean {
+  write(data: Uint8Array | string, keep = false): boolean {
     if (this.broken) return keep;
-    if (!keep && this.pending + text.length > this.capBytes) return false;
-    const size = text.length;
+    const size = data.length;
+    if (!keep && this.pending + size > this.capBytes) return false;
     this.pending += size;
-    this.stream.write(text, encoding, () => this.settle(size));
+    this.stream.write(data, () => this.settle(size));
     return true;
   }
 
@@ -88,7 +88,8 @@ export class ConsoleMirror {
   /** Mirror a piece from the LineSplitter; a piece that ends mid-line (an overlong line) is ended here. */
   write(piece: Uint8Array): void {
     const text = prefixLines(toLatin1(piece), this.prefix, true);
-    if (this.output.write(text.endsWith("\n") ? text : `${text}\n`)) {
+    // Bun's stream.write(text, "latin1") writes UTF-8: the bytes must be made here
+    if (this.output.write(Buffer.from(text.endsWith("\n") ? text : `${text}\n`, "latin1"))) {
       if (this.droppedSinceTrouble === null) return;
       this.onTrouble?.({ type: "recovered", droppedLines: this.droppedSinceTrouble });
       this.droppedSinceTrouble = null;

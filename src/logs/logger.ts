@@ -24,7 +24,7 @@ export function formatPlainLine(entry: Pick<LogObject, "date" | "type" | "args" 
 
 // Through the stderr shared with mirrored program lines, so the two never interleave mid-line; never dropped.
 const plainReporter: ConsolaReporter = {
-  log: (entry) => void consoleStderr().write(formatPlainLine(entry), "utf8", true),
+  log: (entry) => void consoleStderr().write(formatPlainLine(entry), true),
 };
 
 // The same plain lines into tsvisor.log, rotated like a program's log.
@@ -33,7 +33,7 @@ function fileReporter(path: string): ConsolaReporter {
     path, maxBytes: OWN_LOG_MAX_BYTES, backups: OWN_LOG_BACKUPS,
     onTrouble: (event) => {
       const what = event.type === "recovered" ? `writing again; ${event.droppedLines} lines dropped` : event.reason;
-      consoleStderr().write(`${new Date().toISOString()} WARN log: ${path}: ${what}\n`, "utf8", true);
+      consoleStderr().write(`${new Date().toISOString()} WARN log: ${path}: ${what}\n`, true);
     },
   });
   return { log: (entry) => file.write(Buffer.from(formatPlainLine(entry))) };

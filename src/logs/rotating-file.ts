@@ -202,6 +202,6 @@ function renameIfExists(from: string, to: string): void {
 // "ENOSPC (no space left on device)"
 function describe(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
-  const text = (e.message ?? String(error)).replace(/^\w+: /, "").replace(/, \w+ .*$/, "");
+  const text = (e.message ?? String(error)).replace(/^\w+: /, "").replace(/, \w+\b.*$/, "");
   return e.code ? `${e.code} (${text.toLowerCase()})` : text;
 }
