@@ -4,6 +4,7 @@
 import type { ConsolaInstance } from "consola";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
+import { watchPipe } from "./pipe-reader.ts";
 import { prefixLines, toLatin1 } from "./prefix-lines.ts";
 import { RotatingFile, type TroubleEvent } from "./rotating-file.ts";
 
@@ -84,11 +85,12 @@ export class ProcessLogs {
   }
 
   /**
-   * Read one spawned process's pipes until both end (the process and anything it left holding them
-   * have exited); resolves once the partial last lines are written too.
+   * Read one spawned process's pipes (read ends, non-blocking; with redirect_stderr stderr shares the
+   * stdout pipe and `stderr` is null) until both end, when the process and anything it left holding
+   * them have exited; resolves once the partial last lines are written too. The pipes are closed then.
    */
-  capture(stdout: ReadableStream<Uint8Array> | null, stderr: ReadableStream<Uint8Array> | null): Promise<void> {
-    const done = Promise.all([this.pump(stdout, this.stdout, "stdout"), this.pump(stderr, this.stderr, "stderr")]).then(() => {});
+  capture(stdout: number | null, stderr: number | null): Promise<void> {
+    const done = Promise.all([this.pump(stdout, this.stdout), this.pump(stderr, this.stderr)]).then(() => {});
     this.reading.add(done);
     void done.finally(() => this.reading.delete(done));
     return done;
@@ -106,21 +108,23 @@ export class ProcessLogs {
   close(): void {
     for (const [splitter, log] of this.splitters) this.flush(splitter, log);
     for (const file of this.files) file.close();
+    if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${this.droppedLines} lines dropped in all`);
   }
 
-  private async pump(stream: ReadableStream<Uint8Array> | null, log: StreamLog, which: string): Promise<void> {
-    if (stream === null) return;
+  private pump(fd: number | null, log: StreamLog): Promise<void> {
+    if (fd === null) return Promise.resolve();
     const splitter = new LineSplitter();
     this.splitters.set(splitter, log);
-    try {
-      for await (const chunk of stream) {
-        const piece = splitter.push(chunk);
+    return new Promise((resolve) => {
+      const onData = (data: Uint8Array) => {
+        const piece = splitter.push(data);
         if (piece !== null) log.write(piece);
-      }
-    } catch (error) {
-      this.options.logger.warn(`log: ${this.options.name} ${which}: reading the pipe failed: ${(error as Error).message}`);
-    }
-    this.flush(splitter, log);
+      };
+      watchPipe(fd, onData, () => {
+        this.flush(splitter, log);
+        resolve();
+      });
+    });
   }
 
   private flush(splitter: LineSplitter, log: StreamLog): void {

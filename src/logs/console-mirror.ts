@@ -1,44 +1,63 @@
 // tsvisor's own stdout and stderr as shared outputs for every program's mirrored lines and for
-// tsvisor's own log lines. Each write is whole lines and goes through the one Node stream in order,
-// so lines of different programs never interleave mid-line. A reader that falls behind (a stuck
-// `docker logs` pipe) never blocks anything: past a cap of unwritten bytes, program lines are dropped
-// and counted instead.
-import { prefixLines, toLatin1 } from "./prefix-lines.ts";
+// tsvisor's own log lines. Each write is whole lines, written completely (a partial write is finished
+// before anything else is written), so lines of different programs never interleave mid-line. A reader
+// that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
+// bytes wait in memory, and past a cap program lines are dropped and counted instead.
+import { fstatSync, writeSync } from "node:fs";
+import { setNonBlocking } from "../os/pipe.ts";
 import { countLines } from "./line-splitter.ts";
+import { prefixLines, toLatin1 } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./rotating-file.ts";
 
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
+// How often to try again while the reader is behind.
+const RETRY_MS = 5;
 
 export class ConsoleOutput {
-  private pending = 0;
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private retry: Timer | null = null;
   private broken = false;
   private idle: (() => void)[] = [];
+  // A terminal is shared with the shell, so it is never made non-blocking: Node's stream writes it.
+  private readonly stream: NodeJS.WriteStream | null;
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly capBytes = CONSOLE_BACKLOG_BYTES) {
-    // EPIPE once nobody reads tsvisor's output any more must not bring the supervisor down.
-    stream.on("error", () => {
-      this.broken = true;
-      this.settle(this.pending);
-    });
+  constructor(private readonly fd: number, stream: NodeJS.WriteStream, private readonly capBytes = CONSOLE_BACKLOG_BYTES) {
+    this.stream = stream.isTTY ? stream : null;
+    if (this.stream) {
+      stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
+      return;
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (stat.isFIFO() || stat.isSocket()) setNonBlocking(fd); // files and /dev/null never make a write wait
+    } catch {
+      this.broken = true; // closed: nothing can be shown
+    }
   }
 
   /**
    * Write whole lines. Returns false, writing nothing, when the reader is more than capBytes behind;
-   * `keep` writes anyway (tsvisor's own lines, which are few).
+   * `keep` writes anyway (tsvisor's own lines, which are few). `data` may be reused after the call.
    */
   write(data: Uint8Array | string, keep = false): boolean {
     if (this.broken) return keep;
-    const size = data.length;
-    if (!keep && this.pending + size > this.capBytes) return false;
-    this.pending += size;
-    this.stream.write(data, () => this.settle(size));
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    if (this.stream) return this.stream.write(Buffer.from(bytes)), true; // a copy: the stream keeps it
+    if (this.queue.length > 0) {
+      if (!keep && this.queued + bytes.length > this.capBytes) return false;
+      this.enqueue(new Uint8Array(bytes)); // a copy (Buffer#slice would be a view of a reused buffer)
+      return true;
+    }
+    const written = this.writeSome(bytes);
+    if (written < bytes.length) this.enqueue(new Uint8Array(bytes.subarray(written)));
     return true;
   }
 
   /** Resolves when everything written so far is out, or after timeoutMs (a reader that is gone). */
   flush(timeoutMs: number): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
+    if (this.queue.length === 0 || this.broken) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.idle.push(() => {
@@ -48,10 +67,45 @@ export class ConsoleOutput {
     });
   }
 
-  private settle(size: number): void {
-    this.pending -= size;
-    if (this.pending > 0) return;
-    this.pending = 0;
+  // As much as the fd takes now: all of it for a file, less when a pipe is full (EAGAIN).
+  private writeSome(bytes: Uint8Array, from = 0): number {
+    let at = from;
+    try {
+      while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") this.fail();
+    }
+    return at;
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+    this.retry ??= setTimeout(() => this.drain(), RETRY_MS);
+  }
+
+  private drain(): void {
+    this.retry = null;
+    while (this.queue.length > 0 && !this.broken) {
+      const head = this.queue[0]!;
+      const written = this.writeSome(head);
+      if (written < head.length) {
+        this.queue[0] = head.subarray(written);
+        this.queued -= written;
+        this.retry = setTimeout(() => this.drain(), RETRY_MS);
+        return;
+      }
+      this.queue.shift();
+      this.queued -= head.length;
+    }
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  // EPIPE (nobody reads any more) or EBADF: stop writing, drop what waits.
+  private fail(): void {
+    this.broken = true;
+    this.queue.length = 0;
+    this.queued = 0;
     for (const resolve of this.idle.splice(0)) resolve();
   }
 }
@@ -61,12 +115,12 @@ let stderr: ConsoleOutput | undefined;
 
 /** tsvisor's stdout, shared by every mirrored program stdout (and stderr with redirect_stderr). */
 export function consoleStdout(): ConsoleOutput {
-  return (stdout ??= new ConsoleOutput(process.stdout));
+  return (stdout ??= new ConsoleOutput(1, process.stdout));
 }
 
 /** tsvisor's stderr, shared by every mirrored program stderr and by tsvisor's own log lines. */
 export function consoleStderr(): ConsoleOutput {
-  return (stderr ??= new ConsoleOutput(process.stderr));
+  return (stderr ??= new ConsoleOutput(2, process.stderr));
 }
 
 /** Wait (at most timeoutMs) until tsvisor's stdout and stderr have taken every line: call before exiting. */
@@ -78,6 +132,7 @@ export async function flushConsole(timeoutMs: number): Promise<void> {
 export class ConsoleMirror {
   private readonly prefix: string;
   private droppedSinceTrouble: number | null = null;
+  private scratch = Buffer.allocUnsafe(64 * 1024);
   /** Lines dropped because the console reader was too far behind. */
   droppedLines = 0;
 
@@ -87,9 +142,12 @@ export class ConsoleMirror {
 
   /** Mirror a piece from the LineSplitter; a piece that ends mid-line (an overlong line) is ended here. */
   write(piece: Uint8Array): void {
-    const text = prefixLines(toLatin1(piece), this.prefix, true);
-    // Bun's stream.write(text, "latin1") writes UTF-8: the bytes must be made here
-    if (this.output.write(Buffer.from(text.endsWith("\n") ? text : `${text}\n`, "latin1"))) {
+    let text = prefixLines(toLatin1(piece), this.prefix, true);
+    if (!text.endsWith("\n")) text += "\n";
+    // latin1 back to the very bytes, in a buffer reused from piece to piece
+    if (this.scratch.length < text.length) this.scratch = Buffer.allocUnsafe(Math.max(text.length, this.scratch.length * 2));
+    const size = this.scratch.write(text, 0, "latin1");
+    if (this.output.write(this.scratch.subarray(0, size))) {
       if (this.droppedSinceTrouble === null) return;
       this.onTrouble?.({ type: "recovered", droppedLines: this.droppedSinceTrouble });
       this.droppedSinceTrouble = null;

@@ -22,8 +22,8 @@ export class LineSplitter {
     const last = data.lastIndexOf(NEWLINE);
     const rest = data.length - (last + 1);
     if (rest >= this.maxLineBytes) return data;
-    // a copy, so that a small tail does not keep a large chunk alive
-    if (rest > 0) this.tail = data.slice(last + 1);
+    // a copy: the chunk may be a view of a buffer that is reused, and a small tail must not keep a large chunk alive
+    if (rest > 0) this.tail = new Uint8Array(data.subarray(last + 1)); // not slice(): a Buffer's is a view
     return last === -1 ? null : data.subarray(0, last + 1);
   }
 

@@ -160,6 +160,7 @@ export class Supervisor {
         credentials: spec.credentials,
         umask: spec.program.umask,
         output: "pipe",
+        mergeStderr: spec.program.redirect_stderr,
         onExit: (code, signal) => {
           // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
           if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
