@@ -41,7 +41,7 @@ async function directWrite(dir: string): Promise<Sample> {
   const proc = Bun.spawn([PYTHON, WRITER, String(TOTAL), join(dir, "times")], { stdout: out, stderr: "inherit" });
   await proc.exited;
   closeSync(out);
-  const [start, end] = writerTimes(dir);
+  const [start, end] = await writerTimes(dir);
   return { fromWriter: end - start, fromLaunch: end - launched };
 }
 
@@ -66,7 +66,7 @@ stdout_logfile_backups = 10
   proc.kill("SIGTERM");
   await proc.exited;
   closeSync(console);
-  return { fromWriter: done - writerTimes(dir)[0], fromLaunch: done - launched };
+  return { fromWriter: done - (await writerTimes(dir))[0], fromLaunch: done - launched };
 }
 
 async function viaSupervisord(dir: string): Promise<Sample> {
@@ -91,7 +91,7 @@ stdout_logfile_backups = 10
   const done = await allWritten(join(dir, "logs"), "writer.out.log");
   proc.kill("SIGTERM");
   await proc.exited;
-  return { fromWriter: done - writerTimes(dir)[0], fromLaunch: done - launched };
+  return { fromWriter: done - (await writerTimes(dir))[0], fromLaunch: done - launched };
 }
 
 // The moment the log and its backups hold TOTAL bytes, polled every millisecond.
@@ -110,10 +110,24 @@ async function allWritten(logDir: string, name: string): Promise<number> {
   }
 }
 
-// The writer's own start and end, in ms since the epoch.
-function writerTimes(dir: string): [number, number] {
-  const [start, end] = readFileSync(join(dir, "times"), "utf8").trim().split(" ").map((ns) => Number(BigInt(ns) / 1000n) / 1000);
-  return [start!, end!];
+// The writer's own start and end, in ms since the epoch (it writes them as it exits, which may be
+// after its last bytes reached the files).
+async function writerTimes(dir: string): Promise<[number, number]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let text = "";
+    try {
+      text = readFileSync(join(dir, "times"), "utf8");
+    } catch {
+      // not written yet
+    }
+    if (text.endsWith("\n")) {
+      const [start, end] = text.trim().split(" ").map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+      return [start!, end!];
+    }
+    if (Date.now() > deadline) throw new Error(`the writer never wrote ${dir}/times`);
+    await Bun.sleep(1);
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

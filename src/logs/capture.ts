@@ -5,7 +5,7 @@ import type { ConsolaInstance } from "consola";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
 import { watchPipe } from "./pipe-reader.ts";
-import { prefixLines, toLatin1 } from "./prefix-lines.ts";
+import { prefixLines } from "./prefix-lines.ts";
 import { RotatingFile, type TroubleEvent } from "./rotating-file.ts";
 
 /** Where one stream's file goes and how it rotates. */
@@ -55,9 +55,9 @@ class StreamLog {
 
   // One timestamp per piece: the time its bytes were read, which is as precise as a pipe allows.
   private stamp(piece: Uint8Array): Uint8Array {
-    const text = prefixLines(toLatin1(piece), `${new Date().toISOString()} `, this.atLineStart);
+    const stamped = prefixLines(piece, Buffer.from(`${new Date().toISOString()} `), this.atLineStart);
     this.atLineStart = piece[piece.length - 1] === 10;
-    return Buffer.from(text, "latin1");
+    return stamped;
   }
 }
 

@@ -6,11 +6,12 @@
 import { fstatSync, writeSync } from "node:fs";
 import { setNonBlocking } from "../os/pipe.ts";
 import { countLines } from "./line-splitter.ts";
-import { prefixLines, toLatin1 } from "./prefix-lines.ts";
+import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./rotating-file.ts";
 
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
+const NEWLINE = Buffer.from("\n");
 // How often to try again while the reader is behind.
 const RETRY_MS = 5;
 
@@ -130,24 +131,20 @@ export async function flushConsole(timeoutMs: number): Promise<void> {
 
 /** One program stream mirrored to a console output, every line prefixed "name | ". */
 export class ConsoleMirror {
-  private readonly prefix: string;
+  private readonly prefix: Buffer;
   private droppedSinceTrouble: number | null = null;
-  private scratch = Buffer.allocUnsafe(64 * 1024);
   /** Lines dropped because the console reader was too far behind. */
   droppedLines = 0;
 
   constructor(name: string, private readonly output: ConsoleOutput, private readonly onTrouble?: (event: TroubleEvent) => void) {
-    this.prefix = `${name} | `;
+    this.prefix = Buffer.from(`${name} | `);
   }
 
   /** Mirror a piece from the LineSplitter; a piece that ends mid-line (an overlong line) is ended here. */
   write(piece: Uint8Array): void {
-    let text = prefixLines(toLatin1(piece), this.prefix, true);
-    if (!text.endsWith("\n")) text += "\n";
-    // latin1 back to the very bytes, in a buffer reused from piece to piece
-    if (this.scratch.length < text.length) this.scratch = Buffer.allocUnsafe(Math.max(text.length, this.scratch.length * 2));
-    const size = this.scratch.write(text, 0, "latin1");
-    if (this.output.write(this.scratch.subarray(0, size))) {
+    const prefixed = prefixLines(piece, this.prefix, true);
+    const text = prefixed[prefixed.length - 1] === 10 ? prefixed : Buffer.concat([prefixed, NEWLINE]);
+    if (this.output.write(text)) {
       if (this.droppedSinceTrouble === null) return;
       this.onTrouble?.({ type: "recovered", droppedLines: this.droppedSinceTrouble });
       this.droppedSinceTrouble = null;
