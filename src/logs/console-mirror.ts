@@ -4,7 +4,8 @@
 // that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
 // bytes wait in memory, and past a cap program lines are dropped and counted instead.
 import { fstatSync, writeSync } from "node:fs";
-import { setNonBlocking } from "../os/pipe.ts";
+import { armWritable } from "../os/fd-watcher.ts";
+import { growPipe, setNonBlocking } from "../os/pipe.ts";
 import { countLines } from "./line-splitter.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./rotating-file.ts";
@@ -12,27 +13,30 @@ import type { TroubleEvent } from "./rotating-file.ts";
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
-// How often to try again while the reader is behind.
-const RETRY_MS = 5;
 
 export class ConsoleOutput {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
-  private retry: Timer | null = null;
+  private waiting = false;
   private broken = false;
   private idle: (() => void)[] = [];
   // A terminal is shared with the shell, so it is never made non-blocking: Node's stream writes it.
   private readonly stream: NodeJS.WriteStream | null;
+  private readonly capBytes: number;
 
-  constructor(private readonly fd: number, stream: NodeJS.WriteStream, private readonly capBytes = CONSOLE_BACKLOG_BYTES) {
-    this.stream = stream.isTTY ? stream : null;
+  /** `fd` written directly, unless `stream` (the same fd as a Node stream) is a terminal. */
+  constructor(private readonly fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number } = {}) {
+    this.capBytes = options.capBytes ?? CONSOLE_BACKLOG_BYTES;
+    this.stream = options.stream?.isTTY ? options.stream : null;
     if (this.stream) {
-      stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
+      this.stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
       return;
     }
     try {
       const stat = fstatSync(fd);
-      if (stat.isFIFO() || stat.isSocket()) setNonBlocking(fd); // files and /dev/null never make a write wait
+      // Files and /dev/null never make a write wait; a pipe (docker logs, journald) can.
+      if (stat.isFIFO() || stat.isSocket()) setNonBlocking(fd);
+      if (stat.isFIFO()) growPipe(fd);
     } catch {
       this.broken = true; // closed: nothing can be shown
     }
@@ -82,19 +86,27 @@ export class ConsoleOutput {
   private enqueue(bytes: Uint8Array): void {
     this.queue.push(bytes);
     this.queued += bytes.length;
-    this.retry ??= setTimeout(() => this.drain(), RETRY_MS);
+    this.waitWritable();
+  }
+
+  // The reader is behind: carry on when the pipe takes data again.
+  private waitWritable(): void {
+    if (this.waiting) return;
+    this.waiting = true;
+    armWritable(this.fd, () => {
+      this.waiting = false;
+      this.drain();
+    });
   }
 
   private drain(): void {
-    this.retry = null;
     while (this.queue.length > 0 && !this.broken) {
       const head = this.queue[0]!;
       const written = this.writeSome(head);
       if (written < head.length) {
         this.queue[0] = head.subarray(written);
         this.queued -= written;
-        this.retry = setTimeout(() => this.drain(), RETRY_MS);
-        return;
+        return this.waitWritable();
       }
       this.queue.shift();
       this.queued -= head.length;
@@ -116,12 +128,12 @@ let stderr: ConsoleOutput | undefined;
 
 /** tsvisor's stdout, shared by every mirrored program stdout (and stderr with redirect_stderr). */
 export function consoleStdout(): ConsoleOutput {
-  return (stdout ??= new ConsoleOutput(1, process.stdout));
+  return (stdout ??= new ConsoleOutput(1, { stream: process.stdout }));
 }
 
 /** tsvisor's stderr, shared by every mirrored program stderr and by tsvisor's own log lines. */
 export function consoleStderr(): ConsoleOutput {
-  return (stderr ??= new ConsoleOutput(2, process.stderr));
+  return (stderr ??= new ConsoleOutput(2, { stream: process.stderr }));
 }
 
 /** Wait (at most timeoutMs) until tsvisor's stdout and stderr have taken every line: call before exiting. */

@@ -10,6 +10,11 @@ import { armReadable } from "../os/fd-watcher.ts";
 const READ_BYTES = 1024 * 1024;
 /** The most read from one pipe before the others get their turn. */
 const TURN_BYTES = 4 * READ_BYTES;
+/**
+ * A turn that read this much had a fast writer behind it: look again after one event-loop turn,
+ * before asking the poll thread, whose round trip lets a 1 GB/s writer fill its pipe and wait.
+ */
+const BUSY_BYTES = 64 * 1024;
 
 const buffer = new Uint8Array(READ_BYTES);
 
@@ -19,7 +24,8 @@ const buffer = new Uint8Array(READ_BYTES);
  */
 export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd: () => void): void {
   const turn = () => {
-    for (let total = 0; total < TURN_BYTES; ) {
+    let total = 0;
+    while (total < TURN_BYTES) {
       let n: number;
       try {
         n = readSync(fd, buffer, 0, READ_BYTES, null);
@@ -31,10 +37,16 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
         closeSync(fd);
         return onEnd();
       }
-      onData(buffer.subarray(0, n));
+      try {
+        onData(buffer.subarray(0, n));
+      } catch (error) {
+        // A bug in the log path must cost this chunk, not the pipe: unread, it would stall the program.
+        process.stderr.write(`tsvisor: bug: writing a program's output failed: ${(error as Error).stack ?? String(error)}\n`);
+      }
       total += n;
     }
-    armReadable(fd, turn);
+    if (total >= BUSY_BYTES) setImmediate(turn);
+    else armReadable(fd, turn);
   };
   armReadable(fd, turn);
 }

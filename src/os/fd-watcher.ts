@@ -1,10 +1,14 @@
-// Tells the main thread when a file descriptor can be read, without reading it: Bun has no such
-// call, and its own readers allocate a buffer per chunk. One helper thread (poll-worker.ts) blocked
+// Tells the main thread when a file descriptor can be read or written, without doing it: Bun has no
+// such call, and its own readers allocate a buffer per chunk. One helper thread (poll-worker.ts) blocked
 // in poll(2) watches every fd, so an idle tsvisor wakes for nothing. One-shot: after the callback the
 // fd is not watched until it is armed again (once the caller has read it down to EAGAIN).
 import { writeSync } from "node:fs";
 import { openPipe, setNonBlocking } from "./pipe.ts";
 import type { PollReport, PollRequest } from "./poll-worker.ts";
+
+// poll(2)'s event bits (poll-worker.ts is not imported for them: that would load it on this thread).
+const POLLIN = 0x1;
+const POLLOUT = 0x4;
 
 const callbacks = new Map<number, () => void>();
 let worker: Worker | null = null;
@@ -17,7 +21,13 @@ const WORKER_ENTRY = import.meta.url.includes("/$bunfs/") ? "./os/poll-worker.ts
 /** Call `onReadable` once, when `fd` has data or has hung up; arm it again after reading. */
 export function armReadable(fd: number, onReadable: () => void): void {
   callbacks.set(fd, onReadable);
-  send({ arm: fd });
+  send({ arm: fd, events: POLLIN });
+}
+
+/** Call `onWritable` once, when `fd` (a full pipe) takes data again or its reader is gone. */
+export function armWritable(fd: number, onWritable: () => void): void {
+  callbacks.set(fd, onWritable);
+  send({ arm: fd, events: POLLOUT });
 }
 
 function send(request: PollRequest): void {

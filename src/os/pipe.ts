@@ -27,6 +27,12 @@ export function setNonBlocking(fd: number): void {
   libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
 }
 
+/** Grow the buffer of the pipe `fd` belongs to, where the kernel allows (best effort). */
+export function growPipe(fd: number): void {
+  libc ??= openLibc();
+  libc.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
+}
+
 /**
  * A new pipe: `read` non-blocking (tsvisor's end), `write` blocking (the child's stdout/stderr), both
  * close-on-exec so no other child inherits them; the buffer grown to PIPE_BYTES where the kernel allows.
@@ -37,6 +43,6 @@ export function openPipe(): { read: number; write: number } {
   if (libc.pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new TsvisorError("SPAWN_FAILED", "can't create a pipe for the program's output (too many open files?)");
   const [read, write] = [fds[0]!, fds[1]!];
   libc.fcntl(read, F_SETFL, libc.fcntl(read, F_GETFL, 0) | O_NONBLOCK);
-  libc.fcntl(read, F_SETPIPE_SZ, PIPE_BYTES); // best effort: a smaller pipe only means more wakeups
+  growPipe(read); // best effort: a smaller pipe only means more wakeups
   return { read, write };
 }
