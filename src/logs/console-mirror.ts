@@ -133,7 +133,17 @@ export function consoleStdout(): ConsoleOutput {
 
 /** tsvisor's stderr, shared by every mirrored program stderr and by tsvisor's own log lines. */
 export function consoleStderr(): ConsoleOutput {
-  return (stderr ??= new ConsoleOutput(2, { stream: process.stderr }));
+  // `tsvisor run 2>&1 | ...`: one pipe needs one writer, or two backlogs could meet mid-line in it.
+  return (stderr ??= isSameFile(1, 2) ? consoleStdout() : new ConsoleOutput(2, { stream: process.stderr }));
+}
+
+function isSameFile(a: number, b: number): boolean {
+  try {
+    const [x, y] = [fstatSync(a), fstatSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** Wait (at most timeoutMs) until tsvisor's stdout and stderr have taken every line: call before exiting. */

@@ -11,6 +11,7 @@ export interface NativePrefix {
 }
 
 let loaded: NativePrefix | null | undefined;
+const MFD_CLOEXEC = 1; // no program spawned meanwhile may inherit it
 
 /** The compiled helpers, or null when they cannot be had here (TSVISOR_NO_NATIVE=1 forces null, for tests). */
 export function nativePrefix(): NativePrefix | null {
@@ -20,7 +21,7 @@ export function nativePrefix(): NativePrefix | null {
   let fd = -1;
   try {
     const { memfd_create } = dlopen("libc.so.6", { memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 } }).symbols;
-    fd = memfd_create(ptr(Buffer.from("tsvisor-prefix-lines.c\0")), 0);
+    fd = memfd_create(ptr(Buffer.from("tsvisor-prefix-lines.c\0")), MFD_CLOEXEC);
     if (fd < 0) return loaded;
     writeSync(fd, source);
     const { symbols } = cc({
