@@ -162,9 +162,11 @@ const ratios = [
   `- tsvisor / supervisord, from launch: ${ratio(med("tsvisor", "fromLaunch"), med("supervisord 4.2.5", "fromLaunch"))} (target ≤ 0.33×)`,
   `- tsvisor with the console mirror / without, from the writer's start: ${ratio(med("tsvisor + console mirror", "fromWriter"), med("tsvisor", "fromWriter"))} (target ≤ 2×)`,
 ];
+const loadAverage = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const machine = [
   `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM`,
   `kernel ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, files in ${tmpdir()} (${spawnSync("stat", ["-f", "-c", "%T", tmpdir()]).stdout.toString().trim()})`,
+  `load average ${loadAverage} at the end (a shared machine: variants are interleaved round by round so that others' load hits all alike)`,
   `tsvisor built with Bun ${Bun.version}; ${spawnSync("supervisord", ["--version"]).stdout.toString().trim() ? `supervisord ${spawnSync("supervisord", ["--version"]).stdout.toString().trim()}` : "supervisord ?"}; writer: Debian python3, 8000-byte writes`,
 ];
 const report = [
@@ -177,6 +179,7 @@ const report = [
   ...ratios,
 ].join("\n");
 console.log(report);
+if (SHORT) console.log("\n(--short: 20 MB is mostly fixed start-up latency; the targets are for the full 200 MB run)");
 if (!SHORT) {
   writeFileSync(join(import.meta.dir, "results/logs.md"), [
     "# Log throughput",

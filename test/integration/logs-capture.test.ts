@@ -1,5 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fixtureOutput } from "../fixtures/lines.ts";
 import { Daemon, FIXTURES, tempDir } from "./_harness.ts";
@@ -39,7 +39,7 @@ stderr_logfile_backups = 40
   expect([out.equals(fixtureOutput("out", 20000)), err.equals(fixtureOutput("err", 20000)), rotations >= 10]).toEqual([true, true, true]);
 });
 
-test("redirect_stderr sends stderr to the stdout log and to tsvisor's stdout; there is no stderr log", async () => {
+test("redirect_stderr sends stderr to the stdout log, in order (one pipe, as 2>&1), and to tsvisor's stdout; there is no stderr log", async () => {
   using dir = tempDir();
   await using daemon = Daemon.start(dir.path, `
 [programs.both]
@@ -51,9 +51,9 @@ redirect_stderr = true
   await daemon.waitForLog(/exited: both/);
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
-  const file = readFileSync(join(dir.path, "logs", "both.out.log"), "utf8").split("\n").filter(Boolean);
-  expect([file.sort(), existsSync(join(dir.path, "logs", "both.err.log")), daemon.stdout.filter((l) => l.startsWith("both | ")).sort(), daemon.logLines(/err1/)]).toEqual([
-    ["err1", "out1", "out2"], false, ["both | err1", "both | out1", "both | out2"], [],
+  const file = readFileSync(join(dir.path, "logs", "both.out.log"), "utf8");
+  expect([file, existsSync(join(dir.path, "logs", "both.err.log")), daemon.stdout.filter((l) => l.startsWith("both | ")), daemon.logLines(/err1/)]).toEqual([
+    "out1\nerr1\nout2\n", false, ["both | out1", "both | err1", "both | out2"], [],
   ]);
 });
 
@@ -104,4 +104,22 @@ startsecs = 0
   expect(await daemon.exited()).toBe(0);
   const file = readFileSync(join(dir.path, "logs", "tsvisor.log"), "utf8").split("\n").filter(Boolean);
   expect(file).toEqual(daemon.log);
+});
+
+test("log files are created 0640 and owned by the program's user", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `
+[programs.nobodys]
+command = ["sh", "-c", "echo hello; echo oops >&2"]
+user = "nobody"
+startsecs = 0
+autorestart = false
+`);
+  await daemon.waitForLog(/exited: nobodys/);
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  const stat = (name: string) => statSync(join(dir.path, "logs", name));
+  expect(["nobodys.out.log", "nobodys.err.log"].map((f) => [stat(f).uid, (stat(f).mode & 0o777).toString(8)])).toEqual([
+    [65534, "640"], [65534, "640"],
+  ]);
 });
