@@ -27,9 +27,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => LEAVES.includes(f), []],
   [(f) => PURE_SUPERVISOR.includes(f), ["supervisor/states.ts", "config/schema.ts", ...PURE_SUPERVISOR]],
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
-  // logs/ reads pipes when os/fd-watcher.ts says they have data, and makes tsvisor's stdout/stderr
-  // non-blocking (os/pipe.ts): generic fd mechanics that know nothing of programs.
-  [(f) => f.startsWith("logs/"), ["errors.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "consola", "node:", "bun"]],
+  // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
+  // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs.
+  [(f) => f.startsWith("logs/"), ["errors.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "smol-toml", "node:", "bun"]],
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],

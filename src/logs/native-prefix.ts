@@ -3,6 +3,7 @@
 // files inside the compiled executable, so the source goes through a memfd (no writable disk needed).
 import { cc, dlopen, FFIType, ptr } from "bun:ffi";
 import { closeSync, writeSync } from "node:fs";
+import { LIBC } from "../os/libc-path.ts";
 import source from "./prefix-lines.c" with { type: "text" };
 
 export interface NativePrefix {
@@ -20,7 +21,7 @@ export function nativePrefix(): NativePrefix | null {
   if (process.env.TSVISOR_NO_NATIVE) return loaded;
   let fd = -1;
   try {
-    const { memfd_create } = dlopen("libc.so.6", { memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 } }).symbols;
+    const { memfd_create } = dlopen(LIBC, { memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 } }).symbols;
     fd = memfd_create(ptr(Buffer.from("tsvisor-prefix-lines.c\0")), MFD_CLOEXEC);
     if (fd < 0) return loaded;
     writeSync(fd, source);

@@ -4,6 +4,7 @@
 // to both stdout and stderr for an exact 2>&1. libc's pipe2 and fcntl through bun:ffi, as Bun has no pipe().
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { TsvisorError } from "../errors.ts";
+import { LIBC } from "./libc-path.ts";
 
 const O_CLOEXEC = 0o2000000;
 const O_NONBLOCK = 0o4000;
@@ -15,7 +16,7 @@ export const PIPE_BYTES = 1024 * 1024;
 
 let libc: ReturnType<typeof openLibc> | undefined;
 function openLibc() {
-  return dlopen("libc.so.6", {
+  return dlopen(LIBC, {
     pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   }).symbols;

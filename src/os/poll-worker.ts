@@ -4,6 +4,7 @@
 // poll return so that new requests are taken in. Runs as a Worker (an entrypoint of the build).
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { readSync } from "node:fs";
+import { LIBC } from "./libc-path.ts";
 
 declare const self: Worker;
 
@@ -15,7 +16,7 @@ export type PollReport = { ready: number[] };
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
 const POLLFD_BYTES = 8; // struct pollfd { int fd; short events; short revents; }
-const { poll } = dlopen("libc.so.6", { poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 } }).symbols;
+const { poll } = dlopen(LIBC, { poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 } }).symbols;
 
 let wakeFd: number | null = null;
 const armed = new Map<number, number>(); // fd -> events
