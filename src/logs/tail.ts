@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 const NEWLINE = 10;
 const BLOCK_BYTES = 64 * 1024;
 const FOLLOW_INTERVAL_MS = 100;
+const MAX_BACKUPS_SCANNED = 1000; // stdout_logfile_backups' upper bound
 
 /** An open log file, at the point where `follow` takes over from `lastLines`. */
 export interface LogCursor {
@@ -87,8 +88,32 @@ function switchIfMoved(cursor: LogCursor, write: (data: Buffer) => void): boolea
   }
   readNew(cursor, write); // what was written to the old file before it was moved away
   closeSync(cursor.fd);
+  // Rotated more than once since the last look: the files between the old one (now name.log.K) and
+  // the current one are name.log.(K-1) ... name.log.1, and are read whole, oldest first.
+  const k = backupNumberOf(cursor.path, open);
+  for (let i = k - 1; i >= 1; i--) readWhole(`${cursor.path}.${i}`, write);
   Object.assign(cursor, { fd: openIfExists(cursor.path), position: 0 });
   return true;
+}
+
+// N when name.log.N is the given file; 0 when no backup is (moved elsewhere, e.g. by logrotate).
+function backupNumberOf(path: string, file: { ino: number; dev: number }): number {
+  for (let i = 1; i <= MAX_BACKUPS_SCANNED; i++) {
+    const backup = statIfExists(`${path}.${i}`);
+    if (backup === null) return 0;
+    if (backup.ino === file.ino && backup.dev === file.dev) return i;
+  }
+  return 0;
+}
+
+function readWhole(path: string, write: (data: Buffer) => void): void {
+  const fd = openIfExists(path);
+  if (fd === null) return;
+  try {
+    readNew({ path, fd, position: 0 }, write);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // Bytes from the cursor to the end of its file.

@@ -44,6 +44,23 @@ describe("lastLines", () => {
 });
 
 describe("follow", () => {
+  test("several rotations between two looks: the files in between are printed whole, in order", async () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 20, backups: 10 });
+    file.write(Buffer.from("line 0\n"));
+    const cursor = openCursor(path);
+    for (let i = 1; i <= 9; i++) file.write(Buffer.from(`line ${i}\n`)); // 2 lines per file: 4 rotations at once
+    const out: Buffer[] = [];
+    const stop = new AbortController();
+    const following = follow(cursor, (data) => {
+      out.push(data);
+      if (Buffer.concat(out).toString().endsWith("line 9\n")) stop.abort();
+    }, stop.signal);
+    await following;
+    file.close();
+    expect(Buffer.concat(out).toString()).toBe(numbered(1, 9));
+  });
+
   test("prints every new line once and in order across rotations, a mv and a truncation", async () => {
     const path = join(dir(), "web.out.log");
     writeFileSync(path, "old\n");
