@@ -153,7 +153,7 @@ export class RotatingFile {
       mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
       const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0);
       const fd = openSync(path, flags, 0o640);
-      if (owner) fchownSync(fd, owner.uid, owner.gid);
+      if (owner) chownQuietly(fd, owner);
       this.fd = fd;
       this.size = fstatSync(fd).size;
       return true;
@@ -188,6 +188,15 @@ export class RotatingFile {
       // EIO on close loses nothing more than the failed writes already counted
     }
     this.fd = null;
+  }
+}
+
+// Giving the file to the program's user is a courtesy: failing at it (no root) loses nothing.
+function chownQuietly(fd: number, owner: { uid: number; gid: number }): void {
+  try {
+    fchownSync(fd, owner.uid, owner.gid);
+  } catch {
+    // EPERM
   }
 }
 
