@@ -8,6 +8,9 @@ import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
 import { createLogger } from "./logs/logger.ts";
 import { resolveOwner } from "./os/owner.ts";
+import { join } from "node:path";
+import { flushConsole } from "./logs/console-mirror.ts";
+import { reopenLogFiles } from "./logs/rotating-file.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
@@ -27,7 +30,7 @@ const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 export async function runDaemon(options: { configFile?: string; socket?: string }): Promise<number> {
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
   const config = loadConfig(loadOptions);
-  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
+  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   const supervisor = new Supervisor(config, { logger, env: withoutNotifyVariables(process.env) });
   // Set once the control socket is bound, just before the programs start (its first STATUS= is then
   // about them, not about an empty start-up); a shutdown before that has nothing to tell systemd.
@@ -64,6 +67,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   // As PID 1 an unhandled HUP would be ignored by the kernel, elsewhere it would kill tsvisor.
   process.on("SIGHUP", () => logger.warn("SIGHUP received: reloading the config is not supported yet; nothing changed"));
 
+  // USR2: an external logrotate moved the files; write to new ones at the configured paths.
+  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${reopenLogFiles()} log files`));
+
   // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
   const { socket_mode, socket_owner } = config.supervisor;
   const control = await startControlServer({
@@ -83,6 +89,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   clearInterval(keepAlive);
   systemd?.close();
   logger.info(`tsvisor exiting with code ${code}`);
+  await flushConsole(1000); // process.exit() would drop what a slow reader has not taken yet
   return code;
 }
 

@@ -29,7 +29,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => LEAVES.includes(f), []],
   [(f) => PURE_SUPERVISOR.includes(f), ["supervisor/states.ts", "config/schema.ts", ...PURE_SUPERVISOR]],
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
-  [(f) => f.startsWith("logs/"), ["errors.ts", "logs/", "consola", "node:", "bun"]],
+  // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
+  // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs.
+  [(f) => f.startsWith("logs/"), ["errors.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "smol-toml", "node:", "bun"]],
   // Type-only imports of os/datagram-socket.ts (UnixAddress) and supervisor/states.ts load nothing.
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
@@ -39,7 +41,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "config/schema.ts", "errors.ts", "node:", "bun"]],
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "cli/", "citty"]],
-  [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "citty", "node:", "../package.json"]],
+  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
+  [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "errors.ts", "node:", "../package.json"]],
   [(f) => f === "main.ts", ["cli/"]],
 ];

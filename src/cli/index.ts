@@ -15,6 +15,7 @@ export const root = defineCommand({
     shutdown: () => import("./shutdown.ts").then((m) => m.default),
     check: () => import("./check.ts").then((m) => m.default),
     config: () => import("./config.ts").then((m) => m.configCommand),
+    logs: () => import("./logs.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

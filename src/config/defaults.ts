@@ -4,16 +4,20 @@ import type { ProgramConfig, SupervisorConfig } from "./schema.ts";
 // Defaults for keys a config file leaves out. Two depend on other keys; resolve.ts applies them:
 // - killasgroup defaults to the value of stopasgroup (supervisord: stopasgroup implies killasgroup,
 //   and stopasgroup = true with killasgroup = false is an error);
-// - process_name defaults to "{name}" with numprocs = 1 and to PROCESS_NAME_NUMBERED with numprocs > 1.
+// - process_name defaults to "{name}" with numprocs = 1 and to PROCESS_NAME_NUMBERED with numprocs > 1;
+// - log_dir depends on the user (LOG_DIR_ROOT or LOG_DIR_USER); stdout_logfile and stderr_logfile
+//   default to AUTO_LOGFILE, named after the process in log_dir; console and log_timestamps default to
+//   the [supervisor] values.
 export const DEFAULTS: {
-  readonly supervisor: Readonly<SupervisorConfig>;
+  readonly supervisor: Readonly<Omit<SupervisorConfig, "log_dir">>;
   readonly program: Readonly<Omit<ProgramConfig, "command">>;
 } = {
   supervisor: {
     socket: null,
     socket_mode: 0o600,
     socket_owner: null,
-    log_dir: null,
+    console: true,
+    log_timestamps: false,
   },
   program: {
     directory: null,
@@ -34,8 +38,26 @@ export const DEFAULTS: {
     numprocs_start: 0,
     process_name: "{name}",
     max_runtime: null,
+    redirect_stderr: false,
+    stdout_logfile: "auto",
+    stdout_logfile_maxbytes: 50 * 1024 * 1024, // supervisord's "50MB"
+    stdout_logfile_backups: 10,
+    stderr_logfile: "auto",
+    stderr_logfile_maxbytes: 50 * 1024 * 1024,
+    stderr_logfile_backups: 10,
+    console: true,
+    log_timestamps: false,
   },
 };
+
+// stdout_logfile / stderr_logfile: "auto" names the file after the process in log_dir
+// ({log_dir}/{process name}.out.log, .err.log); "none" discards the stream (supervisord's AUTO and NONE).
+export const AUTO_LOGFILE = "auto";
+export const NO_LOGFILE = "none";
+
+// log_dir as root (the FHS place for a daemon's logs) and otherwise, relative to the main config file.
+export const LOG_DIR_ROOT = "/var/log/tsvisor";
+export const LOG_DIR_USER = "logs";
 
 // process_name when numprocs > 1 and none is given. supervisord rejects numprocs > 1 without
 // %(process_num) in process_name; naming the instances web-0, web-1, ... is what users write anyway.

@@ -1,9 +1,9 @@
 // Raw tables -> Config: convert every value, fill every default, check what spans keys, expand
 // numprocs into processes. Every problem becomes a diagnostic and resolving goes on (Horust's
 // validate()), so one `config check` shows all of them.
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { type UserCredentials, lookupUser } from "../os/users.ts";
-import { DEFAULTS, PROCESS_NAME_NUMBERED } from "./defaults.ts";
+import { AUTO_LOGFILE, DEFAULTS, LOG_DIR_ROOT, LOG_DIR_USER, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
 import { type Diagnostic, formatPath } from "./diagnostic.ts";
 import { expandVariables } from "./expand.ts";
 import { locateKey } from "./locate.ts";
@@ -29,6 +29,11 @@ type Credentials = ProcessSpec["credentials"];
 // Relative paths are taken from the directory of the file that holds them, never the cwd, so a
 // config means the same wherever tsvisor is started; `directory` is checked at spawn time (supervisord).
 const path: Converter<string> = (value, file) => resolvePath(dirname(file), values.text(value));
+// "auto", "none", or a path taken from the file's directory like any other.
+const logfile: Converter<string> = (value, file) => {
+  const name = values.logfile(value);
+  return name === AUTO_LOGFILE || name === NO_LOGFILE ? name : resolvePath(dirname(file), name);
+};
 
 const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } = {
   command: values.command,
@@ -54,13 +59,27 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
     if (seconds > 0) return seconds;
     throw new ValueError(`expected a duration above 0; got ${show(v)}`, { hint: "leave max_runtime out for no limit" });
   },
+  redirect_stderr: values.boolean,
+  stdout_logfile: logfile,
+  stdout_logfile_maxbytes: values.size,
+  stdout_logfile_backups: (v) => values.integer(v, 0, 1000),
+  stderr_logfile: logfile,
+  stderr_logfile_maxbytes: values.size,
+  stderr_logfile_backups: (v) => values.integer(v, 0, 1000),
+  console: values.boolean,
+  log_timestamps: values.boolean,
 };
+
+// Program keys whose default is the [supervisor] key of the same name.
+const INHERITED_KEYS = ["console", "log_timestamps"] as const;
 
 const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConfig[K]> } = {
   socket: path,
   socket_mode: values.fileMode,
   socket_owner: values.owner,
   log_dir: path,
+  console: values.boolean,
+  log_timestamps: values.boolean,
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -68,10 +87,10 @@ const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
 // Merged raw tables -> the Config, with every diagnostic found (the Config is only usable when there are none).
 export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Config; diagnostics: Diagnostic[] } {
   const report = new Reporter(raw.sources);
-  const supervisor = resolveSupervisor(raw.supervisor, report);
+  const supervisor = resolveSupervisor(raw.supervisor, defaultLogDir(raw.file, ctx.uid), report);
   const programs: ResolvedProgram[] = [];
   for (const [name, entry] of raw.programs) {
-    const program = resolveProgram(name, entry, ctx, report);
+    const program = resolveProgram(name, entry, supervisor, ctx, report);
     if (program) programs.push(program);
   }
   const config: Config = {
@@ -91,8 +110,13 @@ interface ResolvedProgram {
   credentials: Credentials;
 }
 
-function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, report: Reporter): SupervisorConfig {
-  const supervisor: SupervisorConfig = { ...DEFAULTS.supervisor };
+// /var/log/tsvisor as root; otherwise a directory a user can write: logs/ beside the main config file.
+function defaultLogDir(mainFile: string, uid: number): string {
+  return uid === 0 ? LOG_DIR_ROOT : join(dirname(mainFile), LOG_DIR_USER);
+}
+
+function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, logDir: string, report: Reporter): SupervisorConfig {
+  const supervisor: SupervisorConfig = { ...DEFAULTS.supervisor, log_dir: logDir };
   for (const [key, { file, value }] of entries) {
     if (!Object.hasOwn(SUPERVISOR_KEYS, key)) {
       report.add(file, ["supervisor", key], unknownKey(key, Object.keys(SUPERVISOR_KEYS)));
@@ -105,7 +129,9 @@ function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, report: Repor
   return supervisor;
 }
 
-function resolveProgram(name: string, entry: RawEntry, ctx: ResolveContext, report: Reporter): ResolvedProgram | null {
+function resolveProgram(
+  name: string, entry: RawEntry, supervisor: SupervisorConfig, ctx: ResolveContext, report: Reporter,
+): ResolvedProgram | null {
   const { file } = entry;
   const at = ["programs", name];
   if (!PROGRAM_NAME.test(name)) {
@@ -142,8 +168,25 @@ function resolveProgram(name: string, entry: RawEntry, ctx: ResolveContext, repo
       `process_name ${show(program.process_name)} has no {num}, so the ${program.numprocs} instances would share one name`,
       { at: "value", hint: 'write process_name = "{name}-{num}", or leave it out for that default' });
   }
+  resolveLogKeys(program, table, supervisor, file, at, report);
   const credentials = program.user === null ? null : resolveUser(program.user, file, [...at, "user"], ctx, report);
   return { name, file, program, credentials };
+}
+
+// The log keys' defaults come from [supervisor] and from process_name, so they are filled in last.
+function resolveLogKeys(
+  program: ProgramConfig, table: Record<string, unknown>, supervisor: SupervisorConfig, file: string, at: string[], report: Reporter,
+): void {
+  for (const key of INHERITED_KEYS) if (!Object.hasOwn(table, key)) program[key] = supervisor[key];
+  for (const [key, suffix] of [["stdout_logfile", "out"], ["stderr_logfile", "err"]] as const) {
+    if (program[key] === AUTO_LOGFILE) {
+      program[key] = join(supervisor.log_dir, `${program.process_name}.${suffix}.log`);
+    } else if (program[key] !== NO_LOGFILE && program.numprocs > 1 && !/\{num(:0\d)?\}/.test(program[key])) {
+      report.add(file, [...at, key], `${key} ${show(program[key])} has no {num}, so the ${program.numprocs} instances would write one file`, {
+        at: "value", hint: `put {num} in the file name, e.g. "${join(dirname(program[key]), `{name}-{num}.${suffix}.log`)}"`,
+      });
+    }
+  }
 }
 
 // Each entry on its own, so every bad name or unset variable is reported, not just the first.
@@ -188,7 +231,10 @@ function expandInstances(programs: readonly ResolvedProgram[], report: Reporter)
       const owner = owners.get(name);
       if (owner === undefined) {
         owners.set(name, group);
-        processes.push({ name, group, num, credentials, program });
+        const logfile = (path: string) => (path === NO_LOGFILE ? null : values.expandProcessName(path, group, num));
+        const stdout_logfile = logfile(program.stdout_logfile);
+        const stderr_logfile = program.redirect_stderr ? null : logfile(program.stderr_logfile);
+        processes.push({ name, group, num, credentials, stdout_logfile, stderr_logfile, program });
       } else if (owner !== group && !reported.has(`${owner}\0${group}`)) {
         // the same program making a name twice was reported above (process_name without {num})
         reported.add(`${owner}\0${group}`);
@@ -198,7 +244,32 @@ function expandInstances(programs: readonly ResolvedProgram[], report: Reporter)
       }
     }
   }
+  checkLogFilesUnique(processes, programs, report);
   return processes;
+}
+
+// Two writers on one file would rotate it under each other: every log file belongs to one stream of one process.
+function checkLogFilesUnique(processes: readonly ProcessSpec[], programs: readonly ResolvedProgram[], report: Reporter): void {
+  const writers = new Map<string, { writer: string; group: string }>();
+  for (const p of processes) {
+    for (const [key, path] of [["stdout_logfile", p.stdout_logfile], ["stderr_logfile", p.stderr_logfile]] as const) {
+      if (path === null) continue;
+      const writer = `${p.name} (${key.slice(0, 6)})`;
+      const first = writers.get(path);
+      if (first === undefined) {
+        writers.set(path, { writer, group: p.group });
+        continue;
+      }
+      // instances of one program sharing a file: reported already as a log file name without {num}
+      if (first.group === p.group && key === "stdout_logfile" && !p.program.stdout_logfile.includes("{num")) continue;
+      if (first.group === p.group && key === "stderr_logfile" && !p.program.stderr_logfile.includes("{num")) continue;
+      const other = first.writer;
+      const file = programs.find((r) => r.name === p.group)!.file;
+      report.add(file, ["programs", p.group, key], `log file ${show(path)} is written by both ${other} and ${writer}`, {
+        at: "value", hint: "give each program and stream a file of its own, or set redirect_stderr = true to send stderr to the stdout log",
+      });
+    }
+  }
 }
 
 function unknownKey(key: string, allowed: readonly string[]): string {

@@ -45,6 +45,27 @@ export interface ProgramConfig {
   process_name: string;
   /** Seconds after which a running process is stopped gracefully and then handled as any exit; null: no limit. */
   max_runtime: number | null;
+  /** Send the program's stderr to its stdout log (and to tsvisor's stdout on the console), as `2>&1`. */
+  redirect_stderr: boolean;
+  /**
+   * File for the program's stdout: an absolute path that may hold {name} and {num} as process_name does,
+   * or "none" to discard it. Defaults to {log_dir}/{process name}.out.log.
+   */
+  stdout_logfile: string;
+  /** Rotate the stdout log when it would grow past this many bytes; 0: never rotate. Written as 1048576 or "50MB". */
+  stdout_logfile_maxbytes: number;
+  /** Rotated stdout logs kept (name.out.log.1 ... .N); 0: the log is emptied instead of rotated. */
+  stdout_logfile_backups: number;
+  /** As stdout_logfile, for stderr; defaults to {log_dir}/{process name}.err.log; unused with redirect_stderr. */
+  stderr_logfile: string;
+  /** As stdout_logfile_maxbytes, for stderr. */
+  stderr_logfile_maxbytes: number;
+  /** As stdout_logfile_backups, for stderr. */
+  stderr_logfile_backups: number;
+  /** Mirror the program's output on tsvisor's stdout/stderr as "name | line"; defaults to [supervisor] console. */
+  console: boolean;
+  /** Prefix each line in the log files with an RFC 3339 timestamp; defaults to [supervisor] log_timestamps. */
+  log_timestamps: boolean;
 }
 
 /** The `[supervisor]` table, resolved. */
@@ -55,8 +76,12 @@ export interface SupervisorConfig {
   socket_mode: number;
   /** "user" or "user:group" (names or numbers) to own the control socket; null keeps tsvisor's own. */
   socket_owner: string | null;
-  /** Directory for log files; null: the default for this user. */
-  log_dir: string | null;
+  /** Directory for log files: /var/log/tsvisor as root, else logs/ beside the main config file. */
+  log_dir: string;
+  /** Mirror every program's output on tsvisor's stdout/stderr (docker logs, journald); programs may override. */
+  console: boolean;
+  /** Default of every program's log_timestamps. */
+  log_timestamps: boolean;
 }
 
 /** One process to supervise: a program instance after numprocs expansion. */
@@ -69,6 +94,10 @@ export interface ProcessSpec {
   num: number;
   /** Numeric credentials resolved from `user`; null runs as tsvisor's own user. */
   credentials: { uid: number; gid: number } | null;
+  /** The program's stdout_logfile for this instance ({name} and {num} filled in); null: discarded. */
+  stdout_logfile: string | null;
+  /** The stderr log of this instance; null: discarded, or sent to the stdout log by redirect_stderr. */
+  stderr_logfile: string | null;
   program: ProgramConfig;
 }
 

@@ -17,6 +17,20 @@ export function duration(value: unknown): number {
   throw new ValueError(`expected seconds (a number >= 0) or a duration like "500ms", "10s", "5m", "1h"; got ${show(value)}`);
 }
 
+// supervisord's multipliers: "50MB" is 50 * 1024 * 1024 bytes (datatypes.byte_size). KiB/MiB/GiB say
+// the same explicitly; there is no decimal (1000-based) unit, so a supervisord config means the same here.
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const SIZE = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i;
+
+// Bytes as an integer (1048576) or a string with a unit ("500KB", "50MB", "1GiB"; 1024-based) -> bytes.
+export function size(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+  const match = typeof value === "string" ? SIZE.exec(value.trim()) : null;
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (match && unit !== undefined) return Math.floor(Number(match[1]) * unit);
+  throw new ValueError(`expected bytes (an integer >= 0) or a size like "500KB", "50MB", "1GB" (1024-based, as supervisord); got ${show(value)}`);
+}
+
 // An integer within [min, max]; TOML floats such as 1.0 are integers too.
 export function integer(value: unknown, min: number = Number.MIN_SAFE_INTEGER, max: number = Number.MAX_SAFE_INTEGER): number {
   if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
@@ -146,6 +160,16 @@ export function environment(value: unknown): Record<string, string> {
   return result;
 }
 
+// stdout_logfile / stderr_logfile: "auto", "none" (any case, as supervisord's AUTO and NONE) or a path
+// that may name the instance with process_name's placeholders; resolve.ts makes the path absolute.
+export function logfile(value: unknown): string {
+  const path = text(value).trim();
+  const word = path.toLowerCase();
+  if (word === "auto" || word === "none") return word;
+  checkPlaceholders(path);
+  return path;
+}
+
 const PLACEHOLDERS = ["{name}", "{num}", "{num:02}"];
 const NAME_CHARS = /^[A-Za-z0-9_.-]*$/;
 
@@ -154,18 +178,26 @@ export function processName(value: unknown): string {
   if (typeof value !== "string" || value === "") {
     throw new ValueError(`expected a name template like "{name}-{num}"; got ${show(value)}`);
   }
-  for (const part of value.split(/(\{[^{}]*\})/)) {
-    if (part.startsWith("{") && part.endsWith("}")) {
-      if (!/^\{(name|num|num:0[1-9])\}$/.test(part)) {
-        throw new ValueError(
-          `unknown placeholder ${show(part)} in ${show(value)}; allowed: {name} {num} {num:0N}${didYouMean(part, PLACEHOLDERS)}`,
-        );
-      }
-    } else if (!NAME_CHARS.test(part)) {
+  for (const part of checkPlaceholders(value)) {
+    const isPlaceholder = part.startsWith("{") && part.endsWith("}");
+    if (!isPlaceholder && !NAME_CHARS.test(part)) {
       throw new ValueError(`expected letters, digits, "_", "." and "-" around the placeholders; got ${show(value)}`);
     }
   }
   return value;
+}
+
+// Throw on any {...} that is not {name}, {num} or {num:0N}; returns the text split around them.
+function checkPlaceholders(value: string): string[] {
+  const parts = value.split(/(\{[^{}]*\})/);
+  for (const part of parts) {
+    if (part.startsWith("{") && part.endsWith("}") && !/^\{(name|num|num:0[1-9])\}$/.test(part)) {
+      throw new ValueError(
+        `unknown placeholder ${show(part)} in ${show(value)}; allowed: {name} {num} {num:0N}${didYouMean(part, PLACEHOLDERS)}`,
+      );
+    }
+  }
+  return parts;
 }
 
 // Fill a process_name template: ("{name}-{num:02}", "web", 3) -> "web-03".

@@ -1,7 +1,8 @@
 // Start one child: its own session and process group (so the group can be signalled as a whole),
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
-import { statSync } from "node:fs";
+import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import { openPipe } from "./pipe.ts";
 
 export interface SpawnRequest {
   argv: string[];
@@ -14,19 +15,25 @@ export interface SpawnRequest {
   umask: number | null;
   /** Where the child's stdout and stderr go: tsvisor's own, or pipes read by the caller. */
   output: "inherit" | "pipe";
+  /** With output "pipe": stderr into the stdout pipe (2>&1), so the two keep their order. */
+  mergeStderr?: boolean;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
 }
 
 export interface Child {
   pid: number;
-  stdout: ReadableStream<Uint8Array> | null;
-  stderr: ReadableStream<Uint8Array> | null;
+  /** The read end (non-blocking) of the stdout pipe, for the caller to read and close; null with "inherit". */
+  stdout: number | null;
+  /** The read end of the stderr pipe; null with "inherit" or mergeStderr. */
+  stderr: number | null;
 }
 
 // Spawn or throw a TsvisorError("SPAWN_FAILED") whose message says why in words.
 export function spawnChild(req: SpawnRequest): Child {
   if (req.cwd !== null) assertDirectory(req.cwd);
+  const out = req.output === "pipe" ? openPipe() : null;
+  const err = req.output === "pipe" && !req.mergeStderr ? openPipe() : null;
   // Bun.spawn has no umask option; the child inherits the umask at fork time and the JS thread does
   // nothing else between these lines, so set it around the spawn and put it back at once.
   const previousUmask = req.umask === null ? null : process.umask(req.umask);
@@ -35,24 +42,22 @@ export function spawnChild(req: SpawnRequest): Child {
       cwd: req.cwd ?? undefined,
       env: req.env,
       stdin: "ignore",
-      stdout: req.output,
-      stderr: req.output,
+      stdout: out?.write ?? "inherit",
+      stderr: err?.write ?? out?.write ?? "inherit",
       detached: true, // setsid(): own session and process group, pgid = pid
       uid: req.credentials?.uid,
       gid: req.credentials?.gid,
       onExit: (_proc, exitCode, signalCode) =>
         req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null),
     });
-    const pipes = req.output === "pipe";
-    return {
-      pid: child.pid,
-      stdout: pipes ? (child.stdout as ReadableStream<Uint8Array>) : null,
-      stderr: pipes ? (child.stderr as ReadableStream<Uint8Array>) : null,
-    };
+    return { pid: child.pid, stdout: out?.read ?? null, stderr: err?.read ?? null };
   } catch (error) {
+    for (const pipe of [out, err]) if (pipe) closeSync(pipe.read);
     throw new TsvisorError("SPAWN_FAILED", describeSpawnError(req.argv[0] ?? "", error));
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
+    // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
+    for (const pipe of [out, err]) if (pipe) closeSync(pipe.write);
   }
 }
 

@@ -2,10 +2,12 @@
 // step() one at a time, and performs the actions step() returns (spawn, signal, timers, log lines).
 import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
+import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { normalizeSignalName } from "../os/signals.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
+import { logOptionsFor } from "./log-options.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
 import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
 import { startOrder, stopBatches } from "./order.ts";
@@ -15,7 +17,18 @@ interface Managed {
   spec: ProcessSpec;
   record: ProcessRecord;
   timers: Map<TimerName, Timer>;
+  /** Its log files and console mirror, from the first spawn on (kept open across restarts). */
+  logs?: ProcessLogs;
 }
+
+/** A process record as `status` shows it. */
+export type ProcessSnapshot = ProcessRecord & {
+  /** Output lines lost to a full or failing disk or a console reader too far behind. */
+  droppedLogLines: number;
+};
+
+// How long shutdown waits for the last output of stopped programs (a grandchild may hold a pipe open).
+const LOG_DRAIN_TIMEOUT_MS = 2000;
 
 export interface SupervisorOptions {
   logger: ConsolaInstance;
@@ -47,8 +60,8 @@ export class Supervisor {
   }
 
   /** A snapshot of every process record, in config order. */
-  snapshot(): ProcessRecord[] {
-    return [...this.procs.values()].map((m) => m.record);
+  snapshot(): ProcessSnapshot[] {
+    return [...this.procs.values()].map((m) => ({ ...m.record, droppedLogLines: m.logs?.droppedLines ?? 0 }));
   }
 
   /** Call `listener` after every processed event (a process may have changed state); returns the unsubscribe function. */
@@ -68,6 +81,14 @@ export class Supervisor {
       for (const { managed } of batch) this.dispatch(managed, { type: "stop" });
       await this.waitUntil(() => batch.every(({ managed }) => STOPPED_STATES.includes(managed.record.state)));
     }
+    await this.closeLogs();
+  }
+
+  /** Write the last output of every program, then close the log files. */
+  private async closeLogs(): Promise<void> {
+    const logs = [...this.procs.values()].flatMap((m) => (m.logs ? [m.logs] : []));
+    await Promise.all(logs.map((l) => l.drain(LOG_DRAIN_TIMEOUT_MS)));
+    for (const l of logs) l.close();
   }
 
   /** SIGKILL every live process at once (a second Ctrl-C): no grace period. */
@@ -227,13 +248,16 @@ export class Supervisor {
         env: this.childEnvironment(spec),
         credentials: spec.credentials,
         umask: spec.program.umask,
-        output: "inherit",
+        output: "pipe",
+        mergeStderr: spec.program.redirect_stderr,
         onExit: (code, signal) => {
           // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
           if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
           this.dispatch(m, { type: "exited", status: signal !== null ? killedBy(signal) : exitedWith(code ?? 0) });
         },
       });
+      m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger));
+      void m.logs.capture(child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
     } catch (error) {
       this.dispatch(m, { type: "spawnFailed", error: (error as Error).message });

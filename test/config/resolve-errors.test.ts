@@ -19,7 +19,7 @@ describe("keys", () => {
 
   test("an unknown key with nothing close lists the allowed ones", () => {
     expect(loadError({ "tsvisor.toml": toml("[supervisor]", 'colour = "blue"') })).toMatchInlineSnapshot(`
-      "tsvisor.toml:2:1: supervisor.colour: unknown key "colour"; allowed: socket socket_mode socket_owner log_dir
+      "tsvisor.toml:2:1: supervisor.colour: unknown key "colour"; allowed: socket socket_mode socket_owner log_dir console log_timestamps
           2 | colour = "blue"
             | ^"
     `);
@@ -106,6 +106,37 @@ describe("values", () => {
           4 | [programs.web-1]
             | ^
             = hint: give one of them a process_name of its own"
+    `);
+  });
+});
+
+describe("log files", () => {
+  test("numprocs > 1 with a log file without {num} would make the instances write one file", () => {
+    expect(loadError(web("numprocs = 2", 'stdout_logfile = "/logs/web.log"'))).toMatchInlineSnapshot(`
+      "tsvisor.toml:4:18: programs.web.stdout_logfile: stdout_logfile "/logs/web.log" has no {num}, so the 2 instances would write one file
+          4 | stdout_logfile = "/logs/web.log"
+            |                  ^
+            = hint: put {num} in the file name, e.g. "/logs/{name}-{num}.out.log""
+    `);
+  });
+
+  test("two processes writing one log file are both named", () => {
+    const files = {
+      "tsvisor.toml": toml("[programs.web]", 'command = "a"', 'stdout_logfile = "/logs/app.log"', "[programs.api]", 'command = "b"', 'stderr_logfile = "/logs/app.log"'),
+    };
+    expect(loadError(files)).toMatchInlineSnapshot(`
+      "tsvisor.toml:6:18: programs.api.stderr_logfile: log file "/logs/app.log" is written by both web (stdout) and api (stderr)
+          6 | stderr_logfile = "/logs/app.log"
+            |                  ^
+            = hint: give each program and stream a file of its own, or set redirect_stderr = true to send stderr to the stdout log"
+    `);
+  });
+
+  test("a bad size names the unit rule", () => {
+    expect(loadError(web('stdout_logfile_maxbytes = "50 megs"'))).toMatchInlineSnapshot(`
+      "tsvisor.toml:3:27: programs.web.stdout_logfile_maxbytes: expected bytes (an integer >= 0) or a size like "500KB", "50MB", "1GB" (1024-based, as supervisord); got "50 megs"
+          3 | stdout_logfile_maxbytes = "50 megs"
+            |                           ^"
     `);
   });
 });

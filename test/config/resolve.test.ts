@@ -28,13 +28,25 @@ describe("defaults", () => {
       numprocs_start: 0,
       process_name: "{name}",
       max_runtime: null,
+      redirect_stderr: false,
+      stdout_logfile: "/var/log/tsvisor/{name}.out.log",
+      stdout_logfile_maxbytes: 50 * 1024 * 1024,
+      stdout_logfile_backups: 10,
+      stderr_logfile: "/var/log/tsvisor/{name}.err.log",
+      stderr_logfile_maxbytes: 50 * 1024 * 1024,
+      stderr_logfile_backups: 10,
+      console: true,
+      log_timestamps: false,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: null },
+      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false },
       programs: { web },
-      processes: [{ name: "web", group: "web", num: 0, credentials: null, program: web }],
+      processes: [{
+        name: "web", group: "web", num: 0, credentials: null, program: web,
+        stdout_logfile: "/var/log/tsvisor/web.out.log", stderr_logfile: "/var/log/tsvisor/web.err.log",
+      }],
     });
   });
 
@@ -51,6 +63,8 @@ describe("defaults", () => {
         'socket_mode = "0660"',
         'socket_owner = "root:adm"',
         'log_dir = "/var/log/tsvisor"',
+        "console = false",
+        "log_timestamps = true",
         "[programs.web]",
         "command = ['node', 'server.js']",
         'directory = "app"',
@@ -71,22 +85,80 @@ describe("defaults", () => {
         "numprocs_start = 1",
         'process_name = "web{num}"',
         'max_runtime = "1h"',
+        "redirect_stderr = true",
+        'stdout_logfile = "logs/{name}{num}.log"',
+        'stdout_logfile_maxbytes = "1MB"',
+        "stdout_logfile_backups = 0",
+        'stderr_logfile = "NONE"',
+        "stderr_logfile_maxbytes = 4096",
+        "stderr_logfile_backups = 3",
+        "console = true",
+        "log_timestamps = false",
       ),
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor" },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
         startretries: 5, stopsignal: "INT", stopwaitsecs: 60, stopasgroup: true, killasgroup: true, priority: -5,
-        numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600,
+        numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, redirect_stderr: true,
+        stdout_logfile: `${dir}/logs/{name}{num}.log`, stdout_logfile_maxbytes: 1024 * 1024, stdout_logfile_backups: 0,
+        stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([
       ["web1", 1, { uid: 0, gid: 0 }],
       ["web2", 2, { uid: 0, gid: 0 }],
     ]);
+  });
+});
+
+describe("log files", () => {
+  const dirOf = (config: { file: string }) => config.file.replace(/\/tsvisor\.toml$/, "");
+  const logs = (config: ReturnType<typeof load>) => config.processes.map((p) => [p.name, p.stdout_logfile, p.stderr_logfile]);
+
+  test("as root, each instance logs to /var/log/tsvisor/NAME.out.log and NAME.err.log", () => {
+    const config = load({ "tsvisor.toml": toml("[programs.web]", 'command = "x"', "numprocs = 2") });
+    expect(logs(config)).toEqual([
+      ["web-0", "/var/log/tsvisor/web-0.out.log", "/var/log/tsvisor/web-0.err.log"],
+      ["web-1", "/var/log/tsvisor/web-1.out.log", "/var/log/tsvisor/web-1.err.log"],
+    ]);
+  });
+
+  test("not as root, log_dir defaults to logs/ beside the main config file", () => {
+    const config = load({ "tsvisor.toml": toml("[programs.web]", 'command = "x"') }, { uid: 1000 });
+    expect([config.supervisor.log_dir, ...logs(config)]).toEqual([
+      `${dirOf(config)}/logs`,
+      ["web", `${dirOf(config)}/logs/web.out.log`, `${dirOf(config)}/logs/web.err.log`],
+    ]);
+  });
+
+  test("a relative log_dir or log file is taken from the config file's directory; none discards; redirect_stderr has no stderr file", () => {
+    const config = load({
+      "tsvisor.toml": toml(
+        "[supervisor]", 'log_dir = "var/log"',
+        "[programs.a]", 'command = "x"', 'stdout_logfile = "a/{name}.log"', 'stderr_logfile = "none"',
+        "[programs.b]", 'command = "x"', "redirect_stderr = true",
+      ),
+    });
+    const dir = dirOf(config);
+    expect(logs(config)).toEqual([
+      ["a", `${dir}/a/a.log`, null],
+      ["b", `${dir}/var/log/b.out.log`, null],
+    ]);
+  });
+
+  test("console and log_timestamps default to the [supervisor] values and a program may override them", () => {
+    const config = load({
+      "tsvisor.toml": toml(
+        "[supervisor]", "console = false", "log_timestamps = true",
+        "[programs.a]", 'command = "x"',
+        "[programs.b]", 'command = "x"', "console = true", "log_timestamps = false",
+      ),
+    });
+    expect(Object.values(config.programs).map((p) => [p.console, p.log_timestamps])).toEqual([[false, true], [true, false]]);
   });
 });
 

@@ -26,6 +26,31 @@ describe("duration", () => {
   ] as const)("rejects %p", (input, message) => expect(messageOf(() => values.duration(input))).toBe(message));
 });
 
+describe("size", () => {
+  // supervisord's byte_size: KB, MB and GB are 1024-based; KiB, MiB and GiB say so explicitly.
+  test.each([
+    [0, 0], [1048576, 1048576], ["500B", 500], ["4KB", 4096], ["50MB", 50 * 1024 ** 2], ["50mb", 50 * 1024 ** 2],
+    ["1GB", 1024 ** 3], ["1GiB", 1024 ** 3], ["1.5 KiB", 1536], [" 2MiB ", 2 * 1024 ** 2],
+  ] as const)("%p -> %p bytes", (input, bytes) => expect(values.size(input)).toBe(bytes));
+
+  const expected = 'expected bytes (an integer >= 0) or a size like "500KB", "50MB", "1GB" (1024-based, as supervisord)';
+  test.each([
+    [-1, `${expected}; got -1`], [1.5, `${expected}; got 1.5`], ["50", `${expected}; got "50"`],
+    ["50 megs", `${expected}; got "50 megs"`], ["MB", `${expected}; got "MB"`], [true, `${expected}; got true`],
+  ] as const)("rejects %p", (input, message) => expect(messageOf(() => values.size(input))).toBe(message));
+});
+
+describe("logfile", () => {
+  test.each([
+    ["auto", "auto"], ["AUTO", "auto"], ["NONE", "none"], ["/var/log/web.log", "/var/log/web.log"],
+    ["logs/{name}-{num:02}.log", "logs/{name}-{num:02}.log"],
+  ] as const)("%p -> %p", (input, out) => expect(values.logfile(input)).toBe(out));
+  test.each([
+    ["", 'expected a non-empty string; got ""'],
+    ["/logs/{nmae}.log", 'unknown placeholder "{nmae}" in "/logs/{nmae}.log"; allowed: {name} {num} {num:0N} (did you mean "{name}"?)'],
+  ] as const)("rejects %p", (input, message) => expect(messageOf(() => values.logfile(input))).toBe(message));
+});
+
 describe("integer", () => {
   test.each([[0, 0, 0], [5, 1, 5], [-3, undefined, -3], [255, 0, 255]] as const)("%p (min %p) -> %p", (input, min, out) =>
     expect(values.integer(input, min)).toBe(out));

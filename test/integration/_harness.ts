@@ -73,12 +73,13 @@ export class Daemon implements AsyncDisposable {
   }
 
   /**
-   * Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it. Its control socket is
+   * Write `config` to DIR/tsvisor.toml and start `tsvisor run -c` on it; logs go to DIR/logs unless it
+   * sets log_dir. Its control socket is
    * DIR/tsvisor.sock (through $TSVISOR_SOCKET), so daemons of different tests never share one.
    */
   static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
     const file = join(dir, "tsvisor.toml");
-    writeFileSync(file, config);
+    writeFileSync(file, withLogDir(config, join(dir, "logs")));
     const env = { TSVISOR_SOCKET: join(dir, "tsvisor.sock"), ...options.env };
     const proc = Bun.spawn([TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
       cwd: dir, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
@@ -129,6 +130,14 @@ export class Daemon implements AsyncDisposable {
     const stopped = await Promise.race([this.proc.exited.then(() => true), Bun.sleep(20_000).then(() => false)]);
     if (!stopped) this.proc.kill("SIGKILL");
   }
+}
+
+// As root the default log_dir is /var/log/tsvisor: keep each test's log files in its own directory.
+function withLogDir(config: string, logDir: string): string {
+  if (/^\s*log_dir\s*=/m.test(config)) return config;
+  const line = `log_dir = ${JSON.stringify(logDir)}`;
+  if (/^\[supervisor\]\s*$/m.test(config)) return config.replace(/^\[supervisor\]\s*$/m, `[supervisor]\n${line}`);
+  return `${config}\n[supervisor]\n${line}\n`; // at the end, so the test's line numbers stay as written
 }
 
 async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {

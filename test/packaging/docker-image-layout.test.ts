@@ -37,5 +37,5 @@ test("replaying the Dockerfile leaves an image of tsvisor and its config only, a
   }
   expect(await proc.exited).toBe(0);
   await logRead;
-  expect(await stdout).toBe("hello from a program supervised by tsvisor\n");
+  expect(await stdout).toBe("hello | hello from a program supervised by tsvisor\n"); // the console mirror: "name | line"
 }, 240_000);

@@ -25,7 +25,7 @@ test("web answers HTTP, two workers tick, and on SIGTERM web stops before the wo
   await daemon.waitForLog(/success: web entered RUNNING/);
   const answer = await waitFor(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).catch(() => undefined), "web's answer");
   expect(answer).toStartWith("hello from web (pid ");
-  await waitFor(() => ["worker-0", "worker-1"].every((w) => daemon.stdout.some((l) => l.startsWith(`${w}: tick`))), "both workers to tick");
+  await waitFor(() => ["worker-0", "worker-1"].every((w) => daemon.stdout.some((l) => l.startsWith(`${w} | ${w}: tick`))), "both workers to tick");
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
   const stopped = daemon.log.filter((l) => /stopped: (web|worker-\d)/.test(l)).map((l) => l.match(/stopped: (\S+)/)![1]);

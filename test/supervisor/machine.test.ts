@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { DEFAULTS } from "../../src/config/defaults.ts";
 import type { ProgramConfig } from "../../src/config/schema.ts";
 import { exitedWith, killedBy } from "../../src/supervisor/exit-status.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord } from "../../src/supervisor/machine.ts";
@@ -7,12 +8,7 @@ import { PROCESS_STATES, type ProcessState } from "../../src/supervisor/states.t
 const T0 = 1_000_000;
 
 function program(overrides: Partial<ProgramConfig> = {}): ProgramConfig {
-  return {
-    command: ["app"], directory: null, environment: {}, user: null, umask: null, autostart: true,
-    autorestart: "unexpected", exitcodes: [0], startsecs: 1, startretries: 3, stopsignal: "TERM",
-    stopwaitsecs: 10, stopasgroup: false, killasgroup: false, priority: 999, numprocs: 1,
-    numprocs_start: 0, process_name: "{name}", max_runtime: null, ...overrides,
-  };
+  return { ...DEFAULTS.program, command: ["app"], ...overrides };
 }
 
 function proc(state: ProcessState, overrides: Partial<ProcessRecord> = {}): ProcessRecord {

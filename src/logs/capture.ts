@@ -1,0 +1,152 @@
+// One process's output: its stdout and stderr pipes read as fast as they come, split into whole
+// lines, written to its log files (rotating, optionally timestamped) and mirrored on tsvisor's console.
+// Lives as long as the process is configured: the files stay open across restarts, as in supervisord.
+import type { ConsolaInstance } from "consola";
+import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
+import { LineSplitter } from "./line-splitter.ts";
+import { watchPipe } from "./pipe-reader.ts";
+import { prefixLines } from "./prefix-lines.ts";
+import { RotatingFile, type TroubleEvent } from "./rotating-file.ts";
+
+/** Where one stream's file goes and how it rotates. */
+export interface LogFileSpec {
+  path: string;
+  maxBytes: number;
+  backups: number;
+}
+
+export interface ProcessLogsOptions {
+  /** The process name: the console prefix and the name in tsvisor's own messages. */
+  name: string;
+  /** null: stdout is discarded (stdout_logfile = "none"). */
+  stdout: LogFileSpec | null;
+  /** null: stderr is discarded, or goes to the stdout file with redirectStderr. */
+  stderr: LogFileSpec | null;
+  /** stderr joins stdout: same file, and tsvisor's stdout on the console. */
+  redirectStderr: boolean;
+  /** Mirror both streams on tsvisor's stdout/stderr as "name | line". */
+  console: boolean;
+  /** Prefix each line in the files with an RFC 3339 timestamp. */
+  timestamps: boolean;
+  /** Owner of new log files (the program's user). */
+  owner: { uid: number; gid: number } | null;
+  /** tsvisor's own log, for "lines dropped" and "writing again". */
+  logger: ConsolaInstance;
+}
+
+// One program stream's destinations. With redirect_stderr both streams share the file.
+class StreamLog {
+  private atLineStart = true;
+
+  constructor(
+    private readonly file: RotatingFile | null,
+    private readonly mirror: ConsoleMirror | null,
+    private readonly timestamps: boolean,
+  ) {}
+
+  write(piece: Uint8Array): void {
+    if (this.file !== null) this.file.write(this.timestamps ? this.stamp(piece) : piece);
+    this.mirror?.write(piece);
+  }
+
+  get droppedLines(): number {
+    return this.mirror?.droppedLines ?? 0;
+  }
+
+  // One timestamp per piece: the time its bytes were read, which is as precise as a pipe allows.
+  private stamp(piece: Uint8Array): Uint8Array {
+    const stamped = prefixLines(piece, Buffer.from(`${new Date().toISOString()} `), this.atLineStart);
+    this.atLineStart = piece[piece.length - 1] === 10;
+    return stamped;
+  }
+}
+
+export class ProcessLogs {
+  private readonly files: RotatingFile[] = [];
+  private readonly stdout: StreamLog;
+  private readonly stderr: StreamLog;
+  private readonly reading = new Set<Promise<void>>();
+  // Pipes being read, with the partial line each holds back, for close() to write out.
+  private readonly splitters = new Map<LineSplitter, StreamLog>();
+
+  constructor(private readonly options: ProcessLogsOptions) {
+    const { name, redirectStderr } = options;
+    const stdoutFile = this.openFile("stdout", options.stdout);
+    const stderrFile = redirectStderr ? stdoutFile : this.openFile("stderr", options.stderr);
+    const mirror = (stream: "stdout" | "stderr") =>
+      options.console ? new ConsoleMirror(name, stream === "stdout" ? consoleStdout() : consoleStderr(), this.report(`console ${stream}`)) : null;
+    this.stdout = new StreamLog(stdoutFile, mirror("stdout"), options.timestamps);
+    this.stderr = new StreamLog(stderrFile, mirror(redirectStderr ? "stdout" : "stderr"), options.timestamps);
+  }
+
+  /** Lines lost so far (full disk, I/O errors, a console reader too far behind); `tsvisor status` shows it. */
+  get droppedLines(): number {
+    return this.files.reduce((sum, f) => sum + f.droppedLines, 0) + this.stdout.droppedLines + this.stderr.droppedLines;
+  }
+
+  /**
+   * Read one spawned process's pipes (read ends, non-blocking; with redirect_stderr stderr shares the
+   * stdout pipe and `stderr` is null) until both end, when the process and anything it left holding
+   * them have exited; resolves once the partial last lines are written too. The pipes are closed then.
+   */
+  capture(stdout: number | null, stderr: number | null): Promise<void> {
+    const done = Promise.all([this.pump(stdout, this.stdout), this.pump(stderr, this.stderr)]).then(() => {});
+    this.reading.add(done);
+    void done.finally(() => this.reading.delete(done));
+    return done;
+  }
+
+  /** Resolves when every pipe being read has ended, or after timeoutMs (a grandchild still holding one). */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.reading.size === 0) return;
+    let timer: Timer | undefined;
+    await Promise.race([Promise.all(this.reading), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Write out the partial lines of pipes still open (held by a grandchild), then close the files. */
+  close(): void {
+    for (const [splitter, log] of this.splitters) this.flush(splitter, log);
+    for (const file of this.files) file.close();
+    if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${this.droppedLines} lines dropped in all`);
+  }
+
+  private pump(fd: number | null, log: StreamLog): Promise<void> {
+    if (fd === null) return Promise.resolve();
+    const splitter = new LineSplitter();
+    this.splitters.set(splitter, log);
+    return new Promise((resolve) => {
+      const onData = (data: Uint8Array) => {
+        const piece = splitter.push(data);
+        if (piece !== null) log.write(piece);
+      };
+      watchPipe(fd, onData, () => {
+        this.flush(splitter, log);
+        resolve();
+      });
+    });
+  }
+
+  private flush(splitter: LineSplitter, log: StreamLog): void {
+    this.splitters.delete(splitter);
+    const rest = splitter.flush();
+    if (rest !== null) log.write(rest);
+  }
+
+  private openFile(stream: "stdout" | "stderr", spec: LogFileSpec | null): RotatingFile | null {
+    if (spec === null) return null;
+    const file = new RotatingFile({ ...spec, owner: this.options.owner, onTrouble: this.report(`${stream} ${spec.path}`) });
+    this.files.push(file);
+    return file;
+  }
+
+  // tsvisor's own log says when lines start being dropped and when writing works again.
+  private report(what: string): (event: TroubleEvent) => void {
+    const { logger, name } = this.options;
+    return (event) => {
+      if (event.type === "failing") logger.warn(`log: ${name} ${what}: ${event.reason}; dropping lines until it works again`);
+      else if (event.type === "warning") logger.warn(`log: ${name} ${what}: ${event.reason}`);
+      else logger.info(`log: ${name} ${what}: writing again; ${event.droppedLines} lines dropped (${this.droppedLines} in all)`);
+    };
+  }
+}

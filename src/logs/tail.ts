@@ -1,0 +1,155 @@
+// Reading a log as `tail -n N -F` would: the last N lines across rotation boundaries (name.log.2,
+// name.log.1, name.log), then new bytes as they are written, following the file across rotations
+// (a rename and a new file at the path) and truncations (an external copytruncate).
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+
+const NEWLINE = 10;
+const BLOCK_BYTES = 64 * 1024;
+const FOLLOW_INTERVAL_MS = 100;
+const MAX_BACKUPS_SCANNED = 1000; // stdout_logfile_backups' upper bound
+
+/** An open log file, at the point where `follow` takes over from `lastLines`. */
+export interface LogCursor {
+  path: string;
+  /** null while the file does not exist (yet). */
+  fd: number | null;
+  /** Bytes of the open file already read. */
+  position: number;
+}
+
+/** Open the current file of a log; `lastLines` reads up to here and `follow` from here on. */
+export function openCursor(path: string): LogCursor {
+  const fd = openIfExists(path);
+  return { path, fd, position: fd === null ? 0 : fstatSync(fd).size };
+}
+
+/**
+ * The last `n` lines of a log: the current file up to the cursor, then name.log.1 ... name.log.N as
+ * far back as needed. Bytes as written (a last line without "\n" stays so).
+ */
+export function lastLines(cursor: LogCursor, backups: number, n: number): Buffer {
+  const parts: Buffer[] = [];
+  if (n <= 0) return Buffer.alloc(0);
+  let found = 0;
+  let atEnd = true; // the final "\n" of everything ends the last line; it does not start one
+  const files: [number | null, number | null][] = [[cursor.fd, cursor.position]];
+  for (let i = 1; i <= backups; i++) files.push([openIfExists(`${cursor.path}.${i}`), null]);
+  try {
+    for (const [fd, limit] of files) {
+      if (fd === null) continue;
+      let end = limit ?? fstatSync(fd).size;
+      while (end > 0) {
+        const start = Math.max(0, end - BLOCK_BYTES);
+        const block = Buffer.alloc(end - start);
+        readFully(fd, block, start);
+        let i = block.length - 1;
+        if (atEnd && block[i] === NEWLINE) i--;
+        atEnd = false;
+        for (i = block.lastIndexOf(NEWLINE, i); i !== -1; i = i > 0 ? block.lastIndexOf(NEWLINE, i - 1) : -1) {
+          if (++found === n) {
+            parts.unshift(block.subarray(i + 1));
+            return Buffer.concat(parts);
+          }
+        }
+        parts.unshift(block);
+        end = start;
+      }
+    }
+    return Buffer.concat(parts);
+  } finally {
+    for (const [fd] of files.slice(1)) if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Write every new byte of the log from the cursor on, until `signal` aborts: the rest of a rotated-away
+ * file first, then the new file at the path from its start, so nothing is skipped or repeated.
+ */
+export async function follow(cursor: LogCursor, write: (data: Buffer) => void, signal?: AbortSignal): Promise<void> {
+  while (!signal?.aborted) {
+    readNew(cursor, write);
+    if (!switchIfMoved(cursor, write)) await Bun.sleep(FOLLOW_INTERVAL_MS);
+  }
+}
+
+// When the path now names another file (rotated, or created at last), finish the old one and move to
+// the new one at its start; true when it did. A file truncated in place is read again from its start.
+function switchIfMoved(cursor: LogCursor, write: (data: Buffer) => void): boolean {
+  const current = statIfExists(cursor.path);
+  if (cursor.fd === null) {
+    if (current === null) return false;
+    Object.assign(cursor, { fd: openIfExists(cursor.path), position: 0 });
+    return true;
+  }
+  const open = fstatSync(cursor.fd);
+  if (current !== null && current.ino === open.ino && current.dev === open.dev) {
+    if (open.size < cursor.position) cursor.position = 0;
+    return false;
+  }
+  readNew(cursor, write); // what was written to the old file before it was moved away
+  closeSync(cursor.fd);
+  // Rotated more than once since the last look: the files between the old one (now name.log.K) and
+  // the current one are name.log.(K-1) ... name.log.1, and are read whole, oldest first.
+  const k = backupNumberOf(cursor.path, open);
+  for (let i = k - 1; i >= 1; i--) readWhole(`${cursor.path}.${i}`, write);
+  Object.assign(cursor, { fd: openIfExists(cursor.path), position: 0 });
+  return true;
+}
+
+// N when name.log.N is the given file; 0 when no backup is (moved elsewhere, e.g. by logrotate).
+function backupNumberOf(path: string, file: { ino: number; dev: number }): number {
+  for (let i = 1; i <= MAX_BACKUPS_SCANNED; i++) {
+    const backup = statIfExists(`${path}.${i}`);
+    if (backup === null) return 0;
+    if (backup.ino === file.ino && backup.dev === file.dev) return i;
+  }
+  return 0;
+}
+
+function readWhole(path: string, write: (data: Buffer) => void): void {
+  const fd = openIfExists(path);
+  if (fd === null) return;
+  try {
+    readNew({ path, fd, position: 0 }, write);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Bytes from the cursor to the end of its file.
+function readNew(cursor: LogCursor, write: (data: Buffer) => void): void {
+  if (cursor.fd === null) return;
+  const buffer = Buffer.allocUnsafe(BLOCK_BYTES);
+  for (;;) {
+    const n = readSync(cursor.fd, buffer, 0, buffer.length, cursor.position);
+    if (n <= 0) return;
+    cursor.position += n;
+    write(Buffer.from(buffer.subarray(0, n)));
+  }
+}
+
+function readFully(fd: number, into: Buffer, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n <= 0) return;
+    done += n;
+  }
+}
+
+function openIfExists(path: string): number | null {
+  try {
+    return openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+function statIfExists(path: string): { ino: number; dev: number } | null {
+  try {
+    return statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}

@@ -1,0 +1,46 @@
+import { expect, test } from "bun:test";
+import { closeSync, readSync } from "node:fs";
+import { ConsoleMirror, ConsoleOutput } from "../../src/logs/console-mirror.ts";
+import { openPipe } from "../../src/os/pipe.ts";
+
+// Everything that can be read from a non-blocking fd now.
+function readAvailable(fd: number): Buffer {
+  const parts: Buffer[] = [];
+  const buffer = Buffer.alloc(1 << 20);
+  for (;;) {
+    try {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      parts.push(Buffer.from(buffer.subarray(0, n)));
+    } catch {
+      break; // EAGAIN
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+test("a reader that falls behind makes the mirror drop whole lines and count them, never block; it writes again once read", async () => {
+  const pipe = openPipe(); // the test reads the read end; the console writes the write end
+  const output = new ConsoleOutput(pipe.write, { capBytes: 64 * 1024 });
+  const events: string[] = [];
+  const mirror = new ConsoleMirror("web", output, (e) => events.push(e.type));
+  const line = (i: number) => `line ${i} ${"x".repeat(90)}\n`;
+  const started = Date.now();
+  for (let i = 0; i < 30000; i++) mirror.write(Buffer.from(line(i))); // ~3 MB into a 1 MiB pipe + 64 KiB backlog
+  const blockedFor = Date.now() - started;
+  let seen = readAvailable(pipe.read).toString(); // the reader catches up: the backlog goes out
+  await output.flush(5000);
+  seen += readAvailable(pipe.read).toString();
+  mirror.write(Buffer.from(line(30000))); // written again, and said so
+  seen += readAvailable(pipe.read).toString();
+  closeSync(pipe.read);
+  const lines = seen.split("\n").slice(0, -1);
+  const numbers = lines.map((l) => Number(/^web \| line (\d+) x{90}$/.exec(l)?.[1]));
+  expect([
+    blockedFor < 1000,
+    lines.every((l) => /^web \| line \d+ x{90}$/.test(l)), // whole lines only
+    numbers.every((n, i) => i === 0 || n > numbers[i - 1]!), // in order
+    mirror.droppedLines > 0 && mirror.droppedLines === 30001 - lines.length,
+    events,
+  ]).toEqual([true, true, true, true, ["failing", "recovered"]]);
+});

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { LineSplitter, countLines } from "../../src/logs/line-splitter.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (piece: Uint8Array | null) => (piece === null ? null : new TextDecoder().decode(piece));
+
+describe("LineSplitter", () => {
+  test.each([
+    [["a\nb\n"], ["a\nb\n"], null],
+    [["a\nb"], ["a\n"], "b"],
+    [["par", "tial\n"], [null, "partial\n"], null],
+    [["a", "b", "c"], [null, null, null], "abc"],
+    [["x\ny", "z\n", "\n"], ["x\n", "yz\n", "\n"], null],
+    [["", "a\n"], [null, "a\n"], null],
+  ] as const)("%j -> pieces %j, then %j on flush", (chunks, pieces, rest) => {
+    const splitter = new LineSplitter();
+    expect([chunks.map((c) => text(splitter.push(bytes(c)))), text(splitter.flush())]).toEqual([[...pieces], rest]);
+  });
+
+  test("a line longer than the limit comes out in pieces that together are the line", () => {
+    const splitter = new LineSplitter(4);
+    expect(["ab", "cdef", "gh\n"].map((c) => text(splitter.push(bytes(c))))).toEqual([null, "abcdef", "gh\n"]);
+  });
+
+  test("any chunking gives back the same bytes, cut only after a newline or at the end", () => {
+    const input = bytes(Array.from({ length: 500 }, (_, i) => `line ${i} ${"é".repeat(i % 7)}\n`).join("") + "tail");
+    for (const size of [1, 3, 64, 1000, input.length]) {
+      const splitter = new LineSplitter();
+      const out: number[] = [];
+      for (let at = 0; at < input.length; at += size) {
+        const piece = splitter.push(input.subarray(at, at + size));
+        if (piece) {
+          expect(piece[piece.length - 1]).toBe(10);
+          out.push(...piece);
+        }
+      }
+      out.push(...(splitter.flush() ?? []));
+      expect(Buffer.from(out).equals(Buffer.from(input))).toBe(true);
+    }
+  });
+});
+
+test.each([["", 0], ["a\n", 1], ["a\nb\n", 2], ["a\nb", 2], ["partial", 1]])("countLines(%j) = %p", (input, lines) => {
+  expect(countLines(bytes(input))).toBe(lines);
+});

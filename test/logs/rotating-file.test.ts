@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RotatingFile, reopenLogFiles } from "../../src/logs/rotating-file.ts";
+
+const dir = () => mkdtempSync(join(tmpdir(), "tsvisor-rotating-"));
+const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}\n`).join(""));
+const read = (path: string) => (existsSync(path) ? readFileSync(path, "latin1") : null);
+
+describe("RotatingFile", () => {
+  test("rotates before passing maxBytes, at a line boundary; backups shift and the oldest is dropped", () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 20, backups: 2 });
+    for (let i = 1; i <= 8; i++) file.write(Buffer.from(`line ${i}\n`)); // 7 bytes each: 2 lines per file
+    file.close();
+    expect([read(`${path}.3`), read(`${path}.2`), read(`${path}.1`), read(path)]).toEqual([
+      null, "line 3\nline 4\n", "line 5\nline 6\n", "line 7\nline 8\n",
+    ]);
+  });
+
+  test("a piece crossing several rotations is cut after its last line that fits, losing or repeating nothing", () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 1000, backups: 10 });
+    const all = Buffer.concat([lines(1, 150), lines(151, 700)]);
+    file.write(all.subarray(0, 1500));
+    file.write(all.subarray(1500));
+    file.close();
+    const files = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((i) => read(`${path}.${i}`)).filter((t) => t !== null);
+    const sizes = [...files, read(path)!].map((t) => t.length);
+    expect([files.join("") + read(path), Math.max(...sizes) <= 1000, files.every((t) => t.endsWith("\n"))]).toEqual([all.toString("latin1"), true, true]);
+  });
+
+  test("a line longer than maxBytes is cut so that no file grows past maxBytes", () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 10, backups: 5 });
+    file.write(Buffer.from("ab\n"));
+    file.write(Buffer.from(`${"x".repeat(25)}\n`));
+    file.close();
+    const files = [5, 4, 3, 2, 1].map((i) => read(`${path}.${i}`)).concat(read(path)).filter((t) => t !== null);
+    expect([files.join(""), files.map((t) => t.length)]).toEqual([`ab\n${"x".repeat(25)}\n`, [3, 10, 10, 6]]);
+  });
+
+  test("backups = 0 empties the file instead of rotating it, as supervisord does", () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 14, backups: 0 });
+    for (let i = 1; i <= 5; i++) file.write(Buffer.from(`line ${i}\n`));
+    file.close();
+    expect([read(path), existsSync(`${path}.1`)]).toEqual(["line 5\n", false]);
+  });
+
+  test("maxBytes = 0 never rotates; an existing file is appended to", () => {
+    const path = join(dir(), "web.out.log");
+    writeFileSync(path, "before\n");
+    const file = new RotatingFile({ path, maxBytes: 0, backups: 3 });
+    file.write(lines(1, 1000));
+    file.close();
+    expect([read(path), existsSync(`${path}.1`)]).toEqual([`before\n${lines(1, 1000).toString()}`, false]);
+  });
+
+  test("a new file is created with mode 0640 and its directory with it", () => {
+    const path = join(dir(), "nested", "deeper", "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 0, backups: 0 });
+    file.close();
+    expect((statSync(path).mode & 0o777).toString(8)).toBe((0o640 & ~process.umask()).toString(8));
+  });
+
+  test("reopenLogFiles() sends writing to a new file after an external mv", () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 0, backups: 0 });
+    file.write(Buffer.from("one\n"));
+    renameSync(path, `${path}.old`);
+    file.write(Buffer.from("two\n")); // still the moved file, as for any open file
+    expect(reopenLogFiles()).toBeGreaterThanOrEqual(1);
+    file.write(Buffer.from("three\n"));
+    file.close();
+    expect([read(`${path}.old`), read(path)]).toEqual(["one\ntwo\n", "three\n"]);
+  });
+
+  test("a path that cannot be opened drops and counts lines, reports once, and does not throw", () => {
+    const blocker = join(dir(), "not-a-dir");
+    writeFileSync(blocker, "");
+    const events: string[] = [];
+    const file = new RotatingFile({ path: join(blocker, "web.out.log"), maxBytes: 0, backups: 0, onTrouble: (e) => events.push(e.type === "recovered" ? `recovered ${e.droppedLines}` : `${e.type}: ${e.reason}`) });
+    file.write(Buffer.from("a\nb\n"));
+    file.write(Buffer.from("c\n"));
+    file.close();
+    expect([file.droppedLines, events]).toEqual([3, [expect.stringMatching(/^failing: can't open: (ENOTDIR|EEXIST)/)]]);
+  });
+});
