@@ -69,6 +69,7 @@ export function describeStatus(p: ProcessStatus, now: number): string {
   if (p.reason) parts.push(p.state === "RUNNING" || p.state === "STARTING" ? `last exit: ${p.reason}` : p.reason);
   if (p.pid === null && p.stopped_at !== null && p.state !== "BACKOFF") parts.push(`${formatAge(now - p.stopped_at)} ago`);
   if (!p.wanted && p.state === "STOPPED" && p.started_at !== null) parts.push("stopped by hand");
+  if (p.dropped_log_lines > 0) parts.push(`${p.dropped_log_lines} log lines dropped`);
   return parts.join(", ");
 }
 

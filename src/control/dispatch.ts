@@ -81,10 +81,10 @@ async function handle(request: Request, deps: ControlDeps): Promise<Answer> {
   }
 }
 
-function toStatus({ record: r, group, uptimeMs }: ProcessView): ProcessStatus {
+function toStatus({ record: r, group, uptimeMs, droppedLogLines }: ProcessView): ProcessStatus {
   return {
     name: r.name, group, state: r.state, pid: r.pid, uptime_ms: uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
-    restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp,
+    restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp, dropped_log_lines: droppedLogLines,
   };
 }
 

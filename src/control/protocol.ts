@@ -76,6 +76,8 @@ export interface ProcessStatus {
   reason: string | null;
   /** Someone wants it up (autostart or started by hand, and not stopped by hand): `check` counts it. */
   wanted: boolean;
+  /** Output lines dropped since tsvisor started (full or failing disk, stuck console reader). */
+  dropped_log_lines: number;
 }
 
 /** What became of one process in a start/stop/restart/signal. */

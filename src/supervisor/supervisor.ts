@@ -108,9 +108,10 @@ export class Supervisor {
   /** What `status` and `check` show of each named process, in config order. */
   view(names: readonly string[]): ProcessView[] {
     const now = this.now();
-    return this.managed(names).map(({ spec, record }) => ({
+    return this.managed(names).map(({ spec, record, logs }) => ({
       record,
       group: spec.group,
+      droppedLogLines: logs?.droppedLines ?? 0,
       uptimeMs: record.pid !== null && record.startedAt !== null ? Math.max(0, now - record.startedAt) : null,
       offender: isOffender(record, spec.program.exitcodes),
     }));
@@ -283,6 +284,8 @@ export class Supervisor {
 export interface ProcessView {
   record: ProcessRecord;
   group: string;
+  /** Output lines lost to a full or failing disk or a stuck console reader (docs/logs.md). */
+  droppedLogLines: number;
   /** How long the live process has been up; null when there is none. */
   uptimeMs: number | null;
   /** Counts against `tsvisor check`. */

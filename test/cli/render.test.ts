@@ -42,7 +42,7 @@ describe("status table", () => {
   const NOW = 1_800_000_000_000;
   const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
     name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
-    restarts: 0, last_exit: null, reason: null, wanted: true, ...over,
+    restarts: 0, last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, ...over,
   });
 
   test("one aligned row per process under a header, the reason in INFO", () => {
@@ -52,6 +52,7 @@ describe("status table", () => {
       status({ name: "cron", state: "FATAL", pid: null, uptime_ms: null, stopped_at: NOW - 120_000, reason: "exit status 2; not expected; gave up after 4 attempts" }),
       status({ name: "api", state: "STOPPED", pid: null, uptime_ms: null, stopped_at: NOW - 5_000, reason: "terminated by SIGTERM", wanted: false }),
       status({ name: "manual", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, wanted: false }),
+      status({ name: "chatty", dropped_log_lines: 120 }),
     ], NOW, false);
     expect(table).toBe([
       "NAME      STATE    PID  UPTIME   RESTARTS  INFO",
@@ -60,6 +61,7 @@ describe("status table", () => {
       "cron      FATAL    -    -        0         exit status 2; not expected; gave up after 4 attempts, 2m ago",
       "api       STOPPED  -    -        0         terminated by SIGTERM, 5s ago, stopped by hand",
       "manual    STOPPED  -    -        0",
+      "chatty    RUNNING  42   0:01:05  0         120 log lines dropped",
       "",
     ].join("\n"));
   });

@@ -37,6 +37,11 @@ stdout_logfile_maxbytes = 0
     const dropped = Number(resumed.match(/(\d+) lines dropped/)![1]);
     // Every line in the file whole (a line cut by the full disk was taken back out), the program never stopped.
     expect([dropped > 0, lines.every((l) => /^out \d+ (é)?x*$/.test(l)), isAlive(pid), daemon.logLines(/exited: filler/)]).toEqual([true, true, true, []]);
+    // The count is in `tsvisor status` too, in its JSON and in the table's INFO column.
+    const status = await daemon.ctl(["status", "filler", "--json"]);
+    const [filler] = JSON.parse(status.stdout).processes;
+    expect(filler.dropped_log_lines).toBeGreaterThanOrEqual(dropped);
+    expect((await daemon.ctl(["status", "filler"])).stdout).toMatch(/\d+ log lines dropped/);
     daemon.signal("SIGTERM");
     expect(await daemon.exited()).toBe(0);
   } finally {
