@@ -12,6 +12,7 @@ export const DEFAULTS: {
   supervisor: {
     socket: null,
     log_dir: null,
+    forward_signals: [],
   },
   program: {
     directory: null,
@@ -32,6 +33,7 @@ export const DEFAULTS: {
     numprocs_start: 0,
     process_name: "{name}",
     max_runtime: null,
+    critical: false,
   },
 };
 

@@ -7,9 +7,9 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   command: true, directory: true, environment: true, user: true, umask: true, autostart: true,
   autorestart: true, exitcodes: true, startsecs: true, startretries: true, stopsignal: true,
   stopwaitsecs: true, stopasgroup: true, killasgroup: true, priority: true, numprocs: true,
-  numprocs_start: true, process_name: true, max_runtime: true,
+  numprocs_start: true, process_name: true, max_runtime: true, critical: true,
 };
-const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, log_dir: true };
+const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, log_dir: true, forward_signals: true };
 
 // [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
 export function renderConfig(config: Config): string {

@@ -54,11 +54,13 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
     if (seconds > 0) return seconds;
     throw new ValueError(`expected a duration above 0; got ${show(v)}`, { hint: "leave max_runtime out for no limit" });
   },
+  critical: values.boolean,
 };
 
 const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConfig[K]> } = {
   socket: path,
   log_dir: path,
+  forward_signals: values.forwardSignals,
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -98,7 +100,7 @@ function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, report: Repor
     }
     const name = key as keyof SupervisorConfig;
     const converted = report.convert(file, ["supervisor", key], () => SUPERVISOR_KEYS[name](value, file));
-    if (converted !== undefined) supervisor[name] = converted;
+    if (converted !== undefined) Object.assign(supervisor, { [name]: converted });
   }
   return supervisor;
 }

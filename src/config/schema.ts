@@ -45,6 +45,11 @@ export interface ProgramConfig {
   process_name: string;
   /** Seconds after which a running process is stopped gracefully and then handled as any exit; null: no limit. */
   max_runtime: number | null;
+  /**
+   * When this program ends for good (FATAL, or EXITED with no restart coming), stop every program and
+   * exit tsvisor with its exit code (128 + N for a death by signal N), so the container restarts.
+   */
+  critical: boolean;
 }
 
 /** The `[supervisor]` table, resolved. */
@@ -53,6 +58,8 @@ export interface SupervisorConfig {
   socket: string | null;
   /** Directory for log files; null: the default for this user. */
   log_dir: string | null;
+  /** Signals that tsvisor passes on to every running program (to its group with stopasgroup), e.g. ["USR1", "WINCH"]. */
+  forward_signals: string[];
 }
 
 /** One process to supervise: a program instance after numprocs expansion. */

@@ -51,8 +51,8 @@ test.concurrent("config check prints the diagnostics on stderr and exits 2", asy
 test.concurrent("config show prints TOML with the defaults filled in", async () => {
   const dir = writeTree({ "tsvisor.toml": toml("[programs.web]", 'command = "x"') });
   const [stdout, stderr, code] = await run(dir, "show");
-  expect([stdout.split("\n").slice(2, 7), stderr, code]).toEqual([
-    ["[supervisor]", "# socket = (not set)", "# log_dir = (not set)", "", "[programs.web]"],
+  expect([stdout.split("\n").slice(2, 8), stderr, code]).toEqual([
+    ["[supervisor]", "# socket = (not set)", "# log_dir = (not set)", "forward_signals = []", "", "[programs.web]"],
     "",
     0,
   ]);

@@ -28,11 +28,12 @@ describe("defaults", () => {
       numprocs_start: 0,
       process_name: "{name}",
       max_runtime: null,
+      critical: false,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, log_dir: null },
+      supervisor: { socket: null, log_dir: null, forward_signals: [] },
       programs: { web },
       processes: [{ name: "web", group: "web", num: 0, credentials: null, program: web }],
     });
@@ -49,6 +50,7 @@ describe("defaults", () => {
         "[supervisor]",
         'socket = "run/tsvisor.sock"',
         'log_dir = "/var/log/tsvisor"',
+        'forward_signals = ["USR1", "sigwinch", "USR1"]',
         "[programs.web]",
         "command = ['node', 'server.js']",
         'directory = "app"',
@@ -69,16 +71,17 @@ describe("defaults", () => {
         "numprocs_start = 1",
         'process_name = "web{num}"',
         'max_runtime = "1h"',
+        "critical = true",
       ),
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, log_dir: "/var/log/tsvisor" },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, log_dir: "/var/log/tsvisor", forward_signals: ["USR1", "WINCH"] },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
         startretries: 5, stopsignal: "INT", stopwaitsecs: 60, stopasgroup: true, killasgroup: true, priority: -5,
-        numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600,
+        numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, critical: true,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([

@@ -11,7 +11,7 @@ function program(overrides: Partial<ProgramConfig> = {}): ProgramConfig {
     command: ["app"], directory: null, environment: {}, user: null, umask: null, autostart: true,
     autorestart: "unexpected", exitcodes: [0], startsecs: 1, startretries: 3, stopsignal: "TERM",
     stopwaitsecs: 10, stopasgroup: false, killasgroup: false, priority: 999, numprocs: 1,
-    numprocs_start: 0, process_name: "{name}", max_runtime: null, ...overrides,
+    numprocs_start: 0, process_name: "{name}", max_runtime: null, critical: false, ...overrides,
   };
 }
 
