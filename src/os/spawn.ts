@@ -2,6 +2,7 @@
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
 import { statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import { markExited, markSpawned } from "./reaper.ts";
 
 export interface SpawnRequest {
   argv: string[];
@@ -14,6 +15,10 @@ export interface SpawnRequest {
   umask: number | null;
   /** Where the child's stdout and stderr go: tsvisor's own, or pipes read by the caller. */
   output: "inherit" | "pipe";
+  /** The child's stdin: /dev/null (default), or tsvisor's own (init mode: CMD may read the terminal). */
+  stdin?: "ignore" | "inherit";
+  /** A new session and process group (default); false keeps tsvisor's (init mode's helper makes its own group). */
+  newSession?: boolean;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
 }
@@ -30,19 +35,30 @@ export function spawnChild(req: SpawnRequest): Child {
   // Bun.spawn has no umask option; the child inherits the umask at fork time and the JS thread does
   // nothing else between these lines, so set it around the spawn and put it back at once.
   const previousUmask = req.umask === null ? null : process.umask(req.umask);
+  // Set once Bun.spawn has returned and the pid is marked; an onExit before that (should Bun ever call
+  // it synchronously) must not leave a mark behind that nothing would remove.
+  let marked = false;
   try {
     const child = Bun.spawn(req.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
-      stdin: "ignore",
+      stdin: req.stdin ?? "ignore",
       stdout: req.output,
       stderr: req.output,
-      detached: true, // setsid(): own session and process group, pgid = pid
+      detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
       uid: req.credentials?.uid,
       gid: req.credentials?.gid,
-      onExit: (_proc, exitCode, signalCode) =>
-        req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null),
+      onExit: (proc, exitCode, signalCode) => {
+        if (marked) markExited(proc.pid); // Bun has reaped it: the reaper may take that pid again
+        marked = false;
+        req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null);
+      },
     });
+    // Before any other JS runs, so the reaper never waits for a child Bun waits for (os/reaper.ts).
+    if (child.exitCode === null && child.signalCode === null) {
+      markSpawned(child.pid);
+      marked = true;
+    }
     const pipes = req.output === "pipe";
     return {
       pid: child.pid,
