@@ -19,7 +19,10 @@ function importsOf(file: string): string[] {
   return specifiers.map((s) => (s.startsWith(".") ? relative(SRC, resolve(SRC, dirname(file), s)) : s));
 }
 
-const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts"];
+const PURE_SUPERVISOR = [
+  "supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts",
+  "supervisor/critical.ts",
+];
 const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts"];
 
 // Which imports each file may have: a list of allowed prefixes, first matching rule wins.
@@ -34,7 +37,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "config/schema.ts", "errors.ts", "node:", "bun"]],
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "cli/", "citty"]],
   [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "citty", "node:", "../package.json"]],
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "errors.ts", "node:", "../package.json"]],
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "errors.ts", "consola", "node:", "../package.json"]],
   [(f) => f === "main.ts", ["cli/"]],
 ];
 

@@ -92,3 +92,10 @@ export function startReaper(onReaped: (orphans: ReapedOrphan[]) => void = () => 
     clearTimeout(recheck);
   };
 }
+
+// tini's warning, same order: the problem, what it breaks, the fix.
+export function describeReaperProblem(reason: string): string {
+  return `tsvisor is not PID 1 and could not register as a child subreaper (${reason}). ` +
+    "Orphaned processes will not be re-parented to tsvisor, so zombie reaping won't work. " +
+    "To fix the problem, run tsvisor as PID 1 (a container's ENTRYPOINT) or on Linux >= 3.4.";
+}

@@ -83,7 +83,7 @@ describe("forwardSignals", () => {
     [["USR1"], ["USR1"]],
     [["sigwinch", "USR1", "SIGUSR1"], ["WINCH", "USR1"]],
     [[], []],
-  ] as const)("%p -> %p", (input, out) => expect(values.forwardSignals(input)).toEqual(out));
+  ] as const)("%p -> %p", (input, out) => expect(values.forwardSignals(input)).toEqual([...out]));
   const allowed = "allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO";
   test.each([
     [["USR3"], `unknown signal "USR3"; ${allowed} (did you mean "USR1"?)`],
