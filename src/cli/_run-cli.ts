@@ -4,6 +4,9 @@ import { EXIT } from "./_exit.ts";
 // citty's runMain exits 1 on a usage error; tsvisor's contract says 2 (1 means "not ok"), so this
 // is runMain with that one difference. citty does not export CLIError: it is recognised by name.
 export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void> {
+  // `tsvisor [-g] -- CMD ...` bypasses citty: CMD's arguments are CMD's, whatever they look like.
+  const initMode = await import("./init-mode.ts");
+  if (initMode.isInitModeArgs(rawArgs)) return initMode.runInitMode(rawArgs);
   if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
     await showUsage(...(await resolveForUsage(root, rawArgs)));
     process.exit(EXIT.OK);

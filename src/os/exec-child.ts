@@ -50,3 +50,10 @@ function resetSignals(): void {
   for (const signal of parseSignalMask(readFileSync("/proc/self/status", "utf8"), "SigIgn")) c.signal(signal, SIG_DFL);
   c.sigprocmask(SIG_SETMASK, new Uint8Array(SIGSET_BYTES), null);
 }
+
+// In the parent: once CMD's group has the terminal, tsvisor is a background process on it, and a
+// terminal with `stty tostop` would stop it with SIGTTOU for writing a log line (SIGTTIN for a read).
+// tini ignores both for that reason; a JS handler would not do, since the write would then fail.
+export function ignoreTerminalStopSignals(): void {
+  for (const name of ["TTIN", "TTOU"]) libc().signal(signalNumber(name), SIG_IGN);
+}
