@@ -107,7 +107,7 @@ export class Daemon implements AsyncDisposable {
   }
 }
 
-async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+export async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
   const decoder = new TextDecoder();
   let partial = "";
   for await (const chunk of stream) {
