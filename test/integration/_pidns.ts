@@ -80,6 +80,11 @@ export class Pid1 implements AsyncDisposable {
     return descendantsOf(await this.pid());
   }
 
+  /** The outer pid of a process in the namespace, from the pid it has inside (the NSpid line of its status). */
+  async outerPid(innerPid: number): Promise<number> {
+    return waitFor(async () => (await this.processes()).find((p) => nsPid(p.pid) === innerPid)?.pid, `pid ${innerPid} of the namespace`);
+  }
+
   // A test that failed half-way must not leave a namespace behind: killing its PID 1 kills all in it.
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
@@ -129,3 +134,13 @@ export function descendantsOf(root: number): { pid: number; ppid: number; state:
   return result;
 }
 
+
+// "NSpid:\t17230\t5" -> 5: the pid a process has in its own (innermost) namespace.
+function nsPid(pid: number): number | null {
+  try {
+    const line = /^NSpid:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return line ? Number(line.trim().split(/\s+/).pop()) : null;
+  } catch {
+    return null;
+  }
+}
