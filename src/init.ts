@@ -6,12 +6,15 @@ import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-chil
 import { sendSignal } from "./os/kill.ts";
 import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from "./os/reaper.ts";
 import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
-import { spawnChild } from "./os/spawn.ts";
+import { isatty } from "node:tty";
+import { SpawnError, spawnChild } from "./os/spawn.ts";
 import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
 
 /**
  * The internal first argument that makes tsvisor the helper between fork and CMD (os/exec-child.ts):
  * Bun.spawn cannot run code in the child before exec, and tini's setpgid + tcsetpgrp must run there.
+ * Only on a terminal: elsewhere CMD gets its own group from setsid() (Bun.spawn's detached), which
+ * spares a second Bun start-up (docs/init.md "The terminal").
  */
 export const INIT_CHILD_FLAG = "--internal-init-child";
 
@@ -33,20 +36,29 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   };
   for (const signal of FORWARDABLE_SIGNALS) process.on(`SIG${signal}`, () => forward(signal));
 
+  const onTerminal = isatty(0);
   const status = await new Promise<ExitStatus>((resolve) => {
-    const child = spawnChild({
-      argv: [...selfCommand(), INIT_CHILD_FLAG, ...options.argv],
-      cwd: null,
-      env: definedOnly(process.env),
-      credentials: null,
-      umask: null,
-      stdin: "inherit", // CMD owns the terminal, as under tini
-      output: "inherit",
-      newSession: false, // same session, so the terminal stays CMD's controlling terminal
-      onExit: (code, signal) => resolve(signal !== null ? killedBy(signal) : exitedWith(code ?? 0)),
-    });
-    pid = child.pid;
-    logger.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
+    try {
+      const child = spawnChild({
+        argv: onTerminal ? [...selfCommand(), INIT_CHILD_FLAG, ...options.argv] : options.argv,
+        cwd: null,
+        env: definedOnly(process.env),
+        credentials: null,
+        umask: null,
+        stdin: "inherit", // CMD reads what tsvisor would have read, the terminal included
+        output: "inherit",
+        // on a terminal: same session, so that it stays CMD's controlling terminal (the helper then
+        // makes CMD's group); elsewhere a new session is CMD's own group at no cost
+        newSession: !onTerminal,
+        onExit: (code, signal) => resolve(signal !== null ? killedBy(signal) : exitedWith(code ?? 0)),
+      });
+      pid = child.pid;
+      logger.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      process.stderr.write(`tsvisor: exec failed: ${error.message}\n`);
+      resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" ? 126 : 1)); // tini's codes
+    }
   });
   reapOrphans(); // what CMD left behind as it went
   const code = shellExitCode(status, signalNumber);

@@ -23,6 +23,13 @@ export interface SpawnRequest {
   onExit: (code: number | null, signal: string | null) => void;
 }
 
+/** A spawn that failed: a TsvisorError("SPAWN_FAILED") that also keeps the system's error code. */
+export class SpawnError extends TsvisorError {
+  constructor(message: string, /** "ENOENT", "EACCES", ... when the system gave one. */ readonly errno: string | undefined) {
+    super("SPAWN_FAILED", message);
+  }
+}
+
 export interface Child {
   pid: number;
   stdout: ReadableStream<Uint8Array> | null;
@@ -66,7 +73,7 @@ export function spawnChild(req: SpawnRequest): Child {
       stderr: pipes ? (child.stderr as ReadableStream<Uint8Array>) : null,
     };
   } catch (error) {
-    throw new TsvisorError("SPAWN_FAILED", describeSpawnError(req.argv[0] ?? "", error));
+    throw new SpawnError(describeSpawnError(req.argv[0] ?? "", error), (error as { code?: string }).code);
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
   }

@@ -32,15 +32,16 @@ describe("init mode: tsvisor -- CMD exits with CMD's code", () => {
 });
 
 describe("run mode: a critical program's end stops everything and sets tsvisor's exit code", () => {
-  // `other` is a normal program: it must be stopped gracefully (it records its stop) before tsvisor exits.
+  // `other` is a normal program: it must be stopped gracefully (it records the TERM) before tsvisor
+  // exits. `main` waits until `other` is ready (its traps set), so that there is something to stop.
   const config = (command: string[], extra = "") => (record: string) => `
 [programs.other]
-command = ["${fixture("record")}"]
+command = ["${fixture("signals")}"]
 environment = { RECORD = "${record}" }
 startsecs = 0
 
 [programs.main]
-command = ${JSON.stringify(command)}
+command = ${JSON.stringify(["sh", "-c", `until [ -s "${record}" ]; do sleep 0.02; done; exec "$0" "$@"`, ...command])}
 critical = true
 autorestart = false
 ${extra || "startsecs = 0"}`;
@@ -53,11 +54,9 @@ ${extra || "startsecs = 0"}`;
   ])("when it %s", async (_what, makeConfig, code) => {
     using dir = tempDir();
     const record = join(dir.path, "record");
-    // `other` must be up before `main` ends, or there would be nothing to stop: main starts after it.
-    await using pid1 = Pid1.run(dir.path, makeConfig(record).replace("[programs.main]", "[programs.main]\npriority = 1000"));
+    await using pid1 = Pid1.run(dir.path, makeConfig(record));
     expect(await pid1.exited()).toBe(code);
-    expect(pid1.logLines(/critical: main ended/).length).toBe(1);
-    expect(readLines(record).map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual(["start other", "stop other"]);
+    expect([pid1.logLines(/critical: main ended/).length, readLines(record)]).toEqual([1, ["ready", "TERM"]]);
   });
 
   test.concurrent("a program that is not critical ends without stopping tsvisor", async () => {
