@@ -58,10 +58,17 @@ export function readOwnChildren(): number[] {
   return [...pids];
 }
 
-// Every process whose parent is `ppid`, by reading each /proc/PID/stat (slower: used only as a fallback).
+// Every process whose parent is `ppid`, by reading each /proc/PID/stat (slower: used only as a
+// fallback). [] without /proc at all: nothing can be found then, and a reaper must not crash over it.
 export function scanForChildren(ppid: number): number[] {
   const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(Number(entry));
     if (stat?.ppid === ppid) pids.push(stat.pid);
