@@ -14,6 +14,7 @@ stopwaitsecs = 5
 startsecs = 0
 `);
   await daemon.waitForLog(/success: polite entered RUNNING/);
+  await waitFor(() => readLines(record)[0], "the program's start line (its traps are set then)");
   const asked = Date.now();
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
