@@ -31,18 +31,14 @@ const work = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 
 // --- storm ---
-// Runs inside the namespace as the init's only child: makes the orphans, then polls /proc (small in a
-// fresh namespace) every 5 ms until no zombie is left. Prints "start made end" in ns, then the CPU
-// time PID 1 (the init) has used, in clock ticks (utime + stime of /proc/1/stat).
+// Runs inside the namespace as the init's only child: makes the orphans (the tests' fixture: perl
+// batches of 1000, two at a time), then polls /proc (small in a fresh namespace) every 5 ms until no
+// zombie is left. Prints "start made end" in ns, then the CPU time PID 1 (the init) has used, in clock
+// ticks (utime + stime of /proc/1/stat).
 const stormDriver = join(work, "storm.sh");
 writeFileSync(stormDriver, `
 start=$(date +%s%N)
-left=$1
-while [ "$left" -gt 0 ]; do
-  batch=$(( left < 1000 ? left : 1000 ))
-  perl -MPOSIX -e 'for (1..$ARGV[0]) { POSIX::_exit(0) unless fork } POSIX::_exit(0)' "$batch"
-  left=$(( left - batch ))
-done
+"${join(ROOT, "test/fixtures/bin/orphan-storm-fixture.sh")}" "$1"
 made=$(date +%s%N)
 while grep -qs '^[0-9]* ([^)]*) Z' /proc/[0-9]*/stat; do sleep 0.005; done
 echo "$start $made $(date +%s%N) $(cut -d')' -f2 /proc/1/stat | awk '{print $12 + $13}')"
