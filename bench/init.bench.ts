@@ -79,9 +79,12 @@ async function roundTrips(init: string[] | null): Promise<number[]> {
     }
     return times;
   } finally {
-    proc.kill("SIGKILL");
+    // PID 1 first: its death ends everything in the namespace (killing unshare first would leave
+    // the namespace running, re-parented away from it)
     for (const pid of childrenOf(proc.pid)) process.kill(pid, "SIGKILL");
+    proc.kill("SIGKILL");
     await proc.exited;
+    await reader.cancel();
   }
 }
 
