@@ -1,24 +1,30 @@
 // The composition root of `tsvisor run`, in the order things happen (tini's main() reads the same way):
-// config -> logger -> supervisor -> signal handlers -> control socket -> start programs -> wait for
-// shutdown -> exit code.
+// config -> logger -> subreaper + reaper -> supervisor -> signal handlers -> control socket -> start
+// programs (and tell systemd) -> wait for shutdown -> exit code.
+import { join } from "node:path";
+import type { ConsolaInstance } from "consola";
 import { loadConfig, type LoadOptions } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { daemonSocketPath } from "./config/socket-path.ts";
+import { FORWARD_SIGNALS } from "./config/values.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
-import { createLogger } from "./logs/logger.ts";
-import { resolveOwner } from "./os/owner.ts";
-import { join } from "node:path";
 import { flushConsole } from "./logs/console-mirror.ts";
+import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/rotating-file.ts";
+import { resolveOwner } from "./os/owner.ts";
+import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
+import { signalNumber } from "./os/signals.ts";
+import { criticalExitCode } from "./supervisor/critical.ts";
+import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
 import { version as VERSION } from "../package.json";
 
-/** tsvisor's own exit codes in `run` mode (README "Exit codes"). */
+/** tsvisor's own exit codes in `run` mode (README "Exit codes"; a critical program's code otherwise). */
 export const DAEMON_EXIT = {
-  /** Stopped on request (TERM, INT, QUIT), every program stopped gracefully. */
+  /** Stopped on request (TERM, INT, QUIT, `tsvisor shutdown`), every program stopped gracefully. */
   STOPPED: 0,
   /** Killed at once by a second SIGINT: programs got SIGKILL (128 + SIGINT, as a shell reports Ctrl-C). */
   FORCED: 130,
@@ -29,46 +35,81 @@ const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 
 export async function runDaemon(options: { configFile?: string; socket?: string }): Promise<number> {
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
-  const config = loadConfig(loadOptions);
+  let config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
-  const supervisor = new Supervisor(config, { logger, env: withoutNotifyVariables(process.env) });
-  // Set once the control socket is bound, just before the programs start (its first STATUS= is then
-  // about them, not about an empty start-up); a shutdown before that has nothing to tell systemd.
+  startReaping(logger);
+  // Set just before the programs start (its first STATUS= is then about them, not about an empty
+  // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
+
+  let shuttingDown = false;
+  let resolveExit!: (code: number) => void;
+  const exitCode = new Promise<number>((resolve) => (resolveExit = resolve));
+  const stopEverything = (code: number, why: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    systemd?.stopping();
+    logger.info(`${why}: stopping every program`);
+    void supervisor.shutdown().then(() => resolveExit(code));
+  };
+
+  const supervisor = new Supervisor(config, {
+    logger,
+    env: withoutNotifyVariables(process.env),
+    // critical = true: its end is the container's end (docs/init.md "Critical programs")
+    onEndedForGood: (spec, record) => {
+      if (!spec.program.critical || shuttingDown) return;
+      const code = criticalExitCode(record, signalNumber);
+      logger.error(`critical: ${spec.name} ended (${record.reason}); tsvisor will exit with code ${code}`);
+      stopEverything(code, `critical program ${spec.name} ended`);
+    },
+  });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  let requestShutdown = () => {};
-  const exitCode = new Promise<number>((resolve) => {
-    let shuttingDown = false;
-    const onShutdownSignal = (signal: string) => {
-      if (shuttingDown) {
-        if (signal !== "SIGINT") return logger.info(`${signal} received while stopping; still stopping (send SIGINT again to kill at once)`);
-        logger.warn("SIGINT received twice: killing every program at once");
-        supervisor.killAll();
-        return resolve(DAEMON_EXIT.FORCED);
-      }
-      shuttingDown = true;
-      systemd?.stopping();
-      logger.info(`${signal} received: stopping every program`);
-      void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
-    };
-    for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => onShutdownSignal(signal));
-    // `tsvisor shutdown`: what SIGTERM does
-    requestShutdown = () => {
-      if (shuttingDown) return;
-      shuttingDown = true;
-      systemd?.stopping();
-      logger.info("shutdown requested on the control socket: stopping every program");
-      void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
-    };
-  });
-  // As PID 1 an unhandled HUP would be ignored by the kernel, elsewhere it would kill tsvisor.
-  process.on("SIGHUP", () => logger.warn("SIGHUP received: reloading the config is not supported yet; nothing changed"));
+  for (const signal of SHUTDOWN_SIGNALS) {
+    process.on(signal, () => {
+      if (!shuttingDown) return stopEverything(DAEMON_EXIT.STOPPED, `${signal} received`);
+      if (signal !== "SIGINT") return logger.info(`${signal} received while stopping; still stopping (send SIGINT again to kill at once)`);
+      logger.warn("SIGINT received twice: killing every program at once");
+      supervisor.killAll();
+      resolveExit(DAEMON_EXIT.FORCED);
+    });
+  }
 
+  // HUP and `tsvisor reload`: read the config again and apply the difference, one reload at a time.
+  let reloads: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<ReloadDiff> => {
+    const run = reloads.then(async () => {
+      systemd?.reloading();
+      try {
+        const next = loadConfig(loadOptions); // a ConfigError leaves everything as it is
+        const diff = await supervisor.applyConfig(next);
+        logger.info(`reload: ${describeDiff(diff)}`);
+        warnAboutRestartOnlyKeys(config, next, logger);
+        config = next;
+        return diff;
+      } finally {
+        systemd?.ready();
+      }
+    });
+    reloads = run.catch(() => {});
+    return run;
+  };
+  process.on("SIGHUP", () => {
+    if (shuttingDown) return logger.info("SIGHUP received while stopping; not reloading");
+    logger.info("SIGHUP received: reloading the config");
+    reload().catch((error) => {
+      if (!(error instanceof TsvisorError)) throw error;
+      logger.error(`reload rejected, nothing changed:\n${error.message}${error.hint ? `\nhint: ${error.hint}` : ""}`);
+    });
+  });
   // USR2: an external logrotate moved the files; write to new ones at the configured paths.
   process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${reopenLogFiles()} log files`));
+  // Every other signal tsvisor can catch gets a handler, listed or not: as PID 1 an unhandled signal
+  // would be dropped by the kernel, elsewhere it would kill tsvisor and orphan its programs.
+  for (const signal of FORWARD_SIGNALS) process.on(`SIG${signal}`, () => forwardSignal(signal, config, supervisor, logger));
 
   // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
   const { socket_mode, socket_owner } = config.supervisor;
@@ -76,30 +117,47 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
-    deps: { supervisor, version: VERSION, reload: () => reloadUnchangedOnly(config, { ...loadOptions, file: config.file }), shutdown: () => requestShutdown() },
+    deps: { supervisor, version: VERSION, reload, shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket") },
   });
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
-  // Under a Type=notify unit: READY=1, STATUS=, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
+  // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
   const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
   supervisor.startAll();
   const code = await exitCode;
   control.close();
   clearInterval(keepAlive);
-  systemd?.close();
+  systemd.close();
   logger.info(`tsvisor exiting with code ${code}`);
   await flushConsole(1000); // process.exit() would drop what a slow reader has not taken yet
   return code;
 }
 
-// `tsvisor reload` until the config-diff reload (issue #4, supervisor.applyConfig) is merged: re-read
-// the file; an unchanged config is an empty diff, a changed one is refused with NOT_IMPLEMENTED.
-// A config that does not load throws its ConfigError (CONFIG_INVALID) and nothing changes.
-async function reloadUnchangedOnly(current: Config, options: LoadOptions): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
-  const next = loadConfig(options);
-  if (Bun.deepEquals(next.processes, current.processes) && Bun.deepEquals(next.supervisor, current.supervisor)) {
-    return { added: [], removed: [], changed: [] };
+// Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.
+function startReaping(logger: ConsolaInstance): void {
+  const role = becomeSubreaper();
+  if (!role.ok) logger.warn(describeReaperProblem(role.reason));
+  startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
+}
+
+// The socket and the log files are open already: new values there apply at the next start.
+function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: ConsolaInstance): void {
+  const { socket, socket_mode, socket_owner, log_dir } = current.supervisor;
+  const after = next.supervisor;
+  if (socket !== after.socket || socket_mode !== after.socket_mode || socket_owner !== after.socket_owner || log_dir !== after.log_dir) {
+    logger.warn("reload: [supervisor] socket, socket_mode, socket_owner and log_dir take effect when tsvisor restarts; the other keys apply now");
   }
-  throw new TsvisorError("NOT_IMPLEMENTED", "the config changed; applying changes needs a restart of tsvisor in this version");
+}
+
+// A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`
+// lists it, otherwise only logged.
+function forwardSignal(signal: string, config: Config, supervisor: Supervisor, logger: ConsolaInstance): void {
+  // A terminal sends WINCH on every resize: not worth an info line each time.
+  const log = (message: string) => (signal === "WINCH" ? logger.debug(message) : logger.info(message));
+  if (!config.supervisor.forward_signals.includes(signal)) {
+    return log(`SIG${signal} received: ignored (list it in [supervisor] forward_signals to pass it on to the programs)`);
+  }
+  const names = supervisor.forwardSignal(signal);
+  log(`SIG${signal} received: forwarded to ${names.length > 0 ? names.join(", ") : "no program (none is running)"}`);
 }

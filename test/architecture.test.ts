@@ -19,7 +19,9 @@ function importsOf(file: string): string[] {
   return specifiers.map((s) => (s.startsWith(".") ? relative(SRC, resolve(SRC, dirname(file), s)) : s));
 }
 
-const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts"];
+const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
+  "supervisor/critical.ts",
+];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
 const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts"];
@@ -40,10 +42,13 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "config/schema.ts", "errors.ts", "node:", "bun"]],
-  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "cli/", "citty"]],
+  // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
+  // init mode shares none of its config/supervisor wiring, so it has a root of its own).
+  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],
   // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
   [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "errors.ts", "node:", "../package.json"]],
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "errors.ts", "consola", "node:", "../package.json"]],
+  [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],
   [(f) => f === "main.ts", ["cli/"]],
 ];
 
@@ -60,5 +65,13 @@ test("the pure supervisor files read no clock and arm no timer: time arrives as 
   const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD].filter((f) => files.includes(f)).filter((f) =>
     /\bDate\.now\(|\bsetTimeout\(|\bsetInterval\(|\bperformance\.now\(/.test(readFileSync(join(SRC, f), "utf8")),
   );
+  expect(offenders).toEqual([]);
+});
+
+// The reaper may waitpid() any child that os/spawn.ts has not marked as Bun's (os/reaper.ts): a child
+// started by any other API would have its exit status taken from under Bun.
+test("only os/spawn.ts starts processes, so that the reaper knows every child Bun waits for", () => {
+  const starters = /\bBun\.spawn(Sync)?\(|\bBun\.\$`|\bnode:child_process\b|\bfrom\s+["']child_process["']/;
+  const offenders = files.filter((f) => f !== "os/spawn.ts" && starters.test(readFileSync(join(SRC, f), "utf8")));
   expect(offenders).toEqual([]);
 });

@@ -26,7 +26,6 @@ export function describeError(error: ErrorBody): string {
     case "START_FAILED": return describeStartFailure(error);
     case "BAD_SIGNAL": return `bad signal name ${JSON.stringify(error.signal)}; use a name such as HUP, USR1, TERM`;
     case "CONFIG_INVALID": return "the config does not load";
-    case "NOT_IMPLEMENTED": return "the config changed, and applying changes without a restart is not supported yet: restart tsvisor to apply them";
     case "BAD_REQUEST": return `bad request${error.field ? ` (field "${error.field}")` : ""}`;
     case "LINE_TOO_LONG": return `request longer than ${error.limit ?? "the limit of"} bytes`;
     case "UNSUPPORTED_VERSION": return "the daemon speaks another protocol version; use the tsvisor binary the daemon runs";

@@ -37,7 +37,7 @@ export function refused(error: ErrorBody): void {
     return;
   }
   if (error.code === "CONFIG_INVALID") fail(new TsvisorError(error.code, `${describeError(error)}; nothing changed:\n${error.message ?? ""}`));
-  fail(new TsvisorError(error.code, `ERROR (${describeError(error)})`), error.code === "NOT_IMPLEMENTED" ? EXIT.NOT_OK : EXIT.USAGE);
+  fail(new TsvisorError(error.code, `ERROR (${describeError(error)})`), EXIT.USAGE);
 }
 
 // Outcome lines of start/stop/restart/signal on stdout; exit 1 when any process failed. Output

@@ -11,6 +11,9 @@ export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void>
     process.stdout.write(`tsvisor ${version}\n`);
     process.exit(EXIT.OK);
   }
+  // `tsvisor [-g] -- CMD ...` bypasses citty: CMD's arguments are CMD's, whatever they look like.
+  const initMode = await import("./init-mode.ts");
+  if (initMode.isInitModeArgs(rawArgs)) return initMode.runInitMode(rawArgs);
   if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
     await showUsage(...(await resolveForUsage(root, rawArgs)));
     process.exit(EXIT.OK);

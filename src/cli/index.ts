@@ -3,7 +3,7 @@ import { version } from "../../package.json";
 
 // Commands load lazily so that a one-shot client command does not pay for the daemon's modules.
 export const root = defineCommand({
-  meta: { name: "tsvisor", version, description: "Process supervisor and container init" },
+  meta: { name: "tsvisor", version, description: "Process supervisor and container init; as an init for one command: tsvisor [-g] -- CMD [ARGS...]" },
   subCommands: {
     run: () => import("./run.ts").then((m) => m.default),
     status: () => import("./status.ts").then((m) => m.default),

@@ -18,6 +18,7 @@ export const DEFAULTS: {
     socket_owner: null,
     console: true,
     log_timestamps: false,
+    forward_signals: [],
   },
   program: {
     directory: null,
@@ -47,6 +48,7 @@ export const DEFAULTS: {
     stderr_logfile_backups: 10,
     console: true,
     log_timestamps: false,
+    critical: false,
   },
 };
 

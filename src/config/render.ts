@@ -9,9 +9,9 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   stopwaitsecs: true, stopasgroup: true, killasgroup: true, priority: true, numprocs: true,
   numprocs_start: true, process_name: true, max_runtime: true, redirect_stderr: true, stdout_logfile: true,
   stdout_logfile_maxbytes: true, stdout_logfile_backups: true, stderr_logfile: true, stderr_logfile_maxbytes: true,
-  stderr_logfile_backups: true, console: true, log_timestamps: true,
+  stderr_logfile_backups: true, console: true, log_timestamps: true, critical: true,
 };
-const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true };
+const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true, forward_signals: true };
 
 // [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
 export function renderConfig(config: Config): string {

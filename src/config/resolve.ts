@@ -68,6 +68,7 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   stderr_logfile_backups: (v) => values.integer(v, 0, 1000),
   console: values.boolean,
   log_timestamps: values.boolean,
+  critical: values.boolean,
 };
 
 // Program keys whose default is the [supervisor] key of the same name.
@@ -80,6 +81,7 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
   log_dir: path,
   console: values.boolean,
   log_timestamps: values.boolean,
+  forward_signals: values.forwardSignals,
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;

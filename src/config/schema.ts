@@ -66,6 +66,11 @@ export interface ProgramConfig {
   console: boolean;
   /** Prefix each line in the log files with an RFC 3339 timestamp; defaults to [supervisor] log_timestamps. */
   log_timestamps: boolean;
+  /**
+   * When this program ends for good (FATAL, or EXITED with no restart coming), stop every program and
+   * exit tsvisor with its exit code (128 + N for a death by signal N), so the container restarts.
+   */
+  critical: boolean;
 }
 
 /** The `[supervisor]` table, resolved. */
@@ -82,6 +87,8 @@ export interface SupervisorConfig {
   console: boolean;
   /** Default of every program's log_timestamps. */
   log_timestamps: boolean;
+  /** Signals that tsvisor passes on to every running program (to its group with stopasgroup), e.g. ["USR1", "WINCH"]. */
+  forward_signals: string[];
 }
 
 /** One process to supervise: a program instance after numprocs expansion. */

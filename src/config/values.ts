@@ -1,6 +1,6 @@
 // One converter per kind of config value, like supervisord's datatypes.py: each takes what smol-toml
 // parsed and returns the resolved value or throws a ValueError that echoes the bad value.
-import { STOP_SIGNALS, normalizeSignalName } from "../os/signals.ts";
+import { FORWARDABLE_SIGNALS, STOP_SIGNALS, normalizeSignalName } from "../os/signals.ts";
 import type { Autorestart } from "./schema.ts";
 import { splitCommand } from "./split-command.ts";
 import { didYouMean } from "./suggest.ts";
@@ -69,6 +69,30 @@ export function signal(value: unknown): string {
   const bare = value.trim().toUpperCase().replace(/^SIG/, "");
   const what = name === null ? "unknown signal" : "signal not allowed as a stop signal:";
   throw new ValueError(`${what} ${show(value)}; ${allowed}${didYouMean(bare, STOP_SIGNALS)}`);
+}
+
+// The signals run mode acts on itself (TERM INT QUIT: shut down; HUP: reload; USR2: reopen logs) are
+// not forwardable; CHLD, KILL and STOP are not in FORWARDABLE_SIGNALS at all.
+const OWN_SIGNALS = ["TERM", "INT", "QUIT", "HUP", "USR2"];
+/** What `[supervisor] forward_signals` may list. */
+export const FORWARD_SIGNALS: readonly string[] = FORWARDABLE_SIGNALS.filter((s) => !OWN_SIGNALS.includes(s));
+
+// ["USR1", "SIGWINCH"] -> ["USR1", "WINCH"]: signals tsvisor passes on to its programs, each once.
+export function forwardSignals(value: unknown): string[] {
+  const allowed = `allowed: ${FORWARD_SIGNALS.join(" ")}`;
+  if (!Array.isArray(value)) throw new ValueError(`expected an array of signal names, e.g. ["USR1", "WINCH"]; ${allowed}; got ${show(value)}`);
+  const names: string[] = [];
+  for (const item of value) {
+    const name = typeof item === "string" ? normalizeSignalName(item) : null;
+    if (name !== null && FORWARD_SIGNALS.includes(name)) {
+      if (!names.includes(name)) names.push(name);
+      continue;
+    }
+    const bare = typeof item === "string" ? item.trim().toUpperCase().replace(/^SIG/, "") : "";
+    const why = name === null ? "unknown signal" : OWN_SIGNALS.includes(name) ? "tsvisor handles this signal itself, it cannot be forwarded:" : "signal cannot be forwarded:";
+    throw new ValueError(`${why} ${show(item)}; ${allowed}${name === null ? didYouMean(bare, FORWARD_SIGNALS) : ""}`);
+  }
+  return names;
 }
 
 // An octal string ("022", "0o022") or an integer (18, 0o022) -> the mode mask as a number.

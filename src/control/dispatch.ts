@@ -23,7 +23,6 @@ export interface ControlDeps {
 const RELOAD_ERRORS: Record<string, ErrorCode> = {
   CONFIG_INVALID: "CONFIG_INVALID",
   CONFIG_NOT_FOUND: "CONFIG_INVALID", // the file was removed or renamed since tsvisor started
-  NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
 };
 
 // A request line -> its reply; never throws (a bug becomes an INTERNAL reply, the daemon goes on).

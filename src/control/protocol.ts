@@ -44,7 +44,6 @@ export type ErrorCode =
   | "START_FAILED" // a start ended in BACKOFF, FATAL or a stop instead of RUNNING (`state`, `reason`)
   | "SHUTTING_DOWN" // tsvisor is stopping everything; nothing is started any more
   | "CONFIG_INVALID" // reload: the config file does not load (`message` holds the diagnostics)
-  | "NOT_IMPLEMENTED" // reload: the file changed, and applying changes is not available in this version
   | "INTERNAL"; // a bug in tsvisor (`message`)
 
 export interface ErrorBody {

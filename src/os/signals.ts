@@ -26,3 +26,14 @@ export function signalName(n: number): string {
   for (const [name, value] of Object.entries(SIGNAL_NUMBERS)) if (value === n) return name.slice(3);
   return String(n);
 }
+
+/**
+ * Every signal tsvisor can catch and pass on: init mode forwards all of them to CMD, run mode those of
+ * `[supervisor] forward_signals`. Left out, with tini's reasons where tini leaves them out too:
+ * KILL and STOP cannot be caught; CHLD drives reaping; ILL TRAP ABRT BUS FPE SEGV SYS are faults of
+ * tsvisor itself; TTIN and TTOU are what a background tsvisor gets from the terminal; PIPE and XFSZ
+ * would be tsvisor's own write errors (Bun ignores both); PWR is used by Bun's runtime.
+ */
+export const FORWARDABLE_SIGNALS = [
+  "HUP", "INT", "QUIT", "USR1", "USR2", "ALRM", "TERM", "CONT", "TSTP", "URG", "XCPU", "VTALRM", "PROF", "WINCH", "IO",
+] as const;

@@ -3,6 +3,7 @@
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { openPipe } from "./pipe.ts";
+import { markExited, markSpawned } from "./reaper.ts";
 
 export interface SpawnRequest {
   argv: string[];
@@ -17,8 +18,19 @@ export interface SpawnRequest {
   output: "inherit" | "pipe";
   /** With output "pipe": stderr into the stdout pipe (2>&1), so the two keep their order. */
   mergeStderr?: boolean;
+  /** The child's stdin: /dev/null (default), or tsvisor's own (init mode: CMD may read the terminal). */
+  stdin?: "ignore" | "inherit";
+  /** A new session and process group (default); false keeps tsvisor's (init mode's helper makes its own group). */
+  newSession?: boolean;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
+}
+
+/** A spawn that failed: a TsvisorError("SPAWN_FAILED") that also keeps the system's error code. */
+export class SpawnError extends TsvisorError {
+  constructor(message: string, /** "ENOENT", "EACCES", ... when the system gave one. */ readonly errno: string | undefined) {
+    super("SPAWN_FAILED", message);
+  }
 }
 
 export interface Child {
@@ -37,23 +49,34 @@ export function spawnChild(req: SpawnRequest): Child {
   // Bun.spawn has no umask option; the child inherits the umask at fork time and the JS thread does
   // nothing else between these lines, so set it around the spawn and put it back at once.
   const previousUmask = req.umask === null ? null : process.umask(req.umask);
+  // Set once Bun.spawn has returned and the pid is marked; an onExit before that (should Bun ever call
+  // it synchronously) must not leave a mark behind that nothing would remove.
+  let marked = false;
   try {
     const child = Bun.spawn(req.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
-      stdin: "ignore",
+      stdin: req.stdin ?? "ignore",
       stdout: out?.write ?? "inherit",
       stderr: err?.write ?? out?.write ?? "inherit",
-      detached: true, // setsid(): own session and process group, pgid = pid
+      detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
       uid: req.credentials?.uid,
       gid: req.credentials?.gid,
-      onExit: (_proc, exitCode, signalCode) =>
-        req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null),
+      onExit: (proc, exitCode, signalCode) => {
+        if (marked) markExited(proc.pid); // Bun has reaped it: the reaper may take that pid again
+        marked = false;
+        req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null);
+      },
     });
+    // Before any other JS runs, so the reaper never waits for a child Bun waits for (os/reaper.ts).
+    if (child.exitCode === null && child.signalCode === null) {
+      markSpawned(child.pid);
+      marked = true;
+    }
     return { pid: child.pid, stdout: out?.read ?? null, stderr: err?.read ?? null };
   } catch (error) {
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.read);
-    throw new TsvisorError("SPAWN_FAILED", describeSpawnError(req.argv[0] ?? "", error));
+    throw new SpawnError(describeSpawnError(req.argv[0] ?? "", error), (error as { code?: string }).code);
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.

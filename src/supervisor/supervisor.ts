@@ -6,11 +6,13 @@ import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { normalizeSignalName } from "../os/signals.ts";
 import { spawnChild } from "../os/spawn.ts";
+import { hasEndedForGood } from "./critical.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
 import { logOptionsFor } from "./log-options.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
 import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
 import { startOrder, stopBatches } from "./order.ts";
+import { type ReloadDiff, diffProcesses } from "./reload-diff.ts";
 import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "./states.ts";
 
 interface Managed {
@@ -36,6 +38,8 @@ export interface SupervisorOptions {
   env: Record<string, string | undefined>;
   /** Wall clock in ms; injectable so that a test can name the time. */
   now?: () => number;
+  /** A process ended for good: FATAL, or EXITED with no restart coming (the daemon acts on `critical`). */
+  onEndedForGood?: (spec: ProcessSpec, record: ProcessRecord) => void;
 }
 
 export class Supervisor {
@@ -44,6 +48,7 @@ export class Supervisor {
   private draining = false;
   private readonly changeListeners = new Set<() => void>();
   private readonly now: () => number;
+  /** Set by shutdown(): no operator start and no reload starts anything any more. */
   private shuttingDown = false;
 
   constructor(config: Config, private readonly options: SupervisorOptions) {
@@ -178,6 +183,48 @@ export class Supervisor {
     return names.flatMap((name) => this.procs.get(name) ?? []);
   }
 
+  /**
+   * Pass `signal` on to every process that has one running (to its process group when stopasgroup),
+   * for `[supervisor] forward_signals`. Returns the names of the processes signalled.
+   */
+  forwardSignal(signal: string): string[] {
+    const signalled: string[] = [];
+    for (const m of this.procs.values()) {
+      if (m.record.pid === null || !SIGNALLABLE_STATES.includes(m.record.state)) continue;
+      if (sendSignal(m.record.pid, signal, m.spec.program.stopasgroup)) signalled.push(m.spec.name);
+    }
+    return signalled;
+  }
+
+  /**
+   * Make the running set match a reloaded config: removed and changed processes are stopped (all at
+   * once), removed ones are then forgotten, changed ones start again with their new settings and
+   * added ones start, both when autostart and by priority; unchanged ones are not touched. Resolves,
+   * with what was done, once the stops are complete and the starts dispatched.
+   */
+  async applyConfig(config: Config): Promise<ReloadDiff> {
+    const diff = diffProcesses([...this.procs.values()].map((m) => m.spec), config.processes);
+    const leaving = [...diff.removed, ...diff.changed].map((name) => this.procs.get(name)!);
+    for (const m of leaving) this.dispatch(m, { type: "stop" });
+    await this.waitUntil(() => leaving.every((m) => STOPPED_STATES.includes(m.record.state)));
+    for (const m of leaving) for (const timer of m.timers.values()) clearTimeout(timer);
+    // A removed or changed process leaves with its log files (a changed one may log elsewhere now).
+    await Promise.all(leaving.map(async (m) => {
+      await m.logs?.drain(LOG_DRAIN_TIMEOUT_MS);
+      m.logs?.close();
+    }));
+    const kept = new Map(this.procs);
+    this.procs.clear();
+    for (const spec of config.processes) {
+      const unchanged = diff.unchanged.includes(spec.name);
+      this.procs.set(spec.name, unchanged ? kept.get(spec.name)! : { spec, record: newProcessRecord(spec.name), timers: new Map() });
+    }
+    if (this.shuttingDown) return diff;
+    const starting = [...diff.changed, ...diff.added].map((name) => this.procs.get(name)!).filter((m) => m.spec.program.autostart);
+    for (const m of startOrder(starting.map(asPrioritised))) this.dispatch(m.managed, { type: "start" });
+    return diff;
+  }
+
   // Resolve once `done()` holds, re-checked after every processed event.
   private waitUntil(done: () => boolean): Promise<void> {
     if (done()) return Promise.resolve();
@@ -197,17 +244,21 @@ export class Supervisor {
     this.queue.push([m, event]);
     if (this.draining) return;
     this.draining = true;
+    const ended: Managed[] = [];
     try {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         const [target, ev] = next;
+        const before = target.record.state;
         const result = step(target.record, ev, target.spec.program, this.now());
         target.record = result.proc;
+        if (hasEndedForGood(before, result.proc)) ended.push(target);
         for (const action of result.actions) this.perform(target, action);
       }
     } finally {
       this.draining = false;
     }
     for (const listener of [...this.changeListeners]) listener();
+    for (const m of ended) this.options.onEndedForGood?.(m.spec, m.record);
   }
 
   private perform(m: Managed, action: Action): void {

@@ -19,7 +19,7 @@ describe("keys", () => {
 
   test("an unknown key with nothing close lists the allowed ones", () => {
     expect(loadError({ "tsvisor.toml": toml("[supervisor]", 'colour = "blue"') })).toMatchInlineSnapshot(`
-      "tsvisor.toml:2:1: supervisor.colour: unknown key "colour"; allowed: socket socket_mode socket_owner log_dir console log_timestamps
+      "tsvisor.toml:2:1: supervisor.colour: unknown key "colour"; allowed: socket socket_mode socket_owner log_dir console log_timestamps forward_signals
           2 | colour = "blue"
             | ^"
     `);
@@ -57,6 +57,14 @@ describe("values", () => {
       "tsvisor.toml:3:14: programs.web.stopsignal: unknown signal "TREM"; allowed: TERM INT QUIT HUP KILL USR1 USR2 (did you mean "TERM"?)
           3 | stopsignal = "TREM"
             |              ^"
+    `);
+  });
+
+  test("forward_signals rejects a signal tsvisor handles itself, naming the ones it may forward", () => {
+    expect(loadError({ "tsvisor.toml": toml("[supervisor]", 'forward_signals = ["USR1", "HUP"]', "[programs.web]", 'command = "x"') })).toMatchInlineSnapshot(`
+      "tsvisor.toml:2:19: supervisor.forward_signals: tsvisor handles this signal itself, it cannot be forwarded: "HUP"; allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO
+          2 | forward_signals = ["USR1", "HUP"]
+            |                   ^"
     `);
   });
 

@@ -37,11 +37,12 @@ describe("defaults", () => {
       stderr_logfile_backups: 10,
       console: true,
       log_timestamps: false,
+      critical: false,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false },
+      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, forward_signals: [] },
       programs: { web },
       processes: [{
         name: "web", group: "web", num: 0, credentials: null, program: web,
@@ -65,6 +66,7 @@ describe("defaults", () => {
         'log_dir = "/var/log/tsvisor"',
         "console = false",
         "log_timestamps = true",
+        'forward_signals = ["USR1", "sigwinch", "USR1"]',
         "[programs.web]",
         "command = ['node', 'server.js']",
         'directory = "app"',
@@ -94,18 +96,19 @@ describe("defaults", () => {
         "stderr_logfile_backups = 3",
         "console = true",
         "log_timestamps = false",
+        "critical = true",
       ),
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, forward_signals: ["USR1", "WINCH"] },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
         startretries: 5, stopsignal: "INT", stopwaitsecs: 60, stopasgroup: true, killasgroup: true, priority: -5,
         numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, redirect_stderr: true,
         stdout_logfile: `${dir}/logs/{name}{num}.log`, stdout_logfile_maxbytes: 1024 * 1024, stdout_logfile_backups: 0,
-        stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false,
+        stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false, critical: true,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([

@@ -103,6 +103,23 @@ describe("signal", () => {
   ] as const)("rejects %p", (input, message) => expect(messageOf(() => values.signal(input))).toBe(message));
 });
 
+describe("forwardSignals", () => {
+  test.each([
+    [["USR1"], ["USR1"]],
+    [["sigwinch", "USR1", "SIGUSR1"], ["WINCH", "USR1"]],
+    [[], []],
+  ] as const)("%p -> %p", (input, out) => expect(values.forwardSignals(input)).toEqual([...out]));
+  const allowed = "allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO";
+  test.each([
+    [["USR3"], `unknown signal "USR3"; ${allowed} (did you mean "USR1"?)`],
+    [["TERM"], `tsvisor handles this signal itself, it cannot be forwarded: "TERM"; ${allowed}`],
+    [["HUP"], `tsvisor handles this signal itself, it cannot be forwarded: "HUP"; ${allowed}`],
+    [["KILL"], `signal cannot be forwarded: "KILL"; ${allowed}`],
+    [["CHLD"], `signal cannot be forwarded: "CHLD"; ${allowed}`],
+    ["USR1", `expected an array of signal names, e.g. ["USR1", "WINCH"]; ${allowed}; got "USR1"`],
+  ] as const)("rejects %p", (input, message) => expect(messageOf(() => values.forwardSignals(input))).toBe(message));
+});
+
 describe("umask", () => {
   test.each([["022", 0o22], ["0o022", 0o22], ["0027", 0o27], ["777", 0o777], ["0", 0], [18, 18], [0, 0]] as const)(
     "%p -> %p", (input, out) => expect(values.umask(input)).toBe(out));

@@ -78,8 +78,7 @@ export class Daemon implements AsyncDisposable {
    * DIR/tsvisor.sock (through $TSVISOR_SOCKET), so daemons of different tests never share one.
    */
   static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
-    const file = join(dir, "tsvisor.toml");
-    writeFileSync(file, withLogDir(config, join(dir, "logs")));
+    const file = writeConfig(dir, config);
     const env = { TSVISOR_SOCKET: join(dir, "tsvisor.sock"), ...options.env };
     const proc = Bun.spawn([TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
       cwd: dir, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
@@ -133,14 +132,21 @@ export class Daemon implements AsyncDisposable {
 }
 
 // As root the default log_dir is /var/log/tsvisor: keep each test's log files in its own directory.
-function withLogDir(config: string, logDir: string): string {
+/** Write DIR/tsvisor.toml (log_dir = DIR/logs unless it sets one); also to change it for a reload. */
+export function writeConfig(dir: string, config: string): string {
+  const file = join(dir, "tsvisor.toml");
+  writeFileSync(file, withLogDir(config, join(dir, "logs")));
+  return file;
+}
+
+export function withLogDir(config: string, logDir: string): string {
   if (/^\s*log_dir\s*=/m.test(config)) return config;
   const line = `log_dir = ${JSON.stringify(logDir)}`;
   if (/^\[supervisor\]\s*$/m.test(config)) return config.replace(/^\[supervisor\]\s*$/m, `[supervisor]\n${line}`);
   return `${config}\n[supervisor]\n${line}\n`; // at the end, so the test's line numbers stay as written
 }
 
-async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+export async function collectLines(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
   const decoder = new TextDecoder();
   let partial = "";
   for await (const chunk of stream) {

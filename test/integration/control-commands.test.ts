@@ -1,9 +1,8 @@
 // Every client command against a real `tsvisor run` over its real socket, with its exit code.
 import { expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
-import { Daemon, fixture, isAlive, readLines, runTsvisor, tempDir, waitFor } from "./_harness.ts";
+import { Daemon, fixture, isAlive, readLines, runTsvisor, tempDir, waitFor, writeConfig } from "./_harness.ts";
 
 const CONFIG = (record: string) => `
 [programs.web]
@@ -157,16 +156,22 @@ autostart = false
   expect(await daemon.ctl(["check"])).toEqual({ stdout: "ok: every process that should run is RUNNING (2 checked)\n", stderr: "", exitCode: 0 });
 });
 
-test("reload: an unchanged config is no change, a broken one is refused with its diagnostics", async () => {
+test("reload: an unchanged config is no change, a changed one is applied and printed, a broken one is refused with its diagnostics", async () => {
   using dir = tempDir();
   await using daemon = Daemon.start(dir.path, `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n`);
   await daemon.waitForLog(/success: web entered RUNNING/);
   expect(await daemon.ctl(["reload"])).toEqual({ stdout: "no changes\n", stderr: "", exitCode: 0 });
-  // Until the config-diff reload (#4) is merged, a real change is refused and changes nothing.
-  writeFileSync(join(dir.path, "tsvisor.toml"), `[programs.web]\ncommand = ["sleep", "1001"]\nstartsecs = 0\n`);
-  const changed = await daemon.ctl(["reload"]);
-  expect([changed.stderr.split("\n")[0], changed.exitCode]).toEqual([expect.stringContaining("tsvisor: ERROR (the config changed"), 1]);
-  writeFileSync(join(dir.path, "tsvisor.toml"), `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = "soon"\n`);
+  const pidBefore = JSON.parse((await daemon.ctl(["status", "web", "--json"])).stdout).processes[0].pid;
+  writeConfig(dir.path, `[programs.web]\ncommand = ["sleep", "1001"]\nstartsecs = 0\n[programs.cron]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n`);
+  expect(await daemon.ctl(["reload"])).toEqual({ stdout: "cron: added\nweb: changed\n", stderr: "", exitCode: 0 });
+  await daemon.waitForLog(/success: cron entered RUNNING/);
+  await waitFor(async () => {
+    const [web] = JSON.parse((await daemon.ctl(["status", "web", "--json"])).stdout).processes;
+    return web.state === "RUNNING" && web.pid !== pidBefore;
+  }, "web to run again with its new command");
+  writeConfig(dir.path, `[programs.web]\ncommand = ["sleep", "1001"]\nstartsecs = 0\n`);
+  expect(await daemon.ctl(["reload"])).toEqual({ stdout: "cron: removed\n", stderr: "", exitCode: 0 });
+  writeConfig(dir.path, `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = "soon"\n`);
   const broken = await daemon.ctl(["reload"]);
   expect([broken.stdout, broken.stderr.split("\n")[0], broken.stderr, broken.exitCode]).toEqual([
     "", "tsvisor: the config does not load; nothing changed:", expect.stringContaining('tsvisor.toml:3:13: programs.web.startsecs: expected seconds'), 2,

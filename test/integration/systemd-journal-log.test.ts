@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, TSVISOR, tempDir, waitFor } from "./_harness.ts";
+import { Daemon, TSVISOR, tempDir, waitFor, withLogDir } from "./_harness.ts";
 
 const CONFIG = `
 [programs.web]
@@ -26,13 +26,14 @@ test("when stderr is the journal stream (JOURNAL_STREAM = its device:inode) line
   using dir = tempDir();
   const logFile = join(dir.path, "stderr");
   const configFile = join(dir.path, "tsvisor.toml");
-  writeFileSync(configFile, CONFIG);
+  writeFileSync(configFile, withLogDir(CONFIG, join(dir.path, "logs")));
   writeFileSync(logFile, "");
   // What systemd puts in JOURNAL_STREAM, computed by coreutils rather than by tsvisor's own code.
   const identity = Bun.spawnSync(["stat", "-c", "%d:%i", logFile]).stdout.toString().trim();
   const fd = openSync(logFile, "a");
   const proc = Bun.spawn([TSVISOR, "run", "-c", configFile], {
-    env: { ...process.env, INVOCATION_ID: "5f1c0ffee", JOURNAL_STREAM: identity }, stdin: "ignore", stdout: "ignore", stderr: fd,
+    env: { ...process.env, INVOCATION_ID: "5f1c0ffee", JOURNAL_STREAM: identity, TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") },
+    stdin: "ignore", stdout: "ignore", stderr: fd,
   });
   closeSync(fd);
   const lines = () => readFileSync(logFile, "utf8").split("\n");

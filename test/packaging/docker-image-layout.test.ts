@@ -24,7 +24,10 @@ test("replaying the Dockerfile leaves an image of tsvisor and its config only, a
 
   // ENTRYPOINT ["tsvisor", "run"]: the image's binary, finding the image's config at /etc/tsvisor/
   // here passed with -c, since this directory is not the root of a container.
-  const proc = Bun.spawn([tsvisor, "run", "-c", join(image, "etc/tsvisor/tsvisor.toml")], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  // Its own socket: other tests' daemons run at the same time on this machine.
+  const proc = Bun.spawn([tsvisor, "run", "-c", join(image, "etc/tsvisor/tsvisor.toml")], {
+    env: { ...process.env, TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+  });
   let log = "";
   const logRead = (async () => {
     for await (const chunk of proc.stderr) log += new TextDecoder().decode(chunk);

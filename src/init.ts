@@ -1,0 +1,86 @@
+// The composition root of `tsvisor [-g] -- CMD [ARGS...]`: init mode, a drop-in for `tini --`. In
+// tini's order: signals -> subreaper -> reaper -> spawn CMD -> forward signals and reap zombies until
+// CMD exits -> exit with CMD's code (128 + N when a signal N killed it).
+import { createLogger } from "./logs/logger.ts";
+import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-child.ts";
+import { sendSignal } from "./os/kill.ts";
+import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from "./os/reaper.ts";
+import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
+import { isatty } from "node:tty";
+import { SpawnError, spawnChild } from "./os/spawn.ts";
+import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
+
+/**
+ * The internal first argument that makes tsvisor the helper between fork and CMD (os/exec-child.ts):
+ * Bun.spawn cannot run code in the child before exec, and tini's setpgid + tcsetpgrp must run there.
+ * Only on a terminal: elsewhere CMD gets its own group from setsid() (Bun.spawn's detached), which
+ * spares a second Bun start-up (docs/init.md "The terminal").
+ */
+export const INIT_CHILD_FLAG = "--internal-init-child";
+
+export async function runInit(options: { argv: string[]; group: boolean }): Promise<number> {
+  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
+  ignoreTerminalStopSignals();
+  const role = becomeSubreaper();
+  if (!role.ok) logger.warn(describeReaperProblem(role.reason));
+  startReaper((orphans) => logger.debug(`reaped: ${orphans.map((o) => o.pid).join(" ")}`));
+
+  // Every catchable signal goes to CMD, or to CMD's process group with -g (tini's -g). The handlers
+  // exist before CMD does: JS runs none of them until this function yields, by then pid is set.
+  let pid: number | null = null;
+  const forward = (signal: string) => {
+    if (pid === null) return;
+    logger.debug(`forwarding SIG${signal} to ${options.group ? "process group" : "pid"} ${pid}`);
+    // Right after the spawn the helper may not have made its group yet: then the pid alone.
+    if (!sendSignal(pid, signal, options.group) && options.group) sendSignal(pid, signal, false);
+  };
+  for (const signal of FORWARDABLE_SIGNALS) process.on(`SIG${signal}`, () => forward(signal));
+
+  const onTerminal = isatty(0);
+  const status = await new Promise<ExitStatus>((resolve) => {
+    try {
+      const child = spawnChild({
+        argv: onTerminal ? [...selfCommand(), INIT_CHILD_FLAG, ...options.argv] : options.argv,
+        cwd: null,
+        env: definedOnly(process.env),
+        credentials: null,
+        umask: null,
+        stdin: "inherit", // CMD reads what tsvisor would have read, the terminal included
+        output: "inherit",
+        // on a terminal: same session, so that it stays CMD's controlling terminal (the helper then
+        // makes CMD's group); elsewhere a new session is CMD's own group at no cost
+        newSession: !onTerminal,
+        onExit: (code, signal) => resolve(signal !== null ? killedBy(signal) : exitedWith(code ?? 0)),
+      });
+      pid = child.pid;
+      logger.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      process.stderr.write(`tsvisor: exec failed: ${error.message}\n`);
+      resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" ? 126 : 1)); // tini's codes
+    }
+  });
+  reapOrphans(); // what CMD left behind as it went
+  const code = shellExitCode(status, signalNumber);
+  logger.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);
+  return code;
+}
+
+// The helper's side of INIT_CHILD_FLAG: becomes CMD, or returns the exit code when exec failed.
+export function runInitChild(argv: string[]): number {
+  const failure = execAsForegroundChild(argv);
+  process.stderr.write(`tsvisor: exec failed: ${failure.message}\n`);
+  return failure.code;
+}
+
+// How to run this same tsvisor again: the compiled binary is one file; under `bun src/main.ts` the
+// script comes after bun.
+function selfCommand(): string[] {
+  return Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
+  return result;
+}

@@ -1,0 +1,57 @@
+// The libc functions that Bun's and Node's APIs lack, bound through bun:ffi: a table of symbols and
+// the constants they take, nothing else. Callers in os/ give them meaning (reaper.ts, exec-child.ts).
+import { type Library, dlopen, FFIType, read } from "bun:ffi";
+import { TsvisorError } from "../errors.ts";
+
+// glibc first (Debian, Ubuntu, RHEL images), then musl (Alpine), then the generic name.
+const LIBC_FILES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+
+const { i32, u64, ptr } = FFIType;
+const SYMBOLS = {
+  waitpid: { args: [i32, ptr, i32], returns: i32 },
+  prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
+  getpgrp: { args: [], returns: i32 },
+  setpgid: { args: [i32, i32], returns: i32 },
+  tcgetpgrp: { args: [i32], returns: i32 },
+  tcsetpgrp: { args: [i32, i32], returns: i32 },
+  // the handler argument and result are pointers; only SIG_DFL (0) and SIG_IGN (1) are ever passed
+  signal: { args: [i32, u64], returns: u64 },
+  sigprocmask: { args: [i32, ptr, ptr], returns: i32 },
+  execvp: { args: [ptr, ptr], returns: i32 },
+  __errno_location: { args: [], returns: ptr },
+} as const;
+
+export const WNOHANG = 1;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const PR_GET_CHILD_SUBREAPER = 37;
+export const SIG_DFL = 0n;
+export const SIG_IGN = 1n;
+export const SIG_SETMASK = 2;
+/** sizeof(sigset_t) in glibc (musl's is 128 too). */
+export const SIGSET_BYTES = 128;
+export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EINVAL: 22, ENOTTY: 25, ENXIO: 6 } as const;
+
+type Libc = Library<typeof SYMBOLS>["symbols"];
+let opened: Libc | null = null;
+
+// libc's symbols, opened on first use so that commands which never need them do not pay for dlopen.
+export function libc(): Libc {
+  if (opened) return opened;
+  const failures: string[] = [];
+  for (const file of LIBC_FILES) {
+    try {
+      opened = dlopen(file, SYMBOLS).symbols;
+      return opened;
+    } catch (error) {
+      failures.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  throw new TsvisorError("LIBC_UNAVAILABLE", `unable to load libc through bun:ffi (${failures.join("; ")})`,
+    "tsvisor needs a glibc or musl libc in the image for zombie reaping and init mode");
+}
+
+// errno of the last failed libc call; read at once after the call, before any other call can change it.
+export function errno(): number {
+  const location = libc().__errno_location();
+  return location === null ? 0 : read.i32(location, 0);
+}

@@ -1,0 +1,109 @@
+// Readers of /proc: who tsvisor's children are, and what a process holds (descriptors, memory).
+// The parsers are exported pure so that tests feed them text; the readers only add the file access.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The fields of /proc/PID/stat that tsvisor uses. */
+export interface ProcStat {
+  pid: number;
+  /** The executable's name, at most 15 characters, as the kernel keeps it. */
+  comm: string;
+  /** R running, S sleeping, D disk sleep, Z zombie, T stopped, ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+}
+
+// "42 (my prog) S 1 42 42 ..." -> fields. comm may hold spaces and ")", so it ends at the last ")".
+export function parseStat(text: string): ProcStat {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) throw new Error(`not a /proc/PID/stat line: ${JSON.stringify(text.slice(0, 80))}`);
+  const [state = "?", ppid, pgrp, session] = text.slice(close + 2).split(" ");
+  return { pid: Number(text.slice(0, open).trim()), comm: text.slice(open + 1, close), state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
+}
+
+// "12 15 20 " (a task's children file) -> [12, 15, 20]
+export function parseChildren(text: string): number[] {
+  return text.split(" ").filter((s) => s !== "").map(Number);
+}
+
+// "VmRSS:\t  24576 kB" in /proc/PID/status -> 24576 * 1024; null when the line is missing (a zombie has none).
+export function parseStatusBytes(text: string, field: string): number | null {
+  const match = new RegExp(`^${field}:\\s*(\\d+) kB$`, "m").exec(text);
+  return match ? Number(match[1]) * 1024 : null;
+}
+
+// The pids of this process's children, from every thread's children file: a child is listed under
+// the thread that forked it, and an orphan under whichever thread the kernel picked as its reaper.
+// Falls back to scanning every /proc/PID/stat when the kernel lacks CONFIG_PROC_CHILDREN.
+export function readOwnChildren(): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return scanForChildren(process.pid);
+  }
+  const pids = new Set<number>();
+  for (const task of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/self/task/${task}/children`, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && task === String(process.pid)) return scanForChildren(process.pid);
+      continue; // the thread ended while we looked
+    }
+    for (const pid of parseChildren(text)) pids.add(pid);
+  }
+  return [...pids];
+}
+
+// Every process whose parent is `ppid`, by reading each /proc/PID/stat (slower: used only as a
+// fallback). [] without /proc at all: nothing can be found then, and a reaper must not crash over it.
+export function scanForChildren(ppid: number): number[] {
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat?.ppid === ppid) pids.push(stat.pid);
+  }
+  return pids;
+}
+
+// /proc/PID/stat parsed; null when the process is gone.
+export function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+// How many file descriptors a process holds open.
+export function countOpenFds(pid: number | "self" = "self"): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+// Resident memory of a process in bytes; null when it is gone or a zombie.
+export function readRssBytes(pid: number | "self" = "self"): number | null {
+  try {
+    return parseStatusBytes(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+  } catch {
+    return null;
+  }
+}
+
+// "SigIgn:\t0000000000001000" in /proc/PID/status -> [13]: the signal numbers set in that mask.
+export function parseSignalMask(text: string, field: "SigIgn" | "SigCgt" | "SigBlk" | "SigPnd"): number[] {
+  const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(text)?.[1] ?? "0";
+  const mask = BigInt(`0x${hex}`);
+  const signals: number[] = [];
+  for (let n = 1; n <= hex.length * 4; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);
+  return signals;
+}

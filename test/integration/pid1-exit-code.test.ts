@@ -1,0 +1,74 @@
+// tsvisor as PID 1 exits with the code an orchestrator should see: CMD's in init mode, a critical
+// program's in run mode, 128 + N for a death by signal N (what a shell and tini report).
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fixture, readLines, tempDir } from "./_harness.ts";
+import { Pid1 } from "./_pidns.ts";
+
+describe("init mode: tsvisor -- CMD exits with CMD's code", () => {
+  test.concurrent.each([
+    ["exit 0", 0],
+    ["exit 1", 1],
+    ["exit 42", 42],
+    ["kill -TERM $$", 128 + 15],
+    ["kill -USR1 $$", 128 + 10],
+    ["kill -KILL $$", 128 + 9],
+  ])("sh -c %p -> %p", async (script, code) => {
+    await using pid1 = Pid1.start(["--", "sh", "-c", script]);
+    expect(await pid1.exited()).toBe(code);
+  });
+
+  test.concurrent("a command that does not exist exits 127 and one that is not executable 126, as under tini", async () => {
+    using dir = tempDir();
+    const notExecutableFile = join(dir.path, "data.txt");
+    writeFileSync(notExecutableFile, "not a program\n", { mode: 0o644 });
+    await using missing = Pid1.start(["--", "no-such-command-anywhere"]);
+    await using notExecutable = Pid1.start(["--", notExecutableFile]);
+    expect([await missing.exited(), missing.log, await notExecutable.exited()]).toEqual([
+      127, [`tsvisor: exec failed: can't find command "no-such-command-anywhere"`], 126,
+    ]);
+  });
+});
+
+describe("run mode: a critical program's end stops everything and sets tsvisor's exit code", () => {
+  // `other` is a normal program: it must be stopped gracefully (it records the TERM) before tsvisor
+  // exits. `main` waits until `other` is ready (its traps set), so that there is something to stop.
+  const config = (command: string[], extra = "") => (record: string) => `
+[programs.other]
+command = ["${fixture("signals")}"]
+environment = { RECORD = "${record}" }
+startsecs = 0
+
+[programs.main]
+command = ${JSON.stringify(["sh", "-c", `until [ -s "${record}" ]; do sleep 0.02; done; exec "$0" "$@"`, ...command])}
+critical = true
+autorestart = false
+${extra || "startsecs = 0"}`;
+
+  test.concurrent.each([
+    ["exits 42", config([fixture("exit-with"), "42"]), 42],
+    ["exits 0 (a job that finished)", config([fixture("exit-with"), "0"]), 0],
+    ["is killed by SIGKILL", config([fixture("kill-self"), "KILL"]), 137],
+    ["goes FATAL after exiting 3 too quickly", config([fixture("exit-with"), "3"], "startsecs = 10\nstartretries = 0"), 3],
+  ])("when it %s", async (_what, makeConfig, code) => {
+    using dir = tempDir();
+    const record = join(dir.path, "record");
+    await using pid1 = Pid1.run(dir.path, makeConfig(record));
+    expect(await pid1.exited()).toBe(code);
+    expect([pid1.logLines(/critical: main ended/).length, readLines(record)]).toEqual([1, ["ready", "TERM"]]);
+  });
+
+  test.concurrent("a program that is not critical ends without stopping tsvisor", async () => {
+    using dir = tempDir();
+    await using pid1 = Pid1.run(dir.path, `
+[programs.job]
+command = ["${fixture("exit-with")}", "42"]
+autorestart = false
+startsecs = 0
+`);
+    await pid1.waitForLog(/exited: job \(exit status 42; not expected\)/);
+    await pid1.signal("SIGTERM");
+    expect(await pid1.exited()).toBe(0);
+  });
+});

@@ -1,0 +1,72 @@
+// `tsvisor -- CMD` as a drop-in for `tini --`: CMD gets tsvisor's stdin, stdout, stderr, environment
+// and arguments untouched, and the terminal: its own process group in the terminal's foreground, so
+// it can read the terminal and a Ctrl-C reaches it once (tini's setpgid + tcsetpgrp).
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TSVISOR, collectLines, runTsvisor, tempDir, waitFor } from "./_harness.ts";
+import { Pid1, requirePidNamespace } from "./_pidns.ts";
+
+describe("CMD gets what tsvisor was given", () => {
+  test.concurrent("stdin, stdout and stderr are CMD's own", async () => {
+    await using pid1 = Pid1.start(["--", "sh", "-c", "read line; echo \"out:$line\"; echo \"err:$line\" >&2"], { stdin: "pipe" });
+    pid1.proc.stdin!.write("hello\n");
+    await pid1.proc.stdin!.end();
+    expect([await pid1.exited(), pid1.stdout, pid1.log]).toEqual([0, ["out:hello"], ["err:hello"]]);
+  });
+
+  test.concurrent("arguments that look like tsvisor's own options reach CMD verbatim", async () => {
+    await using pid1 = Pid1.start(["--", "printf", "%s|", "--help", "-c", "run", "-g", "--", "version"]);
+    expect([await pid1.exited(), pid1.stdout]).toEqual([0, ["--help|-c|run|-g|--|version|"]]);
+  });
+
+  test.concurrent("the environment reaches CMD unchanged", async () => {
+    await using pid1 = Pid1.start(["--", "sh", "-c", "echo \"$GREETING\""], { env: { GREETING: "hello there" } });
+    expect([await pid1.exited(), pid1.stdout]).toEqual([0, ["hello there"]]);
+  });
+
+  test.concurrent("`tsvisor --` without a command is a usage error: exit 2", async () => {
+    const { stderr, exitCode } = await runTsvisor(["--"]);
+    expect([exitCode, stderr]).toEqual([2, expect.stringContaining("usage: tsvisor [-g] -- CMD [ARGS...]")]);
+  });
+});
+
+test("on a terminal, CMD leads the foreground process group: it reads the terminal and a Ctrl-C reaches it once", async () => {
+  requirePidNamespace();
+  using dir = tempDir();
+  const cmd = join(dir.path, "tty.sh");
+  // Counts SIGINTs. If tsvisor shared CMD's process group it would get the Ctrl-C as well and
+  // forward it: CMD would count two.
+  writeFileSync(cmd, `
+n=0
+trap 'n=$((n+1))' INT
+echo "pgid=$(ps -o pgid= -p $$ | tr -d ' ') tpgid=$(ps -o tpgid= -p $$ | tr -d ' ')"
+echo ready
+read line
+echo "read:$line"
+while [ "$n" -lt 1 ]; do sleep 0.05; done
+sleep 0.5
+echo "total:$n"
+`);
+  // util-linux's script runs its command on a new pseudo-terminal and copies our stdin to it.
+  const proc = Bun.spawn(["script", "-qec", `unshare --pid --fork --mount-proc ${TSVISOR} -- sh ${cmd}`, "/dev/null"], {
+    stdin: "pipe", stdout: "pipe", stderr: "pipe",
+  });
+  await using _ = { async [Symbol.asyncDispose]() { proc.kill("SIGKILL"); await proc.exited; } };
+  const lines: string[] = [];
+  const drained = collectLines(proc.stdout, lines);
+  // the terminal echoes what we type, so a line may start with "^C": look for the text anywhere in it
+  const seen = (text: string) => () => lines.map((l) => l.replace(/\r$/, "")).map((l) => l.slice(l.indexOf(text))).find((l) => l.startsWith(text));
+  await waitFor(seen("ready"), `CMD to start on the terminal\n${lines.join("\n")}`);
+  proc.stdin.write("hello\n");
+  await proc.stdin.flush();
+  expect(await waitFor(seen("read:"), "CMD to read the terminal")).toBe("read:hello");
+  proc.stdin.write("\x03"); // Ctrl-C: the terminal sends SIGINT to its foreground process group
+  await proc.stdin.flush();
+  expect(await waitFor(seen("total:"), `CMD to count its SIGINTs\n${lines.join("\n")}`)).toBe("total:1");
+  const [, pgid, tpgid] = /^pgid=(\d+) tpgid=(\d+)$/.exec(seen("pgid=")()!)!;
+  expect(pgid).toBe(tpgid);
+  await proc.stdin.end();
+  expect(await proc.exited).toBe(0);
+  await drained;
+});

@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { countOpenFds, parseChildren, parseSignalMask, parseStat, parseStatusBytes, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
+
+test("parseStat takes comm up to the last parenthesis, so a name with spaces and ')' parses", () => {
+  expect(parseStat("4242 (my (odd) prog) Z 1 4242 4242 0 -1 4194560 ...")).toEqual({
+    pid: 4242, comm: "my (odd) prog", state: "Z", ppid: 1, pgrp: 4242, session: 4242,
+  });
+});
+
+test.each([
+  ["12 15 20 ", [12, 15, 20]],
+  ["", []],
+  ["7", [7]],
+])("children file %p -> %p", (text, pids) => {
+  expect(parseChildren(text)).toEqual(pids);
+});
+
+test("parseStatusBytes reads a kB field as bytes, and null when the field is missing (a zombie has no VmRSS)", () => {
+  const status = "Name:\tsh\nVmPeak:\t    2000 kB\nVmRSS:\t     1024 kB\nThreads:\t1\n";
+  expect([parseStatusBytes(status, "VmRSS"), parseStatusBytes("Name:\tsh\nState:\tZ (zombie)\n", "VmRSS")]).toEqual([1024 * 1024, null]);
+});
+
+test.each([
+  ["SigIgn:\t0000000000000000", []],
+  ["SigIgn:\t0000000001001000", [13, 25]], // Bun's own: SIGPIPE and SIGXFSZ
+  ["SigIgn:\t8000000000000001", [1, 64]],
+])("signal mask %p -> %p", (line, signals) => {
+  expect(parseSignalMask(`Name:\tx\n${line}\nSigCgt:\t0000000000000000\n`, "SigIgn")).toEqual(signals);
+});
+
+test("the readers see this process and a child of it", async () => {
+  const child = Bun.spawn(["sleep", "10"]);
+  try {
+    expect([readOwnChildren().includes(child.pid), readStat(child.pid)?.ppid, readStat(process.pid)?.state]).toEqual([true, process.pid, "R"]);
+    expect(countOpenFds()).toBeGreaterThan(2);
+    expect(readRssBytes()).toBeGreaterThan(1 << 20);
+  } finally {
+    child.kill();
+    await child.exited;
+  }
+});
