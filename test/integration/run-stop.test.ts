@@ -27,10 +27,12 @@ test("a program that ignores stopsignal gets SIGKILL after stopwaitsecs", async 
   await using daemon = Daemon.start(dir.path, `
 [programs.stubborn]
 command = ["${fixture("ignore-term")}"]
+environment = { RECORD = "${join(dir.path, "record")}" }
 stopwaitsecs = 1
 startsecs = 0
 `);
   await daemon.waitForLog(/success: stubborn entered RUNNING/);
+  await waitFor(() => readLines(join(dir.path, "record"))[0], "the program to ignore TERM");
   const asked = Date.now();
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
@@ -66,7 +68,7 @@ stopwaitsecs = 60
 startsecs = 0
 `);
   await daemon.waitForLog(/success: stubborn entered RUNNING/);
-  const pid = Number(readLines(record)[0]?.split(" ")[1]);
+  const pid = Number((await waitFor(() => readLines(record)[0], "the program to ignore TERM")).split(" ")[1]);
   daemon.signal("SIGINT");
   await daemon.waitForLog(/SIGINT received: stopping every program/);
   daemon.signal("SIGINT");
