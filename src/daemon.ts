@@ -6,6 +6,7 @@ import type { Config } from "./config/schema.ts";
 import { daemonSocketPath } from "./config/socket-path.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
+import { startMonitoring } from "./events/monitoring.ts";
 import { createLogger } from "./logs/logger.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { join } from "node:path";
@@ -32,6 +33,8 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   const config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   const supervisor = new Supervisor(config, { logger, env: withoutNotifyVariables(process.env) });
+  // Events, hooks and event listeners (docs/events.md): listeners start before the programs do.
+  const monitoring = startMonitoring(config, supervisor, { logger, env: withoutNotifyVariables(process.env) });
   // Set once the control socket is bound, just before the programs start (its first STATUS= is then
   // about them, not about an empty start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
@@ -51,6 +54,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
       }
       shuttingDown = true;
       systemd?.stopping();
+      monitoring.stopping();
       logger.info(`${signal} received: stopping every program`);
       void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
     };
@@ -60,6 +64,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
       if (shuttingDown) return;
       shuttingDown = true;
       systemd?.stopping();
+      monitoring.stopping();
       logger.info("shutdown requested on the control socket: stopping every program");
       void supervisor.shutdown().then(() => resolve(DAEMON_EXIT.STOPPED));
     };
@@ -76,16 +81,18 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
-    deps: { supervisor, version: VERSION, reload: () => reloadUnchangedOnly(config, { ...loadOptions, file: config.file }), shutdown: () => requestShutdown() },
+    deps: { supervisor, events: monitoring.bus, version: VERSION, reload: () => reloadUnchangedOnly(config, { ...loadOptions, file: config.file }), shutdown: () => requestShutdown() },
   });
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
   const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
+  monitoring.running(); // before the programs' events, as supervisord emits it
   supervisor.startAll();
   const code = await exitCode;
   control.close();
+  await monitoring.close();
   clearInterval(keepAlive);
   systemd?.close();
   logger.info(`tsvisor exiting with code ${code}`);

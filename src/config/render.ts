@@ -30,6 +30,15 @@ export function renderConfig(config: Config): string {
       else lines.push(renderKey(key, program[key]));
     }
   }
+  for (const [name, listener] of Object.entries(config.eventlisteners)) {
+    lines.push("", `[eventlisteners.${renderName(name)}]`);
+    for (const [key, value] of Object.entries(listener)) lines.push(renderKey(key, value));
+  }
+  for (const hook of config.hooks) {
+    lines.push("", "[[hooks]]");
+    // one of command and url is set; TOML has no null, so the other is left out
+    for (const [key, value] of Object.entries(hook)) if (value !== null) lines.push(renderKey(key, value));
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -17,6 +17,8 @@ export interface SpawnRequest {
   output: "inherit" | "pipe";
   /** With output "pipe": stderr into the stdout pipe (2>&1), so the two keep their order. */
   mergeStderr?: boolean;
+  /** Bytes for the child's stdin (then closed); without it stdin is /dev/null. */
+  stdin?: Uint8Array;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
 }
@@ -41,7 +43,7 @@ export function spawnChild(req: SpawnRequest): Child {
     const child = Bun.spawn(req.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
-      stdin: "ignore",
+      stdin: req.stdin ?? "ignore",
       stdout: out?.write ?? "inherit",
       stderr: err?.write ?? out?.write ?? "inherit",
       detached: true, // setsid(): own session and process group, pgid = pid
@@ -58,6 +60,29 @@ export function spawnChild(req: SpawnRequest): Child {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.write);
+  }
+}
+
+/** A child that talks on its stdin and stdout (a supervisord event listener): Bun's streams, not raw fds. */
+export interface ConversingChild {
+  pid: number;
+  stdin: import("bun").FileSink;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  exited: Promise<number>;
+  kill(signal: string): void;
+}
+
+// Spawn with all three streams piped, in its own session like spawnChild; throws TsvisorError("SPAWN_FAILED").
+export function spawnConversing(argv: string[], env: Record<string, string>): ConversingChild {
+  try {
+    const child = Bun.spawn(argv, { env, stdin: "pipe", stdout: "pipe", stderr: "pipe", detached: true });
+    return {
+      pid: child.pid, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited: child.exited,
+      kill: (signal) => child.kill(`SIG${signal}` as NodeJS.Signals),
+    };
+  } catch (error) {
+    throw new TsvisorError("SPAWN_FAILED", describeSpawnError(argv[0] ?? "", error));
   }
 }
 

@@ -6,12 +6,12 @@ import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { normalizeSignalName } from "../os/signals.ts";
 import { spawnChild } from "../os/spawn.ts";
-import { exitedWith, killedBy } from "./exit-status.ts";
+import { exitedWith, killedBy, type ExitStatus } from "./exit-status.ts";
 import { logOptionsFor } from "./log-options.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
 import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
 import { startOrder, stopBatches } from "./order.ts";
-import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "./states.ts";
+import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, type ProcessState } from "./states.ts";
 
 interface Managed {
   spec: ProcessSpec;
@@ -19,6 +19,24 @@ interface Managed {
   timers: Map<TimerName, Timer>;
   /** Its log files and console mirror, from the first spawn on (kept open across restarts). */
   logs?: ProcessLogs;
+  /** The pid before the event being handled: the process that just ended, for transition listeners. */
+  pidBefore?: number | null;
+}
+
+/** One state change of one process, for event builders (src/events/). */
+export interface Transition {
+  name: string;
+  group: string;
+  from: ProcessState;
+  to: ProcessState;
+  /** The pid after the whole step, and the one before it (the process that just ended). */
+  pid: number | null;
+  previousPid: number | null;
+  lastExit: ExitStatus | null;
+  reason: string | null;
+  exitcodes: readonly number[];
+  /** Failed starts in a row (supervisord's `tries`). */
+  backoff: number;
 }
 
 /** A process record as `status` shows it. */
@@ -43,6 +61,7 @@ export class Supervisor {
   private readonly queue: [Managed, ProcessEvent][] = [];
   private draining = false;
   private readonly changeListeners = new Set<() => void>();
+  private readonly transitionListeners = new Set<(t: Transition) => void>();
   private readonly now: () => number;
   private shuttingDown = false;
 
@@ -68,6 +87,12 @@ export class Supervisor {
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => void this.changeListeners.delete(listener);
+  }
+
+  /** Call `listener` on every state change of every process, every hop of a step included (events). */
+  onTransition(listener: (t: Transition) => void): () => void {
+    this.transitionListeners.add(listener);
+    return () => void this.transitionListeners.delete(listener);
   }
 
   /**
@@ -201,6 +226,7 @@ export class Supervisor {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         const [target, ev] = next;
         const result = step(target.record, ev, target.spec.program, this.now());
+        target.pidBefore = target.record.pid;
         target.record = result.proc;
         for (const action of result.actions) this.perform(target, action);
       }
@@ -214,6 +240,7 @@ export class Supervisor {
     const log = this.options.logger;
     switch (action.type) {
       case "transition":
+        this.notifyTransition(m, action.from, action.to);
         return log.debug(`${m.spec.name}: ${action.from} -> ${action.to}`);
       case "log":
         return log[action.level](action.message);
@@ -237,6 +264,22 @@ export class Supervisor {
         return;
       default:
         return action satisfies never;
+    }
+  }
+
+  // A listener that throws must not stop the actions after it (monitoring never breaks supervision).
+  private notifyTransition(m: Managed, from: ProcessState, to: ProcessState): void {
+    const { record: r, spec } = m;
+    const t: Transition = {
+      name: spec.name, group: spec.group, from, to, pid: r.pid, previousPid: m.pidBefore ?? null,
+      lastExit: r.lastExit, reason: r.reason, exitcodes: spec.program.exitcodes, backoff: r.backoff,
+    };
+    for (const listener of this.transitionListeners) {
+      try {
+        listener(t);
+      } catch (error) {
+        this.options.logger.error(`event listener failed: ${(error as Error).message}`);
+      }
     }
   }
 

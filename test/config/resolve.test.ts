@@ -47,6 +47,8 @@ describe("defaults", () => {
         name: "web", group: "web", num: 0, credentials: null, program: web,
         stdout_logfile: "/var/log/tsvisor/web.out.log", stderr_logfile: "/var/log/tsvisor/web.err.log",
       }],
+      hooks: [],
+      eventlisteners: {},
     });
   });
 
