@@ -26,11 +26,22 @@ export interface HookRunnerOptions {
 export class HookRunner {
   private readonly queue: [HookConfig, TsvisorEvent][] = [];
   private running = 0;
+  /** Hook commands running now, by pid: killed at shutdown so none outlives tsvisor. */
+  private readonly children = new Set<number>();
+  private closed = false;
 
   constructor(private readonly hooks: readonly HookConfig[], private readonly options: HookRunnerOptions) {}
 
+  /** Drop what waits and SIGKILL every hook command still running (tsvisor is exiting). */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    for (const pid of this.children) sendSignal(pid, "KILL", true);
+  }
+
   /** Queue every hook that wants this event; returns at once. */
   handle(event: TsvisorEvent): void {
+    if (this.closed) return;
     for (const hook of this.hooks) {
       if (!hookWants(hook, event)) continue;
       if (this.queue.length >= MAX_QUEUED_HOOKS) {
@@ -69,12 +80,14 @@ export class HookRunner {
         output: "inherit", stdin: new TextEncoder().encode(`${JSON.stringify(event)}\n`),
         onExit: (code, signal) => {
           clearTimeout(timer);
+          this.children.delete(child.pid);
           if (timedOut) return reject(new Error(`killed after its timeout of ${hook.timeout}s`));
           if (signal !== null) return reject(new Error(`terminated by SIG${signal}`));
           if (code !== 0) return reject(new Error(`exit status ${code}`));
           resolve();
         },
       });
+      this.children.add(child.pid);
       timer = setTimeout(() => {
         timedOut = true;
         sendSignal(child.pid, "KILL", true); // spawnChild made it a group leader: its children go too

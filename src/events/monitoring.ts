@@ -15,7 +15,7 @@ export interface Monitoring {
   running(): void;
   /** tsvisor begins stopping everything: SUPERVISOR_STATE_CHANGE_STOPPING. */
   stopping(): void;
-  /** Stop the event listeners (after the programs have stopped, so they saw every event). */
+  /** Stop the event listeners and hook commands (after the programs have stopped, so they saw every event). */
   close(): Promise<void>;
 }
 
@@ -37,6 +37,9 @@ export function startMonitoring(config: Config, supervisor: Supervisor, options:
       stopping = true;
       bus.emit(supervisorEvent("SUPERVISOR_STATE_CHANGE_STOPPING", Date.now()));
     },
-    close: async () => void (await Promise.all(listeners.map((pool) => pool.close()))),
+    async close() {
+      hooks.close();
+      await Promise.all(listeners.map((pool) => pool.close()));
+    },
   };
 }
