@@ -39,5 +39,5 @@ command = [${JSON.stringify(RECIPE)}, "ops@example.com"]
   expect(mail).toEndWith("Last lines of its stderr:\n\nconnecting to db\nFATAL: db password rejected\n");
   // cron's expected exit sends nothing, and the hook reported no failure
   expect(daemon.logLines(/hook failed/)).toEqual([]);
-  expect(readdirSync(mails)).toEqual([file]);
+  expect(readdirSync(mails)).toEqual([file!]);
 });
