@@ -2,8 +2,8 @@
 // Type names are supervisord's where one exists (events.py), so its users and listeners know them;
 // HEALTH_* are tsvisor's own (health checks, issue #6, call emit() with them).
 import { isExpectedExit } from "../supervisor/backoff.ts";
-import type { ExitStatus } from "../supervisor/exit-status.ts";
 import type { ProcessState } from "../supervisor/states.ts";
+import type { Transition } from "../supervisor/supervisor.ts";
 import type { EventType } from "./event-types.ts";
 
 /** One event as history, `events --json`, hooks and listeners see it; fields are null when they do not apply. */
@@ -31,25 +31,8 @@ export interface TsvisorEvent {
   tries: number | null;
 }
 
-/** The facts of one process at one transition (the record after it, and the pid it had before). */
-export interface TransitionFacts {
-  name: string;
-  group: string;
-  from: ProcessState;
-  to: ProcessState;
-  /** The pid after the whole step (null once the process has ended). */
-  pid: number | null;
-  /** The pid before the step: the process that just ended, for EXITED and STOPPED. */
-  previousPid: number | null;
-  lastExit: ExitStatus | null;
-  reason: string | null;
-  /** The program's exitcodes, to say whether an exit was expected. */
-  exitcodes: readonly number[];
-  backoff: number;
-}
-
 // A transition -> its PROCESS_STATE_* event.
-export function processStateEvent(t: TransitionFacts, now: number): TsvisorEvent {
+export function processStateEvent(t: Transition, now: number): TsvisorEvent {
   const ended = t.to === "EXITED" || t.to === "BACKOFF" || t.to === "STOPPED" || t.from === "STOPPING";
   const exit = ended ? t.lastExit : null;
   return {
@@ -63,7 +46,7 @@ export function processStateEvent(t: TransitionFacts, now: number): TsvisorEvent
 
 // supervisord's payloads carry a pid for RUNNING, STOPPING, EXITED and STOPPED only: the live
 // process, or the one that just ended.
-function pidOf(t: TransitionFacts): number | null {
+function pidOf(t: Transition): number | null {
   if (t.to === "RUNNING" || t.to === "STOPPING") return t.pid ?? t.previousPid;
   if (t.to === "EXITED" || t.to === "STOPPED") return t.previousPid ?? t.pid;
   return null;
