@@ -47,6 +47,8 @@ export const DEFAULTS: {
     stderr_logfile_backups: 10,
     console: true,
     log_timestamps: false,
+    stdout_events_enabled: false,
+    stderr_events_enabled: false,
   },
 };
 

@@ -10,6 +10,7 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   numprocs_start: true, process_name: true, max_runtime: true, redirect_stderr: true, stdout_logfile: true,
   stdout_logfile_maxbytes: true, stdout_logfile_backups: true, stderr_logfile: true, stderr_logfile_maxbytes: true,
   stderr_logfile_backups: true, console: true, log_timestamps: true,
+  stdout_events_enabled: true, stderr_events_enabled: true,
 };
 const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true };
 

@@ -69,6 +69,8 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   stderr_logfile_backups: (v) => values.integer(v, 0, 1000),
   console: values.boolean,
   log_timestamps: values.boolean,
+  stdout_events_enabled: values.boolean,
+  stderr_events_enabled: values.boolean,
 };
 
 // Program keys whose default is the [supervisor] key of the same name.

@@ -66,6 +66,10 @@ export interface ProgramConfig {
   console: boolean;
   /** Prefix each line in the log files with an RFC 3339 timestamp; defaults to [supervisor] log_timestamps. */
   log_timestamps: boolean;
+  /** Emit PROCESS_LOG_STDOUT events with the program's stdout lines (supervisord's key; docs/events.md). */
+  stdout_events_enabled: boolean;
+  /** Emit PROCESS_LOG_STDERR events with its stderr lines. */
+  stderr_events_enabled: boolean;
 }
 
 /** The `[supervisor]` table, resolved. */

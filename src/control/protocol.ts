@@ -107,6 +107,8 @@ export interface EventRecord {
   expected: boolean | null;
   reason: string | null;
   tries: number | null;
+  /** PROCESS_LOG_* only: the lines written. */
+  data?: string;
 }
 
 /** After the reply to `events` with follow: one line per new event, with the request's id. */

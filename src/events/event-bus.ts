@@ -16,8 +16,11 @@ export class EventBus {
 
   /** Record the event and hand it to every subscriber, in subscription order. */
   emit(event: TsvisorEvent): void {
-    this.history.push(event);
-    if (this.history.length > this.historySize) this.history.shift();
+    // output lines would push every state change out of the history: they are only streamed
+    if (!event.type.startsWith("PROCESS_LOG_")) {
+      this.history.push(event);
+      if (this.history.length > this.historySize) this.history.shift();
+    }
     for (const subscriber of [...this.subscribers]) {
       try {
         subscriber(event);

@@ -29,6 +29,8 @@ export interface TsvisorEvent {
   reason: string | null;
   /** STARTING and BACKOFF: failed starts in a row so far (supervisord's `tries`). */
   tries: number | null;
+  /** PROCESS_LOG_* only: the lines the process wrote (whole lines, newlines included). */
+  data?: string;
 }
 
 // A transition -> its PROCESS_STATE_* event.
@@ -55,6 +57,15 @@ function pidOf(t: Transition): number | null {
 // tsvisor's own start (all autostart programs asked to start) and stop.
 export function supervisorEvent(type: "SUPERVISOR_STATE_CHANGE_RUNNING" | "SUPERVISOR_STATE_CHANGE_STOPPING", now: number, reason: string | null = null): TsvisorEvent {
   return { type, time: now, program: null, group: null, from_state: null, to_state: null, pid: null, exit_code: null, signal: null, expected: null, reason, tries: null };
+}
+
+// Lines a process wrote on a stream whose events are enabled.
+export function logEvent(o: { name: string; group: string; pid: number | null; stream: "stdout" | "stderr"; lines: Uint8Array }, now: number): TsvisorEvent {
+  return {
+    type: o.stream === "stdout" ? "PROCESS_LOG_STDOUT" : "PROCESS_LOG_STDERR", time: now, program: o.name, group: o.group,
+    from_state: null, to_state: null, pid: o.pid, exit_code: null, signal: null, expected: null, reason: null, tries: null,
+    data: new TextDecoder().decode(o.lines),
+  };
 }
 
 // A health change of a process (for health checks to call).

@@ -21,6 +21,10 @@ export function envelope(event: TsvisorEvent, serial: number, pool: string, pool
 export function payloadOf(event: TsvisorEvent): string {
   if (event.type.startsWith("SUPERVISOR_STATE_CHANGE_")) return "";
   const fields: [string, string | number][] = [["processname", event.program ?? ""], ["groupname", event.group ?? ""]];
+  if (event.type === "PROCESS_LOG_STDOUT" || event.type === "PROCESS_LOG_STDERR") {
+    fields.push(["pid", event.pid ?? 0], ["channel", event.type === "PROCESS_LOG_STDOUT" ? "stdout" : "stderr"]);
+    return `${render(fields)}\n${event.data ?? ""}`;
+  }
   if (event.type.startsWith("HEALTH_")) {
     fields.push(["pid", event.pid ?? 0]);
     return `${render(fields)}\n${event.reason ?? ""}`;

@@ -23,6 +23,15 @@ interface Managed {
   pidBefore?: number | null;
 }
 
+/** Whole lines a process wrote, for PROCESS_LOG_* events. */
+export interface Output {
+  name: string;
+  group: string;
+  pid: number | null;
+  stream: "stdout" | "stderr";
+  lines: Uint8Array;
+}
+
 /** One state change of one process, for event builders (src/events/). */
 export interface Transition {
   name: string;
@@ -62,6 +71,7 @@ export class Supervisor {
   private draining = false;
   private readonly changeListeners = new Set<() => void>();
   private readonly transitionListeners = new Set<(t: Transition) => void>();
+  private readonly outputListeners = new Set<(o: Output) => void>();
   private readonly now: () => number;
   private shuttingDown = false;
 
@@ -93,6 +103,12 @@ export class Supervisor {
   onTransition(listener: (t: Transition) => void): () => void {
     this.transitionListeners.add(listener);
     return () => void this.transitionListeners.delete(listener);
+  }
+
+  /** Call `listener` with the output lines of programs that enabled stdout/stderr_events_enabled. */
+  onOutput(listener: (o: Output) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => void this.outputListeners.delete(listener);
   }
 
   /**
@@ -267,6 +283,17 @@ export class Supervisor {
     }
   }
 
+  // Output lines of the streams whose events the program enabled, to the output listeners.
+  private outputTap(m: Managed): ((stream: "stdout" | "stderr", lines: Uint8Array) => void) | undefined {
+    const { stdout_events_enabled: out, stderr_events_enabled: err } = m.spec.program;
+    if (!out && !err) return undefined;
+    return (stream, lines) => {
+      if (!(stream === "stdout" ? out : err)) return;
+      const o: Output = { name: m.spec.name, group: m.spec.group, pid: m.record.pid ?? m.pidBefore ?? null, stream, lines };
+      for (const listener of this.outputListeners) listener(o);
+    };
+  }
+
   // A listener that throws must not stop the actions after it (monitoring never breaks supervision).
   private notifyTransition(m: Managed, from: ProcessState, to: ProcessState): void {
     const { record: r, spec } = m;
@@ -300,7 +327,7 @@ export class Supervisor {
           this.dispatch(m, { type: "exited", status: signal !== null ? killedBy(signal) : exitedWith(code ?? 0) });
         },
       });
-      m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger));
+      m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger, this.outputTap(m)));
       void m.logs.capture(child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
     } catch (error) {

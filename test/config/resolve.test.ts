@@ -37,6 +37,8 @@ describe("defaults", () => {
       stderr_logfile_backups: 10,
       console: true,
       log_timestamps: false,
+      stdout_events_enabled: false,
+      stderr_events_enabled: false,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
@@ -96,6 +98,8 @@ describe("defaults", () => {
         "stderr_logfile_backups = 3",
         "console = true",
         "log_timestamps = false",
+        "stdout_events_enabled = true",
+        "stderr_events_enabled = true",
       ),
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
@@ -108,6 +112,7 @@ describe("defaults", () => {
         numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, redirect_stderr: true,
         stdout_logfile: `${dir}/logs/{name}{num}.log`, stdout_logfile_maxbytes: 1024 * 1024, stdout_logfile_backups: 0,
         stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false,
+        stdout_events_enabled: true, stderr_events_enabled: true,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([

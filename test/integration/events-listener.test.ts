@@ -22,16 +22,20 @@ interface Recorded {
 // The two programs of both runs: one that dies at once (BACKOFF, FATAL) and one that crashes after startsecs.
 const QUICK = `sh -c "exit 3"`;
 const LATE = `sh -c "sleep 1.3; exit 3"`;
+// ... and one whose stderr lines are PROCESS_LOG_STDERR events (stderr_events_enabled)
+const TALK = `sh -c "echo 'oops: it broke' >&2; exec sleep 60"`;
 
 // A recorded event without what differs from run to run (pids, serials, the server's name).
 const comparable = ({ headers, payload }: Recorded) => `${headers.eventname} ${payload.replace(/pid:\d+/, "pid:N")}`;
 const ofProgram = (name: string) => (r: Recorded) => r.payload.startsWith(`processname:${name} `);
 const recorded = (path: string): Recorded[] => readLines(path).map((l) => JSON.parse(l) as Recorded);
+const logsHeard = (path: string) => recorded(path).length > 0 && recorded(path);
 const finished = (events: Recorded[]) =>
   events.some((e) => e.headers.eventname === "PROCESS_STATE_FATAL") && events.some((e) => e.headers.eventname === "PROCESS_STATE_EXITED");
 
-async function supervisordEvents(dir: string): Promise<Recorded[]> {
+async function supervisordEvents(dir: string): Promise<[Recorded[], Recorded[]]> {
   const record = join(dir, "supervisord-events");
+  const logs = join(dir, "supervisord-logs");
   const conf = join(dir, "supervisord.conf");
   writeFileSync(conf, `
 [supervisord]
@@ -46,13 +50,23 @@ startretries = 1
 command = ${LATE}
 startsecs = 1
 autorestart = false
+[program:talk]
+command = ${TALK}
+startsecs = 0
+stderr_events_enabled = true
 [eventlistener:rec]
 command = ${LISTENER} ${record}
 events = PROCESS_STATE
+[eventlistener:logs]
+command = ${LISTENER} ${logs}
+events = PROCESS_LOG_STDERR
 `);
   const proc = Bun.spawn(["supervisord", "-c", conf], { stdout: "ignore", stderr: "ignore" });
   try {
-    return await waitFor(() => finished(recorded(record)) && recorded(record), "supervisord's listener to see FATAL and EXITED", 20_000);
+    return await Promise.all([
+      waitFor(() => finished(recorded(record)) && recorded(record), "supervisord's listener to see FATAL and EXITED", 20_000),
+      waitFor(() => logsHeard(logs), "supervisord's log listener"),
+    ]);
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;
@@ -62,6 +76,7 @@ events = PROCESS_STATE
 test("a childutils listener sees the same events, headers and payloads under tsvisor as under supervisord", async () => {
   using dir = tempDir();
   const record = join(dir.path, "tsvisor-events");
+  const logs = join(dir.path, "tsvisor-logs");
   await using daemon = Daemon.start(dir.path, `
 [programs.quick]
 command = ${JSON.stringify(QUICK)}
@@ -71,16 +86,26 @@ startretries = 1
 command = ${JSON.stringify(LATE)}
 startsecs = 1
 autorestart = false
+[programs.talk]
+command = ${JSON.stringify(TALK)}
+startsecs = 0
+stderr_events_enabled = true
 [eventlisteners.rec]
 command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(record)}]
 events = ["PROCESS_STATE"]
+[eventlisteners.logs]
+command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(logs)}]
+events = ["PROCESS_LOG_STDERR"]
 `);
   // both at once: the run takes as long as one
-  const [ours, theirs] = await Promise.all([
+  const [ours, ourLogs, [theirs, theirLogs]] = await Promise.all([
     waitFor(() => finished(recorded(record)) && recorded(record), "tsvisor's listener to see FATAL and EXITED", 20_000),
+    waitFor(() => logsHeard(logs), "tsvisor's log listener"),
     supervisordEvents(dir.path),
   ]);
-  for (const name of ["quick", "late"]) {
+  expect(ourLogs.map(comparable)).toEqual(theirLogs.map(comparable));
+  expect(ourLogs.map(comparable)).toEqual(["PROCESS_LOG_STDERR processname:talk groupname:talk pid:N channel:stderr\noops: it broke\n"]);
+  for (const name of ["quick", "late", "talk"]) {
     expect(ours.filter(ofProgram(name)).map(comparable)).toEqual(theirs.filter(ofProgram(name)).map(comparable));
   }
   expect(ours.filter(ofProgram("late")).map(comparable)).toEqual([
