@@ -8,8 +8,11 @@ import type { TsvisorEvent } from "./event.ts";
 import { expandEventName, type EventType } from "./event-types.ts";
 import { ListenerReader, envelope } from "./listener-protocol.ts";
 
-// A listener that died is started again after this long (supervisord restarts listeners too).
+// A listener that died is started again after 1 s, 2 s, … (up to a minute) of failures in a row,
+// the count reset once it says READY: supervisord restarts listeners too, and a missing command must
+// not fill the log every second.
 const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 60_000;
 // A listener asked to stop at shutdown gets this long before SIGKILL.
 const STOP_TIMEOUT_MS = 2000;
 
@@ -30,6 +33,7 @@ export class ListenerPool {
   private inFlight: [TsvisorEvent, number] | null = null;
   private closed = false;
   private restartTimer: Timer | undefined;
+  private failures = 0;
 
   constructor(private readonly name: string, private readonly config: EventListenerConfig, private readonly options: { logger: ConsolaInstance; env: Record<string, string | undefined> }) {
     this.types = new Set(config.events.flatMap((n) => expandEventName(n) ?? []));
@@ -86,8 +90,7 @@ export class ListenerPool {
     try {
       child = spawnConversing(this.config.command, env);
     } catch (error) {
-      this.options.logger.error(`eventlistener ${this.name}: ${(error as Error).message}; trying again in ${RESTART_DELAY_MS / 1000}s`);
-      this.restartTimer = setTimeout(() => this.start(), RESTART_DELAY_MS);
+      this.scheduleRestart((delay) => this.options.logger.error(`eventlistener ${this.name}: ${(error as Error).message}; trying again in ${delay / 1000}s`));
       return;
     }
     this.child = child;
@@ -105,6 +108,7 @@ export class ListenerPool {
         if (this.child !== child) return;
         if (message.type === "ready") {
           this.ready = true;
+          this.failures = 0;
         } else if (message.type === "result") {
           const entry = this.inFlight;
           this.inFlight = null;
@@ -138,7 +142,12 @@ export class ListenerPool {
     if (this.inFlight) this.accept(this.inFlight, true);
     this.inFlight = null;
     if (this.closed) return;
-    this.options.logger.warn(`exited: eventlistener ${this.name} (exit status ${code}); starting it again in ${RESTART_DELAY_MS / 1000}s`);
-    this.restartTimer = setTimeout(() => this.start(), RESTART_DELAY_MS);
+    this.scheduleRestart((delay) => this.options.logger.warn(`exited: eventlistener ${this.name} (exit status ${code}); starting it again in ${delay / 1000}s`));
+  }
+
+  private scheduleRestart(say: (delayMs: number) => void): void {
+    const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * ++this.failures);
+    say(delay);
+    this.restartTimer = setTimeout(() => this.start(), delay);
   }
 }

@@ -19,7 +19,9 @@ interface Recorded {
   payload: string;
 }
 
-// The two programs of both runs: one that dies at once (BACKOFF, FATAL) and one that crashes after startsecs.
+// The programs of both runs: one that dies at once (BACKOFF, FATAL) and one that crashes after startsecs.
+// quick's startsecs is far above its lifetime: supervisord decides RUNNING on a 1 s loop tick, and on
+// a loaded machine it can reap an instant exit only after startsecs = 1 has passed.
 const QUICK = `sh -c "exit 3"`;
 const LATE = `sh -c "sleep 1.3; exit 3"`;
 // ... and one whose stderr lines are PROCESS_LOG_STDERR events (stderr_events_enabled)
@@ -44,7 +46,7 @@ logfile = ${dir}/supervisord.log
 pidfile = ${dir}/supervisord.pid
 [program:quick]
 command = ${QUICK}
-startsecs = 1
+startsecs = 5
 startretries = 1
 [program:late]
 command = ${LATE}
@@ -80,7 +82,7 @@ test("a childutils listener sees the same events, headers and payloads under tsv
   await using daemon = Daemon.start(dir.path, `
 [programs.quick]
 command = ${JSON.stringify(QUICK)}
-startsecs = 1
+startsecs = 5
 startretries = 1
 [programs.late]
 command = ${JSON.stringify(LATE)}
@@ -141,4 +143,23 @@ events = ["PROCESS_STATE_RUNNING"]
   ]);
   expect(events[0]!.payload).toMatch(/^processname:web groupname:web from_state:STARTING pid:\d+$/);
   await daemon.waitForLog(/eventlistener rec: event \d+ was rejected/);
+});
+
+test("a listener that dies with an event unanswered is started again and gets that event", async () => {
+  using dir = tempDir();
+  const record = join(dir.path, "events");
+  await using daemon = Daemon.start(dir.path, `
+[programs.web]
+command = ["sleep", "60"]
+startsecs = 0
+[eventlisteners.rec]
+command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(record)}, "exit-once"]
+events = ["PROCESS_STATE_RUNNING"]
+`);
+  const events = await waitFor(() => recorded(record).length >= 2 && recorded(record), "the event after the restart");
+  expect(events.map((e) => [e.headers.eventname, e.headers.serial, e.payload])).toEqual([
+    ["PROCESS_STATE_RUNNING", events[0]!.headers.serial, events[0]!.payload],
+    ["PROCESS_STATE_RUNNING", events[0]!.headers.serial, events[0]!.payload],
+  ]);
+  await daemon.waitForLog(/exited: eventlistener rec \(exit status 1\); starting it again in 1s/);
 });
