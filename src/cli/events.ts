@@ -36,5 +36,6 @@ export function renderEvent(e: EventRecord): string {
   if (e.from_state !== null && e.to_state !== null && e.from_state !== e.to_state) parts.push(`${e.from_state} -> ${e.to_state}`);
   if (e.pid !== null) parts.push(`pid ${e.pid}`);
   const line = parts.join(" ");
+  if (e.data !== undefined) return `${line}: ${e.data.trimEnd()}`; // PROCESS_LOG_*: the lines written
   return e.reason ? `${line}: ${e.reason}` : line;
 }
