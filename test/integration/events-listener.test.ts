@@ -125,7 +125,11 @@ events = ["PROCESS_LOG_STDERR"]
   await daemon.waitForLog(/rec \| got PROCESS_STATE_EXITED/);
 }, 60_000);
 
-test("a listener that answers FAIL gets the same event again", async () => {
+// The listener's second argument makes it answer FAIL to the first event, or exit without answering.
+test.each([
+  ["answers FAIL", "PROCESS_STATE_RUNNING", /eventlistener rec: event \d+ was rejected/],
+  ["dies with the event unanswered (it is started again)", "exit-once", /exited: eventlistener rec \(exit status 1\); starting it again in 1s/],
+] as const)("a listener that %s gets the same event again", async (_what, mode, logged) => {
   using dir = tempDir();
   const record = join(dir.path, "events");
   await using daemon = Daemon.start(dir.path, `
@@ -133,7 +137,7 @@ test("a listener that answers FAIL gets the same event again", async () => {
 command = ["sleep", "60"]
 startsecs = 0
 [eventlisteners.rec]
-command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(record)}, "PROCESS_STATE_RUNNING"]
+command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(record)}, "${mode}"]
 events = ["PROCESS_STATE_RUNNING"]
 `);
   const events = await waitFor(() => recorded(record).length >= 2 && recorded(record), "the event twice");
@@ -142,24 +146,5 @@ events = ["PROCESS_STATE_RUNNING"]
     ["PROCESS_STATE_RUNNING", events[0]!.headers.serial, "0", events[0]!.payload],
   ]);
   expect(events[0]!.payload).toMatch(/^processname:web groupname:web from_state:STARTING pid:\d+$/);
-  await daemon.waitForLog(/eventlistener rec: event \d+ was rejected/);
-});
-
-test("a listener that dies with an event unanswered is started again and gets that event", async () => {
-  using dir = tempDir();
-  const record = join(dir.path, "events");
-  await using daemon = Daemon.start(dir.path, `
-[programs.web]
-command = ["sleep", "60"]
-startsecs = 0
-[eventlisteners.rec]
-command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(record)}, "exit-once"]
-events = ["PROCESS_STATE_RUNNING"]
-`);
-  const events = await waitFor(() => recorded(record).length >= 2 && recorded(record), "the event after the restart");
-  expect(events.map((e) => [e.headers.eventname, e.headers.serial, e.payload])).toEqual([
-    ["PROCESS_STATE_RUNNING", events[0]!.headers.serial, events[0]!.payload],
-    ["PROCESS_STATE_RUNNING", events[0]!.headers.serial, events[0]!.payload],
-  ]);
-  await daemon.waitForLog(/exited: eventlistener rec \(exit status 1\); starting it again in 1s/);
+  await daemon.waitForLog(logged);
 });
