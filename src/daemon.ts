@@ -9,6 +9,7 @@ import { daemonSocketPath } from "./config/socket-path.ts";
 import { FORWARD_SIGNALS } from "./config/values.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
+import { startMonitoring } from "./events/monitoring.ts";
 import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/rotating-file.ts";
@@ -49,6 +50,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     if (shuttingDown) return;
     shuttingDown = true;
     systemd?.stopping();
+    monitoring.stopping();
     logger.info(`${why}: stopping every program`);
     void supervisor.shutdown().then(() => resolveExit(code));
   };
@@ -64,6 +66,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
       stopEverything(code, `critical program ${spec.name} ended`);
     },
   });
+
+  // Events, hooks and event listeners (docs/events.md): listeners start before the programs do.
+  const monitoring = startMonitoring(config, supervisor, { logger, env: withoutNotifyVariables(process.env) });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
@@ -117,16 +122,18 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
-    deps: { supervisor, version: VERSION, reload, shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket") },
+    deps: { supervisor, events: monitoring.bus, version: VERSION, reload, shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket") },
   });
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
   const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
+  monitoring.running(); // before the programs' events, as supervisord emits it
   supervisor.startAll();
   const code = await exitCode;
   control.close();
+  await monitoring.close();
   clearInterval(keepAlive);
   systemd.close();
   logger.info(`tsvisor exiting with code ${code}`);

@@ -24,7 +24,9 @@ const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supe
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
-const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts"];
+const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts"];
+// events/'s decisions: what an event is and how a supervisord listener reads it; pure like the machine.
+const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts"];
 
 // Which imports each file may have: a list of allowed prefixes, first matching rule wins.
 const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
@@ -34,20 +36,25 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
   // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs.
   [(f) => f.startsWith("logs/"), ["errors.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "consola", "node:", "bun"]],
-  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "smol-toml", "node:", "bun"]],
+  // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them.
+  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
+  // event.ts reads the supervisor's Transition through a type import, which loads nothing.
+  [(f) => PURE_EVENTS.includes(f), ["events/", "supervisor/states.ts", "supervisor/backoff.ts", "supervisor/exit-status.ts", "supervisor/supervisor.ts"]],
+  // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/.
+  [(f) => f.startsWith("events/"), ["events/", "supervisor/", "config/schema.ts", "os/kill.ts", "os/spawn.ts", "errors.ts", "consola", "node:", "bun"]],
   // Type-only imports of os/datagram-socket.ts (UnixAddress) and supervisor/states.ts load nothing.
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.
   [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
-  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "config/schema.ts", "errors.ts", "node:", "bun"]],
+  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],
   // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
   [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "errors.ts", "consola", "node:", "../package.json"]],
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "errors.ts", "consola", "node:", "../package.json"]],
   [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],
   [(f) => f === "main.ts", ["cli/"]],
 ];
@@ -62,7 +69,7 @@ describe("every file in src/ imports only what the dependency rule allows", () =
 });
 
 test("the pure supervisor files read no clock and arm no timer: time arrives as `now`", () => {
-  const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD].filter((f) => files.includes(f)).filter((f) =>
+  const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD, ...PURE_EVENTS].filter((f) => files.includes(f)).filter((f) =>
     /\bDate\.now\(|\bsetTimeout\(|\bsetInterval\(|\bperformance\.now\(/.test(readFileSync(join(SRC, f), "utf8")),
   );
   expect(offenders).toEqual([]);

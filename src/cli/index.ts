@@ -16,6 +16,7 @@ export const root = defineCommand({
     check: () => import("./check.ts").then((m) => m.default),
     config: () => import("./config.ts").then((m) => m.configCommand),
     logs: () => import("./logs.ts").then((m) => m.default),
+    events: () => import("./events.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

@@ -1,5 +1,5 @@
 // Every default in one place, grouped by section; the values are supervisord's so its users meet no surprise.
-import type { ProgramConfig, SupervisorConfig } from "./schema.ts";
+import type { EventListenerConfig, HookConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
 
 // Defaults for keys a config file leaves out. Two depend on other keys; resolve.ts applies them:
 // - killasgroup defaults to the value of stopasgroup (supervisord: stopasgroup implies killasgroup,
@@ -49,6 +49,8 @@ export const DEFAULTS: {
     console: true,
     log_timestamps: false,
     critical: false,
+    stdout_events_enabled: false,
+    stderr_events_enabled: false,
   },
 };
 
@@ -64,3 +66,7 @@ export const LOG_DIR_USER = "logs";
 // process_name when numprocs > 1 and none is given. supervisord rejects numprocs > 1 without
 // %(process_num) in process_name; naming the instances web-0, web-1, ... is what users write anyway.
 export const PROCESS_NAME_NUMBERED = "{name}-{num}";
+
+// [[hooks]] and [eventlisteners.NAME]: what is not required. buffer_size is supervisord's default.
+export const HOOK_DEFAULTS: Readonly<Pick<HookConfig, "programs" | "timeout">> = { programs: [], timeout: 30 };
+export const EVENT_LISTENER_DEFAULTS: Readonly<Pick<EventListenerConfig, "buffer_size">> = { buffer_size: 10 };

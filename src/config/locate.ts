@@ -44,12 +44,15 @@ class Scanner {
 
   scan(): Map<string, Entry> {
     let table: string[] = [];
+    // in an array table, keys are also found without the index (the first element's win)
+    let unindexed: string[] | null = null;
     while (this.pos < this.src.length) {
       this.skip(true);
       if (this.pos >= this.src.length) break;
       const start = this.pos;
       if (this.src[start] === "[") {
-        this.pos += this.src[start + 1] === "[" ? 2 : 1;
+        const isArrayTable = this.src[start + 1] === "[";
+        this.pos += isArrayTable ? 2 : 1;
         this.skip(false);
         const key = this.key();
         if (key) {
@@ -57,6 +60,13 @@ class Scanner {
           // [a.b.c] also defines a and a.b: an unknown `a` is found at its own segment
           key.slice(0, -1).forEach((s, i) => this.record(table.slice(0, i + 1), s.pos));
           this.record(table, start);
+          unindexed = null;
+          // [[hooks]]: the Nth header is element N, so "hooks.1.on" is found in the second one
+          if (isArrayTable) {
+            unindexed = table;
+            table = [...table, String(this.nextIndex(table))];
+            this.record(table, start);
+          }
         }
       } else {
         const key = this.key();
@@ -65,6 +75,7 @@ class Scanner {
           this.pos++;
           this.skip(false);
           const path = this.recordKey(table, key, this.pos);
+          if (unindexed) this.recordKey(unindexed, key, this.pos);
           this.value(path);
         }
       }
@@ -83,6 +94,13 @@ class Scanner {
     const entry = this.found.get(pathId(path));
     if (entry && !entry.value) entry.value = this.locationOf(valuePos);
     return path;
+  }
+
+  private readonly arrayLengths = new Map<string, number>();
+  private nextIndex(path: readonly string[]): number {
+    const n = this.arrayLengths.get(pathId(path)) ?? 0;
+    this.arrayLengths.set(pathId(path), n + 1);
+    return n;
   }
 
   private record(path: readonly string[], pos: number): void {

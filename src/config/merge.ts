@@ -22,9 +22,13 @@ export interface RawConfig {
   supervisor: Map<string, RawEntry>;
   /** [programs.NAME] tables in config order. */
   programs: Map<string, RawEntry>;
+  /** [[hooks]] tables of every file, in merge order. */
+  hooks: RawEntry[];
+  /** [eventlisteners.NAME] tables. */
+  eventlisteners: Map<string, RawEntry>;
 }
 
-const TOP_LEVEL = ["include", "supervisor", "programs"];
+const TOP_LEVEL = ["include", "supervisor", "programs", "hooks", "eventlisteners"];
 
 // Files in merge order -> one RawConfig; duplicates across files and unknown top-level keys are diagnostics.
 export function mergeConfigFiles(
@@ -38,6 +42,8 @@ export function mergeConfigFiles(
     sources,
     supervisor: new Map(),
     programs: new Map(),
+    hooks: [],
+    eventlisteners: new Map(),
   };
   const diagnostics: Diagnostic[] = [];
   const report = (file: SourceFile, path: string[], message: string, hint?: string) =>
@@ -50,8 +56,14 @@ export function mergeConfigFiles(
         report(file, [key], `unknown top-level key ${show(key)}; allowed: ${TOP_LEVEL.join(" ")}${didYouMean(key, TOP_LEVEL)}`);
         continue;
       }
+      if (key === "hooks") {
+        // an array of tables: each file adds its own hooks
+        if (Array.isArray(value)) for (const hook of value) raw.hooks.push({ file: file.path, value: hook });
+        else report(file, [key], `expected [[hooks]] tables; got ${show(value)}`, "write each hook as a [[hooks]] table");
+        continue;
+      }
       const entries = tableOrReport(value, () => report(file, [key], `expected a table like [${key}]; got ${show(value)}`));
-      const merged = key === "supervisor" ? raw.supervisor : raw.programs;
+      const merged = key === "supervisor" ? raw.supervisor : key === "eventlisteners" ? raw.eventlisteners : raw.programs;
       for (const [name, entry] of Object.entries(entries)) {
         const earlier = merged.get(name);
         if (earlier === undefined) {

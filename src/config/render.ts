@@ -10,6 +10,7 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   numprocs_start: true, process_name: true, max_runtime: true, redirect_stderr: true, stdout_logfile: true,
   stdout_logfile_maxbytes: true, stdout_logfile_backups: true, stderr_logfile: true, stderr_logfile_maxbytes: true,
   stderr_logfile_backups: true, console: true, log_timestamps: true, critical: true,
+  stdout_events_enabled: true, stderr_events_enabled: true,
 };
 const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true, forward_signals: true };
 
@@ -29,6 +30,15 @@ export function renderConfig(config: Config): string {
       else if (key === "environment") lines.push(`environment = ${renderEnvironment(program.environment)}`);
       else lines.push(renderKey(key, program[key]));
     }
+  }
+  for (const [name, listener] of Object.entries(config.eventlisteners)) {
+    lines.push("", `[eventlisteners.${renderName(name)}]`);
+    for (const [key, value] of Object.entries(listener)) lines.push(renderKey(key, value));
+  }
+  for (const hook of config.hooks) {
+    lines.push("", "[[hooks]]");
+    // one of command and url is set; TOML has no null, so the other is left out
+    for (const [key, value] of Object.entries(hook)) if (value !== null) lines.push(renderKey(key, value));
   }
   return `${lines.join("\n")}\n`;
 }

@@ -9,7 +9,8 @@ import { expandVariables } from "./expand.ts";
 import { locateKey } from "./locate.ts";
 import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
-import { didYouMean } from "./suggest.ts";
+import { unknownKey } from "./suggest.ts";
+import { resolveEventListeners, resolveHooks } from "./resolve-events.ts";
 import { ValueError, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
@@ -69,6 +70,8 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   console: values.boolean,
   log_timestamps: values.boolean,
   critical: values.boolean,
+  stdout_events_enabled: values.boolean,
+  stderr_events_enabled: values.boolean,
 };
 
 // Program keys whose default is the [supervisor] key of the same name.
@@ -101,7 +104,10 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     supervisor,
     programs: Object.fromEntries(programs.map((p) => [p.name, p.program])),
     processes: expandInstances(programs, report),
+    hooks: [],
+    eventlisteners: resolveEventListeners(raw.eventlisteners, report),
   };
+  config.hooks = resolveHooks(raw.hooks, [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs)])], report);
   return { config, diagnostics: report.diagnostics };
 }
 
@@ -274,13 +280,8 @@ function checkLogFilesUnique(processes: readonly ProcessSpec[], programs: readon
   }
 }
 
-function unknownKey(key: string, allowed: readonly string[]): string {
-  const suggestion = didYouMean(key, allowed);
-  return `unknown key ${show(key)}${suggestion || `; allowed: ${allowed.join(" ")}`}`;
-}
-
 // Turns ValueErrors into located diagnostics, so resolving can go on after each.
-class Reporter {
+export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(private readonly sources: ReadonlyMap<string, string>) {}

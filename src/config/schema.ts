@@ -71,6 +71,10 @@ export interface ProgramConfig {
    * exit tsvisor with its exit code (128 + N for a death by signal N), so the container restarts.
    */
   critical: boolean;
+  /** Emit PROCESS_LOG_STDOUT events with the program's stdout lines (supervisord's key; docs/events.md). */
+  stdout_events_enabled: boolean;
+  /** Emit PROCESS_LOG_STDERR events with its stderr lines. */
+  stderr_events_enabled: boolean;
 }
 
 /** The `[supervisor]` table, resolved. */
@@ -108,6 +112,30 @@ export interface ProcessSpec {
   program: ProgramConfig;
 }
 
+/** One `[[hooks]]` table: run a command or POST to a URL on the events it names (docs/events.md). */
+export interface HookConfig {
+  /** Event types (PROCESS_STATE_FATAL, …) or classes (PROCESS_STATE, EVENT) that run the hook. */
+  on: string[];
+  /** Process or program names the hook is for; empty: every process (and tsvisor's own events). */
+  programs: string[];
+  /** Command run with the event JSON on stdin and TSVISOR_EVENT_* variables; null with url. */
+  command: string[] | null;
+  /** http:// or https:// URL the event JSON is POSTed to; null with command. */
+  url: string | null;
+  /** Seconds a run may take: a command is then killed, a request aborted (and retried). */
+  timeout: number;
+}
+
+/** One `[eventlisteners.NAME]` table: a supervisord event listener (its protocol, docs/events.md). */
+export interface EventListenerConfig {
+  /** The listener's argv; its stdin and stdout carry the protocol, its stderr is logged. */
+  command: string[];
+  /** Event types or classes sent to it (supervisord's `events`). */
+  events: string[];
+  /** Events kept while it is busy; beyond that the oldest is dropped (supervisord's buffer_size). */
+  buffer_size: number;
+}
+
 export interface Config {
   /** Absolute path of the main config file. */
   file: string;
@@ -118,4 +146,8 @@ export interface Config {
   programs: Record<string, ProgramConfig>;
   /** Instances of every program, in config order (unsorted: ordering is the supervisor's job). */
   processes: ProcessSpec[];
+  /** `[[hooks]]` in config order. */
+  hooks: HookConfig[];
+  /** `[eventlisteners.NAME]` by name. */
+  eventlisteners: Record<string, EventListenerConfig>;
 }

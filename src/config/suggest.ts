@@ -34,3 +34,8 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const match = suggest(input, candidates);
   return match === null ? "" : ` (did you mean ${JSON.stringify(match)}?)`;
 }
+
+// "unknown key "x" (did you mean "y"?)", or the allowed keys when none is close.
+export function unknownKey(key: string, allowed: readonly string[]): string {
+  return `unknown key ${JSON.stringify(key)}${didYouMean(key, allowed) || `; allowed: ${allowed.join(" ")}`}`;
+}

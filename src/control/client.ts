@@ -2,13 +2,15 @@
 // It imports only the protocol, so `tsvisor check` (a health probe run every few seconds) loads
 // nothing else.
 import { TsvisorError } from "../errors.ts";
-import { PROTOCOL_VERSION, decodeResponse, encodeLine, type Op, type Request, type Response } from "./protocol.ts";
+import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
 
 export interface RequestOptions {
   /** Give up when no reply has come after this long; none by default (a start may take startsecs). */
   timeoutMs?: number;
   /** After the reply, wait until the daemon closes the connection (it does so when it exits). */
   awaitClose?: boolean;
+  /** `events` with follow: the reply resolves as usual, the connection stays open, and each later line goes here. */
+  stream?: { onEvent: (line: EventLine) => void; onClose: () => void };
 }
 
 // Send `request` to the daemon at `path`; throws TsvisorError("UNREACHABLE") when there is no daemon
@@ -36,8 +38,9 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
           socket.write(line);
         },
         data(socket, chunk) {
-          if (reply) return;
+          if (reply && !options.stream) return;
           received += chunk.toString();
+          if (reply) return void (received = forwardEvents(received, options.stream!.onEvent));
           const end = received.indexOf("\n");
           if (end < 0) return;
           const decoded = decodeResponse(received.slice(0, end));
@@ -46,12 +49,17 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
             return finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
           }
           reply = decoded as Response<O>;
+          if (options.stream) {
+            received = forwardEvents(received.slice(end + 1), options.stream.onEvent);
+            return finish(null);
+          }
           if (!options.awaitClose) {
             socket.end();
             finish(null);
           }
         },
         close() {
+          if (reply && options.stream) return options.stream.onClose();
           if (reply) return finish(null);
           finish(unreachable(path, "the connection closed before a reply came", "the daemon may have exited; see its log"));
         },
@@ -61,6 +69,17 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
       },
     }).catch((error: NodeJS.ErrnoException) => finish(unreachable(path, describeConnectError(error), connectHint(error))));
   });
+}
+
+// Every whole line of `text` to onEvent (a line that is no event line is skipped); returns the partial rest.
+function forwardEvents(text: string, onEvent: (line: EventLine) => void): string {
+  const lines = text.split("\n");
+  const rest = lines.pop()!;
+  for (const line of lines) {
+    const event = decodeEventLine(line);
+    if (event) onEvent(event);
+  }
+  return rest;
 }
 
 function unreachable(path: string, why: string, hint?: string): TsvisorError {

@@ -2,18 +2,23 @@
 // that keep a bad client from hurting anyone else: a 64 KiB line cap, an idle timeout, a cap on
 // replies the client does not read, and writes that never block (Bun's socket.write is unbuffered).
 import type { Socket } from "bun";
-import { MAX_LINE_BYTES, encodeLine, errorResponse, type ErrorBody, type Response } from "./protocol.ts";
+import { MAX_LINE_BYTES, encodeLine, errorResponse, type ErrorBody, type EventLine, type Response } from "./protocol.ts";
 
 /** Replies queued for a client that does not read beyond this are dropped with the connection. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** A stream (events -f) whose reader falls this far behind is dropped: it must never slow the daemon. */
+export const MAX_STREAM_QUEUED_BYTES = 1024 * 1024;
+
+/** Begins a stream once its reply is out: gets the function that sends a line, returns the one that ends the stream. */
+export type StreamStarter = (send: (line: EventLine) => void) => () => void;
 const NEWLINE = 0x0a;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export interface ConnectionOptions {
   /** Close a connection that has sent no complete request for this long (and has none in progress). */
   idleMs: number;
-  /** Handle one complete request line; the reply is written when it resolves. */
-  handleLine: (line: string) => Promise<Response>;
+  /** Handle one complete request line; the reply is written when it resolves, then the stream it asked for (if any) begins. */
+  handleLine: (line: string, follow: (start: StreamStarter) => void) => Promise<Response>;
 }
 
 export class Connection {
@@ -25,6 +30,8 @@ export class Connection {
   private idleTimer: Timer | undefined;
   private closing = false;
   private closed = false;
+  /** Ends the stream this connection follows (events -f); null when none. */
+  private stopStream: (() => void) | null = null;
 
   constructor(private readonly socket: Socket<unknown>, private readonly options: ConnectionOptions) {
     this.armIdleTimer();
@@ -75,6 +82,8 @@ export class Connection {
   gone(): void {
     this.closed = true;
     this.closing = true;
+    this.stopStream?.();
+    this.stopStream = null;
     clearTimeout(this.idleTimer);
     this.input = [];
     this.output = [];
@@ -90,23 +99,29 @@ export class Connection {
     }
     if (line.trim() === "") return this.armIdleTimer(); // a blank line is no request (handy with socat)
     this.inFlight++;
-    void this.options.handleLine(line).then((reply) => {
+    let stream: StreamStarter | null = null;
+    void this.options.handleLine(line, (start) => (stream = start)).then((reply) => {
       this.inFlight--;
       this.send(reply);
+      if (stream === null || this.closed) return;
+      // a following connection stays open with no idle timeout until the client goes
+      clearTimeout(this.idleTimer);
+      this.stopStream?.();
+      this.stopStream = stream((event) => this.send(event, MAX_STREAM_QUEUED_BYTES));
     });
   }
 
-  private send(reply: Response): void {
+  private send(reply: Response | EventLine, cap = MAX_QUEUED_BYTES): void {
     if (this.closed) return;
     const bytes = new TextEncoder().encode(encodeLine(reply));
     this.output.push(bytes);
     this.outputBytes += bytes.length;
-    if (this.outputBytes > MAX_QUEUED_BYTES) {
+    if (this.outputBytes > cap) {
       this.socket.terminate();
       return this.gone();
     }
     this.drain();
-    if (this.inFlight === 0 && !this.closing) this.armIdleTimer();
+    if (this.inFlight === 0 && !this.closing && this.stopStream === null) this.armIdleTimer();
   }
 
   // Answer with an error, then close once the answer is out.

@@ -1,16 +1,22 @@
 // One decoded request -> one call on the supervisor (or the daemon) -> the reply. Faults become
 // protocol error codes here; words are left to the CLI.
 import { TsvisorError } from "../errors.ts";
+import type { EventBus } from "../events/event-bus.ts";
+import { concernsNames, type TsvisorEvent } from "../events/event.ts";
+import { expandEventName } from "../events/event-types.ts";
+import type { StreamStarter } from "./connection.ts";
 import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
 import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
 import {
   PROTOCOL_VERSION, decodeRequest, errorResponse, type ErrorBody, type ErrorCode, type Outcome, type ProcessStatus,
-  type Request, type Response, type Results,
+  type Request, type RequestId, type Response, type Results,
 } from "./protocol.ts";
 
 /** What the daemon lends the control socket. */
 export interface ControlDeps {
   supervisor: Supervisor;
+  /** Event history and live events, for `tsvisor events`. */
+  events: EventBus;
   /** tsvisor's version, for `tsvisor version`. */
   version: string;
   /** Re-read the config and apply the difference (SIGHUP's job); throws TsvisorError on failure. */
@@ -26,11 +32,12 @@ const RELOAD_ERRORS: Record<string, ErrorCode> = {
 };
 
 // A request line -> its reply; never throws (a bug becomes an INTERNAL reply, the daemon goes on).
-export async function handleLine(line: string, deps: ControlDeps): Promise<Response> {
+export async function handleLine(line: string, deps: ControlDeps, follow: (start: StreamStarter) => void = () => {}): Promise<Response> {
   const decoded = decodeRequest(line);
   if ("error" in decoded) return errorResponse(decoded.id, decoded.error);
   try {
-    const answer = await handle(decoded.request, deps);
+    const { id, request } = decoded;
+    const answer = request.op === "events" ? handleEvents(request, id, deps, follow) : await handle(request, deps);
     return "error" in answer ? errorResponse(decoded.id, answer.error) : { v: PROTOCOL_VERSION, id: decoded.id, ok: true, result: answer.result };
   } catch (error) {
     const code = error instanceof TsvisorError ? RELOAD_ERRORS[error.code] : undefined;
@@ -41,7 +48,7 @@ export async function handleLine(line: string, deps: ControlDeps): Promise<Respo
 
 type Answer = { result: Results[keyof Results] } | { error: ErrorBody };
 
-async function handle(request: Request, deps: ControlDeps): Promise<Answer> {
+async function handle(request: Exclude<Request, { op: "events" }>, deps: ControlDeps): Promise<Answer> {
   const { supervisor } = deps;
   switch (request.op) {
     case "version":
@@ -78,6 +85,28 @@ async function handle(request: Request, deps: ControlDeps): Promise<Answer> {
     default:
       return request satisfies never;
   }
+}
+
+// `events`: the recent ones that match, and with follow a stream of the new ones from the reply on.
+function handleEvents(request: Extract<Request, { op: "events" }>, id: RequestId, deps: ControlDeps, follow: (start: StreamStarter) => void): Answer {
+  const types = new Set<string>();
+  for (const name of request.types ?? ["EVENT"]) {
+    const expanded = expandEventName(name);
+    if (expanded === null) return { error: { code: "NO_SUCH_EVENT_TYPE", name } };
+    for (const type of expanded) types.add(type);
+  }
+  const names = request.names ?? [];
+  if (names.length > 0) {
+    const resolved = deps.supervisor.resolveNames(names);
+    if (!resolved.ok) return { error: { code: resolved.fault, name: resolved.name } };
+  }
+  const wanted = (e: TsvisorEvent) => types.has(e.type) && (names.length === 0 || concernsNames(e, names));
+  if (request.follow) {
+    follow((send) => deps.events.subscribe((event) => {
+      if (wanted(event)) send({ v: PROTOCOL_VERSION, id, event });
+    }));
+  }
+  return { result: { events: deps.events.recent().filter(wanted) } };
 }
 
 function toStatus({ record: r, group, uptimeMs, droppedLogLines }: ProcessView): ProcessStatus {

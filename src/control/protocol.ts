@@ -24,10 +24,12 @@ export type Request =
   | { op: "check"; names?: string[] }
   | { op: "reload" }
   | { op: "shutdown" }
-  | { op: "version" };
+  | { op: "version" }
+  // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
+  | { op: "events"; names?: string[]; types?: string[]; follow?: boolean };
 
 export type Op = Request["op"];
-export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version"];
+export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events"];
 
 /** Every error code the daemon may answer with; docs/protocol.md says when each is sent. */
 export type ErrorCode =
@@ -44,6 +46,7 @@ export type ErrorCode =
   | "START_FAILED" // a start ended in BACKOFF, FATAL or a stop instead of RUNNING (`state`, `reason`)
   | "SHUTTING_DOWN" // tsvisor is stopping everything; nothing is started any more
   | "CONFIG_INVALID" // reload: the config file does not load (`message` holds the diagnostics)
+  | "NO_SUCH_EVENT_TYPE" // events: a name in `types` is no event type or class (`name`)
   | "INTERNAL"; // a bug in tsvisor (`message`)
 
 export interface ErrorBody {
@@ -89,6 +92,31 @@ export interface Offender {
   reason: string | null;
 }
 
+/** One event (docs/events.md); times are milliseconds since the epoch, fields null when they do not apply. */
+export interface EventRecord {
+  type: string;
+  time: number;
+  program: string | null;
+  group: string | null;
+  from_state: StateName | null;
+  to_state: StateName | null;
+  pid: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  expected: boolean | null;
+  reason: string | null;
+  tries: number | null;
+  /** PROCESS_LOG_* only: the lines written. */
+  data?: string;
+}
+
+/** After the reply to `events` with follow: one line per new event, with the request's id. */
+export interface EventLine {
+  v: number;
+  id: RequestId;
+  event: EventRecord;
+}
+
 /** The `result` of each op. */
 export interface Results {
   status: { processes: ProcessStatus[] };
@@ -100,6 +128,7 @@ export interface Results {
   reload: { added: string[]; removed: string[]; changed: string[] };
   shutdown: Record<string, never>;
   version: { version: string; protocol: number; pid: number };
+  events: { events: EventRecord[] };
 }
 
 export type Response<O extends Op = Op> =
@@ -115,7 +144,7 @@ export function errorResponse(id: RequestId | null, error: ErrorBody): Response 
 }
 
 // One line on the wire.
-export function encodeLine(message: RequestLine | Response): string {
+export function encodeLine(message: RequestLine | Response | EventLine): string {
   return `${JSON.stringify(message)}\n`;
 }
 
@@ -146,8 +175,20 @@ function checkFields(value: Record<string, unknown>): string | null {
     if (namesRequired && names.length === 0) return "names";
   }
   if ("wait" in value && typeof value.wait !== "boolean") return "wait";
+  if ("follow" in value && typeof value.follow !== "boolean") return "follow";
+  if ("types" in value && (!Array.isArray(value.types) || !value.types.every((t) => typeof t === "string"))) return "types";
   if (op === "signal" && (typeof value.signal !== "string" || value.signal === "")) return "signal";
   return null;
+}
+
+// A line of an events stream -> the event line; null when it is not one.
+export function decodeEventLine(line: string): EventLine | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return isObject(value) && isObject(value.event) ? (value as unknown as EventLine) : null;
+  } catch {
+    return null;
+  }
 }
 
 // A reply line -> the response; null when it is not one (the caller says what it got).

@@ -47,7 +47,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       socket: {
         open(socket) {
           if (connections.size >= MAX_CONNECTIONS) return void socket.end();
-          socket.data = new Connection(socket, { idleMs, handleLine: (line) => handleLine(line, options.deps) });
+          socket.data = new Connection(socket, { idleMs, handleLine: (line, follow) => handleLine(line, options.deps, follow) });
           connections.add(socket.data);
         },
         data: (socket, chunk) => socket.data?.receive(chunk),

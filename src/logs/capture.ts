@@ -32,6 +32,8 @@ export interface ProcessLogsOptions {
   owner: { uid: number; gid: number } | null;
   /** tsvisor's own log, for "lines dropped" and "writing again". */
   logger: ConsolaInstance;
+  /** Also hand every piece of whole lines to this (PROCESS_LOG_* events); stderr is "stdout" with redirectStderr. */
+  onLines?: (stream: "stdout" | "stderr", lines: Uint8Array) => void;
 }
 
 // One program stream's destinations. With redirect_stderr both streams share the file.
@@ -42,11 +44,13 @@ class StreamLog {
     private readonly file: RotatingFile | null,
     private readonly mirror: ConsoleMirror | null,
     private readonly timestamps: boolean,
+    private readonly tap: ((piece: Uint8Array) => void) | null = null,
   ) {}
 
   write(piece: Uint8Array): void {
     if (this.file !== null) this.file.write(this.timestamps ? this.stamp(piece) : piece);
     this.mirror?.write(piece);
+    this.tap?.(piece);
   }
 
   get droppedLines(): number {
@@ -75,8 +79,9 @@ export class ProcessLogs {
     const stderrFile = redirectStderr ? stdoutFile : this.openFile("stderr", options.stderr);
     const mirror = (stream: "stdout" | "stderr") =>
       options.console ? new ConsoleMirror(name, stream === "stdout" ? consoleStdout() : consoleStderr(), this.report(`console ${stream}`)) : null;
-    this.stdout = new StreamLog(stdoutFile, mirror("stdout"), options.timestamps);
-    this.stderr = new StreamLog(stderrFile, mirror(redirectStderr ? "stdout" : "stderr"), options.timestamps);
+    const tap = (stream: "stdout" | "stderr") => (options.onLines ? (piece: Uint8Array) => options.onLines!(stream, piece) : null);
+    this.stdout = new StreamLog(stdoutFile, mirror("stdout"), options.timestamps, tap("stdout"));
+    this.stderr = new StreamLog(stderrFile, mirror(redirectStderr ? "stdout" : "stderr"), options.timestamps, tap(redirectStderr ? "stdout" : "stderr"));
   }
 
   /** Lines lost so far (full disk, I/O errors, a console reader too far behind); `tsvisor status` shows it. */

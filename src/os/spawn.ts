@@ -18,8 +18,11 @@ export interface SpawnRequest {
   output: "inherit" | "pipe";
   /** With output "pipe": stderr into the stdout pipe (2>&1), so the two keep their order. */
   mergeStderr?: boolean;
-  /** The child's stdin: /dev/null (default), or tsvisor's own (init mode: CMD may read the terminal). */
-  stdin?: "ignore" | "inherit";
+  /**
+   * The child's stdin: /dev/null (default), tsvisor's own (init mode: CMD may read the terminal), or
+   * bytes written to it and then closed (an event hook's JSON).
+   */
+  stdin?: "ignore" | "inherit" | Uint8Array;
   /** A new session and process group (default); false keeps tsvisor's (init mode's helper makes its own group). */
   newSession?: boolean;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
@@ -81,6 +84,34 @@ export function spawnChild(req: SpawnRequest): Child {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.write);
+  }
+}
+
+/** A child that talks on its stdin and stdout (a supervisord event listener): Bun's streams, not raw fds. */
+export interface ConversingChild {
+  pid: number;
+  stdin: import("bun").FileSink;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  exited: Promise<number>;
+  kill(signal: string): void;
+}
+
+// Spawn with all three streams piped, in its own session like spawnChild; throws TsvisorError("SPAWN_FAILED").
+export function spawnConversing(argv: string[], env: Record<string, string>): ConversingChild {
+  try {
+    const child = Bun.spawn(argv, {
+      env, stdin: "pipe", stdout: "pipe", stderr: "pipe", detached: true,
+      onExit: (proc) => markExited(proc.pid), // Bun has reaped it: the reaper may take that pid again
+    });
+    // As in spawnChild: marked before any other JS runs, so the reaper never takes Bun's exit status.
+    if (child.exitCode === null && child.signalCode === null) markSpawned(child.pid);
+    return {
+      pid: child.pid, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited: child.exited,
+      kill: (signal) => child.kill(`SIG${signal}` as NodeJS.Signals),
+    };
+  } catch (error) {
+    throw new TsvisorError("SPAWN_FAILED", describeSpawnError(argv[0] ?? "", error));
   }
 }
 

@@ -7,13 +7,13 @@ import { sendSignal } from "../os/kill.ts";
 import { normalizeSignalName } from "../os/signals.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { hasEndedForGood } from "./critical.ts";
-import { exitedWith, killedBy } from "./exit-status.ts";
+import { exitedWith, killedBy, type ExitStatus } from "./exit-status.ts";
 import { logOptionsFor } from "./log-options.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
 import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
 import { startOrder, stopBatches } from "./order.ts";
 import { type ReloadDiff, diffProcesses } from "./reload-diff.ts";
-import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "./states.ts";
+import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, type ProcessState } from "./states.ts";
 
 interface Managed {
   spec: ProcessSpec;
@@ -21,6 +21,33 @@ interface Managed {
   timers: Map<TimerName, Timer>;
   /** Its log files and console mirror, from the first spawn on (kept open across restarts). */
   logs?: ProcessLogs;
+  /** The pid before the event being handled: the process that just ended, for transition listeners. */
+  pidBefore?: number | null;
+}
+
+/** Whole lines a process wrote, for PROCESS_LOG_* events. */
+export interface Output {
+  name: string;
+  group: string;
+  pid: number | null;
+  stream: "stdout" | "stderr";
+  lines: Uint8Array;
+}
+
+/** One state change of one process, for event builders (src/events/). */
+export interface Transition {
+  name: string;
+  group: string;
+  from: ProcessState;
+  to: ProcessState;
+  /** The pid after the whole step, and the one before it (the process that just ended). */
+  pid: number | null;
+  previousPid: number | null;
+  lastExit: ExitStatus | null;
+  reason: string | null;
+  exitcodes: readonly number[];
+  /** Failed starts in a row (supervisord's `tries`). */
+  backoff: number;
 }
 
 /** A process record as `status` shows it. */
@@ -47,6 +74,8 @@ export class Supervisor {
   private readonly queue: [Managed, ProcessEvent][] = [];
   private draining = false;
   private readonly changeListeners = new Set<() => void>();
+  private readonly transitionListeners = new Set<(t: Transition) => void>();
+  private readonly outputListeners = new Set<(o: Output) => void>();
   private readonly now: () => number;
   /** Set by shutdown(): no operator start and no reload starts anything any more. */
   private shuttingDown = false;
@@ -73,6 +102,18 @@ export class Supervisor {
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => void this.changeListeners.delete(listener);
+  }
+
+  /** Call `listener` on every state change of every process, every hop of a step included (events). */
+  onTransition(listener: (t: Transition) => void): () => void {
+    this.transitionListeners.add(listener);
+    return () => void this.transitionListeners.delete(listener);
+  }
+
+  /** Call `listener` with the output lines of programs that enabled stdout/stderr_events_enabled. */
+  onOutput(listener: (o: Output) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => void this.outputListeners.delete(listener);
   }
 
   /**
@@ -250,6 +291,7 @@ export class Supervisor {
         const [target, ev] = next;
         const before = target.record.state;
         const result = step(target.record, ev, target.spec.program, this.now());
+        target.pidBefore = target.record.pid;
         target.record = result.proc;
         if (hasEndedForGood(before, result.proc)) ended.push(target);
         for (const action of result.actions) this.perform(target, action);
@@ -265,6 +307,7 @@ export class Supervisor {
     const log = this.options.logger;
     switch (action.type) {
       case "transition":
+        this.notifyTransition(m, action.from, action.to);
         return log.debug(`${m.spec.name}: ${action.from} -> ${action.to}`);
       case "log":
         return log[action.level](action.message);
@@ -291,6 +334,33 @@ export class Supervisor {
     }
   }
 
+  // Output lines of the streams whose events the program enabled, to the output listeners.
+  private outputTap(m: Managed): ((stream: "stdout" | "stderr", lines: Uint8Array) => void) | undefined {
+    const { stdout_events_enabled: out, stderr_events_enabled: err } = m.spec.program;
+    if (!out && !err) return undefined;
+    return (stream, lines) => {
+      if (!(stream === "stdout" ? out : err)) return;
+      const o: Output = { name: m.spec.name, group: m.spec.group, pid: m.record.pid ?? m.pidBefore ?? null, stream, lines };
+      for (const listener of this.outputListeners) listener(o);
+    };
+  }
+
+  // A listener that throws must not stop the actions after it (monitoring never breaks supervision).
+  private notifyTransition(m: Managed, from: ProcessState, to: ProcessState): void {
+    const { record: r, spec } = m;
+    const t: Transition = {
+      name: spec.name, group: spec.group, from, to, pid: r.pid, previousPid: m.pidBefore ?? null,
+      lastExit: r.lastExit, reason: r.reason, exitcodes: spec.program.exitcodes, backoff: r.backoff,
+    };
+    for (const listener of this.transitionListeners) {
+      try {
+        listener(t);
+      } catch (error) {
+        this.options.logger.error(`event listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
   private spawn(m: Managed): void {
     const { spec } = m;
     try {
@@ -308,7 +378,7 @@ export class Supervisor {
           this.dispatch(m, { type: "exited", status: signal !== null ? killedBy(signal) : exitedWith(code ?? 0) });
         },
       });
-      m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger));
+      m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger, this.outputTap(m)));
       void m.logs.capture(child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
     } catch (error) {

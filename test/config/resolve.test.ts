@@ -38,6 +38,8 @@ describe("defaults", () => {
       console: true,
       log_timestamps: false,
       critical: false,
+      stdout_events_enabled: false,
+      stderr_events_enabled: false,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
@@ -48,6 +50,8 @@ describe("defaults", () => {
         name: "web", group: "web", num: 0, credentials: null, program: web,
         stdout_logfile: "/var/log/tsvisor/web.out.log", stderr_logfile: "/var/log/tsvisor/web.err.log",
       }],
+      hooks: [],
+      eventlisteners: {},
     });
   });
 
@@ -97,6 +101,8 @@ describe("defaults", () => {
         "console = true",
         "log_timestamps = false",
         "critical = true",
+        "stdout_events_enabled = true",
+        "stderr_events_enabled = true",
       ),
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
@@ -109,6 +115,7 @@ describe("defaults", () => {
         numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, redirect_stderr: true,
         stdout_logfile: `${dir}/logs/{name}{num}.log`, stdout_logfile_maxbytes: 1024 * 1024, stdout_logfile_backups: 0,
         stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false, critical: true,
+        stdout_events_enabled: true, stderr_events_enabled: true,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([

@@ -1,0 +1,28 @@
+// The names of event types, in a leaf (it imports nothing) so that config/ can check `on` and
+// `events` against them without importing the rest of events/.
+
+/** Every event type tsvisor emits. */
+export const EVENT_TYPES = [
+  "PROCESS_STATE_STOPPED", "PROCESS_STATE_STARTING", "PROCESS_STATE_RUNNING", "PROCESS_STATE_BACKOFF",
+  "PROCESS_STATE_STOPPING", "PROCESS_STATE_EXITED", "PROCESS_STATE_FATAL", "PROCESS_STATE_UNKNOWN",
+  "SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING",
+  "HEALTH_HEALTHY", "HEALTH_UNHEALTHY",
+  "PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Names that stand for several types in `on`, `events` and `--type` (supervisord's PROCESS_STATE and SUPERVISOR_STATE_CHANGE). */
+export const EVENT_CLASSES: Record<string, readonly EventType[]> = {
+  PROCESS_STATE: EVENT_TYPES.filter((t) => t.startsWith("PROCESS_STATE_")),
+  SUPERVISOR_STATE_CHANGE: ["SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING"],
+  HEALTH: ["HEALTH_HEALTHY", "HEALTH_UNHEALTHY"],
+  PROCESS_LOG: ["PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR"],
+  EVENT: EVENT_TYPES,
+};
+
+// "PROCESS_STATE" / "PROCESS_STATE_FATAL" / "EVENT" -> the types they stand for; null for an unknown name.
+export function expandEventName(name: string): readonly EventType[] | null {
+  if ((EVENT_TYPES as readonly string[]).includes(name)) return [name as EventType];
+  return EVENT_CLASSES[name] ?? null;
+}
+

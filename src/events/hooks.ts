@@ -1,0 +1,136 @@
+// [[hooks]]: on a matching event, run a command (event JSON on stdin, TSVISOR_EVENT_* in its
+// environment) or POST the JSON to a URL. Runs are queued and done a few at a time, each within its
+// timeout; a failing, hanging or unreachable hook is logged and never holds up supervision.
+import type { ConsolaInstance } from "consola";
+import type { HookConfig } from "../config/schema.ts";
+import { sendSignal } from "../os/kill.ts";
+import { spawnChild } from "../os/spawn.ts";
+import { concernsNames, type TsvisorEvent } from "./event.ts";
+import { expandEventName } from "./event-types.ts";
+
+/** Hook runs at the same time; more wait in the queue. */
+export const MAX_CONCURRENT_HOOKS = 4;
+/** Runs waiting beyond this are dropped (and logged): a burst of events must not grow memory without bound. */
+export const MAX_QUEUED_HOOKS = 1000;
+/** A URL hook is tried this many times in all, waiting 1 s, 2 s, … between tries. */
+export const URL_ATTEMPTS = 3;
+
+export interface HookRunnerOptions {
+  logger: ConsolaInstance;
+  /** The environment of hook commands, under TSVISOR_EVENT_*. */
+  env: Record<string, string | undefined>;
+  /** Between URL tries, multiplied by the try number. */
+  retryDelayMs?: number;
+}
+
+export class HookRunner {
+  private readonly queue: [HookConfig, TsvisorEvent][] = [];
+  private running = 0;
+  /** Hook commands running now, by pid: killed at shutdown so none outlives tsvisor. */
+  private readonly children = new Set<number>();
+  private closed = false;
+
+  constructor(private readonly hooks: readonly HookConfig[], private readonly options: HookRunnerOptions) {}
+
+  /** Drop what waits and SIGKILL every hook command still running (tsvisor is exiting). */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    for (const pid of this.children) sendSignal(pid, "KILL", true);
+  }
+
+  /** Queue every hook that wants this event; returns at once. */
+  handle(event: TsvisorEvent): void {
+    if (this.closed) return;
+    for (const hook of this.hooks) {
+      if (!hookWants(hook, event)) continue;
+      if (this.queue.length >= MAX_QUEUED_HOOKS) {
+        this.options.logger.warn(`hook dropped: ${describeHook(hook)} for ${event.type} (${MAX_QUEUED_HOOKS} hook runs already waiting)`);
+        continue;
+      }
+      this.queue.push([hook, event]);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < MAX_CONCURRENT_HOOKS && this.queue.length > 0) {
+      const [hook, event] = this.queue.shift()!;
+      this.running++;
+      void this.run(hook, event)
+        .catch((error: Error) => this.options.logger.warn(`hook failed: ${describeHook(hook)} for ${event.type}: ${error.message}`))
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
+    }
+  }
+
+  private run(hook: HookConfig, event: TsvisorEvent): Promise<void> {
+    return hook.command !== null ? this.runCommand(hook, hook.command, event) : this.post(hook, hook.url!, event);
+  }
+
+  // Resolves when the command has ended; a command still running at its timeout is SIGKILLed with its group.
+  private runCommand(hook: HookConfig, argv: string[], event: TsvisorEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      let timer: Timer | undefined;
+      const child = spawnChild({
+        argv, cwd: null, env: { ...definedOnly(this.options.env), ...eventEnvironment(event) }, credentials: null, umask: null,
+        output: "inherit", stdin: new TextEncoder().encode(`${JSON.stringify(event)}\n`),
+        onExit: (code, signal) => {
+          clearTimeout(timer);
+          this.children.delete(child.pid);
+          if (timedOut) return reject(new Error(`killed after its timeout of ${hook.timeout}s`));
+          if (signal !== null) return reject(new Error(`terminated by SIG${signal}`));
+          if (code !== 0) return reject(new Error(`exit status ${code}`));
+          resolve();
+        },
+      });
+      this.children.add(child.pid);
+      timer = setTimeout(() => {
+        timedOut = true;
+        sendSignal(child.pid, "KILL", true); // spawnChild made it a group leader: its children go too
+      }, hook.timeout * 1000);
+    });
+  }
+
+  // POST the JSON; a network error, a timeout or a non-2xx answer is tried again, URL_ATTEMPTS in all.
+  private async post(hook: HookConfig, url: string, event: TsvisorEvent): Promise<void> {
+    let why = "";
+    for (let attempt = 1; attempt <= URL_ATTEMPTS; attempt++) {
+      try {
+        const response = await fetch(url, {
+          method: "POST", headers: { "content-type": "application/json", "user-agent": "tsvisor" },
+          body: JSON.stringify(event), signal: AbortSignal.timeout(hook.timeout * 1000),
+        });
+        await response.arrayBuffer().catch(() => {});
+        if (response.ok) return;
+        why = `HTTP ${response.status}`;
+      } catch (error) {
+        why = (error as Error).name === "TimeoutError" ? `no answer within ${hook.timeout}s` : (error as Error).message;
+      }
+      if (attempt < URL_ATTEMPTS) await Bun.sleep((this.options.retryDelayMs ?? 1000) * attempt);
+    }
+    throw new Error(`${why} (${URL_ATTEMPTS} tries)`);
+  }
+}
+
+// Does the hook want this event: its type is in `on`, and it concerns one of `programs` (if any)?
+export function hookWants(hook: HookConfig, event: TsvisorEvent): boolean {
+  if (!hook.on.some((name) => expandEventName(name)?.includes(event.type))) return false;
+  return hook.programs.length === 0 || (event.program !== null && concernsNames(event, hook.programs));
+}
+
+/** TSVISOR_EVENT_TYPE, TSVISOR_EVENT_PROGRAM, …: every field, "" for null. */
+export function eventEnvironment(event: TsvisorEvent): Record<string, string> {
+  return Object.fromEntries(Object.entries(event).map(([key, value]) => [`TSVISOR_EVENT_${key.toUpperCase()}`, value === null ? "" : String(value)]));
+}
+
+const describeHook = (hook: HookConfig) => (hook.command !== null ? JSON.stringify(hook.command.join(" ")) : hook.url!);
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}

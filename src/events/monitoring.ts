@@ -1,0 +1,46 @@
+// Wires events for `tsvisor run`: every transition of the supervisor becomes an event on the bus, and
+// the bus feeds hooks and supervisord-style event listeners. daemon.ts makes one and tells it when
+// tsvisor itself is running and stopping.
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../config/schema.ts";
+import type { Supervisor } from "../supervisor/supervisor.ts";
+import { EventBus } from "./event-bus.ts";
+import { logEvent, processStateEvent, supervisorEvent } from "./event.ts";
+import { HookRunner } from "./hooks.ts";
+import { ListenerPool } from "./listener-pool.ts";
+
+export interface Monitoring {
+  readonly bus: EventBus;
+  /** Every autostart program has been asked to start: SUPERVISOR_STATE_CHANGE_RUNNING. */
+  running(): void;
+  /** tsvisor begins stopping everything: SUPERVISOR_STATE_CHANGE_STOPPING. */
+  stopping(): void;
+  /** Stop the event listeners and hook commands (after the programs have stopped, so they saw every event). */
+  close(): Promise<void>;
+}
+
+export function startMonitoring(config: Config, supervisor: Supervisor, options: { logger: ConsolaInstance; env: Record<string, string | undefined> }): Monitoring {
+  const { logger } = options;
+  const bus = new EventBus(undefined, (error) => logger.warn(`event subscriber dropped: ${(error as Error).message}`));
+  supervisor.onTransition((t) => bus.emit(processStateEvent(t, Date.now())));
+  supervisor.onOutput((o) => bus.emit(logEvent(o, Date.now())));
+  // TSVISOR_CONFIG lets a hook run `tsvisor logs NAME` on the same config (the crash-mail recipe does)
+  const hooks = new HookRunner(config.hooks, { logger, env: { ...options.env, TSVISOR_CONFIG: config.file } });
+  bus.subscribe((event) => hooks.handle(event));
+  const listeners = Object.entries(config.eventlisteners).map(([name, listener]) => new ListenerPool(name, listener, { logger, env: options.env }));
+  for (const pool of listeners) bus.subscribe((event) => pool.handle(event));
+  let stopping = false;
+  return {
+    bus,
+    running: () => bus.emit(supervisorEvent("SUPERVISOR_STATE_CHANGE_RUNNING", Date.now())),
+    stopping() {
+      if (stopping) return;
+      stopping = true;
+      bus.emit(supervisorEvent("SUPERVISOR_STATE_CHANGE_STOPPING", Date.now()));
+    },
+    async close() {
+      hooks.close();
+      await Promise.all(listeners.map((pool) => pool.close()));
+    },
+  };
+}
