@@ -18,6 +18,7 @@ export const DEFAULTS: {
     socket_owner: null,
     console: true,
     log_timestamps: false,
+    sample_interval: 5,
   },
   program: {
     directory: null,
@@ -47,8 +48,14 @@ export const DEFAULTS: {
     stderr_logfile_backups: 10,
     console: true,
     log_timestamps: false,
+    depends_on: [],
+    max_memory: null,
+    healthcheck: null,
   },
 };
+
+// [programs.NAME.healthcheck] keys left out (Kubernetes' period, Docker's retries).
+export const HEALTHCHECK_DEFAULTS = { interval: 10, timeout: 5, retries: 3, start_period: 0, on_unhealthy: "report" } as const;
 
 // stdout_logfile / stderr_logfile: "auto" names the file after the process in log_dir
 // ({log_dir}/{process name}.out.log, .err.log); "none" discards the stream (supervisord's AUTO and NONE).

@@ -5,7 +5,9 @@ import { dirname, join, resolve as resolvePath } from "node:path";
 import { type UserCredentials, lookupUser } from "../os/users.ts";
 import { AUTO_LOGFILE, DEFAULTS, LOG_DIR_ROOT, LOG_DIR_USER, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
 import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import { findDependencyProblems } from "./depends-on.ts";
 import { expandVariables } from "./expand.ts";
+import { healthcheck } from "./healthcheck.ts";
 import { locateKey } from "./locate.ts";
 import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
@@ -68,6 +70,17 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   stderr_logfile_backups: (v) => values.integer(v, 0, 1000),
   console: values.boolean,
   log_timestamps: values.boolean,
+  depends_on: (v) => {
+    const list = Array.isArray(v) ? v : [v];
+    if (list.every((n) => typeof n === "string" && n !== "")) return [...new Set(list as string[])];
+    throw new ValueError(`expected program names, e.g. ["db", "cache"]; got ${show(v)}`);
+  },
+  max_memory: (v) => {
+    const bytes = values.size(v);
+    if (bytes > 0) return bytes;
+    throw new ValueError(`expected a size above 0; got ${show(v)}`, { hint: "leave max_memory out for no limit" });
+  },
+  healthcheck,
 };
 
 // Program keys whose default is the [supervisor] key of the same name.
@@ -80,6 +93,7 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
   log_dir: path,
   console: values.boolean,
   log_timestamps: values.boolean,
+  sample_interval: values.duration,
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -100,6 +114,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     programs: Object.fromEntries(programs.map((p) => [p.name, p.program])),
     processes: expandInstances(programs, report),
   };
+  checkDependencies(programs, report);
   return { config, diagnostics: report.diagnostics };
 }
 
@@ -267,6 +282,24 @@ function checkLogFilesUnique(processes: readonly ProcessSpec[], programs: readon
       const file = programs.find((r) => r.name === p.group)!.file;
       report.add(file, ["programs", p.group, key], `log file ${show(path)} is written by both ${other} and ${writer}`, {
         at: "value", hint: "give each program and stream a file of its own, or set redirect_stderr = true to send stderr to the stdout log",
+      });
+    }
+  }
+}
+
+// depends_on names programs that exist and makes no cycle; each problem is reported at its program's depends_on.
+function checkDependencies(programs: readonly ResolvedProgram[], report: Reporter): void {
+  const files = new Map(programs.map((p) => [p.name, p.file]));
+  const names = programs.map((p) => p.name);
+  for (const problem of findDependencyProblems(new Map(programs.map((p) => [p.name, p.program.depends_on])))) {
+    const at = ["programs", problem.program, "depends_on"];
+    if (problem.unknown !== undefined) {
+      report.add(files.get(problem.program)!, at, `depends on ${show(problem.unknown)}, which is not a program${didYouMean(problem.unknown, names)}`, {
+        at: "value", hint: `name a [programs.NAME] table: ${names.join(" ")}`,
+      });
+    } else {
+      report.add(files.get(problem.program)!, at, `dependency cycle: ${problem.cycle!.join(" -> ")}`, {
+        at: "value", hint: "remove one of these depends_on entries: a cycle can never start",
       });
     }
   }

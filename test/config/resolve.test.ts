@@ -37,11 +37,14 @@ describe("defaults", () => {
       stderr_logfile_backups: 10,
       console: true,
       log_timestamps: false,
+      depends_on: [],
+      max_memory: null,
+      healthcheck: null,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false },
+      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, sample_interval: 5 },
       programs: { web },
       processes: [{
         name: "web", group: "web", num: 0, credentials: null, program: web,
@@ -98,7 +101,7 @@ describe("defaults", () => {
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, sample_interval: 5 },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
@@ -106,6 +109,7 @@ describe("defaults", () => {
         numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, redirect_stderr: true,
         stdout_logfile: `${dir}/logs/{name}{num}.log`, stdout_logfile_maxbytes: 1024 * 1024, stdout_logfile_backups: 0,
         stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false,
+        depends_on: [], max_memory: null, healthcheck: null,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([
@@ -290,8 +294,12 @@ describe("render", () => {
           'max_runtime = "1.5s"',
           'user = "nobody"',
           'directory = "/srv"',
+          'healthcheck = { http = "http://127.0.0.1:8080/health", retries = 5, on_unhealthy = "restart" }',
         ),
-        "conf.d/worker.toml": toml("[programs.worker]", 'command = ["w"]', "numprocs = 3", 'process_name = "{name}_{num:03}"', 'startsecs = "250ms"'),
+        "conf.d/worker.toml": toml(
+          "[programs.worker]", 'command = ["w"]', "numprocs = 3", 'process_name = "{name}_{num:03}"', 'startsecs = "250ms"',
+          'depends_on = ["web.v2"]', 'max_memory = "512MB"', "[programs.worker.healthcheck]", 'command = ["pg_isready", "-q"]', 'start_period = "30s"',
+        ),
       },
       { env: { DB: "postgres://x?a=$1" } },
     );

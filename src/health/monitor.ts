@@ -1,0 +1,53 @@
+// Runs one process's health check on a timer while the process lives: first probe one interval
+// after the start (Docker's HEALTHCHECK), each next probe one interval after the last one ended, so
+// a slow probe never overlaps the next. Decisions are health-state.ts's; this file only keeps time.
+import type { HealthCheckConfig } from "../config/schema.ts";
+import { newHealth, recordProbe, type Health } from "./health-state.ts";
+import { runProbe, type ProbeContext } from "./probe.ts";
+
+export class HealthMonitor {
+  private current: Health | null = null;
+  private timer: Timer | undefined;
+  // Bumped by every begin() and end(), so the result of a probe started for an older run is dropped.
+  private generation = 0;
+
+  constructor(
+    private readonly check: HealthCheckConfig,
+    private readonly context: () => ProbeContext,
+    /** Called after each probe; `becameUnhealthy` on the one probe that makes it unhealthy. */
+    private readonly onProbe: (health: Health, becameUnhealthy: boolean) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Health since the process started; null while there is no process. */
+  get health(): Health | null {
+    return this.current;
+  }
+
+  /** A new process: starting, first probe after one interval. */
+  begin(): void {
+    this.end();
+    this.current = newHealth(this.now());
+    this.schedule(this.generation);
+  }
+
+  /** The process is gone: no health, no probes. */
+  end(): void {
+    this.generation++;
+    clearTimeout(this.timer);
+    this.current = null;
+  }
+
+  private schedule(generation: number): void {
+    this.timer = setTimeout(() => void this.probe(generation), this.check.interval * 1000);
+  }
+
+  private async probe(generation: number): Promise<void> {
+    const result = await runProbe(this.check.probe, this.check.timeout * 1000, this.context());
+    if (generation !== this.generation || this.current === null) return;
+    const { health, becameUnhealthy } = recordProbe(this.current, result, this.check, this.now());
+    this.current = health;
+    this.onProbe(health, becameUnhealthy);
+    if (generation === this.generation) this.schedule(generation);
+  }
+}
