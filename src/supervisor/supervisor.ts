@@ -33,6 +33,8 @@ interface Managed {
   restarting: boolean;
   /** Process names of every instance of the programs in its depends_on. */
   dependsOn: string[];
+  /** A start is waiting for its dependencies to be ready. */
+  awaitingDependencies: boolean;
 }
 
 /** A process record as `status` shows it. */
@@ -67,7 +69,7 @@ export class Supervisor {
     this.sampleIntervalMs = config.supervisor.sample_interval * 1000;
     for (const spec of config.processes) {
       const dependsOn = config.processes.filter((p) => spec.program.depends_on.includes(p.group)).map((p) => p.name);
-      const m: Managed = { spec, record: newProcessRecord(spec.name), timers: new Map(), usage: null, restartedBecause: null, restarting: false, dependsOn };
+      const m: Managed = { spec, record: newProcessRecord(spec.name), timers: new Map(), usage: null, restartedBecause: null, restarting: false, dependsOn, awaitingDependencies: false };
       if (spec.program.healthcheck) m.health = this.healthMonitor(m, spec.program.healthcheck);
       this.procs.set(spec.name, m);
     }
@@ -174,8 +176,12 @@ export class Supervisor {
       void this.startAfterDependencies(m, true);
       return outcome(m, null);
     }
-    const failed = () => deps.find((d) => d.record.state === "FATAL" || d.record.state === "EXITED" || (STOPPED_STATES.includes(d.record.state) && !d.record.wantedUp));
+    // a dependency still waiting for its own dependencies is not stopped, only not started yet
+    const failed = () => deps.find((d) => d.record.state === "FATAL" || d.record.state === "EXITED" ||
+      (STOPPED_STATES.includes(d.record.state) && !d.record.wantedUp && !d.awaitingDependencies));
+    m.awaitingDependencies = true;
     await this.waitUntil(() => this.shuttingDown || failed() !== undefined || deps.every(isReady));
+    m.awaitingDependencies = false;
     const dep = failed();
     if (dep !== undefined && !deps.every(isReady)) {
       this.options.logger.warn(`not starting ${m.spec.name}: its dependency ${dep.spec.name} is ${dep.record.state}`);
@@ -300,7 +306,11 @@ export class Supervisor {
     try {
       this.dispatch(m, { type: "stop" });
       await this.waitUntil(() => STOPPED_STATES.includes(m.record.state) || m.record.state === "STARTING");
-      if (!this.shuttingDown && m.record.wantedUp && STOPPED_STATES.includes(m.record.state)) this.dispatch(m, { type: "start" });
+      if (!this.shuttingDown && m.record.wantedUp && STOPPED_STATES.includes(m.record.state)) {
+        // an automatic restart like autorestart's, so it counts in RESTARTS (a start event by itself does not)
+        m.record = { ...m.record, restarts: m.record.restarts + 1 };
+        this.dispatch(m, { type: "start" });
+      }
     } finally {
       m.restarting = false;
     }
@@ -380,7 +390,7 @@ export class Supervisor {
       m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger));
       void m.logs.capture(child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
-      if (m.record.pid === child.pid) m.health?.begin();
+      m.health?.begin(); // the spawned event may still be queued: the process exists either way
     } catch (error) {
       this.dispatch(m, { type: "spawnFailed", error: (error as Error).message });
     }

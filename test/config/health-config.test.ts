@@ -6,7 +6,7 @@ const web = (...lines: string[]) => ({ "tsvisor.toml": toml("[programs.web]", 'c
 describe("healthcheck", () => {
   test("each probe kind with the defaults of the timing keys", () => {
     const checks = (probe: string) => load(web("[programs.web.healthcheck]", probe)).programs.web!.healthcheck;
-    const defaults = { interval: 10, timeout: 5, retries: 3, start_period: 0, on_unhealthy: "report" };
+    const defaults = { interval: 10, timeout: 5, retries: 3, start_period: 0, on_unhealthy: "report" } as const;
     expect(checks('http = "http://127.0.0.1:8080/health"')).toEqual({ probe: { type: "http", url: "http://127.0.0.1:8080/health" }, ...defaults });
     expect(checks('tcp = "[::1]:5432"')).toEqual({ probe: { type: "tcp", host: "::1", port: 5432 }, ...defaults });
     expect(checks('command = "pg_isready -q"')).toEqual({ probe: { type: "command", argv: ["pg_isready", "-q"] }, ...defaults });
