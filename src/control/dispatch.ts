@@ -65,7 +65,7 @@ async function handle(request: Request, deps: ControlDeps): Promise<Answer> {
       const offenders = views.filter((v) => v.offender).map(({ record: r, health, healthError }) =>
         health === "unhealthy" && r.state === "RUNNING"
           ? { name: r.name, state: r.state, reason: healthError, health }
-          : { name: r.name, state: r.state, reason: r.reason, health: null });
+          : { name: r.name, state: r.state, reason: r.reason });
       return { result: { healthy: offenders.length === 0, checked: views.length, offenders } };
     }
     case "start":

@@ -103,8 +103,8 @@ export interface Offender {
   name: string;
   state: StateName;
   reason: string | null;
-  /** "unhealthy" when that is why it counts; null otherwise. */
-  health: HealthName | null;
+  /** Present, as "unhealthy", when that is why it counts (it is RUNNING). */
+  health?: "unhealthy";
 }
 
 /** The `result` of each op. */
