@@ -1,7 +1,8 @@
-// What watching costs while nothing happens: the CPU time of the supervisor process itself (all its
-// threads, from /proc/PID/task/*/schedstat, nanoseconds) over the same idle window, for three
-// daemons running side by side, each with the same 50 programs (`sleep`):
+// What watching costs while nothing happens: the CPU time of the supervisor process itself
+// (utime + stime of all its threads, /proc/PID/stat) over the same idle window, for four daemons
+// running side by side, each with the same 50 programs (`sleep`):
 //   - tsvisor with sampling (default 5 s) and an HTTP health check on every program (default 10 s),
+//   - tsvisor with sampling only,
 //   - tsvisor with sampling and health checks off (sample_interval = 0, no healthcheck),
 //   - supervisord, which samples nothing.
 // The health endpoint is served by this script (its CPU is not counted).
@@ -11,9 +12,10 @@
 //
 // Needs root for apt (scripts/ensure-debian-packages.sh installs supervisor when missing) and a
 // built dist/tsvisor (npm run bench:health builds it first).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { cpuModel, run, supervisordConfig } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = join(ROOT, "dist/tsvisor");
@@ -36,8 +38,9 @@ async function main(): Promise<void> {
   let probes = 0;
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (probes++, new Response("ok")) });
   const daemons: Daemon[] = [
-    tsvisor(dir, "tsvisor, sampling + 50 HTTP health checks", tsvisorConfig(`sample_interval = 5`, server.port!)),
-    tsvisor(dir, "tsvisor, sampling and health checks off", tsvisorConfig(`sample_interval = 0`, null)),
+    tsvisor(dir, "on", "tsvisor, sampling + 50 HTTP health checks", tsvisorConfig(`sample_interval = 5`, server.port!)),
+    tsvisor(dir, "sampling", "tsvisor, sampling only", tsvisorConfig(`sample_interval = 5`, null)),
+    tsvisor(dir, "off", "tsvisor, sampling and health checks off", tsvisorConfig(`sample_interval = 0`, null)),
     supervisord(dir),
   ];
   try {
@@ -58,8 +61,7 @@ async function main(): Promise<void> {
   }
 }
 
-function tsvisor(dir: string, label: string, config: string): Daemon {
-  const name = label.includes("off") ? "off" : "on";
+function tsvisor(dir: string, name: string, label: string, config: string): Daemon {
   const file = join(dir, `tsvisor-${name}.toml`);
   const socket = join(dir, `tsvisor-${name}.sock`);
   writeFileSync(file, `[supervisor]\nsocket = "${socket}"\nlog_dir = "${join(dir, `logs-${name}`)}"\nconsole = false\n${config}`);
@@ -74,49 +76,21 @@ function tsvisorConfig(sampling: string, healthPort: number | null): string {
 
 function supervisord(dir: string): Daemon {
   const conf = join(dir, "supervisord.conf");
-  const programs = Array.from({ length: PROGRAMS }, (_, i) => `[program:p${i}]\ncommand=sleep 100000\nstartsecs=0\n`).join("\n");
-  writeFileSync(conf, `[unix_http_server]
-file=${dir}/supervisor.sock
-chmod=0700
-
-[supervisord]
-logfile=${dir}/supervisord.log
-pidfile=${dir}/supervisord.pid
-childlogdir=${dir}
-user=root
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://${dir}/supervisor.sock
-
-${programs}`);
+  writeFileSync(conf, supervisordConfig(dir, PROGRAMS));
   const proc = Bun.spawn(["supervisord", "-n", "-c", conf], { stdout: "ignore", stderr: "ignore" });
   return { label: "supervisord 50 programs (samples nothing)", proc, stop: () => run(["supervisorctl", "-c", conf, "shutdown"]) };
 }
 
-// Time on CPU of every thread of `pid`, in ns (schedstat's first field; finer than stat's 10 ms ticks).
+// utime + stime of the whole process in ns: stat counts threads that have ended too (a sum over
+// task/*/schedstat loses them, and can even go down). Ticks are 10 ms: the window is long enough.
 function cpuNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // a thread that ended between readdir and read
-    }
-  }
-  return total;
-}
-
-function run(argv: string[]): void {
-  const proc = Bun.spawnSync(argv, { stdout: "ignore", stderr: "pipe" });
-  if (proc.exitCode !== 0) process.stderr.write(`${argv.join(" ")} exited ${proc.exitCode}: ${proc.stderr.toString()}`);
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 1e7;
 }
 
 function report(daemons: readonly Daemon[], before: number[], after: number[], wallNs: number, probes: number, sleeping: string): string {
   const percent = daemons.map((_, i) => ((after[i]! - before[i]!) / wallNs) * 100);
-  const supervisord = percent[2]!;
+  const supervisord = percent[daemons.length - 1]!;
   const lines = [
     `Machine: ${cpus().length} CPUs, ${cpuModel()}; load average at the end ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
     `${PROGRAMS} programs under each daemon, all three running side by side; idle window ${(wallNs / 1e9).toFixed(0)} s after ${SETTLE_MS / 1000} s to settle;`,
@@ -128,11 +102,6 @@ function report(daemons: readonly Daemon[], before: number[], after: number[], w
     "",
   ];
   return `${lines.join("\n")}\n`;
-}
-
-function cpuModel(): string {
-  const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
-  return line ? line.split(":")[1]!.trim() : "unknown CPU";
 }
 
 await main();

@@ -14,8 +14,8 @@ export class HealthMonitor {
   constructor(
     private readonly check: HealthCheckConfig,
     private readonly context: () => ProbeContext,
-    /** Called after each probe; `becameUnhealthy` on the one probe that makes it unhealthy. */
-    private readonly onProbe: (health: Health, becameUnhealthy: boolean) => void,
+    /** Called when the status changes (starting, healthy, unhealthy); `becameUnhealthy` on the probe that makes it unhealthy. */
+    private readonly onChange: (health: Health, becameUnhealthy: boolean) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -43,11 +43,12 @@ export class HealthMonitor {
   }
 
   private async probe(generation: number): Promise<void> {
-    const result = await runProbe(this.check.probe, this.check.timeout * 1000, this.context());
+    const result = await runProbe(this.check.probe, this.check.timeout * 1000, this.context);
     if (generation !== this.generation || this.current === null) return;
     const { health, becameUnhealthy } = recordProbe(this.current, result, this.check, this.now());
+    const changed = health.status !== this.current.status;
     this.current = health;
-    this.onProbe(health, becameUnhealthy);
+    if (changed) this.onChange(health, becameUnhealthy);
     if (generation === this.generation) this.schedule(generation);
   }
 }

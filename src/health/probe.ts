@@ -13,11 +13,12 @@ export interface ProbeContext {
   credentials: { uid: number; gid: number } | null;
 }
 
-export function runProbe(probe: HealthProbe, timeoutMs: number, ctx: ProbeContext): Promise<ProbeResult> {
+// `context` is asked for only by a command probe (building an environment is not free, and runs often).
+export function runProbe(probe: HealthProbe, timeoutMs: number, context: () => ProbeContext): Promise<ProbeResult> {
   switch (probe.type) {
     case "http": return probeHttp(probe.url, timeoutMs);
     case "tcp": return probeTcp(probe.host, probe.port, timeoutMs);
-    case "command": return probeCommand(probe.argv, timeoutMs, ctx);
+    case "command": return probeCommand(probe.argv, timeoutMs, context());
     default: return probe satisfies never;
   }
 }

@@ -1,7 +1,10 @@
-// Process trees and their cost from /proc: one scan of /proc/[0-9]*/stat per sample gives every
-// process's parent, CPU ticks and resident pages, so the cost does not grow with the number of
-// programs. The parsers are pure and exported for tests; knows nothing about programs.
-import { readFileSync, readdirSync } from "node:fs";
+// Process trees and their cost from /proc. A sample walks down from each root through
+// /proc/PID/task/*/children and reads the stat of each process found, so it costs in proportion to
+// the programs' own processes, not to everything on the host (a scan of all /proc took 50 ms with
+// 1000 processes here). Where the kernel lacks the children files (CONFIG_PROC_CHILDREN), it falls
+// back to one scan of /proc/[0-9]*/stat for all roots. Parsers are pure and exported for tests;
+// knows nothing about programs.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 
 /** What one /proc/PID/stat line tells about its process. */
 export interface ProcStat {
@@ -11,6 +14,8 @@ export interface ProcStat {
   cpuTicks: number;
   /** Resident set size in pages. */
   rssPages: number;
+  /** Threads in the process: with one, its children are all in /proc/PID/task/PID/children. */
+  threads: number;
 }
 
 // USER_HZ: the unit of utime and stime, 100 on every Linux architecture tsvisor builds for.
@@ -22,14 +27,15 @@ export function parseStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(")");
   if (close < 0) return null;
   const pid = Number.parseInt(text, 10);
-  // after ")": state(3) ppid(4) ... utime(14) stime(15) ... rss(24)
+  // after ")": state(3) ppid(4) ... utime(14) stime(15) ... num_threads(20) ... rss(24)
   const fields = text.slice(close + 2).split(" ");
   const ppid = Number(fields[1]);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
+  const threads = Number(fields[17]);
   const rss = Number(fields[21]);
-  if (![pid, ppid, utime, stime, rss].every(Number.isFinite)) return null;
-  return { pid, ppid, cpuTicks: utime + stime, rssPages: rss };
+  if (![pid, ppid, utime, stime, threads, rss].every(Number.isFinite)) return null;
+  return { pid, ppid, cpuTicks: utime + stime, rssPages: rss, threads };
 }
 
 /** The whole tree under one root: summed over the root and all its descendants. */
@@ -60,6 +66,50 @@ export function sumTrees(stats: readonly ProcStat[], roots: readonly number[], p
   }
   return result;
 }
+
+// The stats of every process in the trees under `roots`: each root, its children, theirs, ...
+// A process that exits during the walk is skipped.
+export function readTreeStats(roots: readonly number[]): ProcStat[] {
+  if (!hasChildrenFiles()) return readAllStats();
+  const stats: ProcStat[] = [];
+  const seen = new Set<number>();
+  for (const stack = [...roots]; stack.length > 0; ) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const stat = readStat(pid);
+    if (stat === null) continue;
+    stats.push(stat);
+    stack.push(...readChildren(pid, stat.threads));
+  }
+  return stats;
+}
+
+// Children of every thread of `pid` (a child belongs to the thread that forked it); a
+// single-threaded process needs no listing of its threads.
+function readChildren(pid: number, threads: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const tid of threads === 1 ? [pid] : readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "latin1");
+      for (const child of text.split(" ")) if (child !== "" && child !== "\n") children.push(Number(child));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return children;
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return null;
+  }
+}
+
+let childrenFiles: boolean | undefined;
+const hasChildrenFiles = (): boolean => (childrenFiles ??= existsSync(`/proc/self/task/${process.pid}/children`));
 
 // Every live process's stat, read once; a process that exits during the scan is skipped.
 export function readAllStats(): ProcStat[] {

@@ -7,7 +7,7 @@ import type { HealthStatus } from "../health/health-state.ts";
 import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { normalizeSignalName } from "../os/signals.ts";
-import { CLOCK_TICKS_PER_SECOND, pageSize, readAllStats, sumTrees } from "../os/proc-tree.ts";
+import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumTrees } from "../os/proc-tree.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
 import { logOptionsFor } from "./log-options.ts";
@@ -274,12 +274,13 @@ export class Supervisor {
     }, this.now);
   }
 
-  // One /proc scan for every program's tree; then each program's figures and its max_memory.
+  // One walk of /proc over every program's tree; then each program's figures and its max_memory.
   private sampleResources(): void {
     const live = [...this.procs.values()].filter((m) => m.record.pid !== null);
     if (live.length === 0) return;
     this.pageSize ??= pageSize();
-    const trees = sumTrees(readAllStats(), live.map((m) => m.record.pid!), this.pageSize);
+    const roots = live.map((m) => m.record.pid!);
+    const trees = sumTrees(readTreeStats(roots), roots, this.pageSize);
     const now = this.now();
     for (const m of live) {
       const tree = trees.get(m.record.pid!);

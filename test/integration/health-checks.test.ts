@@ -12,18 +12,10 @@ function freePort(): number {
   return port;
 }
 
-async function status(daemon: Daemon, name: string): Promise<ProcessStatus | undefined> {
-  const { stdout } = await daemon.ctl(["status", name, "--json"]);
-  try {
-    return (JSON.parse(stdout) as { processes: ProcessStatus[] }).processes[0];
-  } catch {
-    return undefined;
-  }
-}
 
 const healthIs = (daemon: Daemon, name: string, health: ProcessStatus["health"]) =>
   waitFor(async () => {
-    const s = await status(daemon, name);
+    const s = await daemon.status(name);
     return s?.health === health ? s : undefined;
   }, `${name} to be ${health}`);
 
@@ -77,7 +69,7 @@ on_unhealthy = "restart"
   await daemon.waitForLog(/restarting: web \(unhealthy: HTTP 503 \(2 failed checks in a row\)\)/);
   rmSync(fail);
   const after = await waitFor(async () => {
-    const s = await status(daemon, "web");
+    const s = await daemon.status("web");
     return s?.health === "healthy" && s.pid !== before.pid ? s : undefined;
   }, "a new, healthy web");
   expect([after.restarts >= 1, after.restarted_because]).toEqual([true, "unhealthy: HTTP 503 (2 failed checks in a row)"]);

@@ -1,20 +1,10 @@
 import { expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ProcessStatus } from "../../src/control/protocol.ts";
 import { Daemon, FIXTURES, tempDir, waitFor } from "./_harness.ts";
 
 const MB = 1024 * 1024;
 const memory = (...args: number[]) => JSON.stringify([process.execPath, join(FIXTURES, "memory-fixture.ts"), ...args.map(String)]);
-
-async function status(daemon: Daemon, name: string): Promise<ProcessStatus | undefined> {
-  const { stdout } = await daemon.ctl(["status", name, "--json"]);
-  try {
-    return (JSON.parse(stdout) as { processes: ProcessStatus[] }).processes[0];
-  } catch {
-    return undefined;
-  }
-}
 
 // The tree under `root` and the sum of VmRSS over it, as /proc's status files give it (not stat, which tsvisor reads).
 function procTreeRss(root: number): { pids: number[]; rss: number } {
@@ -43,14 +33,14 @@ startsecs = 0
   // both hold their memory once the child has printed its line
   await waitFor(() => daemon.stdout.filter((l) => /holding (40|80) MB/.test(l)).length === 2, "parent and child to hold their memory");
   const first = await waitFor(async () => {
-    const s = await status(daemon, "mem");
+    const s = await daemon.status("mem");
     return s?.rss_bytes !== null && s?.cpu_percent !== null ? s : undefined;
   }, "a second sample");
   const proc = procTreeRss(first.pid!);
   expect(proc.pids.length).toBeGreaterThanOrEqual(2);
   const parentAlone = procTreeRss(first.pid!).rss - procTreeRss(proc.pids[1]!).rss;
   const s = (await waitFor(async () => {
-    const now = await status(daemon, "mem");
+    const now = await daemon.status("mem");
     return now && Math.abs(now.rss_bytes! - proc.rss) <= proc.rss * 0.1 ? now : undefined;
   }, `status's RSS within 10% of /proc's ${proc.rss} bytes`, 5000))!;
   expect(s.rss_bytes!).toBeGreaterThan(parentAlone + 80 * MB); // the child's 80 MB is in the figure
@@ -69,10 +59,10 @@ command = ${memory(30, 20, 300)}
 startsecs = 0
 max_memory = "150MB"
 `);
-  const first = await waitFor(async () => (await status(daemon, "grower"))?.pid ?? undefined, "the first pid");
+  const first = await waitFor(async () => (await daemon.status("grower"))?.pid ?? undefined, "the first pid");
   await daemon.waitForLog(/restarting: grower \(max_memory: \d+\.\d MiB above 150\.0 MiB in 2 samples in a row\)/);
   const after = await waitFor(async () => {
-    const s = await status(daemon, "grower");
+    const s = await daemon.status("grower");
     return s?.state === "RUNNING" && s.pid !== first ? s : undefined;
   }, "grower running again under a new pid");
   expect(after.restarted_because).toMatch(/^max_memory: \d+\.\d MiB above 150\.0 MiB in 2 samples in a row$/);
