@@ -93,7 +93,7 @@ function report(daemons: readonly Daemon[], before: number[], after: number[], w
   const supervisord = percent[daemons.length - 1]!;
   const lines = [
     `Machine: ${cpus().length} CPUs, ${cpuModel()}; load average at the end ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
-    `${PROGRAMS} programs under each daemon, all three running side by side; idle window ${(wallNs / 1e9).toFixed(0)} s after ${SETTLE_MS / 1000} s to settle;`,
+    `${PROGRAMS} programs under each daemon, all four running side by side; idle window ${(wallNs / 1e9).toFixed(0)} s after ${SETTLE_MS / 1000} s to settle;`,
     `${probes} health probes answered in the window; ${sleeping} sleep processes at the end.`,
     "",
     "| daemon | CPU time in the window (ms) | % of one core | / supervisord |",
