@@ -32,7 +32,9 @@ test("when stderr is the journal stream (JOURNAL_STREAM = its device:inode) line
   const identity = Bun.spawnSync(["stat", "-c", "%d:%i", logFile]).stdout.toString().trim();
   const fd = openSync(logFile, "a");
   const proc = Bun.spawn([TSVISOR, "run", "-c", configFile], {
-    env: { ...process.env, INVOCATION_ID: "5f1c0ffee", JOURNAL_STREAM: identity }, stdin: "ignore", stdout: "ignore", stderr: fd,
+    // its own socket: the default /run/tsvisor.sock may be held by another tsvisor on this machine
+    env: { ...process.env, INVOCATION_ID: "5f1c0ffee", JOURNAL_STREAM: identity, TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") },
+    stdin: "ignore", stdout: "ignore", stderr: fd,
   });
   closeSync(fd);
   const lines = () => readFileSync(logFile, "utf8").split("\n");
