@@ -21,19 +21,26 @@ const healthIs = (daemon: Daemon, name: string, health: ProcessStatus["health"])
 
 const server = (port: number, failFile: string) => JSON.stringify([process.execPath, join(FIXTURES, "health-server-fixture.ts"), String(port), failFile]);
 
-test("an HTTP server that starts failing its health endpoint becomes unhealthy after retries, and check exits 1", async () => {
-  using dir = tempDir();
+// The fixture server as program "web" in `dir`, checked every 200 ms on `path` with the extra check keys.
+function startWeb(dir: string, path: string, ...checkKeys: string[]) {
   const port = freePort();
-  const fail = join(dir.path, "fail");
-  await using daemon = Daemon.start(dir.path, `
+  const fail = join(dir, "fail");
+  const daemon = Daemon.start(dir, `
 [programs.web]
 command = ${server(port, fail)}
 startsecs = 0
 [programs.web.healthcheck]
-http = "http://127.0.0.1:${port}/health"
+http = "http://127.0.0.1:${port}${path}"
 interval = "200ms"
-retries = 3
+${checkKeys.join("\n")}
 `);
+  return { daemon, fail };
+}
+
+test("an HTTP server that starts failing its health endpoint becomes unhealthy after retries, and check exits 1", async () => {
+  using dir = tempDir();
+  const { daemon: started, fail } = startWeb(dir.path, "/health", "retries = 3");
+  await using daemon = started;
   await healthIs(daemon, "web", "healthy");
   expect((await daemon.ctl(["check"])).exitCode).toBe(0);
 
@@ -53,18 +60,8 @@ retries = 3
 
 test(`on_unhealthy = "restart" restarts the program through the stop path and it is healthy again`, async () => {
   using dir = tempDir();
-  const port = freePort();
-  const fail = join(dir.path, "fail");
-  await using daemon = Daemon.start(dir.path, `
-[programs.web]
-command = ${server(port, fail)}
-startsecs = 0
-[programs.web.healthcheck]
-http = "http://127.0.0.1:${port}/moved"
-interval = "200ms"
-retries = 2
-on_unhealthy = "restart"
-`);
+  const { daemon: started, fail } = startWeb(dir.path, "/moved", "retries = 2", 'on_unhealthy = "restart"');
+  await using daemon = started;
   const before = await healthIs(daemon, "web", "healthy"); // a 302 counts as healthy
   writeFileSync(fail, "");
   await daemon.waitForLog(/restarting: web \(unhealthy: HTTP 503 \(2 failed checks in a row\)\)/);
