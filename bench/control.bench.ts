@@ -12,6 +12,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { cpuModel, run, supervisordConfig } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = join(ROOT, "dist/tsvisor");
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const tsvisorSocket = join(dir, "tsvisor.sock");
   const supervisorConf = join(dir, "supervisord.conf");
   writeFileSync(join(dir, "tsvisor.toml"), tsvisorConfig());
-  writeFileSync(supervisorConf, supervisordConfig(dir));
+  writeFileSync(supervisorConf, supervisordConfig(dir, PROGRAMS));
   const hello = join(dir, "hello");
   writeFileSync(`${hello}.ts`, 'process.stdout.write("hello\\n");\n');
   run([process.execPath, "build", "--compile", "--minify", `${hello}.ts`, "--outfile", hello]);
@@ -75,37 +76,10 @@ function tsvisorConfig(): string {
   return Array.from({ length: PROGRAMS }, (_, i) => `[programs.p${i}]\ncommand = ["sleep", "100000"]\nstartsecs = 0\n`).join("\n");
 }
 
-// The same 50 programs under supervisord, controlled over a unix socket as tsvisor is.
-function supervisordConfig(dir: string): string {
-  const programs = Array.from({ length: PROGRAMS }, (_, i) => `[program:p${i}]\ncommand=sleep 100000\nstartsecs=0\n`).join("\n");
-  return `[unix_http_server]
-file=${dir}/supervisor.sock
-chmod=0700
-
-[supervisord]
-logfile=${dir}/supervisord.log
-pidfile=${dir}/supervisord.pid
-childlogdir=${dir}
-user=root
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://${dir}/supervisor.sock
-
-${programs}`;
-}
-
 // Run a subject to completion (synchronously: nothing else runs while it is timed).
 function capture(subject: Subject): [string, number] {
   const proc = Bun.spawnSync(subject.argv, { env: { ...process.env, ...subject.env }, stdout: "pipe", stderr: "pipe" });
   return [proc.stdout.toString(), proc.exitCode ?? -1];
-}
-
-function run(argv: string[]): void {
-  const proc = Bun.spawnSync(argv, { stdout: "ignore", stderr: "pipe" });
-  if (proc.exitCode !== 0) process.stderr.write(`${argv.join(" ")} exited ${proc.exitCode}: ${proc.stderr.toString()}`);
 }
 
 const countRunning = (stdout: string) => stdout.split("\n").filter((l) => /^p\d+\s+RUNNING\b/.test(l)).length;
@@ -145,11 +119,6 @@ function report(subjects: readonly Subject[], samples: Map<string, number[]>): s
     "",
   ];
   return `${lines.join("\n")}\n`;
-}
-
-function cpuModel(): string {
-  const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
-  return line ? line.split(":")[1]!.trim() : "unknown CPU";
 }
 
 await main();

@@ -20,18 +20,23 @@ function importsOf(file: string): string[] {
 }
 
 const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
-  "supervisor/critical.ts",
+  "supervisor/critical.ts", "supervisor/usage.ts",
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
 const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts"];
 // events/'s decisions: what an event is and how a supervisord listener reads it; pure like the machine.
 const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts"];
+// health/'s decision: pure like the machine (results and time arrive as arguments).
+const PURE_HEALTH = ["health/health-state.ts"];
 
 // Which imports each file may have: a list of allowed prefixes, first matching rule wins.
 const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => LEAVES.includes(f), []],
   [(f) => PURE_SUPERVISOR.includes(f), ["supervisor/states.ts", "config/schema.ts", ...PURE_SUPERVISOR]],
+  [(f) => PURE_HEALTH.includes(f), ["config/schema.ts"]],
+  // health/ runs probes (a command probe is spawned as the program is, through os/spawn.ts) and knows nothing of the supervisor.
+  [(f) => f.startsWith("health/"), ["health/", "config/schema.ts", "os/spawn.ts", "os/kill.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
   // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
   // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs.
@@ -46,7 +51,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.
   [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
-  [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "config/schema.ts", "errors.ts", "consola", "node:"]],
+  [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
@@ -69,7 +74,7 @@ describe("every file in src/ imports only what the dependency rule allows", () =
 });
 
 test("the pure supervisor files read no clock and arm no timer: time arrives as `now`", () => {
-  const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD, ...PURE_EVENTS].filter((f) => files.includes(f)).filter((f) =>
+  const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD, ...PURE_EVENTS, ...PURE_HEALTH].filter((f) => files.includes(f)).filter((f) =>
     /\bDate\.now\(|\bsetTimeout\(|\bsetInterval\(|\bperformance\.now\(/.test(readFileSync(join(SRC, f), "utf8")),
   );
   expect(offenders).toEqual([]);

@@ -46,13 +46,14 @@ function describeStartFailure(error: ErrorBody): string {
 
 // --- status ---
 
-const HEADER = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "INFO"] as const;
+const HEADER = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "RSS", "PEAK", "HEALTH", "INFO"] as const;
 
 // One aligned row per process under a header; `colour` paints the state column.
 export function renderStatusTable(processes: readonly ProcessStatus[], now: number, colour: boolean): string {
   const rows = processes.map((p) => [
     p.name, p.state, p.pid === null ? "-" : String(p.pid), p.uptime_ms === null ? "-" : formatUptime(p.uptime_ms),
-    String(p.restarts), describeStatus(p, now),
+    String(p.restarts), p.cpu_percent === null ? "-" : `${p.cpu_percent.toFixed(1)}%`, formatBytes(p.rss_bytes),
+    formatBytes(p.peak_rss_bytes), p.health ?? "-", describeStatus(p, now),
   ]);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[], state?: StateName) =>
@@ -70,6 +71,8 @@ export function describeStatus(p: ProcessStatus, now: number): string {
   if (p.pid === null && p.stopped_at !== null && p.state !== "BACKOFF") parts.push(`${formatAge(now - p.stopped_at)} ago`);
   if (!p.wanted && p.state === "STOPPED" && p.started_at !== null) parts.push("stopped by hand");
   if (p.dropped_log_lines > 0) parts.push(`${p.dropped_log_lines} log lines dropped`);
+  if (p.health_error !== null && p.health !== null && p.health !== "healthy") parts.push(`health check: ${p.health_error}`);
+  if (p.restarted_because !== null) parts.push(`restarted for ${p.restarted_because}`);
   return parts.join(", ");
 }
 
@@ -84,6 +87,14 @@ export function formatUptime(ms: number): string {
   return days === 0 ? clock : `${days} day${days === 1 ? "" : "s"}, ${clock}`;
 }
 
+// "512K", "12.3M", "1.5G" (1024-based, as ps and top); "-" when unknown.
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return "-";
+  if (bytes < 1024 ** 2) return `${Math.round(bytes / 1024)}K`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)}M`;
+  return `${(bytes / 1024 ** 3).toFixed(1)}G`;
+}
+
 // "5s", "3m", "2h", "4d": how long ago, to the largest whole unit.
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -96,8 +107,10 @@ export function formatAge(ms: number): string {
 // --- check ---
 
 // "web: FATAL (exit status 1; not expected; gave up after 4 attempts)"
+// "web: RUNNING but unhealthy (HTTP 503)"
 export function renderOffender(o: Offender): string {
-  return `${o.name}: ${o.state}${o.reason ? ` (${o.reason})` : ""}`;
+  const state = o.health === "unhealthy" ? `${o.state} but unhealthy` : o.state;
+  return `${o.name}: ${state}${o.reason ? ` (${o.reason})` : ""}`;
 }
 
 // --- colour ---

@@ -19,6 +19,7 @@ export const DEFAULTS: {
     console: true,
     log_timestamps: false,
     forward_signals: [],
+    sample_interval: 5,
   },
   program: {
     directory: null,
@@ -51,8 +52,14 @@ export const DEFAULTS: {
     critical: false,
     stdout_events_enabled: false,
     stderr_events_enabled: false,
+    depends_on: [],
+    max_memory: null,
+    healthcheck: null,
   },
 };
+
+// [programs.NAME.healthcheck] keys left out (Kubernetes' period, Docker's retries).
+export const HEALTHCHECK_DEFAULTS = { interval: 10, timeout: 5, retries: 3, start_period: 0, on_unhealthy: "report" } as const;
 
 // stdout_logfile / stderr_logfile: "auto" names the file after the process in log_dir
 // ({log_dir}/{process name}.out.log, .err.log); "none" discards the stream (supervisord's AUTO and NONE).

@@ -1,6 +1,6 @@
 // Config -> TOML with every default written out, for `tsvisor config show`. Reading the output
 // again resolves to the same Config: it is the documentation of what tsvisor will actually do.
-import type { Config, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import type { Config, HealthCheckConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
 
 // Key order in the output; a Record so a key added to the schema cannot be left out here.
 const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
@@ -10,9 +10,9 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   numprocs_start: true, process_name: true, max_runtime: true, redirect_stderr: true, stdout_logfile: true,
   stdout_logfile_maxbytes: true, stdout_logfile_backups: true, stderr_logfile: true, stderr_logfile_maxbytes: true,
   stderr_logfile_backups: true, console: true, log_timestamps: true, critical: true,
-  stdout_events_enabled: true, stderr_events_enabled: true,
+  stdout_events_enabled: true, stderr_events_enabled: true, depends_on: true, max_memory: true, healthcheck: true,
 };
-const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true, forward_signals: true };
+const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true, forward_signals: true, sample_interval: true };
 
 // [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
 export function renderConfig(config: Config): string {
@@ -28,8 +28,11 @@ export function renderConfig(config: Config): string {
     for (const key of Object.keys(PROGRAM_KEYS) as (keyof ProgramConfig)[]) {
       if (key === "umask" && program.umask !== null) lines.push(`umask = "${renderOctal(program.umask, 3)}"`);
       else if (key === "environment") lines.push(`environment = ${renderEnvironment(program.environment)}`);
+      else if (key === "healthcheck") continue; // a sub-table: written after the program's keys
+
       else lines.push(renderKey(key, program[key]));
     }
+    if (program.healthcheck) lines.push("", `[programs.${renderName(name)}.healthcheck]`, ...renderHealthCheck(program.healthcheck));
   }
   for (const [name, listener] of Object.entries(config.eventlisteners)) {
     lines.push("", `[eventlisteners.${renderName(name)}]`);
@@ -41,6 +44,16 @@ export function renderConfig(config: Config): string {
     for (const [key, value] of Object.entries(hook)) if (value !== null) lines.push(renderKey(key, value));
   }
   return `${lines.join("\n")}\n`;
+}
+
+// The probe under its own key, then the timing keys.
+function renderHealthCheck(check: HealthCheckConfig): string[] {
+  const { probe, ...rest } = check;
+  const probeLine =
+    probe.type === "http" ? renderKey("http", probe.url)
+    : probe.type === "tcp" ? renderKey("tcp", `${probe.host.includes(":") ? `[${probe.host}]` : probe.host}:${probe.port}`)
+    : renderKey("command", probe.argv);
+  return [probeLine, ...Object.entries(rest).map(([key, value]) => renderKey(key, value))];
 }
 
 // Modes and masks as people write them: 0o600 -> "0600".

@@ -5,11 +5,13 @@ import { dirname, join, resolve as resolvePath } from "node:path";
 import { type UserCredentials, lookupUser } from "../os/users.ts";
 import { AUTO_LOGFILE, DEFAULTS, LOG_DIR_ROOT, LOG_DIR_USER, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
 import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import { findDependencyProblems } from "./depends-on.ts";
 import { expandVariables } from "./expand.ts";
+import { healthcheck } from "./healthcheck.ts";
 import { locateKey } from "./locate.ts";
 import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
-import { unknownKey } from "./suggest.ts";
+import { didYouMean, unknownKey } from "./suggest.ts";
 import { resolveEventListeners, resolveHooks } from "./resolve-events.ts";
 import { ValueError, show } from "./value-error.ts";
 import * as values from "./values.ts";
@@ -72,6 +74,17 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   critical: values.boolean,
   stdout_events_enabled: values.boolean,
   stderr_events_enabled: values.boolean,
+  depends_on: (v) => {
+    const list = Array.isArray(v) ? v : [v];
+    if (list.every((n) => typeof n === "string" && n !== "")) return [...new Set(list as string[])];
+    throw new ValueError(`expected program names, e.g. ["db", "cache"]; got ${show(v)}`);
+  },
+  max_memory: (v) => {
+    const bytes = values.size(v);
+    if (bytes > 0) return bytes;
+    throw new ValueError(`expected a size above 0; got ${show(v)}`, { hint: "leave max_memory out for no limit" });
+  },
+  healthcheck,
 };
 
 // Program keys whose default is the [supervisor] key of the same name.
@@ -85,6 +98,7 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
   console: values.boolean,
   log_timestamps: values.boolean,
   forward_signals: values.forwardSignals,
+  sample_interval: values.duration,
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -108,6 +122,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
   };
   config.hooks = resolveHooks(raw.hooks, [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs)])], report);
+  checkDependencies(programs, report);
   return { config, diagnostics: report.diagnostics };
 }
 
@@ -279,6 +294,25 @@ function checkLogFilesUnique(processes: readonly ProcessSpec[], programs: readon
     }
   }
 }
+
+// depends_on names programs that exist and makes no cycle; each problem is reported at its program's depends_on.
+function checkDependencies(programs: readonly ResolvedProgram[], report: Reporter): void {
+  const files = new Map(programs.map((p) => [p.name, p.file]));
+  const names = programs.map((p) => p.name);
+  for (const problem of findDependencyProblems(new Map(programs.map((p) => [p.name, p.program.depends_on])))) {
+    const at = ["programs", problem.program, "depends_on"];
+    if (problem.unknown !== undefined) {
+      report.add(files.get(problem.program)!, at, `depends on ${show(problem.unknown)}, which is not a program${didYouMean(problem.unknown, names)}`, {
+        at: "value", hint: `name a [programs.NAME] table: ${names.join(" ")}`,
+      });
+    } else {
+      report.add(files.get(problem.program)!, at, `dependency cycle: ${problem.cycle!.join(" -> ")}`, {
+        at: "value", hint: "remove one of these depends_on entries: a cycle can never start",
+      });
+    }
+  }
+}
+
 
 // Turns ValueErrors into located diagnostics, so resolving can go on after each.
 export class Reporter {

@@ -75,6 +75,33 @@ export interface ProgramConfig {
   stdout_events_enabled: boolean;
   /** Emit PROCESS_LOG_STDERR events with its stderr lines. */
   stderr_events_enabled: boolean;
+  /** Programs ([programs.NAME] keys) that must be RUNNING, and healthy when they have a health check, before this one starts; it stops before them. */
+  depends_on: string[];
+  /** Restart the program when its process tree's RSS is above this many bytes two samples in a row; null: no limit. Written as "512MB". */
+  max_memory: number | null;
+  /** `[programs.NAME.healthcheck]`: one probe (http, tcp or command) run every interval; null: none. */
+  healthcheck: HealthCheckConfig | null;
+}
+
+/** How a program proves it serves: exactly one of an HTTP GET, a TCP connect, or a command. */
+export type HealthProbe =
+  | { type: "http"; url: string }
+  | { type: "tcp"; host: string; port: number }
+  | { type: "command"; argv: string[] };
+
+/** `[programs.NAME.healthcheck]`, resolved. Durations are in seconds. */
+export interface HealthCheckConfig {
+  probe: HealthProbe;
+  /** Seconds between the end of one probe and the start of the next. */
+  interval: number;
+  /** Seconds a probe may take before it counts as failed. */
+  timeout: number;
+  /** Consecutive failures before the program is unhealthy. */
+  retries: number;
+  /** Seconds after a start during which failures do not count (a success still makes it healthy). */
+  start_period: number;
+  /** "report": only show it; "restart": restart the program through the normal stop path. */
+  on_unhealthy: "report" | "restart";
 }
 
 /** The `[supervisor]` table, resolved. */
@@ -93,6 +120,8 @@ export interface SupervisorConfig {
   log_timestamps: boolean;
   /** Signals that tsvisor passes on to every running program (to its group with stopasgroup), e.g. ["USR1", "WINCH"]. */
   forward_signals: string[];
+  /** Seconds between two samples of every program's CPU and memory from /proc; 0: no sampling (and no max_memory). */
+  sample_interval: number;
 }
 
 /** One process to supervise: a program instance after numprocs expansion. */

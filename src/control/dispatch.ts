@@ -68,7 +68,10 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
       return { result: { processes: supervisor.view(names).map(toStatus) } };
     case "check": {
       const views = supervisor.view(names);
-      const offenders = views.filter((v) => v.offender).map(({ record: r }) => ({ name: r.name, state: r.state, reason: r.reason }));
+      const offenders = views.filter((v) => v.offender).map(({ record: r, health, healthError }) =>
+        health === "unhealthy" && r.state === "RUNNING"
+          ? { name: r.name, state: r.state, reason: healthError, health }
+          : { name: r.name, state: r.state, reason: r.reason });
       return { result: { healthy: offenders.length === 0, checked: views.length, offenders } };
     }
     case "start":
@@ -109,10 +112,13 @@ function handleEvents(request: Extract<Request, { op: "events" }>, id: RequestId
   return { result: { events: deps.events.recent().filter(wanted) } };
 }
 
-function toStatus({ record: r, group, uptimeMs, droppedLogLines }: ProcessView): ProcessStatus {
+function toStatus(v: ProcessView): ProcessStatus {
+  const { record: r } = v;
   return {
-    name: r.name, group, state: r.state, pid: r.pid, uptime_ms: uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
-    restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp, dropped_log_lines: droppedLogLines,
+    name: r.name, group: v.group, state: r.state, pid: r.pid, uptime_ms: v.uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
+    restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp, dropped_log_lines: v.droppedLogLines,
+    health: v.health, health_error: v.healthError, cpu_percent: v.cpuPercent === null ? null : Math.round(v.cpuPercent * 10) / 10,
+    rss_bytes: v.rssBytes, peak_rss_bytes: v.peakRssBytes, restarted_because: v.restartedBecause,
   };
 }
 

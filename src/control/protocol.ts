@@ -80,16 +80,33 @@ export interface ProcessStatus {
   wanted: boolean;
   /** Output lines dropped since tsvisor started (full or failing disk, stuck console reader). */
   dropped_log_lines: number;
+  /** The health check's verdict while a process lives; null without a health check or a process. */
+  health: HealthName | null;
+  /** What the last failed health probe said ("HTTP 503", "connection refused"); null after a success. */
+  health_error: string | null;
+  /** CPU use of the process and all its descendants over the last sample interval, 100 = one core; null when unknown. */
+  cpu_percent: number | null;
+  /** Resident memory of the process and all its descendants at the last sample; null when unknown. */
+  rss_bytes: number | null;
+  /** Highest rss_bytes since the process started; null when unknown. */
+  peak_rss_bytes: number | null;
+  /** Why tsvisor last restarted it on its own: "unhealthy: …" or "max_memory: …"; null when it never did. */
+  restarted_because: string | null;
 }
+
+/** A health check's verdict. */
+export type HealthName = "starting" | "healthy" | "unhealthy";
 
 /** What became of one process in a start/stop/restart/signal. */
 export type Outcome = { name: string; ok: true; state: StateName } | { name: string; ok: false; error: ErrorBody };
 
-/** A process that `check` counts against health: wanted up, but not RUNNING. */
+/** A process that `check` counts against health: wanted up, but not RUNNING, or unhealthy. */
 export interface Offender {
   name: string;
   state: StateName;
   reason: string | null;
+  /** Present, as "unhealthy", when that is why it counts (it is RUNNING). */
+  health?: "unhealthy";
 }
 
 /** One event (docs/events.md); times are milliseconds since the epoch, fields null when they do not apply. */

@@ -14,8 +14,8 @@ export interface SpawnRequest {
   credentials: { uid: number; gid: number } | null;
   /** null inherits tsvisor's umask. */
   umask: number | null;
-  /** Where the child's stdout and stderr go: tsvisor's own, or pipes read by the caller. */
-  output: "inherit" | "pipe";
+  /** Where the child's stdout and stderr go: tsvisor's own, pipes read by the caller, or /dev/null. */
+  output: "inherit" | "pipe" | "ignore";
   /** With output "pipe": stderr into the stdout pipe (2>&1), so the two keep their order. */
   mergeStderr?: boolean;
   /**
@@ -60,8 +60,8 @@ export function spawnChild(req: SpawnRequest): Child {
       cwd: req.cwd ?? undefined,
       env: req.env,
       stdin: req.stdin ?? "ignore",
-      stdout: out?.write ?? "inherit",
-      stderr: err?.write ?? out?.write ?? "inherit",
+      stdout: out?.write ?? (req.output === "ignore" ? "ignore" : "inherit"),
+      stderr: err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit"),
       detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
       uid: req.credentials?.uid,
       gid: req.credentials?.gid,

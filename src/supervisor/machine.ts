@@ -142,9 +142,9 @@ function failStart(p: ProcessRecord, cfg: ProgramConfig, reason: string, prior: 
 }
 
 // RUNNING -> EXITED, then EXITED -> STARTING when autorestart says so.
-function exitFromRunning(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfig, now: number, prior: Action[]): Step {
+function exitFromRunning(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfig, now: number, prior: Action[], cause?: string): Step {
   const expected = isExpectedExit(status, cfg.exitcodes);
-  const reason = `${describeExit(status)}; ${expected ? "expected" : "not expected"}`;
+  const reason = `${cause ? `${cause}: ` : ""}${describeExit(status)}; ${expected ? "expected" : "not expected"}`;
   const exited = to("EXITED", p, { pid: null, backoff: 0, lastExit: status, reason, stopCause: null, stoppedAt: now },
     [log(expected ? "info" : "warn", `exited: ${p.name} (${reason})`)], prior);
   if (p.noRestart || !shouldRestart(cfg.autorestart, expected)) return exited;
@@ -230,7 +230,7 @@ const TRANSITIONS: HandlerTable = {
     exited: (p, e, cfg, now) => {
       const prior = cancel("stopwait");
       // max_runtime: the stop was ours, not the user's, so the exit is handled like any other
-      if (p.stopCause === "max_runtime") return exitFromRunning(p, e.status, cfg, now, prior);
+      if (p.stopCause === "max_runtime") return exitFromRunning(p, e.status, cfg, now, prior, `max_runtime (${cfg.max_runtime}s) reached`);
       // STOPPING -> STOPPED
       return to("STOPPED", p, { pid: null, lastExit: e.status, reason: describeExit(e.status), stopCause: null, stoppedAt: now },
         [log("info", `stopped: ${p.name} (${describeExit(e.status)})`)], prior);

@@ -1,19 +1,58 @@
-// Start and stop order by priority (supervisord: lower priority starts first and stops last).
+// Start and stop order: by depends_on first, then by priority (supervisord: lower priority starts
+// first and stops last) among programs that depends_on does not relate.
 
 interface Prioritised {
   name: string;
   priority: number;
+  /** Names of the items this one needs up first (others in the list are ignored: not asked about). */
+  dependsOn?: readonly string[];
 }
 
-// Ascending priority; equal priorities keep config order.
+// Each item after everything it depends on; among items whose dependencies are placed, ascending
+// priority, equal priorities in config order. A cycle (rejected by config/depends-on.ts) would
+// leave items unplaced: they are appended in priority order rather than lost.
 export function startOrder<T extends Prioritised>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => a.priority - b.priority);
+  const names = new Set(items.map((i) => i.name));
+  const placed = new Set<string>();
+  const remaining = [...items].sort((a, b) => a.priority - b.priority);
+  const order: T[] = [];
+  while (remaining.length > 0) {
+    const index = remaining.findIndex((i) => (i.dependsOn ?? []).every((d) => placed.has(d) || !names.has(d)));
+    const [next] = remaining.splice(index < 0 ? 0 : index, 1);
+    order.push(next!);
+    placed.add(next!.name);
+  }
+  return order;
 }
 
-// Descending priority, one batch per priority value: a batch is stopped only once the batch before
-// it has fully stopped, as supervisord stops one group at a time; equal priorities stop together.
+// Batches to stop one after the other, each only once the one before has fully stopped (as
+// supervisord stops one priority at a time): a batch is the items nothing still running depends
+// on, of the highest priority among them; equal priorities stop together. So dependents stop
+// before what they depend on, the reverse of startOrder().
 export function stopBatches<T extends Prioritised>(items: readonly T[]): T[][] {
-  const batches = new Map<number, T[]>();
-  for (const item of items) batches.set(item.priority, [...(batches.get(item.priority) ?? []), item]);
-  return [...batches.entries()].sort(([a], [b]) => b - a).map(([, batch]) => batch);
+  let remaining = [...items];
+  const batches: T[][] = [];
+  while (remaining.length > 0) {
+    const needed = new Set(remaining.flatMap((i) => i.dependsOn ?? []));
+    const free = remaining.filter((i) => !needed.has(i.name));
+    const candidates = free.length > 0 ? free : remaining; // only a cycle leaves none free
+    const top = Math.max(...candidates.map((i) => i.priority));
+    const batch = candidates.filter((i) => i.priority === top);
+    batches.push(batch);
+    remaining = remaining.filter((i) => !batch.includes(i));
+  }
+  return batches;
+}
+
+// `names` and everything they depend on, transitively: what `tsvisor start web` has to start.
+export function withDependencies<T extends Prioritised>(names: readonly string[], all: readonly T[]): T[] {
+  const byName = new Map(all.map((i) => [i.name, i]));
+  const wanted = new Set<string>();
+  const add = (name: string): void => {
+    if (wanted.has(name) || !byName.has(name)) return;
+    wanted.add(name);
+    for (const dep of byName.get(name)!.dependsOn ?? []) add(dep);
+  };
+  for (const name of names) add(name);
+  return all.filter((i) => wanted.has(i.name));
 }

@@ -2,18 +2,22 @@
 // step() one at a time, and performs the actions step() returns (spawn, signal, timers, log lines).
 import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
+import { HealthMonitor } from "../health/monitor.ts";
+import type { HealthStatus } from "../health/health-state.ts";
 import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { normalizeSignalName } from "../os/signals.ts";
+import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumTrees } from "../os/proc-tree.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { hasEndedForGood } from "./critical.ts";
 import { exitedWith, killedBy, type ExitStatus } from "./exit-status.ts";
 import { logOptionsFor } from "./log-options.ts";
 import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type TimerName } from "./machine.ts";
 import { isOffender, resolveNames, type Fault, type NameResolution, type Outcome } from "./operator.ts";
-import { startOrder, stopBatches } from "./order.ts";
+import { startOrder, stopBatches, withDependencies } from "./order.ts";
 import { type ReloadDiff, diffProcesses } from "./reload-diff.ts";
 import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, type ProcessState } from "./states.ts";
+import { describeBytes, nextUsage, type Usage } from "./usage.ts";
 
 interface Managed {
   spec: ProcessSpec;
@@ -21,6 +25,18 @@ interface Managed {
   timers: Map<TimerName, Timer>;
   /** Its log files and console mirror, from the first spawn on (kept open across restarts). */
   logs?: ProcessLogs;
+  /** Its health check, when it has one (probes only while a process lives). */
+  health?: HealthMonitor;
+  /** CPU and memory of its process tree at the last sample; null before the first or with no process. */
+  usage: Usage | null;
+  /** Why tsvisor last restarted it on its own (unhealthy, max_memory); null when it never did. */
+  restartedBecause: string | null;
+  /** A restart for a limit is under way: a second reason waits for it. */
+  restarting: boolean;
+  /** Process names of every instance of the programs in its depends_on. */
+  dependsOn: string[];
+  /** A start is waiting for its dependencies to be ready. */
+  awaitingDependencies: boolean;
   /** The pid before the event being handled: the process that just ended, for transition listeners. */
   pidBefore?: number | null;
 }
@@ -79,18 +95,34 @@ export class Supervisor {
   private readonly now: () => number;
   /** Set by shutdown(): no operator start and no reload starts anything any more. */
   private shuttingDown = false;
+  private readonly sampleIntervalMs: number;
+  private sampler: Timer | undefined;
 
   constructor(config: Config, private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
-    for (const spec of config.processes) {
-      this.procs.set(spec.name, { spec, record: newProcessRecord(spec.name), timers: new Map() });
-    }
+    this.sampleIntervalMs = config.supervisor.sample_interval * 1000;
+    for (const spec of config.processes) this.procs.set(spec.name, this.manage(spec, config.processes));
   }
 
-  /** Start every autostart process, lowest priority first (without waiting for each to be RUNNING, as supervisord). */
+  // A process tsvisor has not run yet, with the instances its depends_on names and its health check.
+  private manage(spec: ProcessSpec, processes: readonly ProcessSpec[]): Managed {
+    const m: Managed = {
+      spec, record: newProcessRecord(spec.name), timers: new Map(), usage: null, restartedBecause: null, restarting: false,
+      dependsOn: dependencyNames(spec, processes), awaitingDependencies: false,
+    };
+    if (spec.program.healthcheck) m.health = this.healthMonitor(m, spec.program.healthcheck);
+    return m;
+  }
+
+  /**
+   * Start every autostart process and what it depends on, lowest priority first (without waiting for
+   * each to be RUNNING, as supervisord), except that a program with depends_on waits for its dependencies.
+   */
   startAll(): void {
-    const autostart = [...this.procs.values()].filter((m) => m.spec.program.autostart);
-    for (const m of startOrder(autostart.map(asPrioritised))) this.dispatch(m.managed, { type: "start" });
+    const autostart = [...this.procs.values()].filter((m) => m.spec.program.autostart).map((m) => m.spec.name);
+    const all = [...this.procs.values()].map(asPrioritised);
+    for (const { managed } of startOrder(withDependencies(autostart, all))) void this.startAfterDependencies(managed, false);
+    if (this.sampleIntervalMs > 0) this.sampler = setInterval(() => this.sampleResources(), this.sampleIntervalMs);
   }
 
   /** A snapshot of every process record, in config order. */
@@ -122,6 +154,7 @@ export class Supervisor {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearInterval(this.sampler);
     for (const m of this.procs.values()) this.dispatch(m, { type: "shutdown" });
     for (const batch of stopBatches([...this.procs.values()].map(asPrioritised))) {
       for (const { managed } of batch) this.dispatch(managed, { type: "stop" });
@@ -154,13 +187,23 @@ export class Supervisor {
   /** What `status` and `check` show of each named process, in config order. */
   view(names: readonly string[]): ProcessView[] {
     const now = this.now();
-    return this.managed(names).map(({ spec, record, logs }) => ({
-      record,
-      group: spec.group,
-      droppedLogLines: logs?.droppedLines ?? 0,
-      uptimeMs: record.pid !== null && record.startedAt !== null ? Math.max(0, now - record.startedAt) : null,
-      offender: isOffender(record, spec.program.exitcodes),
-    }));
+    return this.managed(names).map(({ spec, record, logs, health, usage, restartedBecause }) => {
+      const h = health?.health ?? null;
+      const live = usage !== null && usage.pid === record.pid;
+      return {
+        record,
+        group: spec.group,
+        droppedLogLines: logs?.droppedLines ?? 0,
+        uptimeMs: record.pid !== null && record.startedAt !== null ? Math.max(0, now - record.startedAt) : null,
+        offender: isOffender(record, spec.program.exitcodes) || (record.wantedUp && h?.status === "unhealthy"),
+        health: h?.status ?? null,
+        healthError: h?.lastError ?? null,
+        cpuPercent: live ? usage.cpuPercent : null,
+        rssBytes: live ? usage.rssBytes : null,
+        peakRssBytes: live ? usage.peakRssBytes : null,
+        restartedBecause,
+      };
+    });
   }
 
   /**
@@ -168,7 +211,38 @@ export class Supervisor {
    * failed to get there (BACKOFF, FATAL): the process keeps its retries, the answer does not wait for them.
    */
   startProcesses(names: readonly string[], wait: boolean): Promise<Outcome[]> {
-    return Promise.all(startOrder(this.managed(names).map(asPrioritised)).map(({ managed }) => this.startOne(managed, wait)));
+    // what they depend on is started too, first; only the named ones are answered for
+    const order = startOrder(withDependencies(names, [...this.procs.values()].map(asPrioritised)));
+    const outcomes = order.map(({ managed }) => this.startAfterDependencies(managed, wait));
+    return Promise.all(outcomes).then((all) => all.filter((o) => names.includes(o.name)));
+  }
+
+  // depends_on: start once every dependency is RUNNING (and healthy, when it has a check); give up
+  // when one of them has given up (FATAL, EXITED, stopped by hand). Without `wait` the answer does not wait.
+  private async startAfterDependencies(m: Managed, wait: boolean): Promise<Outcome> {
+    const deps = this.dependenciesOf(m);
+    if (deps.length === 0) return this.startOne(m, wait);
+    if (!wait) {
+      if (RUNNING_STATES.includes(m.record.state)) return outcome(m, "ALREADY_STARTED");
+      void this.startAfterDependencies(m, true);
+      return outcome(m, null);
+    }
+    // a dependency still waiting for its own dependencies is not stopped, only not started yet
+    const failed = () => deps.find((d) => d.record.state === "FATAL" || d.record.state === "EXITED" ||
+      (STOPPED_STATES.includes(d.record.state) && !d.record.wantedUp && !d.awaitingDependencies));
+    m.awaitingDependencies = true;
+    await this.waitUntil(() => this.shuttingDown || failed() !== undefined || deps.every(isReady));
+    m.awaitingDependencies = false;
+    const dep = failed();
+    if (dep !== undefined && !deps.every(isReady)) {
+      this.options.logger.warn(`not starting ${m.spec.name}: its dependency ${dep.spec.name} is ${dep.record.state}`);
+      return { ...outcome(m, "START_FAILED"), reason: `dependency ${dep.spec.name} is ${dep.record.state}` };
+    }
+    return this.startOne(m, true);
+  }
+
+  private dependenciesOf(m: Managed): Managed[] {
+    return this.managed(m.dependsOn);
   }
 
   /** Stop by hand, by descending priority, each level once the one above has stopped (as shutdown). */
@@ -257,8 +331,13 @@ export class Supervisor {
     const kept = new Map(this.procs);
     this.procs.clear();
     for (const spec of config.processes) {
-      const unchanged = diff.unchanged.includes(spec.name);
-      this.procs.set(spec.name, unchanged ? kept.get(spec.name)! : { spec, record: newProcessRecord(spec.name), timers: new Map() });
+      const unchanged = kept.get(spec.name);
+      if (unchanged && diff.unchanged.includes(spec.name)) {
+        unchanged.dependsOn = dependencyNames(spec, config.processes); // an added instance may be among them
+        this.procs.set(spec.name, unchanged);
+      } else {
+        this.procs.set(spec.name, this.manage(spec, config.processes));
+      }
     }
     if (this.shuttingDown) return diff;
     const starting = [...diff.changed, ...diff.added].map((name) => this.procs.get(name)!).filter((m) => m.spec.program.autostart);
@@ -277,6 +356,67 @@ export class Supervisor {
       };
       this.changeListeners.add(check);
     });
+  }
+
+  // --- health checks, resource sampling and the limits they enforce ---
+
+  private healthMonitor(m: Managed, check: NonNullable<ProcessSpec["program"]["healthcheck"]>): HealthMonitor {
+    const context = () => ({ cwd: m.spec.program.directory, env: this.childEnvironment(m.spec), credentials: m.spec.credentials });
+    return new HealthMonitor(check, context, (health, becameUnhealthy) => {
+      if (becameUnhealthy) {
+        const why = `unhealthy: ${health.lastError} (${health.failures} failed checks in a row)`;
+        if (check.on_unhealthy === "restart") void this.restartFor(m, why);
+        else this.options.logger.warn(`${why}: ${m.spec.name}`);
+      }
+      this.notifyChange(); // depends_on may be waiting for this health
+    }, this.now);
+  }
+
+  // One walk of /proc over every program's tree; then each program's figures and its max_memory.
+  private sampleResources(): void {
+    const live = [...this.procs.values()].filter((m) => m.record.pid !== null);
+    if (live.length === 0) return;
+    this.pageSize ??= pageSize();
+    const roots = live.map((m) => m.record.pid!);
+    const trees = sumTrees(readTreeStats(roots), roots, this.pageSize);
+    const now = this.now();
+    for (const m of live) {
+      const tree = trees.get(m.record.pid!);
+      if (tree === undefined) continue;
+      const limit = m.spec.program.max_memory;
+      const sample = { pid: m.record.pid!, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes };
+      const { usage, exceeded } = nextUsage(m.usage, sample, now, limit);
+      m.usage = usage;
+      if (exceeded && m.record.state === "RUNNING") {
+        void this.restartFor(m, `max_memory: ${describeBytes(usage.rssBytes)} above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
+      }
+    }
+  }
+
+  private pageSize: number | undefined;
+
+  // Restart through the normal stop path (stopsignal, stopwaitsecs, SIGKILL), then start again;
+  // the reason is logged and kept for status. Nothing is started again during a shutdown or after a stop by hand.
+  private async restartFor(m: Managed, why: string): Promise<void> {
+    if (m.restarting || this.shuttingDown || !RUNNING_STATES.includes(m.record.state)) return;
+    m.restarting = true;
+    m.restartedBecause = why;
+    this.options.logger.warn(`restarting: ${m.spec.name} (${why})`);
+    try {
+      this.dispatch(m, { type: "stop" });
+      await this.waitUntil(() => STOPPED_STATES.includes(m.record.state) || m.record.state === "STARTING");
+      if (!this.shuttingDown && m.record.wantedUp && STOPPED_STATES.includes(m.record.state)) {
+        // an automatic restart like autorestart's, so it counts in RESTARTS (a start event by itself does not)
+        m.record = { ...m.record, restarts: m.record.restarts + 1 };
+        this.dispatch(m, { type: "start" });
+      }
+    } finally {
+      m.restarting = false;
+    }
+  }
+
+  private notifyChange(): void {
+    for (const listener of [...this.changeListeners]) listener();
   }
 
   // Events are queued and handled one at a time: an action (a spawn) may produce a new event
@@ -299,7 +439,7 @@ export class Supervisor {
     } finally {
       this.draining = false;
     }
-    for (const listener of [...this.changeListeners]) listener();
+    this.notifyChange();
     for (const m of ended) this.options.onEndedForGood?.(m.spec, m.record);
   }
 
@@ -375,12 +515,14 @@ export class Supervisor {
         onExit: (code, signal) => {
           // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
           if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
+          m.health?.end();
           this.dispatch(m, { type: "exited", status: signal !== null ? killedBy(signal) : exitedWith(code ?? 0) });
         },
       });
       m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger, this.outputTap(m)));
       void m.logs.capture(child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
+      m.health?.begin(); // the spawned event may still be queued: the process exists either way
     } catch (error) {
       this.dispatch(m, { type: "spawnFailed", error: (error as Error).message });
     }
@@ -409,10 +551,30 @@ export interface ProcessView {
   droppedLogLines: number;
   /** How long the live process has been up; null when there is none. */
   uptimeMs: number | null;
-  /** Counts against `tsvisor check`. */
+  /** Counts against `tsvisor check`: wanted up and not RUNNING, or unhealthy. */
   offender: boolean;
+  /** null without a health check or without a process. */
+  health: HealthStatus | null;
+  /** What the last failed probe said; null after a success. */
+  healthError: string | null;
+  /** Of the process tree at the last sample; null before it, without sampling, or without a process. */
+  cpuPercent: number | null;
+  rssBytes: number | null;
+  /** Highest RSS of the tree since the process started. */
+  peakRssBytes: number | null;
+  /** Why tsvisor last restarted it on its own (unhealthy, max_memory). */
+  restartedBecause: string | null;
 }
+
+// Ready for its dependents: RUNNING, and healthy when it has a health check.
+const isReady = (m: Managed): boolean => m.record.state === "RUNNING" && (m.health === undefined || m.health.health?.status === "healthy");
 
 const outcome = (m: Managed, fault: Fault | null): Outcome => ({ name: m.spec.name, fault, state: m.record.state, reason: m.record.reason });
 
-const asPrioritised = (managed: Managed) => ({ name: managed.spec.name, priority: managed.spec.program.priority, managed });
+// Dependencies are programs ([programs.NAME] keys): a program with numprocs depends on all instances.
+// The process names of every instance of the programs `spec` depends on.
+const dependencyNames = (spec: ProcessSpec, processes: readonly ProcessSpec[]): string[] =>
+  processes.filter((p) => spec.program.depends_on.includes(p.group)).map((p) => p.name);
+
+const asPrioritised = (managed: Managed) =>
+  ({ name: managed.spec.name, priority: managed.spec.program.priority, managed, dependsOn: managed.dependsOn });

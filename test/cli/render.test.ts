@@ -42,7 +42,8 @@ describe("status table", () => {
   const NOW = 1_800_000_000_000;
   const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
     name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
-    restarts: 0, last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, ...over,
+    restarts: 0, last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, health: null, health_error: null,
+    cpu_percent: null, rss_bytes: null, peak_rss_bytes: null, restarted_because: null, ...over,
   });
 
   test("one aligned row per process under a header, the reason in INFO", () => {
@@ -53,21 +54,25 @@ describe("status table", () => {
       status({ name: "api", state: "STOPPED", pid: null, uptime_ms: null, stopped_at: NOW - 5_000, reason: "terminated by SIGTERM", wanted: false }),
       status({ name: "manual", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, wanted: false }),
       status({ name: "chatty", dropped_log_lines: 120 }),
+      status({ name: "api2", cpu_percent: 12.5, rss_bytes: 50 * 1024 ** 2, peak_rss_bytes: 2 * 1024 ** 3, health: "unhealthy", health_error: "HTTP 503" }),
+      status({ name: "mem", restarts: 1, rss_bytes: 300 * 1024, peak_rss_bytes: 300 * 1024, health: "healthy", restarted_because: "max_memory: 600.0 MiB above 512.0 MiB in 2 samples in a row" }),
     ], NOW, false);
     expect(table).toBe([
-      "NAME      STATE    PID  UPTIME   RESTARTS  INFO",
-      "web       RUNNING  42   0:01:05  0",
-      "worker-1  RUNNING  42   0:01:05  2         last exit: exit status 1; not expected",
-      "cron      FATAL    -    -        0         exit status 2; not expected; gave up after 4 attempts, 2m ago",
-      "api       STOPPED  -    -        0         terminated by SIGTERM, 5s ago, stopped by hand",
-      "manual    STOPPED  -    -        0",
-      "chatty    RUNNING  42   0:01:05  0         120 log lines dropped",
+      "NAME      STATE    PID  UPTIME   RESTARTS  CPU    RSS    PEAK  HEALTH     INFO",
+      "web       RUNNING  42   0:01:05  0         -      -      -     -",
+      "worker-1  RUNNING  42   0:01:05  2         -      -      -     -          last exit: exit status 1; not expected",
+      "cron      FATAL    -    -        0         -      -      -     -          exit status 2; not expected; gave up after 4 attempts, 2m ago",
+      "api       STOPPED  -    -        0         -      -      -     -          terminated by SIGTERM, 5s ago, stopped by hand",
+      "manual    STOPPED  -    -        0         -      -      -     -",
+      "chatty    RUNNING  42   0:01:05  0         -      -      -     -          120 log lines dropped",
+      "api2      RUNNING  42   0:01:05  0         12.5%  50.0M  2.0G  unhealthy  health check: HTTP 503",
+      "mem       RUNNING  42   0:01:05  1         -      300K   300K  healthy    restarted for max_memory: 600.0 MiB above 512.0 MiB in 2 samples in a row",
       "",
     ].join("\n"));
   });
 
   test("colour paints the state only, and only when asked", () => {
     const [, row] = renderStatusTable([status({ state: "FATAL", pid: null, uptime_ms: null })], NOW, true).split("\n");
-    expect(row).toBe("web   \u001b[31mFATAL\u001b[0m  -    -       0");
+    expect(row).toBe("web   \u001b[31mFATAL\u001b[0m  -    -       0         -    -    -     -");
   });
 });

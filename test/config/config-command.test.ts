@@ -51,8 +51,8 @@ test.concurrent("config check prints the diagnostics on stderr and exits 2", asy
 test.concurrent("config show prints TOML with the defaults filled in", async () => {
   const dir = writeTree({ "tsvisor.toml": toml("[programs.web]", 'command = "x"') });
   const [stdout, stderr, code] = await run(dir, "show");
-  expect([stdout.split("\n").slice(2, 12), stderr, code]).toEqual([
-    ["[supervisor]", "# socket = (not set)", 'socket_mode = "0600"', "# socket_owner = (not set)", 'log_dir = "/var/log/tsvisor"', "console = true", "log_timestamps = false", "forward_signals = []", "", "[programs.web]"],
+  expect([stdout.split("\n").slice(2, 13), stderr, code]).toEqual([
+    ["[supervisor]", "# socket = (not set)", 'socket_mode = "0600"', "# socket_owner = (not set)", 'log_dir = "/var/log/tsvisor"', "console = true", "log_timestamps = false", "forward_signals = []", "sample_interval = 5", "", "[programs.web]"],
     "",
     0,
   ]);

@@ -40,11 +40,14 @@ describe("defaults", () => {
       critical: false,
       stdout_events_enabled: false,
       stderr_events_enabled: false,
+      depends_on: [],
+      max_memory: null,
+      healthcheck: null,
     };
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, forward_signals: [] },
+      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, forward_signals: [], sample_interval: 5 },
       programs: { web },
       processes: [{
         name: "web", group: "web", num: 0, credentials: null, program: web,
@@ -107,7 +110,7 @@ describe("defaults", () => {
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, forward_signals: ["USR1", "WINCH"] },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, forward_signals: ["USR1", "WINCH"], sample_interval: 5 },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
@@ -116,6 +119,7 @@ describe("defaults", () => {
         stdout_logfile: `${dir}/logs/{name}{num}.log`, stdout_logfile_maxbytes: 1024 * 1024, stdout_logfile_backups: 0,
         stderr_logfile: "none", stderr_logfile_maxbytes: 4096, stderr_logfile_backups: 3, console: true, log_timestamps: false, critical: true,
         stdout_events_enabled: true, stderr_events_enabled: true,
+        depends_on: [], max_memory: null, healthcheck: null,
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([
@@ -300,8 +304,12 @@ describe("render", () => {
           'max_runtime = "1.5s"',
           'user = "nobody"',
           'directory = "/srv"',
+          'healthcheck = { http = "http://127.0.0.1:8080/health", retries = 5, on_unhealthy = "restart" }',
         ),
-        "conf.d/worker.toml": toml("[programs.worker]", 'command = ["w"]', "numprocs = 3", 'process_name = "{name}_{num:03}"', 'startsecs = "250ms"'),
+        "conf.d/worker.toml": toml(
+          "[programs.worker]", 'command = ["w"]', "numprocs = 3", 'process_name = "{name}_{num:03}"', 'startsecs = "250ms"',
+          'depends_on = ["web.v2"]', 'max_memory = "512MB"', "[programs.worker.healthcheck]", 'command = ["pg_isready", "-q"]', 'start_period = "30s"',
+        ),
       },
       { env: { DB: "postgres://x?a=$1" } },
     );

@@ -16,7 +16,7 @@ import { Supervisor } from "../../src/supervisor/supervisor.ts";
 test("a follower that stops reading is dropped, and emitting never waits for it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tsvisor-slow-reader-"));
   const events = new EventBus();
-  const config = { processes: [] } as unknown as Config; // the supervisor of no programs
+  const config = { processes: [], supervisor: { sample_interval: 0 } } as unknown as Config; // the supervisor of no programs
   const supervisor = new Supervisor(config, { logger: createLogger({ debug: false }), env: {} });
   const server = await startControlServer({
     path: join(dir, "s.sock"), mode: 0o600, owner: null,

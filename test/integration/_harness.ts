@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import type { ProcessStatus } from "../../src/control/protocol.ts";
 
 export const TSVISOR = resolve(import.meta.dir, "../../dist/tsvisor");
 export const FIXTURES = resolve(import.meta.dir, "../fixtures/bin");
@@ -89,6 +90,12 @@ export class Daemon implements AsyncDisposable {
   /** Run a client command (`tsvisor status`, ...) against this daemon's socket. */
   ctl(args: string[], options: { env?: Record<string, string> } = {}) {
     return runTsvisor(args, { cwd: this.dir, env: { TSVISOR_SOCKET: this.socket, ...options.env } });
+  }
+
+  /** One process as `tsvisor status NAME --json` shows it; undefined while the daemon does not answer. */
+  async status(name: string): Promise<ProcessStatus | undefined> {
+    const { stdout, exitCode } = await this.ctl(["status", name, "--json"]);
+    return exitCode === 0 ? (JSON.parse(stdout) as { processes: ProcessStatus[] }).processes[0] : undefined;
   }
 
   /** The socket answers: tsvisor has bound it and is past startup. */

@@ -1,9 +1,9 @@
 // Orphaned descendants come to tsvisor (as PID 1 by the kernel, otherwise as a child subreaper) and
 // are reaped, while the exit statuses of supervised programs, which Bun waits for, stay exact.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TSVISOR, fixture, readLines, tempDir, waitFor } from "./_harness.ts";
+import { TSVISOR, fixture, readLines, tempDir, waitFor, writeConfig } from "./_harness.ts";
 import { Pid1 } from "./_pidns.ts";
 
 // The parent pid of a live process, null once it is gone (a zombie still has one).
@@ -84,7 +84,7 @@ startsecs = 0
   await waitFor(() => existsSync(done), "10,000 orphans to be made", 400_000);
   // The flappers would keep making short-lived zombies of their own (until Bun reaps each): a reload
   // removes them, so that "no zombie" can be checked exactly.
-  writeFileSync(join(dir.path, "tsvisor.toml"), storm);
+  writeConfig(dir.path, storm);
   await pid1.signal("SIGHUP");
   await pid1.waitForLog(/reload: removed flapper, killed; unchanged storm/, 30_000);
   const zombies = await waitFor(async () => {

@@ -174,6 +174,13 @@ describe("what the records and log lines say", () => {
     ]);
   });
 
+  test("an exit after max_runtime stopped the process says so in its reason, also after the restart", () => {
+    const r = step(proc("STOPPING", { stopCause: "max_runtime" }), { type: "exited", status: killedBy("TERM") }, program({ max_runtime: 60 }), T0);
+    expect([r.proc.state, r.proc.reason, logs(r.actions)[0]]).toEqual([
+      "STARTING", "max_runtime (60s) reached: terminated by SIGTERM; not expected", "exited: web (max_runtime (60s) reached: terminated by SIGTERM; not expected)",
+    ]);
+  });
+
   test("a spawn error is the reason of BACKOFF and FATAL", () => {
     const r = step(proc("STARTING", { pid: null }), { type: "spawnFailed", error: `can't find command "nope"` }, program({ startretries: 0 }), T0);
     expect([r.proc.reason, logs(r.actions)[0]]).toEqual([

@@ -1,0 +1,36 @@
+// Pieces every bench shares: supervisord's config for N programs controlled over a unix socket,
+// running a helper command, and the machine's description for the results.
+import { readFileSync } from "node:fs";
+
+// N identical programs under supervisord, controlled over a unix socket in `dir` as tsvisor is.
+export function supervisordConfig(dir: string, programs: number, command = "sleep 100000"): string {
+  const sections = Array.from({ length: programs }, (_, i) => `[program:p${i}]\ncommand=${command}\nstartsecs=0\n`).join("\n");
+  return `[unix_http_server]
+file=${dir}/supervisor.sock
+chmod=0700
+
+[supervisord]
+logfile=${dir}/supervisord.log
+pidfile=${dir}/supervisord.pid
+childlogdir=${dir}
+user=root
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://${dir}/supervisor.sock
+
+${sections}`;
+}
+
+// Run a command to completion; a failure is reported on stderr, not thrown (cleanup goes on).
+export function run(argv: string[]): void {
+  const proc = Bun.spawnSync(argv, { stdout: "ignore", stderr: "pipe" });
+  if (proc.exitCode !== 0) process.stderr.write(`${argv.join(" ")} exited ${proc.exitCode}: ${proc.stderr.toString()}`);
+}
+
+export function cpuModel(): string {
+  const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+  return line ? line.split(":")[1]!.trim() : "unknown CPU";
+}

@@ -1,0 +1,86 @@
+// Run one probe and say whether it passed: an HTTP GET answered 2xx/3xx, a TCP connect accepted, or
+// a command that exited 0 (run as the program runs: its user, directory and environment). Every
+// probe ends by `timeoutMs`; a probe never throws.
+import type { HealthProbe } from "../config/schema.ts";
+import { sendSignal } from "../os/kill.ts";
+import { spawnChild } from "../os/spawn.ts";
+import type { ProbeResult } from "./health-state.ts";
+
+/** How a command probe runs: as the program does. */
+export interface ProbeContext {
+  cwd: string | null;
+  env: Record<string, string>;
+  credentials: { uid: number; gid: number } | null;
+}
+
+// `context` is asked for only by a command probe (building an environment is not free, and runs often).
+export function runProbe(probe: HealthProbe, timeoutMs: number, context: () => ProbeContext): Promise<ProbeResult> {
+  switch (probe.type) {
+    case "http": return probeHttp(probe.url, timeoutMs);
+    case "tcp": return probeTcp(probe.host, probe.port, timeoutMs);
+    case "command": return probeCommand(probe.argv, timeoutMs, context());
+    default: return probe satisfies never;
+  }
+}
+
+const timedOut = (ms: number): ProbeResult => ({ ok: false, error: `timed out after ${ms / 1000}s` });
+
+async function probeHttp(url: string, timeoutMs: number): Promise<ProbeResult> {
+  try {
+    // redirect "manual": a 3xx counts as healthy (Kubernetes' httpGet), without following it anywhere
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual", headers: { "user-agent": "tsvisor-healthcheck" } });
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 400 ? { ok: true } : { ok: false, error: `HTTP ${response.status}` };
+  } catch (error) {
+    if ((error as Error).name === "TimeoutError") return timedOut(timeoutMs);
+    return { ok: false, error: describeError(error) };
+  }
+}
+
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (result: ProbeResult, socket?: { end(): void }) => {
+      socket?.end();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(() => settle(timedOut(timeoutMs)), timeoutMs);
+    Bun.connect({
+      hostname: host, port,
+      socket: { open: (s) => settle({ ok: true }, s), data() {}, error: (_s, e) => settle({ ok: false, error: describeError(e) }), connectError: (_s, e) => settle({ ok: false, error: describeError(e) }) },
+    }).catch((e: unknown) => settle({ ok: false, error: describeError(e) }));
+  });
+}
+
+function probeCommand(argv: string[], timeoutMs: number, ctx: ProbeContext): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let timer: Timer | undefined;
+    try {
+      const child = spawnChild({
+        argv, cwd: ctx.cwd, env: ctx.env, credentials: ctx.credentials, umask: null, output: "ignore",
+        onExit: (code, signal) => {
+          clearTimeout(timer);
+          if (code === 0) resolve({ ok: true });
+          else resolve({ ok: false, error: signal !== null ? `command killed by SIG${signal}` : `command exited with status ${code}` });
+        },
+      });
+      // the command leads its own group: kill it all, so a probe never outlives its timeout
+      timer = setTimeout(() => {
+        sendSignal(child.pid, "KILL", true);
+        resolve(timedOut(timeoutMs));
+      }, timeoutMs);
+    } catch (error) {
+      resolve({ ok: false, error: (error as Error).message });
+    }
+  });
+}
+
+// "connection refused" rather than a stack: the words go to status and the log.
+function describeError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

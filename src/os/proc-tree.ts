@@ -1,0 +1,150 @@
+// Process trees and their cost from /proc. A sample walks down from each root through
+// /proc/PID/task/*/children and reads the stat of each process found, so it costs in proportion to
+// the programs' own processes, not to everything on the host (a scan of all /proc took 50 ms with
+// 1000 processes here). Where the kernel lacks the children files (CONFIG_PROC_CHILDREN), it falls
+// back to one scan of /proc/[0-9]*/stat for all roots. Parsers are pure and exported for tests;
+// knows nothing about programs.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+
+/** What one /proc/PID/stat line tells about its process. */
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+  /** Resident set size in pages. */
+  rssPages: number;
+  /** Threads in the process: with one, its children are all in /proc/PID/task/PID/children. */
+  threads: number;
+}
+
+// USER_HZ: the unit of utime and stime, 100 on every Linux architecture tsvisor builds for.
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+// One /proc/PID/stat line -> its fields; null for anything else. The command name (field 2) is in
+// parentheses and may itself hold spaces and ")", so fields are counted from the last ")".
+export function parseStat(text: string): ProcStat | null {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return null;
+  const pid = Number.parseInt(text, 10);
+  // after ")": state(3) ppid(4) ... utime(14) stime(15) ... num_threads(20) ... rss(24)
+  const fields = text.slice(close + 2).split(" ");
+  const ppid = Number(fields[1]);
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const threads = Number(fields[17]);
+  const rss = Number(fields[21]);
+  if (![pid, ppid, utime, stime, threads, rss].every(Number.isFinite)) return null;
+  return { pid, ppid, cpuTicks: utime + stime, rssPages: rss, threads };
+}
+
+/** The whole tree under one root: summed over the root and all its descendants. */
+export interface TreeUsage {
+  cpuTicks: number;
+  rssBytes: number;
+  pids: number[];
+}
+
+// Sum each root's tree from one list of stats; a root that is not in the list is left out.
+export function sumTrees(stats: readonly ProcStat[], roots: readonly number[], pageSize: number): Map<number, TreeUsage> {
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const children = new Map<number, number[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
+  const result = new Map<number, TreeUsage>();
+  for (const root of roots) {
+    if (!byPid.has(root)) continue;
+    const usage: TreeUsage = { cpuTicks: 0, rssBytes: 0, pids: [] };
+    for (const stack = [root]; stack.length > 0; ) {
+      const pid = stack.pop()!;
+      const s = byPid.get(pid)!;
+      usage.cpuTicks += s.cpuTicks;
+      usage.rssBytes += s.rssPages * pageSize;
+      usage.pids.push(pid);
+      stack.push(...(children.get(pid) ?? []));
+    }
+    result.set(root, usage);
+  }
+  return result;
+}
+
+// The stats of every process in the trees under `roots`: each root, its children, theirs, ...
+// A process that exits during the walk is skipped.
+export function readTreeStats(roots: readonly number[]): ProcStat[] {
+  if (!hasChildrenFiles()) return readAllStats();
+  const stats: ProcStat[] = [];
+  const seen = new Set<number>();
+  for (const stack = [...roots]; stack.length > 0; ) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const stat = readStat(pid);
+    if (stat === null) continue;
+    stats.push(stat);
+    stack.push(...readChildren(pid, stat.threads));
+  }
+  return stats;
+}
+
+// Children of every thread of `pid` (a child belongs to the thread that forked it); a
+// single-threaded process needs no listing of its threads.
+function readChildren(pid: number, threads: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const tid of threads === 1 ? [pid] : readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "latin1");
+      for (const child of text.split(" ")) if (child !== "" && child !== "\n") children.push(Number(child));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return children;
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return null;
+  }
+}
+
+let childrenFiles: boolean | undefined;
+const hasChildrenFiles = (): boolean => (childrenFiles ??= existsSync(`/proc/self/task/${process.pid}/children`));
+
+// Every live process's stat, read once; a process that exits during the scan is skipped.
+export function readAllStats(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      const stat = parseStat(readFileSync(`/proc/${entry}/stat`, "latin1"));
+      if (stat) stats.push(stat);
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return stats;
+}
+
+// AT_PAGESZ from the auxiliary vector (4 KiB on x86-64, 4 or 64 KiB on arm64); 4096 if unreadable.
+export function pageSize(): number {
+  try {
+    return parseAuxvPageSize(readFileSync("/proc/self/auxv"));
+  } catch {
+    return 4096;
+  }
+}
+
+const AT_PAGESZ = 6n;
+
+// /proc/self/auxv: pairs of native 64-bit words (type, value), ending with type 0.
+export function parseAuxvPageSize(auxv: Uint8Array): number {
+  const view = new DataView(auxv.buffer, auxv.byteOffset, auxv.byteLength);
+  for (let at = 0; at + 16 <= auxv.byteLength; at += 16) {
+    const type = view.getBigUint64(at, true);
+    if (type === 0n) break;
+    if (type === AT_PAGESZ) return Number(view.getBigUint64(at + 8, true));
+  }
+  return 4096;
+}

@@ -1,0 +1,122 @@
+import { expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ProcessStatus } from "../../src/control/protocol.ts";
+import { Daemon, FIXTURES, tempDir, waitFor } from "./_harness.ts";
+
+// A port that was free a moment ago, for a server the test configures before it starts.
+function freePort(): number {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+}
+
+
+const healthIs = (daemon: Daemon, name: string, health: ProcessStatus["health"]) =>
+  waitFor(async () => {
+    const s = await daemon.status(name);
+    return s?.health === health ? s : undefined;
+  }, `${name} to be ${health}`);
+
+const server = (port: number, failFile: string) => JSON.stringify([process.execPath, join(FIXTURES, "health-server-fixture.ts"), String(port), failFile]);
+
+// The fixture server as program "web" in `dir`, checked every 200 ms on `path` with the extra check keys.
+function startWeb(dir: string, path: string, ...checkKeys: string[]) {
+  const port = freePort();
+  const fail = join(dir, "fail");
+  const daemon = Daemon.start(dir, `
+[programs.web]
+command = ${server(port, fail)}
+startsecs = 0
+[programs.web.healthcheck]
+http = "http://127.0.0.1:${port}${path}"
+interval = "200ms"
+${checkKeys.join("\n")}
+`);
+  return { daemon, fail };
+}
+
+test("an HTTP server that starts failing its health endpoint becomes unhealthy after retries, and check exits 1", async () => {
+  using dir = tempDir();
+  const { daemon: started, fail } = startWeb(dir.path, "/health", "retries = 3");
+  await using daemon = started;
+  await healthIs(daemon, "web", "healthy");
+  expect((await daemon.ctl(["check"])).exitCode).toBe(0);
+
+  writeFileSync(fail, "");
+  const failingSince = Date.now();
+  const unhealthy = await healthIs(daemon, "web", "unhealthy");
+  // retries (3) failed probes, an interval apart: two intervals at least, less timer slack
+  expect(Date.now() - failingSince).toBeGreaterThanOrEqual(300);
+  expect([unhealthy.state, unhealthy.health_error]).toEqual(["RUNNING", "HTTP 503"]);
+  expect(await daemon.ctl(["check"])).toEqual({ stdout: "web: RUNNING but unhealthy (HTTP 503)\n", stderr: "", exitCode: 1 });
+  expect((await daemon.ctl(["status"])).stdout).toMatch(/^web +RUNNING .* unhealthy +health check: HTTP 503$/m);
+  await daemon.waitForLog(/unhealthy: HTTP 503 \(3 failed checks in a row\): web/);
+
+  rmSync(fail); // one success is enough to be healthy again; the default only reports: same pid
+  expect((await healthIs(daemon, "web", "healthy")).pid).toBe(unhealthy.pid);
+});
+
+test(`on_unhealthy = "restart" restarts the program through the stop path and it is healthy again`, async () => {
+  using dir = tempDir();
+  const { daemon: started, fail } = startWeb(dir.path, "/moved", "retries = 2", 'on_unhealthy = "restart"');
+  await using daemon = started;
+  const before = await healthIs(daemon, "web", "healthy"); // a 302 counts as healthy
+  writeFileSync(fail, "");
+  await daemon.waitForLog(/restarting: web \(unhealthy: HTTP 503 \(2 failed checks in a row\)\)/);
+  rmSync(fail);
+  const after = await waitFor(async () => {
+    const s = await daemon.status("web");
+    return s?.health === "healthy" && s.pid !== before.pid ? s : undefined;
+  }, "a new, healthy web");
+  expect([after.restarts >= 1, after.restarted_because]).toEqual([true, "unhealthy: HTTP 503 (2 failed checks in a row)"]);
+  expect(daemon.logLines(/stopped: web \(exit status 0|stopped: web \(terminated by SIGTERM\)/).length).toBeGreaterThanOrEqual(1);
+});
+
+test("a TCP probe is healthy while something accepts on the port, unhealthy on a refused connect", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const closed = freePort();
+  await using daemon = Daemon.start(dir.path, `
+[programs.db]
+command = ${server(port, join(dir.path, "never"))}
+startsecs = 0
+healthcheck = { tcp = "127.0.0.1:${port}", interval = "200ms" }
+[programs.cache]
+command = ["sleep", "1000"]
+startsecs = 0
+healthcheck = { tcp = "127.0.0.1:${closed}", interval = "200ms", retries = 1 }
+`);
+  await healthIs(daemon, "db", "healthy");
+  expect((await healthIs(daemon, "cache", "unhealthy")).health_error).toBe("connection refused");
+});
+
+test("a command probe runs in the program's directory with its environment, and exit 0 is healthy", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `
+[programs.worker]
+command = ["sleep", "1000"]
+directory = "${dir.path}"
+environment = { READY_FILE = "ready" }
+startsecs = 0
+healthcheck = { command = ["sh", "-c", "test -f \\"$READY_FILE\\" || exit 3"], interval = "200ms", retries = 1 }
+`);
+  expect((await healthIs(daemon, "worker", "unhealthy")).health_error).toBe("command exited with status 3");
+  writeFileSync(join(dir.path, "ready"), ""); // relative to the program's directory
+  await healthIs(daemon, "worker", "healthy");
+});
+
+test("failures within start_period do not count: the program stays starting until it ends", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `
+[programs.slow]
+command = ["sleep", "1000"]
+startsecs = 0
+healthcheck = { command = ["false"], interval = "100ms", retries = 1, start_period = "1500ms" }
+`);
+  const starting = await healthIs(daemon, "slow", "starting");
+  const unhealthy = await healthIs(daemon, "slow", "unhealthy");
+  expect(Date.now() - starting.started_at!).toBeGreaterThanOrEqual(1500);
+  expect(unhealthy.health_error).toBe("command exited with status 1");
+});

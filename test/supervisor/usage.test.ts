@@ -1,0 +1,47 @@
+import { expect, test } from "bun:test";
+import { nextUsage } from "../../src/supervisor/usage.ts";
+
+const MB = 1024 * 1024;
+const T0 = 1_000_000;
+
+test("the first sample has memory but no CPU figure yet", () => {
+  expect(nextUsage(null, { pid: 7, cpuSeconds: 3, rssBytes: 10 * MB }, T0, null)).toEqual({
+    usage: { pid: 7, cpuPercent: null, rssBytes: 10 * MB, peakRssBytes: 10 * MB, cpuSeconds: 3, at: T0, samplesOver: 0 },
+    exceeded: false,
+  });
+});
+
+test("CPU % is CPU time over wall time; the peak keeps the highest RSS", () => {
+  const first = nextUsage(null, { pid: 7, cpuSeconds: 3, rssBytes: 30 * MB }, T0, null).usage;
+  const { usage } = nextUsage(first, { pid: 7, cpuSeconds: 4, rssBytes: 20 * MB }, T0 + 2000, null);
+  expect([usage.cpuPercent, usage.rssBytes, usage.peakRssBytes]).toEqual([50, 20 * MB, 30 * MB]);
+});
+
+test("a new pid starts over: no CPU figure, a fresh peak", () => {
+  const old = nextUsage(null, { pid: 7, cpuSeconds: 3, rssBytes: 30 * MB }, T0, null).usage;
+  const { usage } = nextUsage(old, { pid: 8, cpuSeconds: 0, rssBytes: 5 * MB }, T0 + 1000, null);
+  expect([usage.cpuPercent, usage.peakRssBytes]).toEqual([null, 5 * MB]);
+});
+
+test("a child exiting lowers the tree's CPU time: the figure is 0, not negative", () => {
+  const first = nextUsage(null, { pid: 7, cpuSeconds: 9, rssBytes: MB }, T0, null).usage;
+  expect(nextUsage(first, { pid: 7, cpuSeconds: 2, rssBytes: MB }, T0 + 1000, null).usage.cpuPercent).toBe(0);
+});
+
+test.each([
+  // [samples' RSS in MB, limit in MB, exceeded after the last]
+  [[600], 512, false], // one sample above: maybe a spike
+  [[600, 600], 512, true], // two in a row: over
+  [[600, 400, 600], 512, false], // not in a row
+  [[512, 512], 512, false], // at the limit is not above it
+  [[9000, 9000], null, false], // no limit
+] as const)("RSS %p MB with max_memory %p MB -> exceeded %p", (samples, limitMb, exceeded) => {
+  let prev = null;
+  let last = false;
+  for (const [i, mb] of samples.entries()) {
+    const r = nextUsage(prev, { pid: 7, cpuSeconds: 0, rssBytes: mb * MB }, T0 + i * 1000, limitMb === null ? null : limitMb * MB);
+    prev = r.usage;
+    last = r.exceeded;
+  }
+  expect(last).toBe(exceeded);
+});
