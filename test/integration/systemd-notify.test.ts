@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { NotifyListener, uniqueAbstractName } from "../systemd/_notify-listener.ts";
-import { Daemon, readLines, tempDir, waitFor } from "./_harness.ts";
+import { Daemon, readLines, tempDir, waitFor, writeConfig } from "./_harness.ts";
 
 test("READY=1 only once every autostart program is RUNNING; STATUS= follows the states; STOPPING=1 on SIGTERM", async () => {
   using dir = tempDir();
@@ -56,4 +56,21 @@ startretries = 0
   const ready = await listener.next((m) => m.fields.READY === "1", "READY=1");
   expect(ready.raw).toBe("READY=1\nSTATUS=1 running, 1 fatal");
   await daemon.waitForLog(/gave up: broken entered FATAL/);
+});
+
+test("a reload (SIGHUP) is RELOADING=1 with MONOTONIC_USEC, then READY=1 once the new config is applied", async () => {
+  using dir = tempDir();
+  await using listener = await NotifyListener.start(join(dir.path, "notify.sock"));
+  const program = (name: string) => `[programs.${name}]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n`;
+  await using daemon = Daemon.start(dir.path, program("web"), { env: { NOTIFY_SOCKET: listener.address } });
+  await listener.next((m) => m.fields.READY === "1", "READY=1 after start-up");
+  const before = listener.messages.length;
+  writeConfig(dir.path, program("web") + program("added"));
+  daemon.signal("SIGHUP");
+  const reloading = await listener.next((m) => m.fields.RELOADING === "1", "RELOADING=1", before);
+  const ready = await listener.next((m) => m.fields.READY === "1", "READY=1 after the reload", before);
+  await daemon.waitForLog(/reload: added added; unchanged web/);
+  // systemd 253+ matches MONOTONIC_USEC against its own CLOCK_MONOTONIC reading of the reload.
+  expect(Math.abs(Number(reloading.fields.MONOTONIC_USEC) - reloading.t)).toBeLessThan(1_000_000);
+  expect(listener.messages.indexOf(reloading)).toBeLessThan(listener.messages.indexOf(ready));
 });
