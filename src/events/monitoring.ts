@@ -5,7 +5,7 @@ import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/schema.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { EventBus } from "./event-bus.ts";
-import { logEvent, processStateEvent, supervisorEvent } from "./event.ts";
+import { healthEvent, logEvent, processStateEvent, supervisorEvent } from "./event.ts";
 import { HookRunner } from "./hooks.ts";
 import { ListenerPool } from "./listener-pool.ts";
 
@@ -24,6 +24,7 @@ export function startMonitoring(config: Config, supervisor: Supervisor, options:
   const bus = new EventBus(undefined, (error) => logger.warn(`event subscriber dropped: ${(error as Error).message}`));
   supervisor.onTransition((t) => bus.emit(processStateEvent(t, Date.now())));
   supervisor.onOutput((o) => bus.emit(logEvent(o, Date.now())));
+  supervisor.onHealthChange((h) => bus.emit(healthEvent(h.status === "healthy" ? "HEALTH_HEALTHY" : "HEALTH_UNHEALTHY", h, Date.now(), h.error)));
   // TSVISOR_CONFIG lets a hook run `tsvisor logs NAME` on the same config (the crash-mail recipe does)
   const hooks = new HookRunner(config.hooks, { logger, env: { ...options.env, TSVISOR_CONFIG: config.file } });
   bus.subscribe((event) => hooks.handle(event));

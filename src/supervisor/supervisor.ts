@@ -50,6 +50,17 @@ export interface Output {
   lines: Uint8Array;
 }
 
+/** A process's health check turned it healthy or unhealthy, for event builders (src/events/). */
+export interface HealthChange {
+  name: string;
+  group: string;
+  pid: number | null;
+  state: ProcessState;
+  status: "healthy" | "unhealthy";
+  /** What the last failed probe said; null once healthy. */
+  error: string | null;
+}
+
 /** One state change of one process, for event builders (src/events/). */
 export interface Transition {
   name: string;
@@ -92,6 +103,7 @@ export class Supervisor {
   private readonly changeListeners = new Set<() => void>();
   private readonly transitionListeners = new Set<(t: Transition) => void>();
   private readonly outputListeners = new Set<(o: Output) => void>();
+  private readonly healthListeners = new Set<(h: HealthChange) => void>();
   private readonly now: () => number;
   /** Set by shutdown(): no operator start and no reload starts anything any more. */
   private shuttingDown = false;
@@ -140,6 +152,12 @@ export class Supervisor {
   onTransition(listener: (t: Transition) => void): () => void {
     this.transitionListeners.add(listener);
     return () => void this.transitionListeners.delete(listener);
+  }
+
+  /** Call `listener` when a process's health check turns it healthy or unhealthy (HEALTH_* events). */
+  onHealthChange(listener: (h: HealthChange) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => void this.healthListeners.delete(listener);
   }
 
   /** Call `listener` with the output lines of programs that enabled stdout/stderr_events_enabled. */
@@ -367,6 +385,10 @@ export class Supervisor {
         const why = `unhealthy: ${health.lastError} (${health.failures} failed checks in a row)`;
         if (check.on_unhealthy === "restart") void this.restartFor(m, why);
         else this.options.logger.warn(`${why}: ${m.spec.name}`);
+      }
+      if (health.status !== "starting") {
+        const { name, group } = m.spec;
+        for (const listener of this.healthListeners) listener({ name, group, pid: m.record.pid, state: m.record.state, status: health.status, error: health.lastError });
       }
       this.notifyChange(); // depends_on may be waiting for this health
     }, this.now);

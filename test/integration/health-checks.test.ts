@@ -56,6 +56,15 @@ test("an HTTP server that starts failing its health endpoint becomes unhealthy a
 
   rmSync(fail); // one success is enough to be healthy again; the default only reports: same pid
   expect((await healthIs(daemon, "web", "healthy")).pid).toBe(unhealthy.pid);
+  // Each change of health is an event (docs/events.md): healthy, unhealthy with the probe's error, healthy.
+  const events = await waitFor(async () => {
+    const { stdout } = await daemon.ctl(["events", "--type", "HEALTH_HEALTHY,HEALTH_UNHEALTHY", "--json"]);
+    const list = stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; program: string; reason: string | null });
+    return list.length >= 3 ? list : undefined;
+  }, "three health events");
+  expect(events.map((e) => [e.type, e.program, e.reason])).toEqual([
+    ["HEALTH_HEALTHY", "web", null], ["HEALTH_UNHEALTHY", "web", "HTTP 503"], ["HEALTH_HEALTHY", "web", null],
+  ]);
 });
 
 test(`on_unhealthy = "restart" restarts the program through the stop path and it is healthy again`, async () => {
