@@ -112,6 +112,11 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   });
   // USR2: an external logrotate moved the files; write to new ones at the configured paths.
   process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${reopenLogFiles()} log files`));
+  const reopenLogsOnRequest = () => {
+    const files = reopenLogFiles();
+    logger.info(`reopen requested on the control socket: reopened ${files} log files`);
+    return files;
+  };
   // Every other signal tsvisor can catch gets a handler, listed or not: as PID 1 an unhandled signal
   // would be dropped by the kernel, elsewhere it would kill tsvisor and orphan its programs.
   for (const signal of FORWARD_SIGNALS) process.on(`SIG${signal}`, () => forwardSignal(signal, config, supervisor, logger));
@@ -122,7 +127,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
-    deps: { supervisor, events: monitoring.bus, version: VERSION, reload, shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket") },
+    deps: { supervisor, events: monitoring.bus, version: VERSION, reload, reopenLogs: reopenLogsOnRequest, shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket") },
   });
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);

@@ -1,25 +1,32 @@
 // `tsvisor logs NAME [-n N] [-f] [--stderr]`: a process's log from its files, found through the
 // config, so it works whether tsvisor runs or not (the control socket is not needed to read a file).
+// `tsvisor logs --reopen`: ask the running tsvisor to reopen its log files (SIGUSR2's job), e.g. from
+// a logrotate postrotate script.
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
 import type { Config, ProcessSpec } from "../config/schema.ts";
 import { didYouMean } from "../config/suggest.ts";
 import { TsvisorError } from "../errors.ts";
 import { follow, lastLines, openCursor } from "../logs/tail.ts";
-import { configArgs } from "./_args.ts";
+import { configArgs, socketArgs } from "./_args.ts";
 import { fail } from "./_exit.ts";
+import { refused, request } from "./_request.ts";
 
 export default defineCommand({
   meta: { name: "logs", description: "Print the last lines of a process's log; -f follows it across rotations" },
   args: {
-    name: { type: "positional", description: "process name (as `config check` lists them)", required: true },
+    name: { type: "positional", description: "process name (as `config check` lists them); not with --reopen", required: false },
     lines: { type: "string", alias: "n", description: "how many lines (default 50)", valueHint: "N" },
     follow: { type: "boolean", alias: "f", description: "keep printing new lines, across rotations (tail -F)" },
     stderr: { type: "boolean", description: "the stderr log instead of the stdout log" },
+    reopen: { type: "boolean", description: "make the running tsvisor reopen every log file (after logrotate moved them)" },
     ...configArgs,
+    ...socketArgs,
   },
   async run({ args }) {
+    if (args.reopen) return reopenLogs(args);
     try {
+      if (!args.name) throw new TsvisorError("USAGE", "name a process: tsvisor logs NAME [-n N] [-f] [--stderr], or tsvisor logs --reopen");
       const count = parseCount(args.lines);
       const config = loadConfig({ ...(args.config === undefined ? {} : { file: args.config }), env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
       const { path, backups } = logFileOf(findProcess(config, args.name), args.stderr ? "stderr" : "stdout");
@@ -32,6 +39,12 @@ export default defineCommand({
     }
   },
 });
+
+async function reopenLogs(args: { socket?: string; config?: string }): Promise<void> {
+  const reply = await request(args, { op: "reopen_logs" });
+  if (!reply.ok) return refused(reply.error);
+  process.stdout.write(`reopened ${reply.result.files} log files\n`);
+}
 
 function parseCount(text: string | undefined): number {
   if (text === undefined) return 50;

@@ -23,6 +23,8 @@ export interface ControlDeps {
   reload: () => Promise<Results["reload"]>;
   /** Begin stopping everything and exit, as SIGTERM does. */
   shutdown: () => void;
+  /** Reopen every log file at its configured path, as SIGUSR2 does; returns how many. */
+  reopenLogs: () => number;
 }
 
 // Errors a reload may throw that the protocol names; anything else is a bug (INTERNAL).
@@ -56,6 +58,8 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
     case "shutdown":
       deps.shutdown();
       return { result: {} };
+    case "reopen_logs":
+      return { result: { files: deps.reopenLogs() } };
     case "reload":
       return { result: await deps.reload() };
     default:

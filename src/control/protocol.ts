@@ -24,12 +24,13 @@ export type Request =
   | { op: "check"; names?: string[] }
   | { op: "reload" }
   | { op: "shutdown" }
+  | { op: "reopen_logs" }
   | { op: "version" }
   // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
   | { op: "events"; names?: string[]; types?: string[]; follow?: boolean };
 
 export type Op = Request["op"];
-export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events"];
+export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs"];
 
 /** Every error code the daemon may answer with; docs/protocol.md says when each is sent. */
 export type ErrorCode =
@@ -144,6 +145,8 @@ export interface Results {
   check: { healthy: boolean; checked: number; offenders: Offender[] };
   reload: { added: string[]; removed: string[]; changed: string[] };
   shutdown: Record<string, never>;
+  /** How many log files were reopened at their configured paths (USR2's job). */
+  reopen_logs: { files: number };
   version: { version: string; protocol: number; pid: number };
   events: { events: EventRecord[] };
 }

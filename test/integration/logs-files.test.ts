@@ -11,7 +11,7 @@ const printLines = (...args: (string | number)[]) => JSON.stringify([process.exe
 const numbers = (lines: string[]) => lines.map((l) => Number(l.split(" ")[1]));
 const consecutive = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 
-test("SIGUSR2 reopens the log files after an external mv: nothing lost, new lines in a new file", async () => {
+test.each(["SIGUSR2", "tsvisor logs --reopen"])("%s reopens the log files after an external mv: nothing lost, new lines in a new file", async (how) => {
   using dir = tempDir();
   const log = join(dir.path, "logs", "ticker.out.log");
   await using daemon = Daemon.start(dir.path, `
@@ -22,8 +22,13 @@ console = false
 `);
   await waitFor(() => readLines(log).length >= 5, "a few lines in the log");
   renameSync(log, `${log}.old`);
-  daemon.signal("SIGUSR2");
-  await daemon.waitForLog(/SIGUSR2 received: reopened \d+ log files/);
+  if (how === "SIGUSR2") {
+    daemon.signal("SIGUSR2");
+    await daemon.waitForLog(/SIGUSR2 received: reopened \d+ log files/);
+  } else {
+    // ticker.out.log, ticker.err.log and tsvisor.log
+    expect(await daemon.ctl(["logs", "--reopen"])).toEqual({ stdout: "reopened 3 log files\n", stderr: "", exitCode: 0 });
+  }
   await waitFor(() => readLines(log).length >= 5, "a few lines in the new log");
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
