@@ -2,6 +2,7 @@
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import { commandError, parentDeathSetpriv, withParentDeathSignal } from "./parent-death.ts";
 import { openPipe } from "./pipe.ts";
 
 export interface SpawnRequest {
@@ -38,7 +39,12 @@ export function spawnChild(req: SpawnRequest): Child {
   // nothing else between these lines, so set it around the spawn and put it back at once.
   const previousUmask = req.umask === null ? null : process.umask(req.umask);
   try {
-    const child = Bun.spawn(req.argv, {
+    // Under setpriv, a missing or unrunnable command would fail in setpriv; say so here as Bun would.
+    if (parentDeathSetpriv() !== null && req.credentials === null) {
+      const problem = commandError(req.argv[0] ?? "", req.env, req.cwd);
+      if (problem) throw problem;
+    }
+    const child = Bun.spawn(withParentDeathSignal(req.argv), {
       cwd: req.cwd ?? undefined,
       env: req.env,
       stdin: "ignore",
