@@ -82,8 +82,10 @@ stdout_logfile_backups = 1000
   }, `every program in its policy's state: ${JSON.stringify([...wanted])}`, 30_000);
 
   // Stop everything so that the writers' last bytes are in the files, then compare.
-  expect((await daemon.ctl(["stop", "all"])).exitCode).toBe(0);
+  // (`stop all` exits 1 when some were not running: tsvisor reports each process, see docs/control.md.)
+  await daemon.ctl(["stop", "all"]);
   const final = await status();
+  expect(final.filter((s) => !["STOPPED", "EXITED"].includes(s.state))).toEqual([]);
   for (const name of PROGRAMS) {
     const reported = readdirSync(join(counts, name)).reduce((sum, f) => sum + Number(readFileSync(join(counts, name, f), "utf8") || 0), 0);
     const logged = readdirSync(join(dir.path, "logs"))
