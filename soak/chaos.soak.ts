@@ -44,7 +44,7 @@ stdout_logfile_backups = 1000
   // What each program should be once the chaos ends: "up" (RUNNING), "down" (STOPPED) or "ended".
   const wanted = new Map(PROGRAMS.map((n) => [n, "up"]));
   const sigkills = new Map(PROGRAMS.map((n) => [n, 0]));
-  const deadline = Date.now() + budgetMs(0.45);
+  const deadline = Date.now() + budgetMs(0.35);
   let ops = 0;
   while (Date.now() < deadline) {
     const name = pick(PROGRAMS);

@@ -107,7 +107,7 @@ const STACK = /^\s+at\s|TypeError|ReferenceError|RangeError|SyntaxError|panic|Se
 
 test("mutated configs: exit 0 or exit 2 naming the key, never a stack trace, hang or started program", async () => {
   using dir = tempDir();
-  const deadline = Date.now() + budgetMs(0.25);
+  const deadline = Date.now() + budgetMs(0.4);
   const failures: string[] = [];
   let checked = 0;
   let refused = 0;
