@@ -10,6 +10,9 @@ import { join } from "node:path";
 const args = process.argv.slice(2);
 const secondsArg = args.indexOf("--seconds");
 const seconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : args.includes("--short") ? 60 : 600;
+// The chaos writer is a Python script (python3-minimal, also what supervisord runs on).
+const ensure = Bun.spawnSync(["bash", join(import.meta.dir, "../scripts/ensure-debian-packages.sh"), "python3-minimal"], { stdout: "inherit", stderr: "inherit" });
+if (ensure.exitCode !== 0) process.exit(ensure.exitCode ?? 1);
 const files = readdirSync(import.meta.dir).filter((f) => f.endsWith(".soak.ts")).sort().map((f) => `./soak/${f}`);
 const proc = Bun.spawnSync([process.execPath, "test", "--timeout", String((seconds + 120) * 1000), ...files], {
   cwd: join(import.meta.dir, ".."), env: { ...process.env, SOAK_SECONDS: String(seconds) }, stdout: "inherit", stderr: "inherit",
