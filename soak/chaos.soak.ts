@@ -65,7 +65,8 @@ stdout_logfile_backups = 1000
       if (!AUTORESTART(name) && wanted.get(name) === "up") wanted.set(name, "ended");
     } else {
       const r = await daemon.ctl([op, name]);
-      if (op === "stop") wanted.set(name, "down");
+      // A stop of a program that had already ended (not running) leaves it EXITED.
+      if (op === "stop") wanted.set(name, r.exitCode !== 0 && wanted.get(name) === "ended" ? "ended" : "down");
       else if (r.exitCode === 0) wanted.set(name, "up");
     }
     // RELOAD: `tsvisor reload` does not apply changes in this tree yet (issue: reload). When it does,
@@ -76,10 +77,13 @@ stdout_logfile_backups = 1000
 
   // Everything settles into the state its policy says.
   const expected = (name: string) => ({ up: "RUNNING", down: "STOPPED", ended: "EXITED" })[wanted.get(name)! as "up" | "down" | "ended"];
+  let seen: Status[] = [];
   await waitFor(async () => {
-    const now = await status();
-    return PROGRAMS.every((n) => now.find((s) => s.name === n)?.state === expected(n));
-  }, `every program in its policy's state: ${JSON.stringify([...wanted])}`, 30_000);
+    seen = await status();
+    return PROGRAMS.every((n) => seen.find((s) => s.name === n)?.state === expected(n));
+  }, `every program in its policy's state: ${JSON.stringify([...wanted])}`, 30_000).catch((error: Error) => {
+    throw new Error(`${error.message}; states: ${JSON.stringify(seen.map((s) => [s.name, s.state]))}`);
+  });
 
   // Stop everything so that the writers' last bytes are in the files, then compare.
   // (`stop all` exits 1 when some were not running: tsvisor reports each process, see docs/control.md.)
