@@ -66,11 +66,14 @@ stdout_logfile_backups = 10
   const proc = Bun.spawn([TSVISOR, "run", "-c", config], { stdout: console, stderr: "pipe" });
   closeSync(console);
   const done = await allWritten(join(dir, "logs"), "writer.out.log");
+  // The writer records its times after its last byte: a stop before that (a loaded machine) would
+  // kill it first.
+  const [start] = await writerTimes(dir);
   proc.kill("SIGTERM");
   const [log] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
   // A console reader too slow would make tsvisor drop lines, and the run would measure less work.
   if (/dropped|dropping/.test(log)) throw new Error(`tsvisor dropped lines; its log:\n${log}`);
-  return { fromWriter: done - (await writerTimes(dir))[0], fromLaunch: done - launched };
+  return { fromWriter: done - start, fromLaunch: done - launched };
 }
 
 async function viaSupervisord(dir: string): Promise<Sample> {
@@ -93,9 +96,10 @@ stdout_logfile_backups = 10
   const launched = Date.now();
   const proc = Bun.spawn(["supervisord", "-c", config], { stdout: "ignore", stderr: "ignore" });
   const done = await allWritten(join(dir, "logs"), "writer.out.log");
+  const [start] = await writerTimes(dir);
   proc.kill("SIGTERM");
   await proc.exited;
-  return { fromWriter: done - (await writerTimes(dir))[0], fromLaunch: done - launched };
+  return { fromWriter: done - start, fromLaunch: done - launched };
 }
 
 // The moment the log and its backups hold TOTAL bytes, polled every millisecond.

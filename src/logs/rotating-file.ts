@@ -34,6 +34,9 @@ export function reopenLogFiles(): number {
 const NEWLINE = 10;
 // Do not retry a failed open more often than this: each try is a mkdir and an open.
 const REOPEN_INTERVAL_MS = 1000;
+// How often a write checks that the open file still has a name (an fstat): a removed file or log
+// directory would otherwise swallow every line, unseen, until the next rotation.
+const UNLINK_CHECK_INTERVAL_MS = 1000;
 
 export class RotatingFile {
   private fd: number | null = null;
@@ -42,6 +45,7 @@ export class RotatingFile {
   private droppedSinceTrouble = 0;
   private nextOpenAt = 0;
   private rotationBroken = false;
+  private nextUnlinkCheckAt = 0;
   /** Lines dropped since the file was created (full disk, I/O error, unwritable path). */
   droppedLines = 0;
 
@@ -60,6 +64,8 @@ export class RotatingFile {
    */
   write(data: Uint8Array): void {
     if (this.fd === null && !this.retryOpen()) return this.drop(data, 0);
+    if (this.removed()) this.reopen();
+    if (this.fd === null) return this.drop(data, 0);
     const maxBytes = this.rotationBroken ? 0 : this.options.maxBytes;
     let offset = 0;
     while (offset < data.length) {
@@ -163,6 +169,18 @@ export class RotatingFile {
       const reason = `can't open: ${describe(error)}`;
       if (this.failing === null) this.options.onTrouble?.({ type: "failing", reason });
       this.failing = reason;
+      return false;
+    }
+  }
+
+  // The open file was unlinked (its directory removed, or `rm name.log`), checked once a second.
+  private removed(): boolean {
+    const now = Date.now();
+    if (now < this.nextUnlinkCheckAt || this.fd === null) return false;
+    this.nextUnlinkCheckAt = now + UNLINK_CHECK_INTERVAL_MS;
+    try {
+      return fstatSync(this.fd).nlink === 0;
+    } catch {
       return false;
     }
   }

@@ -2,6 +2,7 @@
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import { commandError, parentDeathSetpriv, withParentDeathSignal } from "./parent-death.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
 
@@ -56,7 +57,12 @@ export function spawnChild(req: SpawnRequest): Child {
   // it synchronously) must not leave a mark behind that nothing would remove.
   let marked = false;
   try {
-    const child = Bun.spawn(req.argv, {
+    // Under setpriv, a missing or unrunnable command would fail in setpriv; say so here as Bun would.
+    if (parentDeathSetpriv() !== null && req.credentials === null) {
+      const problem = commandError(req.argv[0] ?? "", req.env, req.cwd);
+      if (problem) throw problem;
+    }
+    const child = Bun.spawn(withParentDeathSignal(req.argv), {
       cwd: req.cwd ?? undefined,
       env: req.env,
       stdin: req.stdin ?? "ignore",

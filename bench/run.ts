@@ -1,0 +1,98 @@
+// `npm run bench`: every benchmark of tsvisor against supervisord (and tini, when bench/init.bench.ts
+// exists) in one run on this machine, each printing its section; the whole goes to stdout and, for a
+// full run, to bench/RESULTS.md with the machine's description.
+//   npm run bench                 full run (~30 min on 2 cores), writes bench/RESULTS.md
+//   npm run bench -- --short      small counts, one round: checks that every bench still works and
+//                                 judges no time (CI); writes nothing
+// Extra arguments (e.g. --rounds 3) are passed on to bench/supervisord.bench.ts.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const SHORT = process.argv.includes("--short");
+const passOn = process.argv.slice(2);
+
+interface Bench { file: string; title: string; args: string[] }
+const BENCHES: Bench[] = [
+  { file: "supervisord.bench.ts", title: "Start-up, idle memory and CPU, crash → restart, stop-all", args: passOn },
+  { file: "control.bench.ts", title: "`check` / `status` latency, 50 programs", args: SHORT ? ["--short"] : [] },
+  { file: "logs.bench.ts", title: "Log throughput", args: SHORT ? ["--short"] : [] },
+  { file: "init.bench.ts", title: "Reaping storm and signal latency vs tini", args: SHORT ? ["--short"] : [] },
+];
+
+function machine(): string {
+  const model = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"))?.split(":")[1]?.trim() ?? "unknown";
+  const kernel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
+  const sup = Bun.spawnSync(["supervisord", "--version"]).stdout.toString().trim();
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  return [
+    `- nproc: ${cpus().length}; CPU: ${model}; memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; kernel: Linux ${kernel}`,
+    `- tsvisor ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version} (dist/tsvisor, Bun ${Bun.version}); supervisord ${sup || "?"} (Debian package \`supervisor\`)`,
+    `- load average when the run ended: ${load}`,
+  ].join("\n");
+}
+
+// The `tsvisor check` row of the issue's table, from the control bench's section.
+function checkHeadline(section: string): string | null {
+  const median = (label: string) => {
+    const row = section.split("\n").find((l) => l.startsWith(`| ${label} |`));
+    return row ? Number(row.split("|")[2]) : NaN;
+  };
+  const check = median("tsvisor check");
+  const ctl = median("supervisorctl status");
+  const floor = median("compiled Bun hello world (runtime floor)");
+  if (!(check > 0 && ctl > 0)) return null;
+  return `| \`tsvisor check\` vs \`supervisorctl status\`, 50 programs | ms | ${check.toFixed(1)} | ${ctl.toFixed(1)} | ${(check / ctl).toFixed(3)} | ≤ 1/10: ${check <= ctl / 10 ? "met" : `MISSED (a compiled Bun hello world alone takes ${floor.toFixed(1)} ms)`} |`;
+}
+
+// What the figures mean and why a missed target is missed: written by hand, kept across runs.
+function notes(): string {
+  const file = join(import.meta.dir, "results/notes.md");
+  return existsSync(file) ? `\n${readFileSync(file, "utf8").trim()}\n` : "";
+}
+
+const sections: string[] = [];
+let failed = false;
+for (const bench of BENCHES) {
+  const path = join(import.meta.dir, bench.file);
+  if (!existsSync(path)) {
+    process.stderr.write(`bench/run.ts: ${bench.file} is not in this tree; skipped\n`);
+    continue;
+  }
+  process.stderr.write(`\n=== ${bench.file} ${bench.args.join(" ")}\n`);
+  const started = performance.now();
+  const proc = Bun.spawnSync([process.execPath, path, ...bench.args], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
+  const out = proc.stdout.toString();
+  process.stdout.write(out);
+  process.stderr.write(`=== ${bench.file}: exit ${proc.exitCode} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  if (proc.exitCode !== 0) failed = true;
+  sections.push(`## ${bench.title}\n\n\`bun bench/${bench.file} ${bench.args.join(" ")}\`\n\n${out.trim()}\n`);
+  if (bench.file === "control.bench.ts") {
+    const headline = checkHeadline(out);
+    if (headline) process.stdout.write(`\n${headline}\n`);
+  }
+}
+
+if (failed) {
+  process.stderr.write("bench/run.ts: a benchmark failed\n");
+  process.exit(1);
+}
+if (!SHORT) {
+  const control = sections.find((s) => s.includes("control.bench.ts")) ?? "";
+  const headline = checkHeadline(control);
+  const text = `# Benchmarks: tsvisor vs supervisord 4.2.5
+
+Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}. Every figure is
+measured on both supervisors in the same run, the two alternating round by round.
+
+## Machine
+
+${machine()}
+
+${sections.join("\n")}
+${notes()}
+${headline ? `## The check row of the issue's table\n\n| figure | unit | tsvisor | supervisord | ratio | target |\n|---|---|---:|---:|---:|---|\n${headline}\n` : ""}`;
+  writeFileSync(join(import.meta.dir, "RESULTS.md"), text);
+  process.stderr.write("bench/run.ts: wrote bench/RESULTS.md\n");
+}

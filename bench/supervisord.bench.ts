@@ -1,0 +1,292 @@
+// The supervisor's own costs, tsvisor against supervisord 4.2.5 in the same run, round after round
+// with the two subjects alternating so that a noisy moment on the machine hits both alike:
+//   - start-up: from launching the daemon until its log says every program entered RUNNING
+//     (1, 50 and 200 `sleep` programs, startsecs = 1, the default of both);
+//   - idle memory (VmRSS; RssAnon = what the daemon itself allocated; Pss = its fair share of
+//     shared pages) and idle CPU (utime + stime over a window) with 50 programs;
+//   - crash -> next start: a program that records $EPOCHREALTIME and exits 1 at once, restarted
+//     by the daemon (exit from RUNNING: no back-off); the interval between two starts, against
+//     bash running the same program in a bare `while :; do ...; done` fork+exec loop;
+//   - stop-all: SIGTERM to the daemon until it has exited with its 50 programs stopped.
+// Prints a markdown section (medians, p10-p90, tsvisor/supervisord) on stdout.
+//   bun bench/supervisord.bench.ts            5 rounds (--rounds N for another count), 30 s idle window
+//   bun bench/supervisord.bench.ts --short    1 round, small counts, 1 s idle window (CI: checks it works)
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+const ROOT = resolve(import.meta.dir, "..");
+const TSVISOR = join(ROOT, "dist/tsvisor");
+const SHORT = process.argv.includes("--short");
+const roundsArg = process.argv.indexOf("--rounds");
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : SHORT ? 1 : 5;
+const STARTUP_COUNTS = SHORT ? [3] : [1, 50, 200];
+const IDLE_PROGRAMS = SHORT ? 5 : 50;
+const IDLE_WINDOW_MS = SHORT ? 1_000 : 30_000;
+const CRASH_INTERVALS = SHORT ? 3 : 20;
+const STOP_PROGRAMS = SHORT ? 5 : 50;
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+type Kind = "tsvisor" | "supervisord";
+const KINDS: Kind[] = ["tsvisor", "supervisord"];
+
+interface ProgramSpec {
+  name: string;
+  command: string[];
+  startsecs: number;
+  count: number;
+}
+
+/** A daemon of either kind on a fresh directory; `runningCount` reads its log. */
+class Subject {
+  readonly proc: Subprocess;
+  readonly launchedAt: number;
+  constructor(readonly kind: Kind, readonly dir: string, programs: ProgramSpec) {
+    mkdirSync(join(dir, "logs"), { recursive: true });
+    const argv = kind === "tsvisor" ? tsvisorArgv(dir, programs) : supervisordArgv(dir, programs);
+    this.launchedAt = performance.now();
+    this.proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  }
+
+  get log(): string {
+    const file = join(this.dir, "logs", this.kind === "tsvisor" ? "tsvisor.log" : "supervisord.log");
+    return existsSync(file) ? readFileSync(file, "utf8") : "";
+  }
+
+  runningCount(): number {
+    return this.log.split("\n").filter((l) => l.includes(" entered RUNNING state")).length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGTERM");
+    const done = await Promise.race([this.proc.exited.then(() => true), Bun.sleep(60_000).then(() => false)]);
+    if (!done) this.proc.kill("SIGKILL");
+    await this.proc.exited;
+  }
+}
+
+function tsvisorArgv(dir: string, p: ProgramSpec): string[] {
+  const config = join(dir, "tsvisor.toml");
+  writeFileSync(config, `[supervisor]
+log_dir = "${dir}/logs"
+console = false
+[programs.${p.name}]
+command = ${JSON.stringify(p.command)}
+startsecs = ${p.startsecs}
+numprocs = ${p.count}
+`);
+  return [TSVISOR, "run", "-c", config, "--socket", join(dir, "tsvisor.sock")];
+}
+
+function supervisordArgv(dir: string, p: ProgramSpec): string[] {
+  const config = join(dir, "supervisord.conf");
+  const quoted = p.command.map((a) => (/^[\w./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+  writeFileSync(config, `[supervisord]
+nodaemon = true
+logfile = ${dir}/logs/supervisord.log
+pidfile = ${dir}/supervisord.pid
+childlogdir = ${dir}/logs
+user = root
+[unix_http_server]
+file = ${dir}/supervisor.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[program:${p.name}]
+command = ${quoted}
+startsecs = ${p.startsecs}
+numprocs = ${p.count}
+process_name = %(program_name)s-%(process_num)d
+`);
+  return ["supervisord", "-c", config];
+}
+
+async function waitUntil<T>(probe: () => T | undefined | false, what: string, timeoutMs = 120_000, everyMs = 5): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(everyMs);
+  }
+}
+
+async function withSubject<T>(kind: Kind, programs: ProgramSpec, body: (s: Subject) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
+  const subject = new Subject(kind, dir, programs);
+  try {
+    return await body(subject);
+  } finally {
+    await subject.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sleepers = (count: number): ProgramSpec => ({ name: "p", command: ["sleep", "100000"], startsecs: 1, count });
+
+// ms from launching the daemon until `count` programs entered RUNNING.
+function startup(kind: Kind, count: number): Promise<number> {
+  return withSubject(kind, sleepers(count), async (s) => {
+    await waitUntil(() => s.runningCount() >= count, `${kind}: ${count} programs RUNNING`);
+    return performance.now() - s.launchedAt;
+  });
+}
+
+interface Idle { rssMiB: number; anonMiB: number; pssMiB: number; cpuPercent: number }
+
+function procStatus(pid: number, key: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
+
+function pss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+}
+
+function idle(kind: Kind): Promise<Idle> {
+  return withSubject(kind, sleepers(IDLE_PROGRAMS), async (s) => {
+    await waitUntil(() => s.runningCount() >= IDLE_PROGRAMS, `${kind}: ${IDLE_PROGRAMS} programs RUNNING`);
+    await Bun.sleep(1_000); // settle: the start-up's garbage is collectable, not yet collected
+    const ticks = cpuTicks(s.proc.pid);
+    await Bun.sleep(IDLE_WINDOW_MS);
+    const cpuPercent = ((cpuTicks(s.proc.pid) - ticks) / CLK_TCK / (IDLE_WINDOW_MS / 1000)) * 100;
+    const pid = s.proc.pid;
+    return { rssMiB: procStatus(pid, "VmRSS"), anonMiB: procStatus(pid, "RssAnon"), pssMiB: pss(pid), cpuPercent };
+  });
+}
+
+// Median interval between consecutive starts of a program that exits at once.
+function crashLoopProgram(dir: string): string[] {
+  return ["/bin/bash", "-c", `echo $EPOCHREALTIME >> ${dir}/starts; exit 1`];
+}
+
+function intervals(file: string): number[] {
+  const t = readFileSync(file, "utf8").trim().split("\n").map(Number);
+  return t.slice(1).map((x, i) => (x - t[i]!) * 1000);
+}
+
+async function crashRestart(kind: Kind | "bare loop"): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
+  const starts = join(dir, "starts");
+  const enough = () => existsSync(starts) && readFileSync(starts, "utf8").split("\n").length > CRASH_INTERVALS + 1;
+  try {
+    if (kind === "bare loop") {
+      const loop = Bun.spawn(["/bin/bash", "-c", `while :; do /bin/bash -c 'echo $EPOCHREALTIME >> ${starts}; exit 1'; done`], { stdout: "ignore", stderr: "ignore" });
+      await waitUntil(enough, "the bare loop");
+      loop.kill("SIGKILL");
+      await loop.exited;
+    } else {
+      // startsecs = 0: every start reaches RUNNING at once, so each exit is a crash of a running
+      // program (restarted without back-off), not a failed start.
+      const s = new Subject(kind, dir, { name: "crasher", command: crashLoopProgram(dir), startsecs: 0, count: 1 });
+      try {
+        await waitUntil(enough, `${kind}: ${CRASH_INTERVALS} restarts`, 120_000, 20);
+      } finally {
+        await s.stop();
+      }
+    }
+    return median(intervals(starts).slice(0, CRASH_INTERVALS));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ms from SIGTERM to the daemon until it has exited, every program stopped.
+function stopAll(kind: Kind): Promise<number> {
+  return withSubject(kind, sleepers(STOP_PROGRAMS), async (s) => {
+    await waitUntil(() => s.runningCount() >= STOP_PROGRAMS, `${kind}: ${STOP_PROGRAMS} programs RUNNING`);
+    const pids = childPids(s.proc.pid);
+    const t0 = performance.now();
+    s.proc.kill("SIGTERM");
+    await s.proc.exited;
+    const ms = performance.now() - t0;
+    const left = pids.filter((pid) => existsSync(`/proc/${pid}`));
+    if (left.length) throw new Error(`${kind} exited leaving ${left.length} programs running`);
+    return ms;
+  });
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.ceil(at)]! - s[lo]!) * (at - lo);
+}
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+
+interface Row { figure: string; unit: string; samples: Record<string, number[]>; target?: (t: number, ref: number) => string }
+
+async function main(): Promise<void> {
+  if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\``);
+  Bun.spawnSync(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor"], { stdout: "inherit", stderr: "inherit" });
+  const rows: Row[] = [];
+  const row = (figure: string, unit: string, target?: Row["target"]): Row => {
+    const r: Row = { figure, unit, samples: {}, target };
+    rows.push(r);
+    return r;
+  };
+  const add = (r: Row, key: string, v: number) => (r.samples[key] ??= []).push(v);
+  const startRows = STARTUP_COUNTS.map((n) => row(`start-up to all RUNNING, ${n} program${n > 1 ? "s" : ""} (startsecs = 1)`, "ms",
+    n === STARTUP_COUNTS.at(-1) ? (t, ref) => `≤ 1/3 of supervisord: ${t <= ref / 3 ? "met" : "MISSED"}` : undefined));
+  const rss = row(`idle VmRSS, ${IDLE_PROGRAMS} programs`, "MiB", (t, ref) => `≤ supervisord: ${t <= ref ? "met" : "MISSED"}`);
+  const anon = row(`idle RssAnon (own heap), ${IDLE_PROGRAMS} programs`, "MiB");
+  const pssRow = row(`idle Pss (whole footprint, shared pages split), ${IDLE_PROGRAMS} programs`, "MiB");
+  const cpu = row(`idle CPU over ${IDLE_WINDOW_MS / 1000} s, ${IDLE_PROGRAMS} programs`, "%");
+  const crash = row("crash → next start (no back-off)", "ms");
+  const stop = row(`SIGTERM → all ${STOP_PROGRAMS} programs stopped and the daemon exited`, "ms", (t) => `≤ 1 s: ${t <= 1000 ? "met" : "MISSED"}`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const kinds = round % 2 === 0 ? KINDS : [...KINDS].reverse();
+    for (const kind of kinds) {
+      for (const [i, n] of STARTUP_COUNTS.entries()) add(startRows[i]!, kind, await startup(kind, n));
+      const m = await idle(kind);
+      add(rss, kind, m.rssMiB);
+      add(anon, kind, m.anonMiB);
+      add(pssRow, kind, m.pssMiB);
+      add(cpu, kind, m.cpuPercent);
+      add(crash, kind, await crashRestart(kind));
+      add(stop, kind, await stopAll(kind));
+    }
+    add(crash, "bare loop", await crashRestart("bare loop"));
+  }
+  process.stdout.write(render(rows));
+}
+
+function render(rows: Row[]): string {
+  const f = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2));
+  const cell = (xs?: number[]) => (xs?.length ? `${f(median(xs))} (${f(quantile(xs, 0.1))}–${f(quantile(xs, 0.9))})` : "–");
+  const lines = [
+    `${ROUNDS} round${ROUNDS > 1 ? "s" : ""}, tsvisor and supervisord alternating; median (p10–p90 over rounds).`,
+    "",
+    "| figure | unit | tsvisor | supervisord 4.2.5 | tsvisor / supervisord | target |",
+    "|---|---|---:|---:|---:|---|",
+  ];
+  for (const r of rows) {
+    const t = r.samples.tsvisor ?? [];
+    const s = r.samples.supervisord ?? [];
+    const ratio = t.length && s.length && median(s) > 0 ? (median(t) / median(s)).toFixed(3) : "–";
+    let target = r.target && t.length && s.length ? r.target(median(t), median(s)) : "";
+    if (r.samples["bare loop"]) {
+      const bare = median(r.samples["bare loop"]);
+      target = `≤ 2× bare fork+exec loop (${f(bare)} ms, ${cell(r.samples["bare loop"])}): ${median(t) <= 2 * bare ? "met" : "MISSED"} (${(median(t) / bare).toFixed(2)}×)`;
+    }
+    lines.push(`| ${r.figure} | ${r.unit} | ${cell(t)} | ${cell(s)} | ${ratio} | ${target} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+await main();
