@@ -10,10 +10,17 @@ import { TSVISOR, collectLines, waitFor, writeConfig } from "./_harness.ts";
 
 const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"];
 
+// What these tests run besides tsvisor: unshare (util-linux), script (bsdutils), perl (perl-base).
+// All are in a Debian base system; installed here should a machine lack one (CI starts clean).
+const PACKAGES = ["util-linux", "bsdutils", "perl-base"];
+const ENSURE_PACKAGES = join(import.meta.dir, "../../scripts/ensure-debian-packages.sh");
+
 let checked: string | null | undefined;
 // Throws with the reason and the fix when this machine cannot make a PID namespace.
 export function requirePidNamespace(): void {
   if (checked === undefined) {
+    const install = spawnSync([ENSURE_PACKAGES, ...PACKAGES], { stderr: "pipe" });
+    if (install.exitCode !== 0) throw new Error(`${ENSURE_PACKAGES} ${PACKAGES.join(" ")} failed: ${install.stderr.toString().trim()}`);
     const probe = spawnSync([...UNSHARE, "true"], { stderr: "pipe" });
     checked = probe.exitCode === 0 ? null : `\`${UNSHARE.join(" ")} true\` failed (exit ${probe.exitCode}): ${probe.stderr.toString().trim()}`;
   }

@@ -40,7 +40,8 @@ test("on a terminal, CMD leads the foreground process group: it reads the termin
   writeFileSync(cmd, `
 n=0
 trap 'n=$((n+1))' INT
-echo "pgid=$(ps -o pgid= -p $$ | tr -d ' ') tpgid=$(ps -o tpgid= -p $$ | tr -d ' ')"
+set -- $(cat /proc/$$/stat)  # pid (comm) state ppid pgrp session tty_nr tpgid ...
+echo "pgid=$5 tpgid=$8"
 echo ready
 read line
 echo "read:$line"
