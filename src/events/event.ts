@@ -1,6 +1,6 @@
 // What an event is and how one is built from a process's transition. Pure: time arrives as `now`.
 // Type names are supervisord's where one exists (events.py), so its users and listeners know them;
-// HEALTH_* are tsvisor's own (health checks, issue #6, call emit() with them).
+// HEALTH_* are tsvisor's own: events/monitoring.ts emits them when a health check changes its verdict.
 import { isExpectedExit } from "../supervisor/backoff.ts";
 import type { ProcessState } from "../supervisor/states.ts";
 import type { Transition } from "../supervisor/supervisor.ts";
