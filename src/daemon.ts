@@ -153,12 +153,15 @@ function startReaping(logger: ConsolaInstance): void {
   startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
 }
 
-// The socket and the log files are open already: new values there apply at the next start.
+// The socket, the log files, hooks and event listeners are set up at start: new values there apply at the next start.
 function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: ConsolaInstance): void {
   const { socket, socket_mode, socket_owner, log_dir } = current.supervisor;
   const after = next.supervisor;
   if (socket !== after.socket || socket_mode !== after.socket_mode || socket_owner !== after.socket_owner || log_dir !== after.log_dir) {
     logger.warn("reload: [supervisor] socket, socket_mode, socket_owner and log_dir take effect when tsvisor restarts; the other keys apply now");
+  }
+  if (!Bun.deepEquals(current.hooks, next.hooks) || !Bun.deepEquals(current.eventlisteners, next.eventlisteners)) {
+    logger.warn("reload: [[hooks]] and [eventlisteners] take effect when tsvisor restarts (docs/events.md)");
   }
 }
 
