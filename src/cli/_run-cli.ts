@@ -2,6 +2,10 @@ import { runCommand, showUsage, type CommandDef } from "citty";
 import { version } from "../../package.json";
 import { EXIT } from "./_exit.ts";
 
+// What init mode's arguments start with (init-mode.ts isInitModeArgs() decides): `--`, `-g --`, and
+// the flag of init mode's own helper process.
+const INIT_MODE_FIRST_ARGS = ["--", "-g", "--internal-init-child"];
+
 // citty's runMain exits 1 on a usage error; tsvisor's contract says 2 (1 means "not ok"), so this
 // is runMain with that one difference. citty does not export CLIError: it is recognised by name.
 export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void> {
@@ -12,8 +16,12 @@ export async function runCli(root: CommandDef, rawArgs: string[]): Promise<void>
     process.exit(EXIT.OK);
   }
   // `tsvisor [-g] -- CMD ...` bypasses citty: CMD's arguments are CMD's, whatever they look like.
-  const initMode = await import("./init-mode.ts");
-  if (initMode.isInitModeArgs(rawArgs)) return initMode.runInitMode(rawArgs);
+  // Init mode's modules load only when the first argument can start it: `tsvisor check`, run every
+  // few seconds by probes, must not pay for them (~15 ms, bench/RESULTS.md).
+  if (rawArgs[0] !== undefined && INIT_MODE_FIRST_ARGS.includes(rawArgs[0])) {
+    const initMode = await import("./init-mode.ts");
+    if (initMode.isInitModeArgs(rawArgs)) return initMode.runInitMode(rawArgs);
+  }
   if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
     await showUsage(...(await resolveForUsage(root, rawArgs)));
     process.exit(EXIT.OK);
