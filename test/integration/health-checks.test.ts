@@ -2,16 +2,7 @@ import { expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
-import { Daemon, FIXTURES, tempDir, waitFor } from "./_harness.ts";
-
-// A port that was free a moment ago, for a server the test configures before it starts.
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-}
-
+import { Daemon, FIXTURES, freePort, tempDir, waitFor } from "./_harness.ts";
 
 const healthIs = (daemon: Daemon, name: string, health: ProcessStatus["health"]) =>
   waitFor(async () => {

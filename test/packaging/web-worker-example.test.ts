@@ -3,17 +3,10 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Daemon, tempDir, waitFor } from "../integration/_harness.ts";
+import { Daemon, freePort, tempDir, waitFor } from "../integration/_harness.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 
-// A port nothing listens on right now.
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-}
 
 test("web answers HTTP, two workers tick, and on SIGTERM web stops before the workers", async () => {
   using dir = tempDir();
