@@ -4,8 +4,7 @@
 // a logrotate postrotate script.
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
-import type { Config, ProcessSpec } from "../config/schema.ts";
-import { didYouMean } from "../config/suggest.ts";
+import { findProcess, logFileOf } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
 import { follow, lastLines, openCursor } from "../logs/tail.ts";
 import { configArgs, socketArgs } from "./_args.ts";
@@ -29,7 +28,7 @@ export default defineCommand({
       if (!args.name) throw new TsvisorError("USAGE", "name a process: tsvisor logs NAME [-n N] [-f] [--stderr], or tsvisor logs --reopen");
       const count = parseCount(args.lines);
       const config = loadConfig({ ...(args.config === undefined ? {} : { file: args.config }), env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
-      const { path, backups } = logFileOf(findProcess(config, args.name), args.stderr ? "stderr" : "stdout");
+      const { path, backups } = logFileOf(findProcess(config.processes, args.name, config.file), args.stderr ? "stderr" : "stdout");
       const cursor = openCursor(path);
       if (cursor.fd === null && !args.follow) throw new TsvisorError("NO_LOG", `no log yet: ${path} does not exist`, "the process has not written anything since its log was created; -f waits for it");
       await write(lastLines(cursor, backups, count));
@@ -50,29 +49,6 @@ function parseCount(text: string | undefined): number {
   if (text === undefined) return 50;
   if (/^\d+$/.test(text)) return Number(text);
   throw new TsvisorError("USAGE", `-n expects a number of lines >= 0; got ${JSON.stringify(text)}`);
-}
-
-// A process by its name, or a program with a single instance by the program's name.
-function findProcess(config: Config, name: string): ProcessSpec {
-  const exact = config.processes.find((p) => p.name === name);
-  if (exact) return exact;
-  const instances = config.processes.filter((p) => p.group === name);
-  if (instances.length === 1) return instances[0]!;
-  if (instances.length > 1) {
-    throw new TsvisorError("NO_SUCH_PROCESS", `${name} has ${instances.length} processes: ${instances.map((p) => p.name).join(" ")}`, "name one of them");
-  }
-  const names = config.processes.map((p) => p.name);
-  throw new TsvisorError("NO_SUCH_PROCESS", `no process named ${JSON.stringify(name)} in ${config.file}${didYouMean(name, names) || `; processes: ${names.join(" ")}`}`);
-}
-
-function logFileOf(spec: ProcessSpec, stream: "stdout" | "stderr"): { path: string; backups: number } {
-  const p = spec.program;
-  if (stream === "stderr" && p.redirect_stderr) {
-    throw new TsvisorError("NO_LOG", `${spec.name} has no stderr log: redirect_stderr = true sends stderr to its stdout log`, `run tsvisor logs ${spec.name} without --stderr`);
-  }
-  const path = stream === "stdout" ? spec.stdout_logfile : spec.stderr_logfile;
-  if (path === null) throw new TsvisorError("NO_LOG", `${spec.name} keeps no ${stream} log (${stream}_logfile = "none")`);
-  return { path, backups: stream === "stdout" ? p.stdout_logfile_backups : p.stderr_logfile_backups };
 }
 
 function write(data: Buffer): Promise<void> {

@@ -40,7 +40,7 @@ export function healthcheck(value: unknown): HealthCheckConfig {
 function probe(key: (typeof PROBES)[number], value: unknown): HealthProbe {
   switch (key) {
     case "http": return { type: "http", url: httpUrl(value) };
-    case "tcp": return { type: "tcp", ...hostPort(value) };
+    case "tcp": return { type: "tcp", ...values.hostPort(value) };
     case "command": return { type: "command", argv: values.command(value) };
     default: return key satisfies never;
   }
@@ -50,14 +50,6 @@ function httpUrl(value: unknown): string {
   const text = values.text(value);
   if (/^https?:\/\/[^/]/.test(text) && URL.canParse(text)) return text;
   throw new ValueError(`expected an http:// or https:// URL, e.g. "http://127.0.0.1:8080/health"; got ${show(value)}`);
-}
-
-// "127.0.0.1:5432", "localhost:6379", "[::1]:5432".
-function hostPort(value: unknown): { host: string; port: number } {
-  const match = typeof value === "string" ? /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(value.trim()) : null;
-  const port = match ? Number(match[3]) : 0;
-  if (match && port >= 1 && port <= 65535) return { host: match[1] ?? match[2]!, port };
-  throw new ValueError(`expected "HOST:PORT" with a port from 1 to 65535, e.g. "127.0.0.1:5432"; got ${show(value)}`);
 }
 
 function positive(value: unknown, fallback: number): number {

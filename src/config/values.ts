@@ -132,6 +132,15 @@ export function command(value: unknown): string[] {
   throw new ValueError(`expected a command string or a non-empty array of non-empty strings; got ${show(value)}`);
 }
 
+// "127.0.0.1:5432", "localhost:6379", "[::1]:5432" -> host (brackets removed) and port; `lowestPort`
+// 0 lets a server ask the kernel for a free port.
+export function hostPort(value: unknown, lowestPort = 1): { host: string; port: number } {
+  const match = typeof value === "string" ? /^(?:\[([^\]]+)\]|([^:\s\[\]]+)):(\d+)$/.exec(value.trim()) : null;
+  const port = match ? Number(match[3]) : -1;
+  if (match && port >= lowestPort && port <= 65535) return { host: match[1] ?? match[2]!, port };
+  throw new ValueError(`expected "HOST:PORT" with a port from ${lowestPort} to 65535, e.g. "127.0.0.1:5432"; got ${show(value)}`);
+}
+
 // A non-empty string, e.g. a path or a user name.
 export function text(value: unknown): string {
   if (typeof value === "string" && value.trim() !== "") return value;

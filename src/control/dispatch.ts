@@ -37,14 +37,19 @@ const RELOAD_ERRORS: Record<string, ErrorCode> = {
 export async function handleLine(line: string, deps: ControlDeps, follow: (start: StreamStarter) => void = () => {}): Promise<Response> {
   const decoded = decodeRequest(line);
   if ("error" in decoded) return errorResponse(decoded.id, decoded.error);
+  return handleRequest(decoded.request, decoded.id, deps, follow);
+}
+
+// A decoded request -> its reply, for the socket and the HTTP API alike (one meaning, one set of
+// errors); never throws. `follow` receives the stream an `events` request with follow asks for.
+export async function handleRequest(request: Request, id: RequestId, deps: ControlDeps, follow: (start: StreamStarter) => void = () => {}): Promise<Response> {
   try {
-    const { id, request } = decoded;
     const answer = request.op === "events" ? handleEvents(request, id, deps, follow) : await handle(request, deps);
-    return "error" in answer ? errorResponse(decoded.id, answer.error) : { v: PROTOCOL_VERSION, id: decoded.id, ok: true, result: answer.result };
+    return "error" in answer ? errorResponse(id, answer.error) : { v: PROTOCOL_VERSION, id, ok: true, result: answer.result };
   } catch (error) {
     const code = error instanceof TsvisorError ? RELOAD_ERRORS[error.code] : undefined;
-    if (code !== undefined) return errorResponse(decoded.id, { code, message: (error as Error).message });
-    return errorResponse(decoded.id, { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) });
+    if (code !== undefined) return errorResponse(id, { code, message: (error as Error).message });
+    return errorResponse(id, { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) });
   }
 }
 
@@ -122,6 +127,7 @@ function toStatus(v: ProcessView): ProcessStatus {
     name: r.name, group: v.group, state: r.state, pid: r.pid, uptime_ms: v.uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
     restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp, dropped_log_lines: v.droppedLogLines,
     health: v.health, health_error: v.healthError, cpu_percent: v.cpuPercent === null ? null : Math.round(v.cpuPercent * 10) / 10,
+    cpu_seconds: v.cpuSeconds,
     rss_bytes: v.rssBytes, peak_rss_bytes: v.peakRssBytes, restarted_because: v.restartedBecause,
   };
 }

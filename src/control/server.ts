@@ -1,7 +1,8 @@
 // The control socket: claim the path (refuse a live tsvisor's, replace a stale file), bind it
 // owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts.
-import { chmodSync, chownSync, lstatSync, unlinkSync } from "node:fs";
+import { chmodSync, chownSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import { bindOwnerOnly, claimSocketPath, describeSocketError } from "../os/unix-socket-file.ts";
 import { sendRequest } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { handleLine, type ControlDeps } from "./dispatch.ts";
@@ -37,12 +38,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
   await claimPath(path);
   const connections = new Set<Connection>();
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
-  // Created under umask 0177 the socket is born 0600: no moment exists in which another user could
-  // connect before the chmod below (a socket's mode is what connect(2) checks).
-  const umask = process.umask(0o177);
   let listener: ReturnType<typeof Bun.listen<Connection | undefined>>;
   try {
-    listener = Bun.listen<Connection | undefined>({
+    listener = bindOwnerOnly(() => Bun.listen<Connection | undefined>({
       unix: path,
       socket: {
         open(socket) {
@@ -61,11 +59,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
           socket.data?.gone();
         },
       },
-    });
+    }));
   } catch (error) {
-    throw bindError(path, describeBindError(error as NodeJS.ErrnoException));
-  } finally {
-    process.umask(umask);
+    throw bindError(path, describeSocketError(error as NodeJS.ErrnoException));
   }
   try {
     if (options.owner) chownSync(path, options.owner.uid, options.owner.gid);
@@ -83,24 +79,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
   };
 }
 
-// Nothing at the path: fine. A socket nobody listens on (left by a killed tsvisor): remove it.
-// A socket a live tsvisor answers on, or anything that is not a socket: refuse, remove nothing.
+// Free, or a stale socket (left by a killed tsvisor, now removed): bind. A live tsvisor's socket, or
+// anything that is not a socket: refuse, remove nothing.
 async function claimPath(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw bindError(path, (error as Error).message);
-  }
-  if (!isSocket) throw bindError(path, "the path exists and is not a socket", "remove it, or choose another path with [supervisor] socket");
-  if (!(await isListening(path))) {
-    try {
-      return unlinkSync(path);
-    } catch (error) {
-      throw bindError(path, `cannot remove the stale socket: ${describeBindError(error as NodeJS.ErrnoException)}`);
-    }
-  }
+  const state = await claimSocketPath(path).catch((error: Error) => {
+    throw bindError(path, error.message);
+  });
+  if (state === "free") return;
+  if (state === "not-a-socket") throw bindError(path, "the path exists and is not a socket", "remove it, or choose another path with [supervisor] socket");
   const pid = await sendRequest(path, { op: "version" }, { timeoutMs: 2000 }).then(
     (reply) => (reply.ok ? reply.result.pid : null),
     () => null,
@@ -109,25 +95,6 @@ async function claimPath(path: string): Promise<void> {
   throw bindError(path, `in use by ${holder}`, "stop it first, or pass --socket PATH");
 }
 
-// ECONNREFUSED is the kernel's word for "a socket file with nobody behind it".
-async function isListening(path: string): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ unix: path, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ECONNREFUSED") return false;
-    throw bindError(path, `cannot tell whether it is in use: ${describeBindError(error as NodeJS.ErrnoException)}`);
-  }
-}
-
 function bindError(path: string, why: string, hint = "set another path with [supervisor] socket, --socket or TSVISOR_SOCKET"): TsvisorError {
   return new TsvisorError("SOCKET_UNAVAILABLE", `fatal: unable to bind ${path}: ${why}`, hint);
-}
-
-function describeBindError(error: NodeJS.ErrnoException): string {
-  if (error.code === "ENOENT") return "its directory does not exist";
-  if (error.code === "EACCES") return "permission denied";
-  if (error.code === "EADDRINUSE") return "another process bound it at the same moment";
-  return error.message;
 }
