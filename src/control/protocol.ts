@@ -87,6 +87,8 @@ export interface ProcessStatus {
   health_error: string | null;
   /** CPU use of the process and all its descendants over the last sample interval, 100 = one core; null when unknown. */
   cpu_percent: number | null;
+  /** CPU seconds (user + system) used so far by the live processes of the tree, at the last sample; null when unknown. */
+  cpu_seconds: number | null;
   /** Resident memory of the process and all its descendants at the last sample; null when unknown. */
   rss_bytes: number | null;
   /** Highest rss_bytes since the process started; null when unknown. */

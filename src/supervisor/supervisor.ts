@@ -142,6 +142,11 @@ export class Supervisor {
     return [...this.procs.values()].map((m) => ({ ...m.record, droppedLogLines: m.logs?.droppedLines ?? 0 }));
   }
 
+  /** The spec of every process, in config order (the reloaded config's after a reload). */
+  specs(): ProcessSpec[] {
+    return [...this.procs.values()].map((m) => m.spec);
+  }
+
   /** Call `listener` after every processed event (a process may have changed state); returns the unsubscribe function. */
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
@@ -217,6 +222,7 @@ export class Supervisor {
         health: h?.status ?? null,
         healthError: h?.lastError ?? null,
         cpuPercent: live ? usage.cpuPercent : null,
+        cpuSeconds: live ? usage.cpuSeconds : null,
         rssBytes: live ? usage.rssBytes : null,
         peakRssBytes: live ? usage.peakRssBytes : null,
         restartedBecause,
@@ -581,6 +587,8 @@ export interface ProcessView {
   healthError: string | null;
   /** Of the process tree at the last sample; null before it, without sampling, or without a process. */
   cpuPercent: number | null;
+  /** utime + stime of the tree at the last sample, in seconds (live processes only). */
+  cpuSeconds: number | null;
   rssBytes: number | null;
   /** Highest RSS of the tree since the process started. */
   peakRssBytes: number | null;

@@ -43,7 +43,7 @@ describe("status table", () => {
   const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
     name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
     restarts: 0, last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, health: null, health_error: null,
-    cpu_percent: null, rss_bytes: null, peak_rss_bytes: null, restarted_because: null, ...over,
+    cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, restarted_because: null, ...over,
   });
 
   test("one aligned row per process under a header, the reason in INFO", () => {
