@@ -1,5 +1,5 @@
 // Every default in one place, grouped by section; the values are supervisord's so its users meet no surprise.
-import type { EventListenerConfig, HookConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import type { EventListenerConfig, HookConfig, HttpConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
 
 // Defaults for keys a config file leaves out. Two depend on other keys; resolve.ts applies them:
 // - killasgroup defaults to the value of stopasgroup (supervisord: stopasgroup implies killasgroup,
@@ -77,3 +77,6 @@ export const PROCESS_NAME_NUMBERED = "{name}-{num}";
 // [[hooks]] and [eventlisteners.NAME]: what is not required. buffer_size is supervisord's default.
 export const HOOK_DEFAULTS: Readonly<Pick<HookConfig, "programs" | "timeout">> = { programs: [], timeout: 30 };
 export const EVENT_LISTENER_DEFAULTS: Readonly<Pick<EventListenerConfig, "buffer_size">> = { buffer_size: 10 };
+
+// [http]: `listen` is required (the table's presence turns the server on); the rest as docs/http.md says.
+export const HTTP_DEFAULTS: Readonly<Omit<HttpConfig, "listen">> = { token: null, read_only: false, socket_mode: 0o600 };

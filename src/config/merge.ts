@@ -26,9 +26,13 @@ export interface RawConfig {
   hooks: RawEntry[];
   /** [eventlisteners.NAME] tables. */
   eventlisteners: Map<string, RawEntry>;
+  /** [http] keys. */
+  http: Map<string, RawEntry>;
 }
 
-const TOP_LEVEL = ["include", "supervisor", "programs", "hooks", "eventlisteners"];
+const TOP_LEVEL = ["include", "supervisor", "programs", "hooks", "eventlisteners", "http"];
+// Tables whose keys are settings, each set in at most one file (the others hold named entries).
+const SETTINGS_TABLES = ["supervisor", "http"];
 
 // Files in merge order -> one RawConfig; duplicates across files and unknown top-level keys are diagnostics.
 export function mergeConfigFiles(
@@ -44,6 +48,7 @@ export function mergeConfigFiles(
     programs: new Map(),
     hooks: [],
     eventlisteners: new Map(),
+    http: new Map(),
   };
   const diagnostics: Diagnostic[] = [];
   const report = (file: SourceFile, path: string[], message: string, hint?: string) =>
@@ -63,12 +68,12 @@ export function mergeConfigFiles(
         continue;
       }
       const entries = tableOrReport(value, () => report(file, [key], `expected a table like [${key}]; got ${show(value)}`));
-      const merged = key === "supervisor" ? raw.supervisor : key === "eventlisteners" ? raw.eventlisteners : raw.programs;
+      const merged = key === "supervisor" ? raw.supervisor : key === "http" ? raw.http : key === "eventlisteners" ? raw.eventlisteners : raw.programs;
       for (const [name, entry] of Object.entries(entries)) {
         const earlier = merged.get(name);
         if (earlier === undefined) {
           merged.set(name, { file: file.path, value: entry });
-        } else if (key === "supervisor") {
+        } else if (SETTINGS_TABLES.includes(key)) {
           report(file, [key, name], `set in both ${display(earlier.file)} and ${display(file.path)}`,
             "set it in one file only");
         } else {

@@ -1,6 +1,6 @@
 // Config -> TOML with every default written out, for `tsvisor config show`. Reading the output
 // again resolves to the same Config: it is the documentation of what tsvisor will actually do.
-import type { Config, HealthCheckConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import type { Config, HealthCheckConfig, HttpConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
 
 // Key order in the output; a Record so a key added to the schema cannot be left out here.
 const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
@@ -38,12 +38,25 @@ export function renderConfig(config: Config): string {
     lines.push("", `[eventlisteners.${renderName(name)}]`);
     for (const [key, value] of Object.entries(listener)) lines.push(renderKey(key, value));
   }
+  if (config.http) lines.push("", "[http]", ...renderHttp(config.http));
   for (const hook of config.hooks) {
     lines.push("", "[[hooks]]");
     // one of command and url is set; TOML has no null, so the other is left out
     for (const [key, value] of Object.entries(hook)) if (value !== null) lines.push(renderKey(key, value));
   }
   return `${lines.join("\n")}\n`;
+}
+
+// The token is a secret: `config show` output ends up in tickets and chat, so it says only that one is set.
+function renderHttp(http: HttpConfig): string[] {
+  const { listen } = http;
+  const address = listen.type === "unix" ? listen.path : `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  return [
+    renderKey("listen", address),
+    http.token === null ? "# token = (not set)" : "# token = (set; not shown)",
+    renderKey("read_only", http.read_only),
+    ...(listen.type === "unix" ? [`socket_mode = "${renderOctal(http.socket_mode, 4)}"`] : []),
+  ];
 }
 
 // The probe under its own key, then the timing keys.

@@ -13,6 +13,7 @@ import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
 import { didYouMean, unknownKey } from "./suggest.ts";
 import { resolveEventListeners, resolveHooks } from "./resolve-events.ts";
+import { resolveHttp } from "./resolve-http.ts";
 import { ValueError, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
@@ -120,6 +121,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     processes: expandInstances(programs, report),
     hooks: [],
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
+    http: resolveHttp(raw.http, ctx.env, report),
   };
   config.hooks = resolveHooks(raw.hooks, [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs)])], report);
   checkDependencies(programs, report);

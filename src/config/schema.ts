@@ -165,6 +165,21 @@ export interface EventListenerConfig {
   buffer_size: number;
 }
 
+/** Where the HTTP server listens: a TCP address, or a unix socket path. */
+export type HttpListen = { type: "tcp"; host: string; port: number } | { type: "unix"; path: string };
+
+/** The `[http]` table, resolved: the dashboard, HTTP API and /metrics (docs/http.md). */
+export interface HttpConfig {
+  /** "127.0.0.1:9001", "[::1]:9001", "0.0.0.0:9001" or a unix socket path. */
+  listen: HttpListen;
+  /** Bearer token every request but GET / must carry (${VAR} expanded); null: none (loopback or unix only). */
+  token: string | null;
+  /** Refuse every action (start, stop, restart, signal); reading stays allowed. */
+  read_only: boolean;
+  /** File mode of a unix `listen` socket, e.g. 0o600 (written "0600"). Owner-only by default. */
+  socket_mode: number;
+}
+
 export interface Config {
   /** Absolute path of the main config file. */
   file: string;
@@ -179,4 +194,6 @@ export interface Config {
   hooks: HookConfig[];
   /** `[eventlisteners.NAME]` by name. */
   eventlisteners: Record<string, EventListenerConfig>;
+  /** `[http]`; null when the table is absent: nothing listens on TCP. */
+  http: HttpConfig | null;
 }

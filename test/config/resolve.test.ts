@@ -55,6 +55,7 @@ describe("defaults", () => {
       }],
       hooks: [],
       eventlisteners: {},
+      http: null,
     });
   });
 

@@ -1,0 +1,76 @@
+// [http] -> HttpConfig (or null: the table is absent and nothing listens), every problem reported as
+// a diagnostic like the other sections. The one rule across keys is the security one: a listen
+// address other than loopback or a unix socket needs a token (docs/http.md "Security").
+import { resolve as resolvePath, dirname } from "node:path";
+import { HTTP_DEFAULTS } from "./defaults.ts";
+import { expandVariables } from "./expand.ts";
+import { isLoopbackHost } from "./loopback.ts";
+import type { RawEntry } from "./merge.ts";
+import type { Reporter } from "./resolve.ts";
+import type { HttpConfig, HttpListen } from "./schema.ts";
+import { unknownKey } from "./suggest.ts";
+import { ValueError, show } from "./value-error.ts";
+import * as values from "./values.ts";
+
+const HTTP_KEYS = ["listen", "token", "read_only", "socket_mode"];
+/** Shorter tokens are refused: a bearer token is the only lock on a non-loopback address. */
+export const MIN_TOKEN_LENGTH = 16;
+
+export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, env: Record<string, string | undefined>, report: Reporter): HttpConfig | null {
+  if (entries.size === 0) return null;
+  const http: Partial<HttpConfig> = { ...HTTP_DEFAULTS };
+  for (const [key, { file, value }] of entries) {
+    const at = ["http", key];
+    if (key === "listen") http.listen = report.convert(file, at, () => listen(value, file));
+    else if (key === "token") http.token = report.convert(file, at, () => token(value, env)) ?? null;
+    else if (key === "read_only") http.read_only = report.convert(file, at, () => values.boolean(value)) ?? HTTP_DEFAULTS.read_only;
+    else if (key === "socket_mode") http.socket_mode = report.convert(file, at, () => values.fileMode(value)) ?? HTTP_DEFAULTS.socket_mode;
+    else report.add(file, at, unknownKey(key, HTTP_KEYS));
+  }
+  const first = entries.values().next().value!.file;
+  const listenEntry = entries.get("listen");
+  if (listenEntry === undefined) {
+    report.add(first, ["http"], `missing required key "listen"`, { hint: 'add listen = "127.0.0.1:9001" to [http] (or remove [http]: nothing listens then)' });
+    return null;
+  }
+  if (http.listen === undefined) return null; // reported by its converter
+  const tcp = http.listen.type === "tcp" ? http.listen : null;
+  if (tcp !== null && !isLoopbackHost(tcp.host) && !entries.has("token")) {
+    report.add(listenEntry.file, ["http", "listen"], `${show(listenEntry.value)} is not a loopback address, so [http] needs a token`, {
+      at: "value", hint: 'add token = "${TSVISOR_TOKEN}" to [http] and export TSVISOR_TOKEN, or listen on "127.0.0.1:PORT" or a unix socket path',
+    });
+  }
+  const modeEntry = entries.get("socket_mode");
+  if (tcp !== null && modeEntry !== undefined) {
+    report.add(modeEntry.file, ["http", "socket_mode"], "socket_mode applies to a unix socket only; listen is a TCP address", {
+      hint: "remove socket_mode, or listen on a unix socket path",
+    });
+  }
+  return http as HttpConfig;
+}
+
+// "127.0.0.1:9001", "[::1]:9001", "0.0.0.0:0" -> TCP; anything with a "/" -> a unix socket path, relative
+// to the file's directory like every path in the config.
+function listen(value: unknown, file: string): HttpListen {
+  const text = values.text(value).trim();
+  if (text.includes("/")) return { type: "unix", path: resolvePath(dirname(file), text) };
+  try {
+    return { type: "tcp", ...values.hostPort(text, 0) };
+  } catch {
+    throw new ValueError(`expected "HOST:PORT" (port 0 to 65535, e.g. "127.0.0.1:9001" or "[::1]:9001") or a unix socket path; got ${show(value)}`);
+  }
+}
+
+// The token with ${VAR} expanded: sent in a header, so visible ASCII only, and long enough to guess at no price.
+function token(value: unknown, env: Record<string, string | undefined>): string {
+  if (typeof value !== "string") throw new ValueError(`expected a string, e.g. "\${TSVISOR_TOKEN}"; got ${show(value)}`);
+  const expanded = expandVariables(value, env);
+  const from = expanded === value ? "" : ` (expanded from ${show(value)})`;
+  if (!/^[\x21-\x7e]*$/.test(expanded)) throw new ValueError(`the token${from} may hold only visible ASCII characters, no spaces`);
+  if (expanded.length < MIN_TOKEN_LENGTH) {
+    throw new ValueError(`the token${from} is ${expanded.length} characters long; at least ${MIN_TOKEN_LENGTH} are needed`, {
+      hint: "generate one with: head -c 24 /dev/urandom | base64",
+    });
+  }
+  return expanded;
+}
