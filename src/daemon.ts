@@ -1,6 +1,6 @@
 // The composition root of `tsvisor run`, in the order things happen (tini's main() reads the same way):
-// config -> logger -> subreaper + reaper -> supervisor -> signal handlers -> control socket -> start
-// programs (and tell systemd) -> wait for shutdown -> exit code.
+// config -> logger -> subreaper + reaper -> supervisor -> signal handlers -> control socket -> HTTP
+// server ([http], when configured) -> start programs (and tell systemd) -> wait for shutdown -> exit code.
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { loadConfig, type LoadOptions } from "./config/load.ts";
@@ -10,6 +10,7 @@ import { FORWARD_SIGNALS } from "./config/values.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
 import { startMonitoring } from "./events/monitoring.ts";
+import { startHttpServer } from "./http/server.ts";
 import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/rotating-file.ts";
@@ -123,12 +124,18 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
 
   // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
   const { socket_mode, socket_owner } = config.supervisor;
+  const controlDeps = {
+    supervisor, events: monitoring.bus, version: VERSION, reload, reopenLogs: reopenLogsOnRequest,
+    shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket"),
+  };
   const control = await startControlServer({
     path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
-    deps: { supervisor, events: monitoring.bus, version: VERSION, reload, reopenLogs: reopenLogsOnRequest, shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket") },
+    deps: controlDeps,
   });
+  // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
+  const http = config.http === null ? null : await startHttpServer({ config: config.http, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } });
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
@@ -137,6 +144,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   monitoring.running(); // before the programs' events, as supervisord emits it
   supervisor.startAll();
   const code = await exitCode;
+  http?.close();
   control.close();
   await monitoring.close();
   clearInterval(keepAlive);
@@ -153,7 +161,8 @@ function startReaping(logger: ConsolaInstance): void {
   startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
 }
 
-// The socket, the log files, hooks and event listeners are set up at start: new values there apply at the next start.
+// The socket, the log files, the HTTP server, hooks and event listeners are set up at start: new
+// values there apply at the next start.
 function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: ConsolaInstance): void {
   const { socket, socket_mode, socket_owner, log_dir } = current.supervisor;
   const after = next.supervisor;
@@ -163,6 +172,7 @@ function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: Consola
   if (!Bun.deepEquals(current.hooks, next.hooks) || !Bun.deepEquals(current.eventlisteners, next.eventlisteners)) {
     logger.warn("reload: [[hooks]] and [eventlisteners] take effect when tsvisor restarts (docs/events.md)");
   }
+  if (!Bun.deepEquals(current.http, next.http)) logger.warn("reload: [http] takes effect when tsvisor restarts (docs/http.md)");
 }
 
 // A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`

@@ -29,6 +29,8 @@ const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts
 const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts"];
 // health/'s decision: pure like the machine (results and time arrive as arguments).
 const PURE_HEALTH = ["health/health-state.ts"];
+// http/'s decisions: which endpoint, who may ask, which status, what /metrics says; tested without a server.
+const PURE_HTTP = ["http/routes.ts", "http/request-guard.ts", "http/status-codes.ts", "http/metrics.ts"];
 
 // Which imports each file may have: a list of allowed prefixes, first matching rule wins.
 const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
@@ -53,13 +55,18 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
-  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "errors.ts", "node:", "bun"]],
+  // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts names signals.
+  [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "node:crypto"]],
+  // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does.
+  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
+  // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix socket.
+  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],
   // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
   [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "errors.ts", "consola", "node:", "../package.json"]],
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "errors.ts", "consola", "node:", "../package.json"]],
   [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],
   [(f) => f === "main.ts", ["cli/"]],
 ];
@@ -74,7 +81,7 @@ describe("every file in src/ imports only what the dependency rule allows", () =
 });
 
 test("the pure supervisor files read no clock and arm no timer: time arrives as `now`", () => {
-  const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD, ...PURE_EVENTS, ...PURE_HEALTH].filter((f) => files.includes(f)).filter((f) =>
+  const offenders = [...PURE_SUPERVISOR, ...PURE_SYSTEMD, ...PURE_EVENTS, ...PURE_HEALTH, ...PURE_HTTP].filter((f) => files.includes(f)).filter((f) =>
     /\bDate\.now\(|\bsetTimeout\(|\bsetInterval\(|\bperformance\.now\(/.test(readFileSync(join(SRC, f), "utf8")),
   );
   expect(offenders).toEqual([]);

@@ -1,0 +1,180 @@
+// The answer to each endpoint: a route and its request -> the control protocol's request, handled by
+// control/dispatch.ts exactly as one from the socket (one meaning, one set of errors), -> an HTTP
+// response with the status of docs/http.md. Logs, metrics and the page are HTTP's own.
+import type { ProcessSpec } from "../config/schema.ts";
+import { type ControlDeps, handleRequest } from "../control/dispatch.ts";
+import type { StreamStarter } from "../control/connection.ts";
+import { MAX_LINE_BYTES, PROTOCOL_VERSION, type Outcome, type Request as ControlRequest, type Response as ControlResponse } from "../control/protocol.ts";
+import { readRssBytes } from "../os/procfs.ts";
+import { DASHBOARD_HEADERS, DASHBOARD_PAGE } from "./dashboard.ts";
+import { eventStreamResponse } from "./event-stream.ts";
+import { isLogLookupError, logStream, logText, parseFlag, parseLogQuery } from "./log-view.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import type { Route } from "./routes.ts";
+import { HTTP_STATUS, type HttpErrorBody } from "./status-codes.ts";
+
+/** Longest request body accepted: the socket's line limit, for the same requests. */
+export const MAX_BODY_BYTES = MAX_LINE_BYTES;
+/** Event and log streams open at once; one more is refused (each holds a subscription or a file). */
+export const MAX_STREAMS = 64;
+
+/** What the HTTP API needs from the daemon. */
+export interface ApiDeps {
+  control: ControlDeps;
+  /** The current specs, for log file paths (they change with a reload). */
+  processes: () => readonly ProcessSpec[];
+  readOnly: boolean;
+  tokenRequired: boolean;
+  /** Open streams, counted against MAX_STREAMS. */
+  streams: { open: number };
+}
+
+// The response to a request the guard has let through.
+export async function answer(route: Route, request: Request, url: URL, deps: ApiDeps): Promise<Response> {
+  switch (route.kind) {
+    case "dashboard":
+      return new Response(DASHBOARD_PAGE, { headers: DASHBOARD_HEADERS });
+    case "about":
+      return json(200, { version: deps.control.version, protocol: PROTOCOL_VERSION, pid: process.pid, read_only: deps.readOnly, token_required: deps.tokenRequired });
+    case "programs":
+      return reply(await control({ op: "status" }, deps));
+    case "program":
+      return reply(await control({ op: "status", names: [route.name] }, deps));
+    case "check": {
+      const r = await control({ op: "check" } as const, deps);
+      return r.ok ? json(r.result.healthy ? 200 : 503, r.result) : reply(r);
+    }
+    case "action":
+      return action(route.name, route.action, request, url, deps);
+    case "events":
+      return events(url.searchParams, deps);
+    case "logs":
+      return logs(route.name, url.searchParams, deps);
+    case "metrics": {
+      const r = await control({ op: "status" } as const, deps);
+      if (!r.ok) return reply(r);
+      const text = renderMetrics(r.result.processes, { version: deps.control.version, uptimeSeconds: process.uptime(), rssBytes: readRssBytes("self") });
+      return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
+    }
+    default:
+      return route satisfies never;
+  }
+}
+
+/** An error response: the status its code has, and `{"error": …}`. */
+export function errorResponse(error: HttpErrorBody, headers: Record<string, string> = {}): Response {
+  return json(HTTP_STATUS[error.code], { error }, headers);
+}
+
+// POST …/start|stop|restart|signal: `wait` and `signal` from the JSON body or the query.
+async function action(name: string, kind: "start" | "stop" | "restart" | "signal", request: Request, url: URL, deps: ApiDeps): Promise<Response> {
+  const body = await readJsonBody(request);
+  if ("code" in body) return errorResponse(body);
+  const query = url.searchParams;
+  let controlRequest: ControlRequest;
+  if (kind === "signal") {
+    const signal = body.value.signal ?? query.get("signal");
+    if (typeof signal !== "string" || signal === "") return errorResponse({ code: "BAD_REQUEST", field: "signal", message: 'name the signal: {"signal": "HUP"}' });
+    controlRequest = { op: "signal", names: [name], signal };
+  } else {
+    const wait = "wait" in body.value ? body.value.wait : parseFlag(query.get("wait"), true);
+    if (typeof wait !== "boolean") return errorResponse({ code: "BAD_REQUEST", field: "wait", message: "wait must be true or false" });
+    controlRequest = { op: kind, names: [name], wait };
+  }
+  const r = await control(controlRequest, deps);
+  if (!r.ok) return reply(r);
+  const { outcomes } = r.result as { outcomes: Outcome[] };
+  const failed = outcomes.find((o) => !o.ok);
+  if (failed === undefined || failed.ok) return json(200, { outcomes });
+  return json(HTTP_STATUS[failed.error.code], { outcomes, error: { ...failed.error, name: failed.name } });
+}
+
+// GET /api/v1/events: the recent events, then (follow, the default) each new one as an SSE message.
+async function events(query: URLSearchParams, deps: ApiDeps): Promise<Response> {
+  const followed = parseFlag(query.get("follow"), true);
+  if (followed === null) return errorResponse({ code: "BAD_REQUEST", field: "follow", message: "follow must be true or false" });
+  const list = (key: string) => query.get(key)?.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = list("names");
+  const types = list("types");
+  const request: ControlRequest = { op: "events", ...(names?.length ? { names } : {}), ...(types?.length ? { types } : {}), follow: followed };
+  if (!followed) return reply(await control(request, deps));
+  if (deps.streams.open >= MAX_STREAMS) return errorResponse({ code: "TOO_MANY_STREAMS", limit: MAX_STREAMS });
+  let starter: StreamStarter | null = null;
+  const r = await control(request, deps, (start) => (starter = start));
+  if (!r.ok || starter === null) return reply(r);
+  const start: StreamStarter = starter;
+  deps.streams.open++;
+  const message = (event: { type: string }) => ({ event: event.type, data: JSON.stringify(event) });
+  return eventStreamResponse((send) => {
+    for (const event of (r.result as { events: { type: string }[] }).events) send(message(event));
+    return start((line) => send(message(line.event)));
+  }, () => deps.streams.open--);
+}
+
+// GET /api/v1/programs/NAME/logs: text, or with follow an SSE stream.
+function logs(name: string, query: URLSearchParams, deps: ApiDeps): Response {
+  const parsed = parseLogQuery(query);
+  if ("code" in parsed) return errorResponse(parsed);
+  try {
+    if (!parsed.follow) return new Response(logText(deps.processes(), name, parsed), { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+    if (deps.streams.open >= MAX_STREAMS) return errorResponse({ code: "TOO_MANY_STREAMS", limit: MAX_STREAMS });
+    const response = logStream(deps.processes(), name, parsed, () => deps.streams.open--);
+    deps.streams.open++;
+    return response;
+  } catch (error) {
+    if (!isLogLookupError(error)) throw error;
+    return errorResponse({ code: error.code as "NO_SUCH_PROCESS" | "NO_LOG", name, message: error.message });
+  }
+}
+
+// A body of at most MAX_BODY_BYTES that is a JSON object; no body at all is {}.
+async function readJsonBody(request: Request): Promise<{ value: Record<string, unknown> } | HttpErrorBody> {
+  const length = request.headers.get("content-length");
+  if (length !== null && Number(length) > MAX_BODY_BYTES) return { code: "BODY_TOO_LARGE", limit: MAX_BODY_BYTES };
+  if (request.body === null || length === "0") return { value: {} };
+  const type = request.headers.get("content-type");
+  const bytes = await readAtMost(request.body, MAX_BODY_BYTES);
+  if (bytes === null) return { code: "BODY_TOO_LARGE", limit: MAX_BODY_BYTES };
+  if (bytes.length === 0) return { value: {} };
+  if (type === null || !/^application\/json\s*(;|$)/i.test(type)) {
+    return { code: "UNSUPPORTED_MEDIA_TYPE", message: `a body must be application/json; got ${type === null ? "no Content-Type" : JSON.stringify(type)}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return { code: "BAD_REQUEST", field: "body", message: "the body is not JSON" };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { code: "BAD_REQUEST", field: "body", message: "the body must be a JSON object" };
+  return { value: value as Record<string, unknown> };
+}
+
+// The whole body, or null as soon as it passes `limit` (a chunked body has no Content-Length to trust).
+async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+let nextId = 1;
+// One request through the same dispatch as the socket's.
+function control<R extends ControlRequest>(request: R, deps: ApiDeps, follow?: (start: StreamStarter) => void): Promise<ControlResponse<R["op"]>> {
+  return handleRequest(request, `http-${nextId++}`, deps.control, follow) as Promise<ControlResponse<R["op"]>>;
+}
+
+// The protocol's reply -> 200 with its result, or the status of its error code.
+function reply(r: ControlResponse): Response {
+  return r.ok ? json(200, r.result) : errorResponse(r.error);
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
