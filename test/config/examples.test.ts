@@ -15,6 +15,7 @@ test("examples/demo.toml resolves to a web server and two workers", () => {
     ["worker-1", ["node", "worker.mjs"], join(ROOT, "examples"), 20],
   ]);
   expect(config.programs.web!.environment).toEqual({ PORT: "8080" });
+  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, read_only: false, socket_mode: 0o600 });
 });
 
 const readmeBlocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -24,6 +25,6 @@ test("the README has TOML examples", () => {
 });
 
 test.each(readmeBlocks.map((block, i) => [i + 1, block]))("README TOML block %d resolves", (_n, block) => {
-  const config = load({ "tsvisor.toml": block }, { env: { DATABASE_URL: "postgres://db" } });
+  const config = load({ "tsvisor.toml": block }, { env: { DATABASE_URL: "postgres://db", TSVISOR_TOKEN: "a-token-of-20-chars!" } });
   expect(config.processes.length).toBeGreaterThan(0);
 });
