@@ -19,6 +19,7 @@ const BENCHES: Bench[] = [
   { file: "control.bench.ts", title: "`check` / `status` latency, 50 programs", args: SHORT ? ["--short"] : [] },
   { file: "logs.bench.ts", title: "Log throughput", args: SHORT ? ["--short"] : [] },
   { file: "init.bench.ts", title: "Reaping storm and signal latency vs tini", args: SHORT ? ["--short"] : [] },
+  { file: "http.bench.ts", title: "HTTP API vs supervisord's XML-RPC, 50 programs", args: SHORT ? ["--short"] : [] },
 ];
 
 function machine(): string {
