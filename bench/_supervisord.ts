@@ -34,3 +34,11 @@ export function cpuModel(): string {
   const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
   return line ? line.split(":")[1]!.trim() : "unknown CPU";
 }
+
+// The q-quantile (0.5: the median) of samples sorted ascending, interpolated between neighbours.
+export function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}

@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { cpuModel, run, supervisordConfig } from "./_supervisord.ts";
+import { cpuModel, quantile, run, supervisordConfig } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = join(ROOT, "dist/tsvisor");
@@ -120,13 +120,6 @@ async function waitUntil(done: () => Promise<boolean>, what: string, timeoutMs =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(100);
   }
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
 function report(listed: Map<string, number[]>, restarted: Map<string, number[]>, rss: { withHttp: number; without: number; supervisord: number }): string {

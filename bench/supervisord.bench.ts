@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { quantile } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = join(ROOT, "dist/tsvisor");
@@ -221,13 +222,9 @@ function childPids(pid: number): number[] {
   }
 }
 
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo]! + (s[Math.ceil(at)]! - s[lo]!) * (at - lo);
-}
-const median = (xs: readonly number[]) => quantile(xs, 0.5);
+// Quantiles of unsorted samples.
+const quantileOf = (xs: readonly number[], q: number) => quantile([...xs].sort((a, b) => a - b), q);
+const median = (xs: readonly number[]) => quantileOf(xs, 0.5);
 
 interface Row { figure: string; unit: string; samples: Record<string, number[]>; target?: (t: number, ref: number) => string }
 
@@ -268,7 +265,7 @@ async function main(): Promise<void> {
 
 function render(rows: Row[]): string {
   const f = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2));
-  const cell = (xs?: number[]) => (xs?.length ? `${f(median(xs))} (${f(quantile(xs, 0.1))}–${f(quantile(xs, 0.9))})` : "–");
+  const cell = (xs?: number[]) => (xs?.length ? `${f(median(xs))} (${f(quantileOf(xs, 0.1))}–${f(quantileOf(xs, 0.9))})` : "–");
   const lines = [
     `${ROUNDS} round${ROUNDS > 1 ? "s" : ""}, tsvisor and supervisord alternating; median (p10–p90 over rounds).`,
     "",
