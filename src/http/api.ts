@@ -53,7 +53,9 @@ export async function answer(route: Route, request: Request, url: URL, deps: Api
     case "metrics": {
       const r = await control({ op: "status" } as const, deps);
       if (!r.ok) return reply(r);
-      const text = renderMetrics(r.result.processes, { version: deps.control.version, uptimeSeconds: process.uptime(), rssBytes: readRssBytes("self") });
+      const text = renderMetrics(r.result.processes, {
+        version: deps.control.version, uptimeSeconds: process.uptime(), rssBytes: readRssBytes("self"), httpStreams: deps.streams.open,
+      });
       return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
     }
     default:

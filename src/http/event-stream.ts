@@ -23,14 +23,17 @@ export function eventStreamResponse(source: StreamSource, onEnd: () => void, kee
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let stopSource: (() => void) | null = null;
   let ended = false;
-  const end = () => {
+  // `tooSlow`: error the body instead of closing it, so the connection is cut rather than kept alive
+  // for a reader that does not read.
+  const end = (tooSlow = false) => {
     if (ended) return;
     ended = true;
     clearInterval(keepAlive);
     stopSource?.();
     onEnd();
     try {
-      controller.close();
+      if (tooSlow) controller.error(new Error("the reader fell too far behind"));
+      else controller.close();
     } catch {
       // already closed by the reader going away
     }
@@ -39,7 +42,7 @@ export function eventStreamResponse(source: StreamSource, onEnd: () => void, kee
     if (ended) return;
     controller.enqueue(encoder.encode(text));
     // desiredSize counts the bytes queued beyond what the socket has taken
-    if ((controller.desiredSize ?? 0) <= 0) end();
+    if ((controller.desiredSize ?? 0) <= 0) end(true);
   };
   const keepAlive = setInterval(() => write(": keep-alive\n\n"), keepAliveMs);
   const body = new ReadableStream<Uint8Array>(
@@ -47,10 +50,10 @@ export function eventStreamResponse(source: StreamSource, onEnd: () => void, kee
       start(c) {
         controller = c;
         write(": stream start\n\n"); // headers and a first byte at once, so a client knows it is connected
-        stopSource = source((message) => write(encodeMessage(message)), end);
+        stopSource = source((message) => write(encodeMessage(message)), () => end());
         if (ended) stopSource();
       },
-      cancel: end,
+      cancel: () => end(),
     },
     { highWaterMark: MAX_STREAM_QUEUED_BYTES, size: (chunk) => chunk?.byteLength ?? 0 },
   );

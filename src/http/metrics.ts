@@ -13,6 +13,8 @@ export interface DaemonFigures {
   uptimeSeconds: number;
   /** tsvisor's own RSS; null when it could not be read (the series is then left out). */
   rssBytes: number | null;
+  /** Event and log streams open on the HTTP server (at most MAX_STREAMS). */
+  httpStreams: number;
 }
 
 // The state-sets' members, in docs/http.md's order. Written as records so that a state or verdict
@@ -58,6 +60,7 @@ export function renderMetrics(processes: readonly ProcessStatus[], daemon: Daemo
     family("tsvisor_uptime_seconds", "gauge", "Seconds since tsvisor started.", [plain(daemon.uptimeSeconds)]),
     family("tsvisor_resident_memory_bytes", "gauge", "tsvisor's own resident memory, in bytes.", daemon.rssBytes === null ? [] : [plain(daemon.rssBytes)]),
     family("tsvisor_dropped_log_lines_total", "counter", "Output lines dropped, summed over every process.", [plain(dropped)]),
+    family("tsvisor_http_streams", "gauge", "Event and log streams open on the HTTP server.", [plain(daemon.httpStreams)]),
     family("tsvisor_build_info", "gauge", "Always 1; the label says which tsvisor answers.", [{ labels: [["version", daemon.version]], value: 1 }]),
   );
   return families.join("");

@@ -15,7 +15,7 @@ function status(over: Partial<ProcessStatus>): ProcessStatus {
   };
 }
 
-const DAEMON: DaemonFigures = { version: "1.2.3", uptimeSeconds: 42, rssBytes: 31_457_280 };
+const DAEMON: DaemonFigures = { version: "1.2.3", uptimeSeconds: 42, rssBytes: 31_457_280, httpStreams: 2 };
 
 const RUNNING = status({
   state: "RUNNING", pid: 1234, uptime_ms: 5000, started_at: 1_700_000_000_250, restarts: 2,
@@ -105,15 +105,17 @@ describe("each process's series", () => {
 
 describe("tsvisor's own series", () => {
   test.each([
-    ["uptime, memory, dropped lines and build info", DAEMON, [
+    ["uptime, memory, dropped lines, open streams and build info", DAEMON, [
       "tsvisor_uptime_seconds 42",
       "tsvisor_resident_memory_bytes 31457280",
       "tsvisor_dropped_log_lines_total 0",
+      "tsvisor_http_streams 2",
       'tsvisor_build_info{version="1.2.3"} 1',
     ]],
-    ["a fractional uptime as JS writes it; no memory series when tsvisor's RSS is unknown", { version: "0.1.0-dev", uptimeSeconds: 0.125, rssBytes: null }, [
+    ["a fractional uptime as JS writes it; no memory series when tsvisor's RSS is unknown", { version: "0.1.0-dev", uptimeSeconds: 0.125, rssBytes: null, httpStreams: 0 }, [
       "tsvisor_uptime_seconds 0.125",
       "tsvisor_dropped_log_lines_total 0",
+      "tsvisor_http_streams 0",
       'tsvisor_build_info{version="0.1.0-dev"} 1',
     ]],
   ] as const)("%s", (_, daemon, lines) => {
@@ -166,6 +168,9 @@ tsvisor_resident_memory_bytes 31457280
 # HELP tsvisor_dropped_log_lines_total Output lines dropped, summed over every process.
 # TYPE tsvisor_dropped_log_lines_total counter
 tsvisor_dropped_log_lines_total 5
+# HELP tsvisor_http_streams Event and log streams open on the HTTP server.
+# TYPE tsvisor_http_streams gauge
+tsvisor_http_streams 2
 # HELP tsvisor_build_info Always 1; the label says which tsvisor answers.
 # TYPE tsvisor_build_info gauge
 tsvisor_build_info{version="1.2.3"} 1
@@ -213,7 +218,7 @@ test("promtool check metrics accepts the text of several processes, with no lint
     status({ name: "idle-0", group: "idle" }),
   ];
   const check = Bun.spawnSync(["promtool", "check", "metrics"], {
-    stdin: Buffer.from(renderMetrics(processes, { version: "1.2.3", uptimeSeconds: 1.5, rssBytes: 1 << 20 })),
+    stdin: Buffer.from(renderMetrics(processes, { version: "1.2.3", uptimeSeconds: 1.5, rssBytes: 1 << 20, httpStreams: 1 })),
     stdout: "pipe", stderr: "pipe",
   });
   // Lint problems ("counter metrics should have \"_total\" suffix") come with a non-zero exit: both must be clean.

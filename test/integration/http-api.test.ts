@@ -3,6 +3,7 @@
 // going on undisturbed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import type { EventRecord, ProcessStatus } from "../../src/control/protocol.ts";
 import { EventStreamReader, httpOn } from "./_http.ts";
@@ -315,4 +316,30 @@ test("without [http] tsvisor listens on no TCP port at all", async () => {
   await using daemon = Daemon.start(dir.path, PROGRAMS);
   await daemon.waitForSocket();
   expect(listeningPorts(daemon.proc.pid)).toEqual([]);
+});
+
+test("an events stream whose reader stops reading is dropped, and the daemon goes on", async () => {
+  using dir = tempDir();
+  const http = httpOn();
+  // ~8 MB/s of output lines, each sent to the stream as a PROCESS_LOG_STDOUT event
+  const line = "x".repeat(2000);
+  const chatty = `while :; do i=0; while [ $i -lt 200 ]; do echo ${line}; i=$((i+1)); done; sleep 0.05; done`;
+  await using daemon = Daemon.start(dir.path, `[programs.chatty]\ncommand = ["sh", "-c", "${chatty}"]\nstartsecs = 0\nstdout_events_enabled = true\nconsole = false\nstdout_logfile = "none"\n\n${http.block}`);
+  await daemon.waitForLog(/http: listening on/);
+  await waitFor(async () => (await daemon.status("chatty"))?.state === "RUNNING", "chatty RUNNING");
+  const streams = async () => Number(/^tsvisor_http_streams (\d+)$/m.exec(await (await fetch(`${http.base}/metrics`)).text())?.[1]);
+  const client = connect(Number(new URL(http.base).port), "127.0.0.1");
+  client.write("GET /api/v1/events?types=PROCESS_LOG HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  client.pause(); // reads nothing from here on: the kernel's buffers fill, then tsvisor's queue
+  await waitFor(async () => (await streams()) === 1, "the stream open");
+  await waitFor(async () => (await streams()) === 0, "the stalled stream dropped", 60_000);
+  expect((await daemon.status("chatty"))!.state).toBe("RUNNING");
+  // reading again, the client gets what was queued (more than tsvisor's 1 MiB cap) and then the end of the stream
+  let received = 0;
+  const ended = new Promise<void>((resolve) => client.on("end", resolve).on("close", resolve));
+  client.on("data", (chunk: Buffer) => (received += chunk.length)).resume();
+  await ended;
+  client.destroy();
+  expect(received).toBeGreaterThan(1024 * 1024);
+  expect(daemon.logLines(/ERROR|WARN/)).toEqual([]);
 });
