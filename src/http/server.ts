@@ -91,7 +91,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
 
   const url = listen.type === "unix" ? `unix:${listen.path}` : `http://${formatAddress(listen.host, server.port!)}/`;
-  const notes = [config.token === null ? "no token (loopback only)" : "token required", ...(config.read_only ? ["read-only"] : [])];
+  const access = config.token !== null ? "token required" : listen.type === "unix" ? `no token: socket mode ${config.socket_mode.toString(8).padStart(4, "0")}` : "no token: loopback only";
+  const notes = [access, ...(config.read_only ? ["read-only"] : [])];
   logger.info(`http: listening on ${url} (${notes.join(", ")}): dashboard /, API /api/v1, metrics /metrics`);
   return {
     url,
