@@ -1,5 +1,5 @@
 // `npm run soak`: the reliability suite (soak/*.soak.ts, kept out of `npm test`), run by bun test with
-// SOAK_SECONDS shared among its parts: chaos, config fuzzing, socket fuzzing, disk full / log
+// SOAK_SECONDS shared among its parts: chaos, config fuzzing, socket and HTTP fuzzing, disk full / log
 // directory removed, SIGKILL inside and outside a PID namespace.
 //   npm run soak                 ~10 minutes
 //   npm run soak -- --short      ~1-2 minutes (CI)

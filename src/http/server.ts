@@ -41,6 +41,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const where = listen.type === "unix" ? listen.path : formatAddress(listen.host, listen.port);
 
   const fetch = async (request: Request, server: Server<undefined>): Promise<Response> => {
+    // Bun builds the URL from the Host header and the request target: a client can make it invalid
+    // (an empty Host, an "*" target), and that is the client's mistake, not tsvisor's.
+    if (!URL.canParse(request.url)) return errorResponse({ code: "BAD_REQUEST", field: "url", message: "the Host header and the request target make no valid URL" });
     const url = new URL(request.url);
     const match = matchRoute(request.method, url.pathname);
     if ("error" in match) {

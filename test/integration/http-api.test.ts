@@ -343,3 +343,21 @@ test("an events stream whose reader stops reading is dropped, and the daemon goe
   expect(received).toBeGreaterThan(1024 * 1024);
   expect(daemon.logLines(/ERROR|WARN/)).toEqual([]);
 });
+
+// Regression: found by soak/http-fuzz.soak.ts — a request whose Host header is empty made an invalid
+// URL, answered 500 with an ERROR line in tsvisor's log.
+test("a request that makes no valid URL is a 400, not an error of tsvisor's", async () => {
+  using dir = tempDir();
+  const http = httpOn();
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`);
+  await daemon.waitForLog(/http: listening on/);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(new URL(http.base).port), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk) => (answer += chunk.toString())).on("end", () => resolve(answer)).on("error", reject);
+    socket.write("GET /api/v1 HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n");
+  });
+  expect(raw.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+  expect(raw).toContain('{"error":{"code":"BAD_REQUEST","field":"url"');
+  expect(daemon.logLines(/ERROR/)).toEqual([]);
+});
