@@ -361,3 +361,20 @@ test("a request that makes no valid URL is a 400, not an error of tsvisor's", as
   expect(raw).toContain('{"error":{"code":"BAD_REQUEST","field":"url"');
   expect(daemon.logLines(/ERROR/)).toEqual([]);
 });
+
+test("across a reload the HTTP server keeps answering, with the new programs; a changed [http] waits for a restart", async () => {
+  using dir = tempDir();
+  const http = httpOn();
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`);
+  await daemon.waitForLog(/http: listening on/);
+  writeConfig(dir.path, `${PROGRAMS}\n[programs.added]\ncommand = ["${fixture("say-on-signal")}"]\nstartsecs = 0\n\n${http.block}read_only = true\n`);
+  expect((await daemon.ctl(["reload"])).stdout).toBe("added: added\n");
+  await daemon.waitForLog(/reload: \[http\] takes effect when tsvisor restarts/);
+  await waitFor(async () => (await daemon.status("added"))?.state === "RUNNING", "added RUNNING");
+  const [status, body] = await call(`${http.base}/api/v1/programs/added`);
+  expect([status, body.processes[0].state]).toEqual([200, "RUNNING"]);
+  // its log is found through the reloaded config
+  await waitFor(async () => (await (await fetch(`${http.base}/api/v1/programs/added/logs?lines=1`)).text()) === "ready\n", "the added program's log");
+  // read_only applies from the next start: actions still work
+  expect((await call(`${http.base}/api/v1/programs/added/stop`, { method: "POST" }))[0]).toBe(200);
+});
