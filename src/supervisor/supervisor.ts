@@ -338,8 +338,8 @@ export class Supervisor {
   /**
    * Make the running set match a reloaded config: removed and changed processes are stopped (all at
    * once), removed ones are then forgotten, changed ones start again with their new settings and
-   * added ones start, both when autostart and by priority; unchanged ones are not touched. Resolves,
-   * with what was done, once the stops are complete and the starts dispatched.
+   * added ones start, both when autostart, by priority and after their depends_on; unchanged ones are
+   * not touched. Resolves, with what was done, once the stops are complete and the starts dispatched.
    */
   async applyConfig(config: Config): Promise<ReloadDiff> {
     const diff = diffProcesses([...this.procs.values()].map((m) => m.spec), config.processes);
@@ -365,7 +365,8 @@ export class Supervisor {
     }
     if (this.shuttingDown) return diff;
     const starting = [...diff.changed, ...diff.added].map((name) => this.procs.get(name)!).filter((m) => m.spec.program.autostart);
-    for (const m of startOrder(starting.map(asPrioritised))) this.dispatch(m.managed, { type: "start" });
+    // as at start-up: by priority, and a program with depends_on only once its dependencies are ready
+    for (const m of startOrder(starting.map(asPrioritised))) void this.startAfterDependencies(m.managed, false);
     return diff;
   }
 

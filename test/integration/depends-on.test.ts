@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
-import { Daemon, fixture, readLines, tempDir, waitFor } from "./_harness.ts";
+import { Daemon, fixture, readLines, tempDir, waitFor, writeConfig } from "./_harness.ts";
 
 // "start NAME NS" / "stop NAME SIGNAL NS" lines of record-fixture.sh -> [event, name, ms]
 const events = (record: string) =>
@@ -72,4 +72,18 @@ depends_on = ["a"]
 `);
   expect(await daemon.exited()).toBe(2);
   expect(daemon.log.join("\n")).toContain("programs.a.depends_on: dependency cycle: a -> b -> a");
+});
+
+test("a reload that adds db -> api -> web starts them in that order, each once what it depends on is ready", async () => {
+  using dir = tempDir();
+  const record = join(dir.path, "record");
+  await using daemon = Daemon.start(dir.path, `[programs.other]\ncommand = ["sleep", "1000"]\n`);
+  await daemon.waitForSocket();
+  writeConfig(dir.path, `[programs.other]\ncommand = ["sleep", "1000"]\n${chain(dir.path, record)}`);
+  expect((await daemon.ctl(["reload"])).stdout).toBe("web: added\napi: added\ndb: added\n");
+  await waitFor(() => events(record).length === 3, "three starts");
+  expect(events(record).map(([, name]) => name)).toEqual(["db", "api", "web"]);
+  const { stdout } = await daemon.ctl(["status", "--json"]);
+  const spawned = Object.fromEntries((JSON.parse(stdout) as { processes: ProcessStatus[] }).processes.map((p) => [p.name, p.started_at!]));
+  expect(spawned.api! - spawned.db!).toBeGreaterThanOrEqual(2000); // db was healthy only after 2 s
 });
