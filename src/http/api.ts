@@ -6,7 +6,7 @@ import { type ControlDeps, handleRequest } from "../control/dispatch.ts";
 import type { StreamStarter } from "../control/connection.ts";
 import { MAX_LINE_BYTES, PROTOCOL_VERSION, type Outcome, type Request as ControlRequest, type Response as ControlResponse } from "../control/protocol.ts";
 import { readRssBytes } from "../os/procfs.ts";
-import { DASHBOARD_HEADERS, DASHBOARD_PAGE } from "./dashboard.ts";
+import { dashboardResponse } from "./dashboard.ts";
 import { eventStreamResponse } from "./event-stream.ts";
 import { isLogLookupError, logStream, logText, parseFlag, parseLogQuery } from "./log-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
@@ -33,7 +33,7 @@ export interface ApiDeps {
 export async function answer(route: Route, request: Request, url: URL, deps: ApiDeps): Promise<Response> {
   switch (route.kind) {
     case "dashboard":
-      return new Response(DASHBOARD_PAGE, { headers: DASHBOARD_HEADERS });
+      return dashboardResponse(request.headers.get("accept-encoding"));
     case "about":
       return json(200, { version: deps.control.version, protocol: PROTOCOL_VERSION, pid: process.pid, read_only: deps.readOnly, token_required: deps.tokenRequired });
     case "programs":

@@ -6,6 +6,8 @@ import { createHash } from "node:crypto";
 import page from "./dashboard.html" with { type: "text" };
 
 export const DASHBOARD_PAGE = page as unknown as string;
+// About 17 KB as written (with its comments), 6.5 KB on the wire for a browser that takes gzip.
+const DASHBOARD_PAGE_GZIP = Bun.gzipSync(Buffer.from(DASHBOARD_PAGE));
 
 // 'sha256-…' for each inline <script> or <style> block of the page.
 function hashesOf(tag: "script" | "style"): string {
@@ -13,7 +15,14 @@ function hashesOf(tag: "script" | "style"): string {
   return blocks.map((m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`).join(" ");
 }
 
-export const DASHBOARD_HEADERS: Record<string, string> = {
+// The page, gzipped when the request's Accept-Encoding allows it.
+export function dashboardResponse(acceptEncoding: string | null): Response {
+  const gzip = acceptEncoding !== null && /\bgzip\b/i.test(acceptEncoding);
+  const headers = { ...DASHBOARD_HEADERS, vary: "accept-encoding", ...(gzip ? { "content-encoding": "gzip" } : {}) };
+  return new Response(gzip ? DASHBOARD_PAGE_GZIP : DASHBOARD_PAGE, { headers });
+}
+
+const DASHBOARD_HEADERS: Record<string, string> = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
   "content-security-policy": [

@@ -172,6 +172,10 @@ describe("without a token, on loopback", () => {
     expect([response.status, response.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
     expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(await response.text()).toContain("<title>tsvisor");
+    // gzipped for a client that takes it: what a browser downloads
+    const raw = await fetch(`${shared.base}/`, { headers: { "accept-encoding": "gzip" }, decompress: false } as RequestInit);
+    const bytes = new Uint8Array(await raw.arrayBuffer());
+    expect([raw.headers.get("content-encoding"), bytes.length < 8 * 1024, Bun.gunzipSync(bytes).length > 10 * 1024]).toEqual(["gzip", true, true]);
   });
 
   test.each([
