@@ -55,10 +55,11 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
-  // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts names signals.
-  [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "node:crypto"]],
+  // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts turns an
+  // exit into a shell's code with the one function for it (supervisor/exit-status.ts, itself pure).
+  [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "supervisor/exit-status.ts", "node:crypto"]],
   // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does.
-  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
+  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
   // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix socket.
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:

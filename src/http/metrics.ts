@@ -3,6 +3,7 @@
 // figures, so every line is tested without a server, a clock or /proc.
 import type { HealthName, ProcessStatus, StateName } from "../control/protocol.ts";
 import { signalNumber } from "../os/signals.ts";
+import { shellExitCode } from "../supervisor/exit-status.ts";
 
 /** Content-Type of GET /metrics. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -33,10 +34,8 @@ const PROGRAM_FAMILIES: [name: string, type: MetricType, help: string, samples: 
     STATES.map((state) => ({ labels: [["state", state]], value: p.state === state ? 1 : 0 }))],
   ["tsvisor_program_up", "gauge", "1 while the process is RUNNING, else 0.", (p) => [plain(p.state === "RUNNING" ? 1 : 0)]],
   ["tsvisor_program_restarts_total", "counter", "Automatic restarts since tsvisor started.", (p) => [plain(p.restarts)]],
-  ["tsvisor_program_last_exit_code", "gauge", "The last exit's code, or 128 + N for a death by signal N.", (p) => {
-    const code = p.last_exit === null ? null : shellExitCode(p.last_exit);
-    return code === null ? [] : [plain(code)];
-  }],
+  ["tsvisor_program_last_exit_code", "gauge", "The last exit's code, or 128 + N for a death by signal N.", (p) =>
+    p.last_exit === null ? [] : [plain(shellExitCode(p.last_exit, signalNumber))]],
   // started_at outlives the process in `status`; a start time without a live process would mislead.
   ["tsvisor_program_start_time_seconds", "gauge", "When the live process started, seconds since the epoch.", (p) =>
     p.pid === null || p.started_at === null ? [] : [plain(p.started_at / 1000)]],
@@ -95,17 +94,4 @@ function formatValue(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "+Inf" : "-Inf";
   return String(value);
-}
-
-// As supervisor/exit-status.ts's shellExitCode() (which this module may not import): the code, or
-// 128 + N. A signal Node has no name for arrives as its number ("34"). Any other name yields null, so
-// the sample is left out: one odd status must not fail the whole scrape.
-function shellExitCode(exit: NonNullable<ProcessStatus["last_exit"]>): number | null {
-  if (exit.signal === null) return exit.code & 0xff;
-  if (/^\d+$/.test(exit.signal)) return 128 + Number(exit.signal);
-  try {
-    return 128 + signalNumber(exit.signal);
-  } catch {
-    return null;
-  }
 }

@@ -14,8 +14,9 @@ export function normalizeSignalName(input: string): string | null {
   return `SIG${bare}` in SIGNAL_NUMBERS ? bare : null;
 }
 
-// "TERM" -> 15
+// "TERM" -> 15; "34" -> 34 (the inverse of signalName(), which leaves an unnamed signal a number).
 export function signalNumber(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
   const n = SIGNAL_NUMBERS[`SIG${name}`];
   if (n === undefined) throw new Error(`unknown signal name ${JSON.stringify(name)}`);
   return n;
