@@ -1,6 +1,7 @@
 // Config -> TOML with every default written out, for `tsvisor config show`. Reading the output
 // again resolves to the same Config: it is the documentation of what tsvisor will actually do.
 import type { Config, HealthCheckConfig, HttpConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import { formatHostPort } from "./values.ts";
 
 // Key order in the output; a Record so a key added to the schema cannot be left out here.
 const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
@@ -50,9 +51,8 @@ export function renderConfig(config: Config): string {
 // The token is a secret: `config show` output ends up in tickets and chat, so it says only that one is set.
 function renderHttp(http: HttpConfig): string[] {
   const { listen } = http;
-  const address = listen.type === "unix" ? listen.path : `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
   return [
-    renderKey("listen", address),
+    renderKey("listen", listen.type === "unix" ? listen.path : formatHostPort(listen.host, listen.port)),
     http.token === null ? "# token = (not set)" : "# token = (set; not shown)",
     renderKey("read_only", http.read_only),
     ...(listen.type === "unix" ? [`socket_mode = "${renderOctal(http.socket_mode, 4)}"`] : []),
@@ -64,7 +64,7 @@ function renderHealthCheck(check: HealthCheckConfig): string[] {
   const { probe, ...rest } = check;
   const probeLine =
     probe.type === "http" ? renderKey("http", probe.url)
-    : probe.type === "tcp" ? renderKey("tcp", `${probe.host.includes(":") ? `[${probe.host}]` : probe.host}:${probe.port}`)
+    : probe.type === "tcp" ? renderKey("tcp", formatHostPort(probe.host, probe.port))
     : renderKey("command", probe.argv);
   return [probeLine, ...Object.entries(rest).map(([key, value]) => renderKey(key, value))];
 }

@@ -141,6 +141,11 @@ export function hostPort(value: unknown, lowestPort = 1): { host: string; port: 
   throw new ValueError(`expected "HOST:PORT" with a port from ${lowestPort} to 65535, e.g. "127.0.0.1:5432"; got ${show(value)}`);
 }
 
+// { host: "::1", port: 5432 } -> "[::1]:5432": hostPort()'s inverse, for messages and `config show`.
+export function formatHostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 // A non-empty string, e.g. a path or a user name.
 export function text(value: unknown): string {
   if (typeof value === "string" && value.trim() !== "") return value;

@@ -5,6 +5,7 @@ import { chmodSync } from "node:fs";
 import type { Server } from "bun";
 import type { ConsolaInstance } from "consola";
 import type { HttpConfig } from "../config/schema.ts";
+import { formatHostPort } from "../config/values.ts";
 import { TsvisorError } from "../errors.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError } from "../os/unix-socket-file.ts";
 import { type ApiDeps, answer, errorResponse } from "./api.ts";
@@ -38,9 +39,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { listen } = config;
   const guard: GuardSettings = { token: config.token, readOnly: config.read_only, tcp: listen.type === "tcp" };
   const deps: ApiDeps = { ...options.deps, readOnly: config.read_only, tokenRequired: config.token !== null, streams: { open: 0 } };
-  const where = listen.type === "unix" ? listen.path : formatAddress(listen.host, listen.port);
+  const where = listen.type === "unix" ? listen.path : formatHostPort(listen.host, listen.port);
 
-  const fetch = async (request: Request, server: Server<undefined>): Promise<Response> => {
+  const handle = async (request: Request, server: Server<undefined>): Promise<Response> => {
     // Bun builds the URL from the Host header and the request target: a client can make it invalid
     // (an empty Host, an "*" target), and that is the client's mistake, not tsvisor's.
     if (!URL.canParse(request.url)) return errorResponse({ code: "BAD_REQUEST", field: "url", message: "the Host header and the request target make no valid URL" });
@@ -62,7 +63,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const handlers = {
     maxRequestBodySize: HARD_BODY_LIMIT,
-    fetch: async (request: Request, server: Server<undefined>) => withCommonHeaders(await fetch(request, server)),
+    fetch: async (request: Request, server: Server<undefined>) => withCommonHeaders(await handle(request, server)),
     error(error: Error) {
       logger.error(`http: ${error.stack ?? error.message}`);
       return withCommonHeaders(errorResponse({ code: "INTERNAL", message: error.message }));
@@ -93,7 +94,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
   }
 
-  const url = listen.type === "unix" ? `unix:${listen.path}` : `http://${formatAddress(listen.host, server.port!)}/`;
+  const url = listen.type === "unix" ? `unix:${listen.path}` : `http://${formatHostPort(listen.host, server.port!)}/`;
   const access = config.token !== null ? "token required" : listen.type === "unix" ? `no token: socket mode ${config.socket_mode.toString(8).padStart(4, "0")}` : "no token: loopback only";
   const notes = [access, ...(config.read_only ? ["read-only"] : [])];
   logger.info(`http: listening on ${url} (${notes.join(", ")}): dashboard /, API /api/v1, metrics /metrics`);
@@ -107,8 +108,6 @@ function withCommonHeaders(response: Response): Response {
   for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
   return response;
 }
-
-const formatAddress = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
 
 function listenError(where: string, why: string, hint = "change [http] listen, or remove [http] to serve no HTTP"): TsvisorError {
   return new TsvisorError("HTTP_UNAVAILABLE", `fatal: unable to listen on ${where}: ${why}`, hint);
