@@ -4,13 +4,13 @@
 import type { ProcessSpec } from "../config/schema.ts";
 import { type ControlDeps, handleRequest } from "../control/dispatch.ts";
 import type { StreamStarter } from "../control/connection.ts";
-import { MAX_LINE_BYTES, PROTOCOL_VERSION, type Outcome, type Request as ControlRequest, type Response as ControlResponse } from "../control/protocol.ts";
+import { MAX_LINE_BYTES, type Outcome, type Request as ControlRequest, type Response as ControlResponse } from "../control/protocol.ts";
 import { readRssBytes } from "../os/procfs.ts";
 import { dashboardResponse } from "./dashboard.ts";
 import { eventStreamResponse } from "./event-stream.ts";
 import { isLogLookupError, logStream, logText, parseFlag, parseLogQuery } from "./log-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
-import type { Route } from "./routes.ts";
+import type { Action, Route } from "./routes.ts";
 import { HTTP_STATUS, type HttpErrorBody } from "./status-codes.ts";
 
 /** Longest request body accepted: the socket's line limit, for the same requests. */
@@ -34,8 +34,10 @@ export async function answer(route: Route, request: Request, url: URL, deps: Api
   switch (route.kind) {
     case "dashboard":
       return dashboardResponse(request.headers.get("accept-encoding"));
-    case "about":
-      return json(200, { version: deps.control.version, protocol: PROTOCOL_VERSION, pid: process.pid, read_only: deps.readOnly, token_required: deps.tokenRequired });
+    case "about": {
+      const r = await control({ op: "version" } as const, deps);
+      return r.ok ? json(200, { ...r.result, read_only: deps.readOnly, token_required: deps.tokenRequired }) : reply(r);
+    }
     case "programs":
       return reply(await control({ op: "status" }, deps));
     case "program":
@@ -69,7 +71,7 @@ export function errorResponse(error: HttpErrorBody, headers: Record<string, stri
 }
 
 // POST …/start|stop|restart|signal: `wait` and `signal` from the JSON body or the query.
-async function action(name: string, kind: "start" | "stop" | "restart" | "signal", request: Request, url: URL, deps: ApiDeps): Promise<Response> {
+async function action(name: string, kind: Action, request: Request, url: URL, deps: ApiDeps): Promise<Response> {
   const body = await readJsonBody(request);
   if ("code" in body) return errorResponse(body);
   const query = url.searchParams;

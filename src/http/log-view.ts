@@ -43,10 +43,10 @@ export function parseFlag(value: string | null, fallback: boolean): boolean | nu
 // The log of the process `name` names, as text (empty while it has written nothing); throws
 // TsvisorError NO_SUCH_PROCESS or NO_LOG.
 export function logText(processes: readonly ProcessSpec[], name: string, query: LogQuery): string {
-  const { path, backups } = logFileOf(findProcess(processes, name, "the running tsvisor"), query.stream);
+  const { path, backups } = logFileFor(processes, name, query);
   const cursor = openCursor(path);
   try {
-    return decodeLines(lastLines(cursor, backups, query.lines));
+    return new TextDecoder().decode(lastLines(cursor, backups, query.lines));
   } finally {
     closeCursor(cursor);
   }
@@ -54,7 +54,7 @@ export function logText(processes: readonly ProcessSpec[], name: string, query: 
 
 // The same, then every new line: one `line` message per line. `onEnd` runs when either side ends it.
 export function logStream(processes: readonly ProcessSpec[], name: string, query: LogQuery, onEnd: () => void): Response {
-  const { path, backups } = logFileOf(findProcess(processes, name, "the running tsvisor"), query.stream);
+  const { path, backups } = logFileFor(processes, name, query);
   const cursor = openCursor(path);
   const abort = new AbortController();
   return eventStreamResponse((send, end) => {
@@ -75,6 +75,9 @@ export function logStream(processes: readonly ProcessSpec[], name: string, query
 
 const lineMessage = (line: string): StreamMessage => ({ event: "line", data: line });
 
+const logFileFor = (processes: readonly ProcessSpec[], name: string, query: LogQuery) =>
+  logFileOf(findProcess(processes, name, "the running tsvisor"), query.stream);
+
 // Whole lines (a piece ending in "\n", or one cut at the line-length cap) -> their texts.
 function splitLines(piece: Uint8Array): string[] {
   const text = new TextDecoder().decode(piece); // invalid UTF-8 becomes U+FFFD
@@ -82,8 +85,6 @@ function splitLines(piece: Uint8Array): string[] {
   if (lines.at(-1) === "") lines.pop();
   return lines;
 }
-
-const decodeLines = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 function closeCursor(cursor: LogCursor): void {
   if (cursor.fd !== null) closeSync(cursor.fd);
