@@ -10,7 +10,6 @@ import { FORWARD_SIGNALS } from "./config/values.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
 import { startMonitoring } from "./events/monitoring.ts";
-import { startHttpServer } from "./http/server.ts";
 import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/rotating-file.ts";
@@ -135,7 +134,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     deps: controlDeps,
   });
   // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
-  const http = config.http === null ? null : await startHttpServer({ config: config.http, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } });
+  // Loaded only when configured: a tsvisor without [http] pays nothing for it at start.
+  const http = config.http === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
+    startHttpServer({ config: config.http!, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
