@@ -8,9 +8,11 @@
 //
 //   bun bench/http.bench.ts            # 300 rounds
 //   bun bench/http.bench.ts --short    # 20 rounds (CI)
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+// The tests' harness (as soak/ uses it): it also refuses to start without a built dist/tsvisor.
+import { freePort, waitFor } from "../test/integration/_harness.ts";
 import { cpuModel, quantile, run, supervisordConfig } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -31,7 +33,6 @@ interface Subject {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\` (npm run bench:http does)`);
   run(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor"]);
   const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-http-"));
   const [tsvisorPort, supervisordPort] = [freePort(), freePort()];
@@ -62,10 +63,8 @@ async function main(): Promise<void> {
         },
       },
     ];
-    await waitUntil(async () => {
-      for (const s of list) await s.once();
-      return true;
-    }, "every daemon to report 50 RUNNING programs");
+    // each subject throws until its daemon reports 50 RUNNING programs
+    await waitFor(() => Promise.all(list.map((s) => s.once())).then(() => true, () => false), "every daemon to report 50 RUNNING programs", 30_000);
     const listed = await measure(list, ROUNDS);
     const restarted = await measure(restart, RESTART_ROUNDS);
     const rss = { withHttp: vmRssMiB(daemons[0]!.pid), without: vmRssMiB(daemons[1]!.pid), supervisord: vmRssMiB(daemons[2]!.pid) };
@@ -104,22 +103,6 @@ async function measure(subjects: readonly Subject[], rounds: number): Promise<Ma
 function vmRssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))!;
   return Number(line.split(/\s+/)[1]) / 1024;
-}
-
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-}
-
-async function waitUntil(done: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await done().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
 }
 
 function report(listed: Map<string, number[]>, restarted: Map<string, number[]>, rss: { withHttp: number; without: number; supervisord: number }): string {
