@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
 
-export const TSVISOR = resolve(import.meta.dir, "../../dist/tsvisor");
+// TSVISOR_BIN runs the same tests against another build (an older one, to see a regression test fail there).
+export const TSVISOR = process.env.TSVISOR_BIN ? resolve(process.env.TSVISOR_BIN) : resolve(import.meta.dir, "../../dist/tsvisor");
 export const FIXTURES = resolve(import.meta.dir, "../fixtures/bin");
 
 if (!existsSync(TSVISOR)) {
