@@ -12,6 +12,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json bunfig.toml ./
+COPY scripts/build.sh ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -18,8 +18,8 @@ declare -A BUN_TARGET=(
   [arm64-musl]=bun-linux-arm64-musl
 )
 for name in x64 arm64 x64-musl arm64-musl; do
-  # The same flags as `npm run build`, for one target each.
-  bun build --compile --minify --sourcemap --bytecode --format=esm --splitting --target="${BUN_TARGET[$name]}" src/main.ts --outfile "$out/tsvisor-linux-$name"
+  # The one build definition `npm run build` uses too, for one target each.
+  bash scripts/build.sh "$out/tsvisor-linux-$name" "${BUN_TARGET[$name]}"
 done
 # --compile embeds the source map in the executable (stack traces name src/ lines without it);
 # the .map written beside each one is not needed to run and is not shipped.

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The one build definition of tsvisor: `npm run build` (dist/tsvisor, this machine) and
+# scripts/build-release.sh (one --target each) both compile through here, so an entry point or a flag
+# added for one is never missing from the other (issue 15: the release builds once lacked the poll
+# worker's entry and lost every program's output).
+#   scripts/build.sh OUTFILE [BUN_TARGET]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+outfile="${1:?usage: scripts/build.sh OUTFILE [BUN_TARGET]}"
+target="${2:-}"
+
+# Every file Bun must compile as an entry of its own: main.ts, and the poll helper thread that
+# src/os/fd-watcher.ts starts with `new Worker(...)` (a worker's module is not reached by imports).
+ENTRIES=(src/main.ts src/os/poll-worker.ts)
+
+FLAGS=(
+  --compile --minify --sourcemap
+  # each CLI command loads only its own chunks; bytecode saves parsing them (docs/build.md)
+  --bytecode --format=esm --splitting
+  # tsvisor runs as root, often in a directory someone else owns: a compiled Bun executable would
+  # otherwise read .env files and bunfig.toml (whose `preload` runs code) from its working directory,
+  # and can be told to read tsconfig.json and package.json. None of them may count (docs/security.md).
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig
+  --no-compile-autoload-tsconfig --no-compile-autoload-package-json
+)
+if [ -n "$target" ]; then FLAGS+=(--target="$target"); fi
+
+bun build "${FLAGS[@]}" "${ENTRIES[@]}" --outfile "$outfile"
