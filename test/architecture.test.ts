@@ -24,7 +24,7 @@ const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supe
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
-const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts"];
+const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts", "colour.ts"];
 // events/'s decisions: what an event is and how a supervisord listener reads it; pure like the machine.
 const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts"];
 // health/'s decision: pure like the machine (results and time arrive as arguments).
@@ -42,7 +42,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
   // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
   // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs.
-  [(f) => f.startsWith("logs/"), ["errors.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "consola", "node:", "bun"]],
+  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "consola", "node:", "bun"]],
   // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them.
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
@@ -66,7 +66,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],
   // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
-  [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
+  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "errors.ts", "consola", "node:", "../package.json"]],
   [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],
   [(f) => f === "main.ts", ["cli/"]],

@@ -1,6 +1,7 @@
 // Replies -> words. The protocol carries codes only; every sentence a user reads about a control
 // request is here (supervisorctl's _startresult() and status formatting): "web: started",
 // "wbe: ERROR (no such process)", the status table. Colour only on a terminal, never with NO_COLOR.
+import { ANSI, paint } from "../colour.ts";
 import type { ErrorBody, Offender, Outcome, ProcessStatus, StateName } from "../control/protocol.ts";
 
 /** What a start/stop/restart/signal request asked for: picks the word for a success. */
@@ -59,7 +60,7 @@ export function renderStatusTable(processes: readonly ProcessStatus[], now: numb
   const line = (cells: readonly string[], state?: StateName) =>
     cells.map((cell, i) => {
       const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
-      return i === 1 && state && colour ? paint(state, padded) : padded;
+      return i === 1 && state && colour ? paintState(state, padded) : padded;
     }).join("  ").trimEnd();
   return [line(HEADER), ...rows.map((r, i) => line(r, processes[i]!.state))].join("\n") + "\n";
 }
@@ -116,15 +117,10 @@ export function renderOffender(o: Offender): string {
 // --- colour ---
 
 const COLOURS: Partial<Record<StateName, number>> = {
-  RUNNING: 32, STARTING: 33, BACKOFF: 33, STOPPING: 33, EXITED: 31, FATAL: 31, UNKNOWN: 31,
+  RUNNING: ANSI.green, STARTING: ANSI.yellow, BACKOFF: ANSI.yellow, STOPPING: ANSI.yellow, EXITED: ANSI.red, FATAL: ANSI.red, UNKNOWN: ANSI.red,
 };
 
-function paint(state: StateName, text: string): string {
+function paintState(state: StateName, text: string): string {
   const code = COLOURS[state];
-  return code === undefined ? text : `\u001b[${code}m${text}\u001b[0m`;
-}
-
-// Colour only for a person at a terminal (https://no-color.org).
-export function useColour(stream: { isTTY?: boolean }): boolean {
-  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+  return code === undefined ? text : paint(code, text);
 }

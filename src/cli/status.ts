@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { configArgs, jsonArgs, socketArgs } from "./_args.ts";
-import { renderStatusTable, useColour } from "./_render.ts";
+import { wantsColour } from "../colour.ts";
+import { renderStatusTable } from "./_render.ts";
 import { refused, request } from "./_request.ts";
 
 // `tsvisor status [NAME...]`: a table (colour on a terminal) or --json; exit 0 whatever the states
@@ -12,6 +13,6 @@ export default defineCommand({
     const reply = await request(args, args._.length > 0 ? { op: "status", names: args._ } : { op: "status" }, { timeoutMs: 10_000 });
     if (!reply.ok) return refused(reply.error);
     const { processes } = reply.result;
-    process.stdout.write(args.json ? `${JSON.stringify({ processes })}\n` : renderStatusTable(processes, Date.now(), useColour(process.stdout)));
+    process.stdout.write(args.json ? `${JSON.stringify({ processes })}\n` : renderStatusTable(processes, Date.now(), wantsColour(process.stdout)));
   },
 });

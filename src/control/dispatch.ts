@@ -76,8 +76,12 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
     case "status":
       return { result: { processes: supervisor.view(names).map(toStatus) } };
     case "check": {
-      const views = supervisor.view(names);
-      const offenders = views.filter((v) => v.offender).map(({ record: r, health, healthError }) =>
+      // Without names (or with "all") a liveness question: every process that should run does, and a
+      // stop by hand is not a fault. A process named is a readiness question (Kubernetes readiness
+      // probes ask it so): it must be RUNNING, and healthy when it has a health check.
+      const readiness = request.names !== undefined && !(request.names.length === 1 && request.names[0] === "all");
+      const views = supervisor.view(names).filter((v) => readiness || v.record.wantedUp);
+      const offenders = views.filter((v) => (readiness ? !isReady(v) : v.offender)).map(({ record: r, health, healthError }) =>
         health === "unhealthy" && r.state === "RUNNING"
           ? { name: r.name, state: r.state, reason: healthError, health }
           : { name: r.name, state: r.state, reason: r.reason });
@@ -136,3 +140,6 @@ function toOutcome(o: SupervisorOutcome): Outcome {
   if (o.fault === null) return { name: o.name, ok: true, state: o.state };
   return { name: o.name, ok: false, error: { code: o.fault, state: o.state, reason: o.reason } };
 }
+
+// Ready for traffic: RUNNING, and healthy when it has a health check (not while its first probe is due).
+const isReady = (v: ProcessView): boolean => v.record.state === "RUNNING" && (v.health === null || v.health === "healthy");

@@ -128,7 +128,8 @@ test("signal sends the signal to the process; a bad signal name is a usage error
   expect(await daemon.ctl(["signal", "USR1", "manual"])).toEqual({ stdout: "manual: ERROR (not running)\n", stderr: "", exitCode: 1 });
 });
 
-test("check: 1 while a program is down after a crash, 0 once it runs again or was stopped by hand", async () => {
+// Regression: #15 — `tsvisor check web` exited 0 after `tsvisor stop web` (a readiness probe said ready).
+test("check: 1 while a program is down after a crash, 0 once it runs again or was stopped by hand; a process named must be RUNNING", async () => {
   using dir = tempDir();
   await using daemon = Daemon.start(dir.path, `
 [programs.api]
@@ -141,19 +142,24 @@ command = ["sleep", "1000"]
 autostart = false
 `);
   await daemon.waitForLog(/success: api entered RUNNING/);
-  expect(await daemon.ctl(["check"])).toEqual({ stdout: "ok: every process that should run is RUNNING (2 checked)\n", stderr: "", exitCode: 0 });
+  // manual never ran and is not wanted: not counted
+  expect(await daemon.ctl(["check"])).toEqual({ stdout: "ok: every process that should run is RUNNING (1 checked)\n", stderr: "", exitCode: 0 });
+  expect(await daemon.ctl(["check", "api"])).toEqual({ stdout: "ok: every process named is RUNNING and ready (1 checked)\n", stderr: "", exitCode: 0 });
   process.kill((await statuses(daemon)).api!.pid!, "SIGKILL");
   await daemon.waitForLog(/exited: api \(terminated by SIGKILL; not expected\)/);
   expect(await daemon.ctl(["check"])).toEqual({ stdout: "api: EXITED (terminated by SIGKILL; not expected)\n", stderr: "", exitCode: 1 });
   const json = await daemon.ctl(["check", "--json"]);
   expect([JSON.parse(json.stdout), json.exitCode]).toEqual([
-    { healthy: false, checked: 2, offenders: [{ name: "api", state: "EXITED", reason: "terminated by SIGKILL; not expected" }] }, 1,
+    { healthy: false, checked: 1, offenders: [{ name: "api", state: "EXITED", reason: "terminated by SIGKILL; not expected" }] }, 1,
   ]);
-  expect((await daemon.ctl(["check", "manual"])).exitCode).toBe(0);
+  expect(await daemon.ctl(["check", "manual"])).toEqual({ stdout: "manual: STOPPED\n", stderr: "", exitCode: 1 });
   expect((await daemon.ctl(["start", "api"])).exitCode).toBe(0);
   expect((await daemon.ctl(["check"])).exitCode).toBe(0);
   expect((await daemon.ctl(["stop", "api"])).exitCode).toBe(0);
-  expect(await daemon.ctl(["check"])).toEqual({ stdout: "ok: every process that should run is RUNNING (2 checked)\n", stderr: "", exitCode: 0 });
+  expect(await daemon.ctl(["check"])).toEqual({ stdout: "ok: every process that should run is RUNNING (0 checked)\n", stderr: "", exitCode: 0 });
+  const named = await daemon.ctl(["check", "api"]);
+  expect([named.stdout.startsWith("api: STOPPED"), named.stdout.includes("ok:"), named.exitCode]).toEqual([true, false, 1]);
+  expect((await daemon.ctl(["check", "all"])).exitCode).toBe(0);
 });
 
 test("reload: an unchanged config is no change, a changed one is applied and printed, a broken one is refused with its diagnostics", async () => {
