@@ -8,6 +8,8 @@ export const EXIT = {
   NOT_OK: 1,
   /** Usage or config error, or the daemon cannot be reached. */
   USAGE: 2,
+  /** The reader of stdout went away (`tsvisor status | head -1`): 128 + SIGPIPE, as a shell reports it. */
+  BROKEN_PIPE: 141,
 } as const;
 
 // Print an expected error the way users read it (no stack) and exit; the only process.exit for errors.

@@ -32,15 +32,18 @@ export async function runCli(root: CommandDef, givenArgs: string[]): Promise<voi
     if (initMode.isInitModeArgs(givenArgs)) return initMode.runInitMode(givenArgs);
   }
   const rawArgs = moveGlobalOptions(givenArgs);
+  // A client command whose reader went away (`tsvisor status | head -1`, `logs -f | grep -m1 x`) ends
+  // quietly; the daemon has its own rule for a closed stdout (console-mirror.ts).
+  if (rawArgs[0] !== "run") endQuietlyOnBrokenPipe();
   const [command, parent, unknown] = await resolveCommand(root, rawArgs);
   if (rawArgs.some((arg) => arg === "--help" || arg === "-h") && !rawArgs.includes("--")) {
-    await printUsage(process.stdout, command, parent);
-    process.exit(EXIT.OK);
+    return printUsage(process.stdout, command, parent); // exit 0 once written (or 141 if no one reads)
   }
   try {
     if (unknown !== null) throw usageError(unknown);
     await runCommand(root, { rawArgs });
   } catch (error) {
+    if (isBrokenPipe(error)) process.exit(EXIT.BROKEN_PIPE);
     if (!(error instanceof Error) || error.name !== "CLIError") throw error;
     await printUsage(process.stderr, command, parent);
     process.stderr.write(`tsvisor: ${wantsColour(process.stderr) ? error.message : stripAnsi(error.message)}\n`);
@@ -121,3 +124,18 @@ async function printUsage(stream: NodeJS.WriteStream, command: CommandDef, paren
   const text = await renderUsage(command, parent);
   stream.write(`${wantsColour(stream) ? text : stripAnsi(text)}\n\n`);
 }
+
+// EPIPE on stdout or stderr: as a Unix tool killed by SIGPIPE would end (Bun ignores the signal, so
+// the write fails instead), without a stack trace; a write may fail in a callback (`logs -f`), hence
+// the process-wide handlers. Anything else is still a crash with its stack.
+function endQuietlyOnBrokenPipe(): void {
+  const onError = (error: unknown) => {
+    if (isBrokenPipe(error)) process.exit(EXIT.BROKEN_PIPE);
+    console.error(error);
+    process.exit(EXIT.NOT_OK);
+  };
+  process.on("uncaughtException", onError);
+  process.on("unhandledRejection", onError);
+}
+
+const isBrokenPipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === "EPIPE";
