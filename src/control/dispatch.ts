@@ -6,6 +6,7 @@ import { concernsNames, type TsvisorEvent } from "../events/event.ts";
 import { expandEventName } from "../events/event-types.ts";
 import type { StreamStarter } from "./connection.ts";
 import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
+import { RUNNING_STATES, STOPPED_STATES } from "../supervisor/states.ts";
 import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
 import {
   PROTOCOL_VERSION, decodeRequest, errorResponse, type ErrorBody, type ErrorCode, type Outcome, type ProcessStatus,
@@ -87,10 +88,14 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
           : { name: r.name, state: r.state, reason: r.reason });
       return { result: { healthy: offenders.length === 0, checked: views.length, offenders } };
     }
-    case "start":
-      return { result: { outcomes: (await supervisor.startProcesses(names, request.wait ?? true)).map(toOutcome) } };
-    case "stop":
-      return { result: { outcomes: (await supervisor.stopProcesses(names, request.wait ?? true)).map(toOutcome) } };
+    case "start": {
+      const wanted = selectsMany(request.names) ? names.filter((n) => !RUNNING_STATES.includes(stateOf(supervisor, n))) : names;
+      return { result: { outcomes: (await supervisor.startProcesses(wanted, request.wait ?? true)).map(toOutcome) } };
+    }
+    case "stop": {
+      const wanted = selectsMany(request.names) ? names.filter((n) => !STOPPED_STATES.includes(stateOf(supervisor, n))) : names;
+      return { result: { outcomes: (await supervisor.stopProcesses(wanted, request.wait ?? true)).map(toOutcome) } };
+    }
     case "restart":
       return { result: { outcomes: (await supervisor.restartProcesses(names, request.wait ?? true)).map(toOutcome) } };
     case "signal": {
@@ -140,6 +145,13 @@ function toOutcome(o: SupervisorOutcome): Outcome {
   if (o.fault === null) return { name: o.name, ok: true, state: o.state };
   return { name: o.name, ok: false, error: { code: o.fault, state: o.state, reason: o.reason } };
 }
+
+// `stop all`, `start worker:*`: as supervisord's start/stopAllProcesses and start/stopProcessGroup,
+// they act on the processes that need it; one already there is left out, not an error (exit 0).
+const selectsMany = (names: readonly string[] | undefined): boolean =>
+  names === undefined || (names.length > 0 && names.every((n) => n === "all" || n.endsWith(":*")));
+
+const stateOf = (supervisor: Supervisor, name: string) => supervisor.view([name])[0]!.record.state;
 
 // Ready for traffic: RUNNING, and healthy when it has a health check (not while its first probe is due).
 const isReady = (v: ProcessView): boolean => v.record.state === "RUNNING" && (v.health === null || v.health === "healthy");
