@@ -145,7 +145,7 @@ export interface Results {
   restart: { outcomes: Outcome[] };
   signal: { outcomes: Outcome[] };
   check: { healthy: boolean; checked: number; offenders: Offender[] };
-  reload: { added: string[]; removed: string[]; changed: string[] };
+  reload: { added: string[]; removed: string[]; changed: string[]; unchanged: string[] };
   shutdown: Record<string, never>;
   /** How many log files were reopened at their configured paths (USR2's job). */
   reopen_logs: { files: number };

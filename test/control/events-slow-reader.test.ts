@@ -20,7 +20,7 @@ test("a follower that stops reading is dropped, and emitting never waits for it"
   const supervisor = new Supervisor(config, { logger: createLogger({ debug: false }), env: {} });
   const server = await startControlServer({
     path: join(dir, "s.sock"), mode: 0o600, owner: null,
-    deps: { supervisor, events, version: "test", reload: async () => ({ added: [], removed: [], changed: [] }), reopenLogs: () => 0, shutdown: () => {} },
+    deps: { supervisor, events, version: "test", reload: async () => ({ added: [], removed: [], changed: [], unchanged: [] }), reopenLogs: () => 0, shutdown: () => {} },
   });
   let received = 0;
   let resumed = false;

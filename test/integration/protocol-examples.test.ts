@@ -1,0 +1,19 @@
+// The replies docs/protocol.md shows, as a running tsvisor gives them (issue 19: `version`'s example
+// lacked the envelope, `reload`'s result had an undocumented `unchanged` list).
+import { expect, test } from "bun:test";
+import { sendRequest } from "../../src/control/client.ts";
+import { Daemon, tempDir, writeConfig } from "./_harness.ts";
+
+test("version and reload answer with the envelope and the fields docs/protocol.md shows", async () => {
+  using dir = tempDir();
+  const programs = `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n[programs.worker]\ncommand = ["sleep", "1000"]\nnumprocs = 2\nstartsecs = 0\n`;
+  await using daemon = Daemon.start(dir.path, programs);
+  await daemon.waitForSocket();
+  expect(await sendRequest(daemon.socket, { v: 1, id: 1, op: "version" })).toEqual({
+    v: 1, id: expect.any(Number), ok: true, result: { version: expect.any(String), protocol: 1, pid: daemon.proc.pid },
+  });
+  writeConfig(dir.path, `${programs.replace('"1000"]', '"1001"]')}[programs.cron]\ncommand = ["sleep", "1000"]\n`);
+  expect(await sendRequest(daemon.socket, { v: 1, id: 2, op: "reload" })).toEqual({
+    v: 1, id: expect.any(Number), ok: true, result: { added: ["cron"], removed: [], changed: ["web"], unchanged: ["worker-0", "worker-1"] },
+  });
+});
