@@ -15,6 +15,8 @@ test("examples/demo.toml resolves to a web server and two workers", () => {
     ["worker-1", ["node", "worker.mjs"], join(ROOT, "examples"), 20],
   ]);
   expect(config.programs.web!.environment).toEqual({ PORT: "8080" });
+  // Regression: #19 — as root the demo took /run/tsvisor.sock and /var/log/tsvisor; it has its own
+  expect([config.supervisor.socket, config.supervisor.log_dir]).toEqual([join(ROOT, "examples/demo.sock"), join(ROOT, "examples/logs")]);
   expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, read_only: false, socket_mode: 0o600 });
 });
 
