@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, fixture, readLines, tempDir, waitFor } from "./_harness.ts";
 
@@ -36,9 +36,14 @@ test(`user = "nobody" runs the program as nobody (tsvisor runs as root)`, async 
   using dir = tempDir();
   const out = join(dir.path, "report");
   const nobody = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"))!.split(":");
+  // Regression: #19 — the fixture ran from the checkout, which nobody cannot enter when the clone is
+  // under /root: nobody runs a copy in the test's world-readable directory.
+  const reporter = join(dir.path, "report-env.sh");
+  copyFileSync(fixture("report-env"), reporter);
+  chmodSync(reporter, 0o755);
   await using daemon = Daemon.start(dir.path, `
 [programs.unprivileged]
-command = ["${fixture("report-env")}", "${out}"]
+command = ["${reporter}", "${out}"]
 directory = "${dir.path}"
 user = "nobody"
 startsecs = 0
