@@ -25,6 +25,10 @@ function plantRuntimeFiles(dir: string): void {
   writeFileSync(join(dir, "node_modules/consola/index.js"), `require("fs").writeFileSync(${JSON.stringify(join(dir, "PWNED"))}, "")\n`);
 }
 
+// `npm test` puts node_modules/.bin on PATH: a program's PATH search would show up as a node_modules
+// access that has nothing to do with the working directory.
+const PATH = (process.env.PATH ?? "").split(":").filter((dir) => !dir.includes("node_modules")).join(":");
+
 // Every syscall that names a path, of tsvisor and everything it starts (strace -f): sampling
 // /proc/PID/fd would miss the short opens.
 const TRACED = "trace=open,openat,openat2,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,readlink,readlinkat,execve";
@@ -32,7 +36,7 @@ const TRACED = "trace=open,openat,openat2,stat,lstat,newfstatat,statx,access,fac
 async function traced(cwd: string, args: string[], env: Record<string, string> = {}) {
   const trace = join(cwd, `..`, `strace-${args.join("-").replace(/[^a-z0-9-]/gi, "_").slice(0, 40)}.txt`);
   const proc = Bun.spawn(["strace", "-f", "-qq", "-e", TRACED, "-o", trace, TSVISOR, ...args], {
-    cwd, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    cwd, env: { ...process.env, PATH, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
   });
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { stdout, stderr, exitCode, trace };
@@ -58,7 +62,7 @@ test("no command reads bunfig.toml, .env*, tsconfig.json, package.json or node_m
   ].join("\n"));
 
   const daemon = Bun.spawn(["strace", "-f", "-qq", "-e", TRACED, "-o", join(world.path, "strace-run.txt"), TSVISOR, "run", "-c", config], {
-    cwd, env: { ...process.env, PARENT_VAR: "parent" }, stdin: "ignore", stdout: "ignore", stderr: "pipe",
+    cwd, env: { ...process.env, PATH, PARENT_VAR: "parent" }, stdin: "ignore", stdout: "ignore", stderr: "pipe",
   });
   try {
     await waitFor(() => existsSync(envFile), "the program's environment dump");
