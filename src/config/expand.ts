@@ -34,7 +34,8 @@ function lookup(inner: string, value: string, env: Record<string, string | undef
       hint: 'use ${NAME} or ${NAME:-default}; write "$$" for a literal "$"',
     });
   }
-  const current = env[name];
+  // Object.hasOwn: "${constructor}" names a variable, never Object.prototype's function
+  const current = Object.hasOwn(env, name) ? env[name] : undefined;
   if (sep >= 0) return current === undefined || current === "" ? inner.slice(sep + 2) : current;
   if (current === undefined) {
     throw new ValueError(`variable ${name} is not set`, {

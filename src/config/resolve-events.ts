@@ -1,7 +1,8 @@
 // [[hooks]] and [eventlisteners.NAME] -> their resolved form, every problem reported as a diagnostic
 // (resolve.ts does the same for programs). Event names are checked against events/event-types.ts.
-import { EVENT_CLASSES, EVENT_TYPES, expandEventName } from "../events/event-types.ts";
+import { EVENT_NAMES, expandEventName } from "../events/event-types.ts";
 import { EVENT_LISTENER_DEFAULTS, HOOK_DEFAULTS } from "./defaults.ts";
+import { dictionary } from "./dictionary.ts";
 import type { RawEntry } from "./merge.ts";
 import type { Reporter } from "./resolve.ts";
 import type { EventListenerConfig, HookConfig } from "./schema.ts";
@@ -11,7 +12,6 @@ import * as values from "./values.ts";
 
 const HOOK_KEYS = ["on", "programs", "command", "url", "timeout"];
 const LISTENER_KEYS = ["command", "events", "buffer_size"];
-const EVENT_NAMES = [...EVENT_TYPES, ...Object.keys(EVENT_CLASSES)];
 
 // Every [[hooks]] table; `processNames` are the names `programs` may use (process and program names).
 export function resolveHooks(entries: readonly RawEntry[], processNames: readonly string[], report: Reporter): HookConfig[] {
@@ -41,7 +41,7 @@ export function resolveHooks(entries: readonly RawEntry[], processNames: readonl
 
 // Every [eventlisteners.NAME] table.
 export function resolveEventListeners(entries: ReadonlyMap<string, RawEntry>, report: Reporter): Record<string, EventListenerConfig> {
-  const listeners: Record<string, EventListenerConfig> = {};
+  const listeners = dictionary<EventListenerConfig>();
   for (const [name, { file, value }] of entries) {
     const at = ["eventlisteners", name];
     const table = report.convert(file, at, () => values.table(value));
