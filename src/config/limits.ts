@@ -32,7 +32,7 @@ export const MAX_SIZE_BYTES = Number.MAX_SAFE_INTEGER;
  * Bytes of config text, all files together (the main file and every include). A config for 1,000
  * programs is a few hundred KiB; this leaves room for long environment values, and keeps what
  * `config check` reads, parses and echoes small: the worst 4 MiB (hundreds of thousands of one-line
- * keys) takes about 1.5 s and 300 MB to refuse.
+ * keys) takes seconds and about 300 MiB to refuse (docs/security.md "Config input").
  */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
