@@ -77,7 +77,7 @@ describe("a running daemon with programs, a listener, variables and hooks named 
     // a minimal supervisord listener: READY, one event (header line, then len bytes), RESULT OK
     const listener = `while :; do printf 'READY\\n'; IFS= read -r header || exit; IFS= read -r -N "\${header##*len:}" payload; echo "$header" >> ${d}/listener; printf 'RESULT 2\\nOK'; done`;
     shared.daemon = Daemon.start(d, `
-${PROGRAMS.map((p) => `[programs.${q(p)}]\ncommand = ["sh", "-c", "env > ${d}/env.$TSVISOR_PROCESS_NAME; exec sleep 1000"]\nstartsecs = 0\nenvironment = { __proto__ = "p", constructor = "c", toString = "t" }\n`).join("\n")}
+${PROGRAMS.map((p) => `[programs.${q(p)}]\ncommand = ["sh", "-c", "env > ${d}/env.$TSVISOR_PROCESS_NAME.tmp && mv ${d}/env.$TSVISOR_PROCESS_NAME.tmp ${d}/env.$TSVISOR_PROCESS_NAME; exec sleep 1000"]\nstartsecs = 0\nenvironment = { __proto__ = "p", constructor = "c", toString = "t" }\n`).join("\n")}
 [programs.web]
 command = ["sleep", "1000"]
 startsecs = 0
