@@ -27,40 +27,89 @@ export function displayPath(file: string, cwd: string): string {
   return rel !== "" && rel.length < file.length ? rel : file;
 }
 
+/**
+ * Diagnostics each stage of loading collects, and a ConfigError shows, at most; the rest are only
+ * counted. A generated config can repeat one mistake a million times: finding, locating and printing
+ * each would take minutes, and the first ones are what a user fixes first.
+ */
+export const MAX_DIAGNOSTICS = 100;
+/** Characters of a source line shown around the column: a 10 MB line is echoed as a window, not whole. */
+const CODE_WINDOW = 120;
+
 // Every diagnostic, sorted by file then line, each with its source line and a caret when located.
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, cwd: string): string {
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, cwd: string, omitted = 0): string {
   const sorted = [...diagnostics].sort(
     (a, b) => compare(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
-  return sorted.map((d) => formatOne(d, sources.get(d.file), cwd)).join("\n");
+  const lines = new Map<string, SourceLines>();
+  const linesOf = (file: string) => {
+    const source = sources.get(file);
+    if (source === undefined) return undefined;
+    if (!lines.has(file)) lines.set(file, new SourceLines(source));
+    return lines.get(file);
+  };
+  const shown = sorted.slice(0, MAX_DIAGNOSTICS).map((d) => formatOne(d, linesOf(d.file), cwd));
+  const more = sorted.length - shown.length + omitted;
+  return [...shown, ...(more > 0 ? [`... and ${more} more`] : [])].join("\n");
 }
 
-function formatOne(d: Diagnostic, source: string | undefined, cwd: string): string {
+function formatOne(d: Diagnostic, source: SourceLines | undefined, cwd: string): string {
   const where = [displayPath(d.file, cwd), d.line, d.line === undefined ? undefined : d.column]
     .filter((part) => part !== undefined)
     .join(":");
   const lines = [`${where}: ${d.path === "" ? "" : `${d.path}: `}${d.message}`];
-  const text = d.line === undefined ? undefined : source?.split(/\r?\n/)[d.line - 1];
+  const text = d.line === undefined ? undefined : source?.line(d.line);
   if (d.line !== undefined && text !== undefined) {
     const gutter = String(d.line).padStart(5);
-    lines.push(`${gutter} | ${text}`);
-    if (d.column !== undefined) lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(d.column - 1)}^`);
+    const { shown, caret } = codeWindow(text, d.column ?? 1);
+    lines.push(`${gutter} | ${shown}`);
+    if (d.column !== undefined) lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(caret - 1)}^`);
   }
   if (d.hint) lines.push(`${" ".repeat(6)}= hint: ${d.hint}`);
   return lines.join("\n");
 }
 
+// A long line as the part around the column, "..." marking what is cut; the caret's column within it.
+function codeWindow(text: string, column: number): { shown: string; caret: number } {
+  if (text.length <= CODE_WINDOW) return { shown: text, caret: column };
+  const start = Math.max(0, Math.min(column - 1 - CODE_WINDOW / 2, text.length - CODE_WINDOW));
+  const end = start + CODE_WINDOW;
+  const before = start > 0 ? "..." : "";
+  const after = end < text.length ? "..." : "";
+  return { shown: `${before}${text.slice(start, end)}${after}`, caret: column - start + before.length };
+}
+
+// One source's lines by number, found through an index of line starts built once.
+class SourceLines {
+  private readonly starts: number[] = [0];
+
+  constructor(private readonly source: string) {
+    for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+
+  line(n: number): string | undefined {
+    const start = this.starts[n - 1];
+    if (start === undefined) return undefined;
+    const next = this.starts[n];
+    const text = this.source.slice(start, next === undefined ? undefined : next - 1);
+    return text.endsWith("\r") ? text.slice(0, -1) : text;
+  }
+}
+
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // A config that does not resolve: the message is every diagnostic, formatted, and a count when many.
+// `omitted` counts the diagnostics past MAX_DIAGNOSTICS that were never made.
 export class ConfigError extends TsvisorError {
   constructor(
     readonly diagnostics: readonly Diagnostic[],
     sources: ReadonlyMap<string, string>,
     cwd: string,
+    omitted = 0,
   ) {
-    const count = diagnostics.length > 1 ? `\n${diagnostics.length} errors in config` : "";
-    super("CONFIG_INVALID", formatDiagnostics(diagnostics, sources, cwd) + count);
+    const total = diagnostics.length + omitted;
+    const count = total > 1 ? `\n${total} errors in config` : "";
+    super("CONFIG_INVALID", formatDiagnostics(diagnostics, sources, cwd, omitted) + count);
     this.name = "ConfigError";
   }
 }

@@ -8,21 +8,25 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // "${DB:-sqlite://x}" -> env.DB when set and non-empty, else "sqlite://x"; "$$" -> "$"; a lone "$" stays.
 export function expandVariables(value: string, env: Record<string, string | undefined>): string {
   let out = "";
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (c !== "$" || (value[i + 1] !== "$" && value[i + 1] !== "{")) {
-      out += c;
-    } else if (value[i + 1] === "$") {
+  let i = 0;
+  // text between two "$" is copied in one piece: a value may be a long blob (a key, a JSON document)
+  for (let dollar = value.indexOf("$"); dollar >= 0; dollar = value.indexOf("$", i)) {
+    out += value.slice(i, dollar);
+    const next = value[dollar + 1];
+    if (next === "$") {
       out += "$";
-      i++;
-    } else {
-      const end = value.indexOf("}", i + 2);
+      i = dollar + 2;
+    } else if (next === "{") {
+      const end = value.indexOf("}", dollar + 2);
       if (end < 0) throw new ValueError(`unterminated "\${" in ${show(value)}`, { hint: 'write "$$" for a literal "$"' });
-      out += lookup(value.slice(i + 2, end), value, env);
-      i = end;
+      out += lookup(value.slice(dollar + 2, end), value, env);
+      i = end + 1;
+    } else {
+      out += "$";
+      i = dollar + 1;
     }
   }
-  return out;
+  return out + value.slice(i);
 }
 
 // The inside of one ${...}: NAME or NAME:-default (the default is literal text, not expanded again).
@@ -34,7 +38,8 @@ function lookup(inner: string, value: string, env: Record<string, string | undef
       hint: 'use ${NAME} or ${NAME:-default}; write "$$" for a literal "$"',
     });
   }
-  const current = env[name];
+  // Object.hasOwn: "${constructor}" names a variable, never Object.prototype's function
+  const current = Object.hasOwn(env, name) ? env[name] : undefined;
   if (sep >= 0) return current === undefined || current === "" ? inner.slice(sep + 2) : current;
   if (current === undefined) {
     throw new ValueError(`variable ${name} is not set`, {

@@ -1,9 +1,12 @@
 // Read the main config file and, depth first, every file it includes: parse each with smol-toml and
-// keep its text, so later errors can point into it. Problems become diagnostics, all collected.
+// keep its text, so later errors can point into it. Problems become diagnostics, all collected. The
+// files together are bounded (limits.ts): what the loader reads, parses and echoes stays small.
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, sep } from "node:path";
 import { TomlError, parse } from "smol-toml";
-import type { Diagnostic } from "./diagnostic.ts";
+import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import { decodeConfigText, findUnsafeValues } from "./input-bounds.ts";
+import { MAX_CONFIG_BYTES, MAX_CONFIG_FILES } from "./limits.ts";
 import { locateKey } from "./locate.ts";
 import { show } from "./value-error.ts";
 
@@ -32,13 +35,22 @@ const GLOB_CHARS = /[*?[\]{}]/;
 export function readConfigFiles(main: string, display: (file: string) => string): ReadResult {
   const result: ReadResult = { files: [], sources: new Map(), diagnostics: [] };
   const seen = new Set<string>();
+  let bytesLeft = MAX_CONFIG_BYTES;
+  let overLimit = false;
 
   const includeError = (from: SourceFile, message: string, hint?: string) => {
     const at = locateKey(from.text, ["include"], "value");
     result.diagnostics.push({ file: from.path, ...at, path: "include", message, ...(hint ? { hint } : {}) });
   };
+  // Past a limit, one diagnostic says so and nothing more is read.
+  const limitError = (path: string, from: SourceFile | undefined, message: string) => {
+    overLimit = true;
+    if (from) includeError(from, message, "merge or remove included files; README \"Limits\" says why the bound is there");
+    else result.diagnostics.push({ file: path, path: "", message });
+  };
 
   const visit = (path: string, chain: string[], from?: { file: SourceFile; pattern: string }) => {
+    if (overLimit) return;
     const id = identity(path);
     const cycleStart = chain.findIndex((p) => identity(p) === id);
     if (from && cycleStart >= 0) {
@@ -48,22 +60,41 @@ export function readConfigFiles(main: string, display: (file: string) => string)
     }
     if (seen.has(id)) return;
     seen.add(id);
-    let text: string;
+    if (seen.size > MAX_CONFIG_FILES) {
+      return limitError(path, from?.file, `more than ${MAX_CONFIG_FILES} config files (the main file and its includes); ${display(path)} is one too many`);
+    }
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, "utf8");
+      const size = statSync(path).size;
+      bytes = size > bytesLeft ? Buffer.alloc(0) : readFileSync(path);
+      if (size > bytesLeft || bytes.length > bytesLeft) {
+        const what = from ? `with ${display(path)}, the config files are` : "the config file is";
+        return limitError(path, from?.file, `${what} larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${Math.max(size, bytes.length)} bytes in ${display(path)}), more than any config needs`);
+      }
     } catch (error) {
       const reason = (error as Error).message;
       if (from) includeError(from.file, `cannot read ${show(from.pattern)}: ${reason}`);
       else result.diagnostics.push({ file: path, path: "", message: `cannot read config file: ${reason}` });
       return;
     }
-    result.sources.set(path, text);
-    const parsed = parseToml(path, text);
+    bytesLeft -= bytes.length;
+    const decoded = decodeConfigText(bytes);
+    result.sources.set(path, decoded.text);
+    if ("problem" in decoded) {
+      result.diagnostics.push({ file: path, ...decoded.problem, path: "" });
+      return;
+    }
+    const parsed = parseToml(path, decoded.text);
     if (!("table" in parsed)) {
       result.diagnostics.push(parsed);
       return;
     }
-    const file: SourceFile = { path, text, table: parsed.table };
+    const file: SourceFile = { path, text: decoded.text, table: parsed.table };
+    const unsafe = findUnsafeValues(file.table);
+    for (const problem of unsafe) {
+      result.diagnostics.push({ file: path, ...locateKey(file.text, problem.at, problem.part), path: formatPath(problem.path), message: problem.message });
+    }
+    if (unsafe.length > 0) return;
     result.files.push(file);
     for (const pattern of includePatterns(file, includeError)) {
       const matches = expandPattern(pattern, dirname(path), display);
@@ -113,7 +144,11 @@ function expandPattern(pattern: string, dir: string, display: (file: string) => 
   const base = segments.slice(0, fixed).join(sep) || sep;
   if (!existsSync(base)) return [];
   const glob = new Bun.Glob(segments.slice(fixed).join("/"));
-  return [...glob.scanSync({ cwd: base, absolute: true, onlyFiles: true })].sort();
+  const matches = [...glob.scanSync({ cwd: base, absolute: true, onlyFiles: true })].sort();
+  // A name that is not UTF-8 comes back with U+FFFD in place of its bad bytes, a name no open() can find.
+  const mangled = matches.find((m) => m.includes("\uFFFD") && !existsSync(m));
+  if (mangled !== undefined) return `${show(display(mangled))}, matched by ${show(pattern)}, has a file name that is not UTF-8; rename the file`;
+  return matches;
 }
 
 // Two paths to one file (a symlink, a "../" detour) are the same file for cycles and repeats.

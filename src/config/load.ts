@@ -36,7 +36,8 @@ export function loadConfig(options: LoadOptions): Config {
   const merged = mergeConfigFiles(read.files, read.sources, display);
   const resolved = resolveConfig(merged.raw, options);
   const diagnostics = [...merged.diagnostics, ...resolved.diagnostics];
-  if (diagnostics.length > 0) throw new ConfigError(diagnostics, read.sources, options.cwd);
+  const omitted = merged.omitted + resolved.omitted;
+  if (diagnostics.length > 0) throw new ConfigError(diagnostics, read.sources, options.cwd, omitted);
   return resolved.config;
 }
 

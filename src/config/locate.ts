@@ -1,6 +1,7 @@
 // Where a key is in a TOML file. smol-toml's parsed values carry no positions, so semantic errors
 // find theirs by scanning the text: headers, dotted and quoted keys, inline tables, multi-line values.
 // Best effort: the text has already parsed, and a miss only costs the codeblock, never the error.
+import { MAX_NESTING } from "./limits.ts";
 
 /** 1-based line and column. */
 export interface Location {
@@ -8,27 +9,32 @@ export interface Location {
   column: number;
 }
 
+// Offsets, not locations: a big file has hundreds of thousands of keys, and few are ever asked for.
 interface Entry {
-  key: Location;
-  value?: Location;
+  key: number;
+  value?: number;
 }
 
 // The position of path's key (at = "key") or of its value (at = "value"); when the key is absent, the
 // nearest enclosing table's header or key, e.g. [programs.web] for a missing command; null if none.
 export function locateKey(source: string, path: readonly string[], at: "key" | "value" = "key"): Location | null {
-  const index = indexOf(source);
+  const { index, locationOf } = indexOf(source);
   for (let n = path.length; n > 0; n--) {
     const entry = index.get(pathId(path.slice(0, n)));
-    if (entry) return n === path.length && at === "value" ? (entry.value ?? entry.key) : entry.key;
+    if (entry) return locationOf(n === path.length && at === "value" ? (entry.value ?? entry.key) : entry.key);
   }
   return null;
 }
 
 // Diagnostics locate many keys in one file: scan each text once.
-let cached: { source: string; index: Map<string, Entry> } | null = null;
-function indexOf(source: string): Map<string, Entry> {
-  if (cached?.source !== source) cached = { source, index: new Scanner(source).scan() };
-  return cached.index;
+let cached: { source: string; scanner: Scanner; index: Map<string, Entry> } | null = null;
+function indexOf(source: string): { index: Map<string, Entry>; locationOf: (pos: number) => Location } {
+  if (cached?.source !== source) {
+    const scanner = new Scanner(source);
+    cached = { source, scanner, index: scanner.scan() };
+  }
+  const { scanner, index } = cached;
+  return { index, locationOf: (pos) => scanner.locationOf(pos) };
 }
 
 const pathId = (path: readonly string[]) => JSON.stringify(path);
@@ -58,7 +64,7 @@ class Scanner {
         if (key) {
           table = key.map((s) => s.name);
           // [a.b.c] also defines a and a.b: an unknown `a` is found at its own segment
-          key.slice(0, -1).forEach((s, i) => this.record(table.slice(0, i + 1), s.pos));
+          key.slice(0, Math.min(key.length - 1, MAX_NESTING + 1)).forEach((s, i) => this.record(table.slice(0, i + 1), s.pos));
           this.record(table, start);
           unindexed = null;
           // [[hooks]]: the Nth header is element N, so "hooks.1.on" is found in the second one
@@ -91,8 +97,8 @@ class Scanner {
       path.push(segment.name);
       this.record(path, segment.pos);
     }
-    const entry = this.found.get(pathId(path));
-    if (entry && !entry.value) entry.value = this.locationOf(valuePos);
+    const entry = path.length > MAX_NESTING + 1 ? undefined : this.found.get(pathId(path));
+    if (entry && entry.value === undefined) entry.value = valuePos;
     return path;
   }
 
@@ -104,8 +110,11 @@ class Scanner {
   }
 
   private record(path: readonly string[], pos: number): void {
+    // a deeper path is refused by the loader (input-bounds.ts) at this depth; recording every prefix
+    // of a key 10,000 segments long would take quadratic time
+    if (path.length > MAX_NESTING + 1) return;
     const id = pathId(path);
-    if (!this.found.has(id)) this.found.set(id, { key: this.locationOf(pos) });
+    if (!this.found.has(id)) this.found.set(id, { key: pos });
   }
 
   // A possibly dotted key of bare and quoted segments; null when the text here is not a key.
@@ -205,7 +214,7 @@ class Scanner {
     this.pos = end < 0 ? this.src.length : end;
   }
 
-  private locationOf(pos: number): Location {
+  locationOf(pos: number): Location {
     let lo = 0;
     let hi = this.lineStarts.length - 1;
     while (lo < hi) {

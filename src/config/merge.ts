@@ -1,6 +1,6 @@
 // Merge parsed config files into one set of raw tables, remembering which file each came from:
 // a program lives in exactly one file, and each [supervisor] key is set in at most one.
-import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import { type Diagnostic, MAX_DIAGNOSTICS, formatPath } from "./diagnostic.ts";
 import type { SourceFile } from "./include.ts";
 import { locateKey } from "./locate.ts";
 import { didYouMean } from "./suggest.ts";
@@ -39,7 +39,7 @@ export function mergeConfigFiles(
   files: readonly SourceFile[],
   sources: ReadonlyMap<string, string>,
   display: (file: string) => string,
-): { raw: RawConfig; diagnostics: Diagnostic[] } {
+): { raw: RawConfig; diagnostics: Diagnostic[]; omitted: number } {
   const raw: RawConfig = {
     file: files[0]!.path,
     files: files.map((f) => f.path),
@@ -51,14 +51,19 @@ export function mergeConfigFiles(
     http: new Map(),
   };
   const diagnostics: Diagnostic[] = [];
-  const report = (file: SourceFile, path: string[], message: string, hint?: string) =>
-    diagnostics.push({ file: file.path, ...locateKey(file.text, path), path: formatPath(path), message, ...(hint ? { hint } : {}) });
+  let omitted = 0;
+  // past MAX_DIAGNOSTICS only counted, the message (a thunk) never made, as resolve.ts's Reporter does
+  const report = (file: SourceFile, path: string[], message: string | (() => string), hint?: string) => {
+    if (diagnostics.length >= MAX_DIAGNOSTICS) return void omitted++;
+    const text = typeof message === "string" ? message : message();
+    diagnostics.push({ file: file.path, ...locateKey(file.text, path), path: formatPath(path), message: text, ...(hint ? { hint } : {}) });
+  };
 
   for (const file of files) {
     for (const [key, value] of Object.entries(file.table)) {
       if (key === "include") continue; // include.ts has read them
       if (!TOP_LEVEL.includes(key)) {
-        report(file, [key], `unknown top-level key ${show(key)}; allowed: ${TOP_LEVEL.join(" ")}${didYouMean(key, TOP_LEVEL)}`);
+        report(file, [key], () => `unknown top-level key ${show(key)}; allowed: ${TOP_LEVEL.join(" ")}${didYouMean(key, TOP_LEVEL)}`);
         continue;
       }
       if (key === "hooks") {
@@ -83,7 +88,7 @@ export function mergeConfigFiles(
       }
     }
   }
-  return { raw, diagnostics };
+  return { raw, diagnostics, omitted };
 }
 
 function tableOrReport(value: unknown, report: () => void): Record<string, unknown> {

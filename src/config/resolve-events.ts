@@ -1,7 +1,9 @@
 // [[hooks]] and [eventlisteners.NAME] -> their resolved form, every problem reported as a diagnostic
 // (resolve.ts does the same for programs). Event names are checked against events/event-types.ts.
-import { EVENT_CLASSES, EVENT_TYPES, expandEventName } from "../events/event-types.ts";
+import { EVENT_NAMES, expandEventName } from "../events/event-types.ts";
 import { EVENT_LISTENER_DEFAULTS, HOOK_DEFAULTS } from "./defaults.ts";
+import { dictionary } from "./dictionary.ts";
+import { MAX_EVENT_LISTENERS, MAX_HOOKS } from "./limits.ts";
 import type { RawEntry } from "./merge.ts";
 import type { Reporter } from "./resolve.ts";
 import type { EventListenerConfig, HookConfig } from "./schema.ts";
@@ -11,12 +13,17 @@ import * as values from "./values.ts";
 
 const HOOK_KEYS = ["on", "programs", "command", "url", "timeout"];
 const LISTENER_KEYS = ["command", "events", "buffer_size"];
-const EVENT_NAMES = [...EVENT_TYPES, ...Object.keys(EVENT_CLASSES)];
 
 // Every [[hooks]] table; `processNames` are the names `programs` may use (process and program names).
 export function resolveHooks(entries: readonly RawEntry[], processNames: readonly string[], report: Reporter): HookConfig[] {
   const hooks: HookConfig[] = [];
-  entries.forEach(({ file, value }, index) => {
+  if (entries.length > MAX_HOOKS) {
+    const { file } = entries[MAX_HOOKS]!;
+    report.add(file, ["hooks", String(MAX_HOOKS)], `the config has ${entries.length} [[hooks]]; at most ${MAX_HOOKS} are allowed`, {
+      hint: "one hook may name several events in `on` and several programs in `programs`",
+    });
+  }
+  entries.slice(0, MAX_HOOKS).forEach(({ file, value }, index) => {
     const at = ["hooks", String(index)];
     const table = report.convert(file, at, () => values.table(value));
     if (table === undefined) return;
@@ -28,7 +35,7 @@ export function resolveHooks(entries: readonly RawEntry[], processNames: readonl
       else if (key === "command") hook.command = report.convert(file, path, () => values.command(v)) ?? null;
       else if (key === "url") hook.url = report.convert(file, path, () => url(v)) ?? null;
       else if (key === "timeout") hook.timeout = report.convert(file, path, () => positiveDuration(v)) ?? HOOK_DEFAULTS.timeout;
-      else report.add(file, path, unknownKey(key, HOOK_KEYS));
+      else report.add(file, path, () => unknownKey(key, HOOK_KEYS));
     }
     if (!Object.hasOwn(table, "on")) report.add(file, at, `missing required key "on"`, { hint: 'add on = ["PROCESS_STATE_FATAL"] (the events that run the hook)' });
     if (Object.hasOwn(table, "command") === Object.hasOwn(table, "url")) {
@@ -41,9 +48,16 @@ export function resolveHooks(entries: readonly RawEntry[], processNames: readonl
 
 // Every [eventlisteners.NAME] table.
 export function resolveEventListeners(entries: ReadonlyMap<string, RawEntry>, report: Reporter): Record<string, EventListenerConfig> {
-  const listeners: Record<string, EventListenerConfig> = {};
+  const listeners = dictionary<EventListenerConfig>();
+  let count = 0;
   for (const [name, { file, value }] of entries) {
     const at = ["eventlisteners", name];
+    if (++count > MAX_EVENT_LISTENERS) {
+      report.add(file, at, `the config has ${entries.size} [eventlisteners.NAME] tables; at most ${MAX_EVENT_LISTENERS} are allowed`, {
+        hint: "one listener may subscribe to several events",
+      });
+      break;
+    }
     const table = report.convert(file, at, () => values.table(value));
     if (table === undefined) continue;
     const listener: EventListenerConfig = { command: [], events: [], buffer_size: EVENT_LISTENER_DEFAULTS.buffer_size };
@@ -52,7 +66,7 @@ export function resolveEventListeners(entries: ReadonlyMap<string, RawEntry>, re
       if (key === "command") listener.command = report.convert(file, path, () => values.command(v)) ?? [];
       else if (key === "events") listener.events = report.convert(file, path, () => eventNames(v)) ?? [];
       else if (key === "buffer_size") listener.buffer_size = report.convert(file, path, () => values.integer(v, 1, 100_000)) ?? listener.buffer_size;
-      else report.add(file, path, unknownKey(key, LISTENER_KEYS));
+      else report.add(file, path, () => unknownKey(key, LISTENER_KEYS));
     }
     for (const key of ["command", "events"]) {
       if (!Object.hasOwn(table, key)) report.add(file, at, `missing required key ${show(key)}`, { hint: 'e.g. command = ["python3", "listener.py"] and events = ["PROCESS_STATE"]' });

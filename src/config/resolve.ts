@@ -4,10 +4,12 @@
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { type UserCredentials, lookupUser } from "../os/users.ts";
 import { AUTO_LOGFILE, DEFAULTS, LOG_DIR_ROOT, LOG_DIR_USER, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
-import { type Diagnostic, formatPath } from "./diagnostic.ts";
+import { type Diagnostic, MAX_DIAGNOSTICS, formatPath } from "./diagnostic.ts";
+import { dictionary } from "./dictionary.ts";
 import { findDependencyProblems } from "./depends-on.ts";
 import { expandVariables } from "./expand.ts";
 import { healthcheck } from "./healthcheck.ts";
+import { MAX_NUMPROCS_START, MAX_PROCESSES } from "./limits.ts";
 import { locateKey } from "./locate.ts";
 import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
@@ -55,8 +57,8 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   stopasgroup: values.boolean,
   killasgroup: values.boolean,
   priority: (v) => values.integer(v), // any integer, as in supervisord
-  numprocs: (v) => values.integer(v, 1),
-  numprocs_start: (v) => values.integer(v, 0),
+  numprocs: (v) => values.integer(v, 1, MAX_PROCESSES),
+  numprocs_start: (v) => values.integer(v, 0, MAX_NUMPROCS_START),
   process_name: values.processName,
   max_runtime: (v) => {
     const seconds = values.duration(v);
@@ -105,11 +107,19 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
 
 // Merged raw tables -> the Config, with every diagnostic found (the Config is only usable when there are none).
-export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Config; diagnostics: Diagnostic[] } {
+export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Config; diagnostics: Diagnostic[]; omitted: number } {
   const report = new Reporter(raw.sources);
   const supervisor = resolveSupervisor(raw.supervisor, defaultLogDir(raw.file, ctx.uid), report);
   const programs: ResolvedProgram[] = [];
+  let count = 0;
   for (const [name, entry] of raw.programs) {
+    // every program is a process at least: past the limit the rest are not even resolved
+    if (++count > MAX_PROCESSES) {
+      report.add(entry.file, ["programs", name], `the config defines ${raw.programs.size} programs; one tsvisor supervises at most ${MAX_PROCESSES} processes`, {
+        hint: TOO_MANY_PROCESSES_HINT,
+      });
+      break;
+    }
     const program = resolveProgram(name, entry, supervisor, ctx, report);
     if (program) programs.push(program);
   }
@@ -117,7 +127,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     file: raw.file,
     files: raw.files,
     supervisor,
-    programs: Object.fromEntries(programs.map((p) => [p.name, p.program])),
+    programs: dictionary(programs.map((p) => [p.name, p.program])),
     processes: expandInstances(programs, report),
     hooks: [],
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
@@ -125,7 +135,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
   };
   config.hooks = resolveHooks(raw.hooks, [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs)])], report);
   checkDependencies(programs, report);
-  return { config, diagnostics: report.diagnostics };
+  return { config, diagnostics: report.diagnostics, omitted: report.omitted };
 }
 
 interface ResolvedProgram {
@@ -144,7 +154,7 @@ function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, logDir: strin
   const supervisor: SupervisorConfig = { ...DEFAULTS.supervisor, log_dir: logDir };
   for (const [key, { file, value }] of entries) {
     if (!Object.hasOwn(SUPERVISOR_KEYS, key)) {
-      report.add(file, ["supervisor", key], unknownKey(key, Object.keys(SUPERVISOR_KEYS)));
+      report.add(file, ["supervisor", key], () => unknownKey(key, Object.keys(SUPERVISOR_KEYS)));
       continue;
     }
     const name = key as keyof SupervisorConfig;
@@ -164,7 +174,7 @@ function resolveProgram(
   }
   const table = report.convert(file, at, () => values.table(entry.value));
   if (table === undefined) return null;
-  const program: ProgramConfig = { ...DEFAULTS.program, command: [], exitcodes: [...DEFAULTS.program.exitcodes], environment: {} };
+  const program: ProgramConfig = { ...DEFAULTS.program, command: [], exitcodes: [...DEFAULTS.program.exitcodes], environment: dictionary() };
   for (const [key, value] of Object.entries(table)) {
     if (key === "environment") {
       program.environment = resolveEnvironment(value, file, [...at, key], ctx.env, report);
@@ -172,7 +182,7 @@ function resolveProgram(
       const converted = report.convert(file, [...at, key], () => PROGRAM_KEYS[key as keyof ProgramConfig](value, file));
       if (converted !== undefined) Object.assign(program, { [key]: converted });
     } else {
-      report.add(file, [...at, key], unknownKey(key, Object.keys(PROGRAM_KEYS)));
+      report.add(file, [...at, key], () => unknownKey(key, Object.keys(PROGRAM_KEYS)));
     }
   }
   if (!Object.hasOwn(table, "command")) {
@@ -218,10 +228,14 @@ function resolveLogKeys(
 function resolveEnvironment(
   value: unknown, file: string, at: string[], env: ResolveContext["env"], report: Reporter,
 ): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result = dictionary<string>();
   for (const [name, raw] of Object.entries(report.convert(file, at, () => values.table(value)) ?? {})) {
     if (report.convert(file, [...at, name], () => values.envName(name), "key") === undefined) continue;
-    const text = report.convert(file, [...at, name], () => expandVariables(values.envValue(raw), env));
+    const text = report.convert(file, [...at, name], () => {
+      const expanded = expandVariables(values.envValue(raw), env);
+      values.checkEnvEntry(name, expanded);
+      return expanded;
+    });
     if (text !== undefined) result[name] = text;
   }
   return result;
@@ -245,8 +259,10 @@ function resolveUser(user: string, file: string, at: string[], ctx: ResolveConte
   return ctx.uid === 0 ? { uid: found.uid, gid: found.gid } : null;
 }
 
-// numprocs instances of each program, named from process_name; a name made twice is an error.
+// numprocs instances of each program, named from process_name; a name made twice is an error. More
+// than MAX_PROCESSES in all is an error too, found before any instance is made.
 function expandInstances(programs: readonly ResolvedProgram[], report: Reporter): ProcessSpec[] {
+  if (!isWithinProcessLimit(programs, report)) return [];
   const processes: ProcessSpec[] = [];
   const owners = new Map<string, string>();
   const reported = new Set<string>();
@@ -272,6 +288,20 @@ function expandInstances(programs: readonly ResolvedProgram[], report: Reporter)
   checkLogFilesUnique(processes, programs, report);
   return processes;
 }
+
+// Reported at the program whose instances take the count past the limit.
+function isWithinProcessLimit(programs: readonly ResolvedProgram[], report: Reporter): boolean {
+  const total = programs.reduce((sum, p) => sum + p.program.numprocs, 0);
+  if (total <= MAX_PROCESSES) return true;
+  let count = 0;
+  const culprit = programs.find((p) => (count += p.program.numprocs) > MAX_PROCESSES)!;
+  report.add(culprit.file, ["programs", culprit.name, "numprocs"],
+    `the config defines ${total} processes (all programs' numprocs together); one tsvisor supervises at most ${MAX_PROCESSES}`,
+    { at: "value", hint: TOO_MANY_PROCESSES_HINT });
+  return false;
+}
+
+const TOO_MANY_PROCESSES_HINT = "split the programs among several tsvisors (one per container), or lower numprocs";
 
 // Two writers on one file would rotate it under each other: every log file belongs to one stream of one process.
 function checkLogFilesUnique(processes: readonly ProcessSpec[], programs: readonly ResolvedProgram[], report: Reporter): void {
@@ -316,16 +346,24 @@ function checkDependencies(programs: readonly ResolvedProgram[], report: Reporte
 }
 
 
-// Turns ValueErrors into located diagnostics, so resolving can go on after each.
+// Turns ValueErrors into located diagnostics, so resolving can go on after each. Past
+// MAX_DIAGNOSTICS it only counts them: a message may be a thunk, so those cost nothing to skip.
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics past MAX_DIAGNOSTICS, counted but never made. */
+  omitted = 0;
 
   constructor(private readonly sources: ReadonlyMap<string, string>) {}
 
-  add(file: string, path: string[], message: string, options: { at?: "key" | "value"; hint?: string } = {}): void {
+  add(file: string, path: string[], message: string | (() => string), options: { at?: "key" | "value"; hint?: string } = {}): void {
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
+      this.omitted++;
+      return;
+    }
     const location = locateKey(this.sources.get(file) ?? "", path, options.at ?? "key");
     const hint = options.hint === undefined ? {} : { hint: options.hint };
-    this.diagnostics.push({ file, ...location, path: formatPath(path), message, ...hint });
+    const text = typeof message === "string" ? message : message();
+    this.diagnostics.push({ file, ...location, path: formatPath(path), message: text, ...hint });
   }
 
   // The converter's result, or undefined after reporting its ValueError at the key or value.

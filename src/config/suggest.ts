@@ -23,6 +23,8 @@ export function suggest(input: string, candidates: readonly string[]): string | 
   let best: string | null = null;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
+    // the distance is at least the difference in length: most candidates need no table at all
+    if (Math.abs(candidate.length - wanted.length) >= bestDistance) continue;
     const d = editDistance(wanted, candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }

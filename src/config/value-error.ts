@@ -15,25 +15,40 @@ export class ValueError extends Error {
   }
 }
 
+/** Characters of a value echoed in a message; more is cut to "...". */
+const SHOWN = 80;
+
 // Echo a parsed TOML value the way it was written, so messages quote the user's own text.
 export function show(value: unknown): string {
   const text = showValue(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return text.length > SHOWN ? `${text.slice(0, SHOWN - 3)}...` : text;
 }
 
+// Never longer than needed for SHOWN characters, however long or deep the value: a 5 MB string or a
+// table nested thousands deep costs what a short one does.
 function showValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(value.length > SHOWN ? value.slice(0, SHOWN) : value);
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "nan";
     if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
     return String(value);
   }
   if (typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (Array.isArray(value)) return `[${value.map(showValue).join(", ")}]`;
+  if (Array.isArray(value)) return `[${showItems(value, showValue)}]`;
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).map(([k, v]) => `${k} = ${showValue(v)}`);
-    return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+    const entries = showItems(Object.entries(value), ([k, v]) => `${k} = ${showValue(v)}`);
+    return entries === "" ? "{}" : `{ ${entries} }`;
   }
   return String(value);
+}
+
+// Items joined with ", ", stopping once the text is past what show() keeps.
+function showItems<T>(items: Iterable<T>, render: (item: T) => string): string {
+  let text = "";
+  for (const item of items) {
+    if (text.length > SHOWN) return `${text}, ...`;
+    text += (text === "" ? "" : ", ") + render(item).slice(0, SHOWN + 1);
+  }
+  return text;
 }

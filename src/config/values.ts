@@ -1,34 +1,50 @@
 // One converter per kind of config value, like supervisord's datatypes.py: each takes what smol-toml
 // parsed and returns the resolved value or throws a ValueError that echoes the bad value.
 import { FORWARDABLE_SIGNALS, STOP_SIGNALS, normalizeSignalName } from "../os/signals.ts";
+import { MAX_ID, isValidId } from "../os/users.ts";
+import { dictionary } from "./dictionary.ts";
+import { MAX_ARG_BYTES, MAX_DURATION_SECONDS, MAX_SIZE_BYTES } from "./limits.ts";
 import type { Autorestart } from "./schema.ts";
 import { splitCommand } from "./split-command.ts";
 import { didYouMean } from "./suggest.ts";
 import { ValueError, show } from "./value-error.ts";
 
-const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+const DURATION_UNITS = new Map([["ms", 0.001], ["s", 1], ["m", 60], ["h", 3600]]);
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)$/;
 
-// Seconds as a number (10, 0.5) or a string with a unit ("500ms", "10s", "5m", "1h") -> seconds.
+// Seconds as a number (10, 0.5) or a string with a unit ("500ms", "10s", "5m", "1h") -> seconds, at
+// most MAX_DURATION_SECONDS (the longest a timer can wait).
 export function duration(value: unknown): number {
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
   const match = typeof value === "string" ? DURATION.exec(value.trim()) : null;
-  if (match) return Number(match[1]) * DURATION_UNITS[match[2]!]!;
-  throw new ValueError(`expected seconds (a number >= 0) or a duration like "500ms", "10s", "5m", "1h"; got ${show(value)}`);
+  const seconds = typeof value === "number" ? value : match ? Number(match[1]) * DURATION_UNITS.get(match[2]!)! : NaN;
+  if (!(Number.isFinite(seconds) && seconds >= 0)) {
+    throw new ValueError(`expected seconds (a number >= 0) or a duration like "500ms", "10s", "5m", "1h"; got ${show(value)}`);
+  }
+  if (seconds > MAX_DURATION_SECONDS) {
+    throw new ValueError(`duration ${show(value)} is too long: at most ${MAX_DURATION_SECONDS} seconds (about 24.8 days, "596h")`, {
+      hint: "timers cannot wait longer; leave the key out where that means no limit",
+    });
+  }
+  return seconds;
 }
 
 // supervisord's multipliers: "50MB" is 50 * 1024 * 1024 bytes (datatypes.byte_size). KiB/MiB/GiB say
 // the same explicitly; there is no decimal (1000-based) unit, so a supervisord config means the same here.
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+// A Map: the unit is user text, and "5constructor" must not find Object.prototype.constructor.
+const SIZE_UNITS = new Map([["b", 1], ["kb", 1024], ["mb", 1024 ** 2], ["gb", 1024 ** 3], ["kib", 1024], ["mib", 1024 ** 2], ["gib", 1024 ** 3]]);
 const SIZE = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i;
 
-// Bytes as an integer (1048576) or a string with a unit ("500KB", "50MB", "1GiB"; 1024-based) -> bytes.
+// Bytes as an integer (1048576) or a string with a unit ("500KB", "50MB", "1GiB"; 1024-based) -> bytes,
+// at most MAX_SIZE_BYTES.
 export function size(value: unknown): number {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
   const match = typeof value === "string" ? SIZE.exec(value.trim()) : null;
-  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (match && unit !== undefined) return Math.floor(Number(match[1]) * unit);
-  throw new ValueError(`expected bytes (an integer >= 0) or a size like "500KB", "50MB", "1GB" (1024-based, as supervisord); got ${show(value)}`);
+  const unit = match ? SIZE_UNITS.get(match[2]!.toLowerCase()) : undefined;
+  const bytes = typeof value === "number" && Number.isInteger(value) ? value : match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!(bytes >= 0)) {
+    throw new ValueError(`expected bytes (an integer >= 0) or a size like "500KB", "50MB", "1GB" (1024-based, as supervisord); got ${show(value)}`);
+  }
+  if (bytes > MAX_SIZE_BYTES) throw new ValueError(`size ${show(value)} is too large: at most ${MAX_SIZE_BYTES} bytes (8 PiB)`);
+  return bytes;
 }
 
 // An integer within [min, max]; TOML floats such as 1.0 are integers too.
@@ -113,11 +129,13 @@ export function fileMode(value: unknown): number {
 
 const OWNER_PART = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
 
-// chown's "user" or "user:group" (names or numeric ids) -> as written; whether they exist is checked
-// when the socket is created.
+// chown's "user" or "user:group" (names or numeric ids, 0 to 4294967294) -> as written; whether they
+// exist is checked when the socket is created.
 export function owner(value: unknown): string {
   if (typeof value === "string") {
     const parts = value.trim().split(":");
+    const outOfRange = parts.find((part) => /^\d+$/.test(part) && !isValidId(Number(part)));
+    if (outOfRange !== undefined) throw new ValueError(`id ${outOfRange} in ${show(value)} is out of range: uids and gids go from 0 to ${MAX_ID}`);
     if (parts.length <= 2 && parts.every((part) => OWNER_PART.test(part))) return value.trim();
   }
   throw new ValueError(`expected "user" or "user:group" (names or numeric ids); got ${show(value)}`);
@@ -125,11 +143,21 @@ export function owner(value: unknown): string {
 
 // argv: an array is taken as is (exec'd without a shell); a string is split like a shell would.
 export function command(value: unknown): string[] {
-  if (typeof value === "string") return splitCommand(value);
-  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === "string" && a !== "")) {
-    return [...value] as string[];
-  }
-  throw new ValueError(`expected a command string or a non-empty array of non-empty strings; got ${show(value)}`);
+  const argv = typeof value === "string" ? splitCommand(value)
+    : Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === "string" && a !== "") ? [...value] as string[]
+    : null;
+  if (argv === null) throw new ValueError(`expected a command string or a non-empty array of non-empty strings; got ${show(value)}`);
+  const long = argv.findIndex((arg) => Buffer.byteLength(arg) > MAX_ARG_BYTES);
+  if (long >= 0) throw new ValueError(`argument ${long} is ${Buffer.byteLength(argv[long]!)} bytes long: ${EXEC_LIMIT}`);
+  return argv;
+}
+
+const EXEC_LIMIT = `exec takes at most ${MAX_ARG_BYTES} bytes per argument or variable (Linux's MAX_ARG_STRLEN)`;
+
+// NAME and its value (after ${VAR} expansion) as the program will get them: exec refuses a longer entry.
+export function checkEnvEntry(name: string, value: string): void {
+  const bytes = Buffer.byteLength(name) + 1 + Buffer.byteLength(value);
+  if (bytes > MAX_ARG_BYTES) throw new ValueError(`${name}=… is ${bytes} bytes long: ${EXEC_LIMIT}`);
 }
 
 // "127.0.0.1:5432", "localhost:6379", "[::1]:5432" -> host (brackets removed) and port; `lowestPort`
@@ -152,10 +180,14 @@ export function text(value: unknown): string {
   throw new ValueError(`expected a non-empty string; got ${show(value)}`);
 }
 
-// `user`: a name, or a numeric uid written as a number or a string -> the string as written.
+// `user`: a name, or a numeric uid written as a number or a string -> the string as written. A uid
+// must be one the kernel can switch to: 0 to 4294967294.
 export function user(value: unknown): string {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return String(value);
-  if (typeof value === "string" && value.trim() !== "") return value.trim();
+  const written = typeof value === "string" ? value.trim() : value;
+  const uid = typeof written === "number" && Number.isInteger(written) && written >= 0 ? written
+    : typeof written === "string" && /^\d+$/.test(written) ? Number(written) : null;
+  if (uid !== null && !isValidId(uid)) throw new ValueError(`uid ${show(value)} is out of range: uids go from 0 to ${MAX_ID}`);
+  if (uid !== null || (typeof written === "string" && written !== "")) return String(written);
   throw new ValueError(`expected a user name or a numeric uid; got ${show(value)}`);
 }
 
@@ -186,7 +218,7 @@ export function envValue(value: unknown): string {
 // A table of NAME = value -> strings, before ${VAR} expansion; stops at the first bad entry
 // (resolve.ts walks the entries itself to report them all).
 export function environment(value: unknown): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result = dictionary<string>();
   for (const [name, raw] of Object.entries(table(value))) {
     try {
       result[envName(name)] = envValue(raw);

@@ -187,18 +187,20 @@ export function decodeRequest(line: string): { id: RequestId; request: Request }
   return bad ? { id, error: { code: "BAD_REQUEST", field: bad } } : { id, request: value as unknown as Request };
 }
 
-// The name of the first field of the wrong type, or null when the request is well formed.
+// The name of the first field of the wrong type, or null when the request is well formed. Fields are
+// asked with Object.hasOwn: whether a request has one is its own business, never its prototype's.
 function checkFields(value: Record<string, unknown>): string | null {
   const op = value.op as Op;
+  const has = (field: string) => Object.hasOwn(value, field);
   const namesRequired = op === "start" || op === "stop" || op === "restart" || op === "signal";
-  if ("names" in value || namesRequired) {
+  if (has("names") || namesRequired) {
     const names = value.names;
     if (!Array.isArray(names) || !names.every((n) => typeof n === "string" && n !== "")) return "names";
     if (namesRequired && names.length === 0) return "names";
   }
-  if ("wait" in value && typeof value.wait !== "boolean") return "wait";
-  if ("follow" in value && typeof value.follow !== "boolean") return "follow";
-  if ("types" in value && (!Array.isArray(value.types) || !value.types.every((t) => typeof t === "string"))) return "types";
+  if (has("wait") && typeof value.wait !== "boolean") return "wait";
+  if (has("follow") && typeof value.follow !== "boolean") return "follow";
+  if (has("types") && (!Array.isArray(value.types) || !value.types.every((t) => typeof t === "string"))) return "types";
   if (op === "signal" && (typeof value.signal !== "string" || value.signal === "")) return "signal";
   return null;
 }

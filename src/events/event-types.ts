@@ -11,18 +11,25 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Names that stand for several types in `on`, `events` and `--type` (supervisord's PROCESS_STATE and SUPERVISOR_STATE_CHANGE). */
-export const EVENT_CLASSES: Record<string, readonly EventType[]> = {
-  PROCESS_STATE: EVENT_TYPES.filter((t) => t.startsWith("PROCESS_STATE_")),
-  SUPERVISOR_STATE_CHANGE: ["SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING"],
-  HEALTH: ["HEALTH_HEALTHY", "HEALTH_UNHEALTHY"],
-  PROCESS_LOG: ["PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR"],
-  EVENT: EVENT_TYPES,
-};
+/**
+ * Names that stand for several types in `on`, `events` and `--type` (supervisord's PROCESS_STATE and
+ * SUPERVISOR_STATE_CHANGE). A Map, because the names it is asked about come from configs and
+ * requests: on a plain object "constructor" or "__proto__" would find Object.prototype's.
+ */
+export const EVENT_CLASSES: ReadonlyMap<string, readonly EventType[]> = new Map<string, readonly EventType[]>([
+  ["PROCESS_STATE", EVENT_TYPES.filter((t) => t.startsWith("PROCESS_STATE_"))],
+  ["SUPERVISOR_STATE_CHANGE", ["SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING"]],
+  ["HEALTH", ["HEALTH_HEALTHY", "HEALTH_UNHEALTHY"]],
+  ["PROCESS_LOG", ["PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR"]],
+  ["EVENT", EVENT_TYPES],
+]);
 
-// "PROCESS_STATE" / "PROCESS_STATE_FATAL" / "EVENT" -> the types they stand for; null for an unknown name.
+/** Every name `on`, `events` and `types` accept: the types, then the classes. */
+export const EVENT_NAMES: readonly string[] = [...EVENT_TYPES, ...EVENT_CLASSES.keys()];
+
+// "PROCESS_STATE" / "PROCESS_STATE_FATAL" / "EVENT" -> the types they stand for; null for any other name.
 export function expandEventName(name: string): readonly EventType[] | null {
   if ((EVENT_TYPES as readonly string[]).includes(name)) return [name as EventType];
-  return EVENT_CLASSES[name] ?? null;
+  return EVENT_CLASSES.get(name) ?? null;
 }
 

@@ -129,8 +129,8 @@ export function eventEnvironment(event: TsvisorEvent): Record<string, string> {
 
 const describeHook = (hook: HookConfig) => (hook.command !== null ? JSON.stringify(hook.command.join(" ")) : hook.url!);
 
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
+/** tsvisor's environment without its unset entries, for the commands of hooks and listeners. */
+// Object.fromEntries defines each name as its own entry: a variable called __proto__ stays a variable.
+export function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

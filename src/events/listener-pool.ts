@@ -6,6 +6,7 @@ import type { EventListenerConfig } from "../config/schema.ts";
 import { spawnConversing, type ConversingChild } from "../os/spawn.ts";
 import type { TsvisorEvent } from "./event.ts";
 import { expandEventName, type EventType } from "./event-types.ts";
+import { definedOnly } from "./hooks.ts";
 import { ListenerReader, envelope } from "./listener-protocol.ts";
 
 // A listener that died is started again after 1 s, 2 s, … (up to a minute) of failures in a row,
@@ -83,9 +84,10 @@ export class ListenerPool {
 
   private start(): void {
     if (this.closed) return;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.options.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, { SUPERVISOR_ENABLED: "1", SUPERVISOR_PROCESS_NAME: this.name, SUPERVISOR_GROUP_NAME: this.name });
+    const env: Record<string, string> = {
+      ...definedOnly(this.options.env),
+      SUPERVISOR_ENABLED: "1", SUPERVISOR_PROCESS_NAME: this.name, SUPERVISOR_GROUP_NAME: this.name,
+    };
     let child: ConversingChild;
     try {
       child = spawnConversing(this.config.command, env);

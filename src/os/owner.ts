@@ -1,7 +1,7 @@
 // chown's "user" or "user:group" -> numeric ids, from /etc/passwd and /etc/group (as users.ts, no NSS).
 import { readFileSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
-import { lookupUser } from "./users.ts";
+import { isValidId, lookupUser } from "./users.ts";
 
 // "www-data" -> its uid and primary gid; "root:adm" or "0:4" -> those ids. Throws TsvisorError for a
 // user or group that does not exist.
@@ -19,9 +19,9 @@ export function resolveOwner(
   return { uid: user.uid, gid };
 }
 
-// A group name or number -> gid; a number is taken as is, like a numeric uid in users.ts.
+// A group name or number -> gid; a number is taken as is, like a numeric uid in users.ts (null past MAX_ID).
 export function lookupGroup(nameOrGid: string, readGroups: () => string): number | null {
-  if (/^\d+$/.test(nameOrGid)) return Number(nameOrGid);
+  if (/^\d+$/.test(nameOrGid)) return isValidId(Number(nameOrGid)) ? Number(nameOrGid) : null;
   let text = "";
   try {
     text = readGroups();
@@ -30,7 +30,7 @@ export function lookupGroup(nameOrGid: string, readGroups: () => string): number
   }
   for (const line of text.split("\n")) {
     const [name, , gid] = line.split(":");
-    if (name === nameOrGid && /^\d+$/.test(gid ?? "")) return Number(gid);
+    if (name === nameOrGid && /^\d+$/.test(gid ?? "") && isValidId(Number(gid))) return Number(gid);
   }
   return null;
 }

@@ -1,7 +1,8 @@
 import { constants } from "node:os";
 
 // Signal names without the SIG prefix ("TERM") are what config files and the CLI use, as supervisord does.
-const SIGNAL_NUMBERS = constants.signals as Record<string, number>;
+// A Map: names arrive from configs and requests, and none may find a property of Object.prototype.
+const SIGNAL_NUMBERS: ReadonlyMap<string, number> = new Map(Object.entries(constants.signals as Record<string, number>));
 
 /** The signals a program may be stopped with (supervisord's list for `stopsignal`). */
 export const STOP_SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"] as const;
@@ -11,20 +12,20 @@ export type StopSignal = (typeof STOP_SIGNALS)[number];
 export function normalizeSignalName(input: string): string | null {
   const upper = input.trim().toUpperCase();
   const bare = upper.startsWith("SIG") ? upper.slice(3) : upper;
-  return `SIG${bare}` in SIGNAL_NUMBERS ? bare : null;
+  return SIGNAL_NUMBERS.has(`SIG${bare}`) ? bare : null;
 }
 
 // "TERM" -> 15; "34" -> 34 (the inverse of signalName(), which leaves an unnamed signal a number).
 export function signalNumber(name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
-  const n = SIGNAL_NUMBERS[`SIG${name}`];
+  const n = SIGNAL_NUMBERS.get(`SIG${name}`);
   if (n === undefined) throw new Error(`unknown signal name ${JSON.stringify(name)}`);
   return n;
 }
 
 // 15 -> "TERM"; an unnamed number (a real-time signal) stays a number.
 export function signalName(n: number): string {
-  for (const [name, value] of Object.entries(SIGNAL_NUMBERS)) if (value === n) return name.slice(3);
+  for (const [name, value] of SIGNAL_NUMBERS) if (value === n) return name.slice(3);
   return String(n);
 }
 

@@ -69,8 +69,9 @@ export function spawnChild(req: SpawnRequest): Child {
       stdout: out?.write ?? (req.output === "ignore" ? "ignore" : "inherit"),
       stderr: err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit"),
       detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
-      uid: req.credentials?.uid,
-      gid: req.credentials?.gid,
+      // Bun takes ids as signed 32-bit numbers: `| 0` passes 2^31 .. 2^32-2 as the same uid_t bits.
+      uid: req.credentials === null ? undefined : req.credentials.uid | 0,
+      gid: req.credentials === null ? undefined : req.credentials.gid | 0,
       onExit: (proc, exitCode, signalCode) => {
         if (marked) markExited(proc.pid); // Bun has reaped it: the reaper may take that pid again
         marked = false;

@@ -2,6 +2,15 @@
 // sssd, systemd-homed) are not consulted: containers have only the file, and reading it needs no libc.
 import { readFileSync } from "node:fs";
 
+/**
+ * Highest uid or gid: ids are 32-bit, and 2^32 - 1 is (uid_t)-1, which setresuid() and chown() read
+ * as "leave unchanged". Bun.spawn takes ids as signed 32-bit numbers (os/spawn.ts converts).
+ */
+export const MAX_ID = 2 ** 32 - 2;
+
+/** Is this a uid or gid the kernel can switch to: an integer from 0 to MAX_ID? */
+export const isValidId = (id: number): boolean => Number.isInteger(id) && id >= 0 && id <= MAX_ID;
+
 /** One /etc/passwd line. */
 export interface PasswdEntry {
   name: string;
@@ -18,21 +27,23 @@ export interface UserCredentials {
   gid: number;
 }
 
-// "root:x:0:0:root:/root:/bin/bash\n..." -> entries; comments, blank, NIS (+/-) and malformed lines are skipped.
+// "root:x:0:0:root:/root:/bin/bash\n..." -> entries; comments, blank, NIS (+/-) and malformed lines
+// (ids that are not numbers from 0 to MAX_ID among them) are skipped.
 export function parsePasswd(text: string): PasswdEntry[] {
   const entries: PasswdEntry[] = [];
   for (const line of text.split("\n")) {
     const fields = line.replace(/\r$/, "").split(":");
     const [name, , uid, gid, , home = "", shell = ""] = fields;
     if (!name || name.startsWith("#") || name.startsWith("+") || name.startsWith("-")) continue;
-    if (!/^\d+$/.test(uid ?? "") || !/^\d+$/.test(gid ?? "")) continue;
+    if (!/^\d+$/.test(uid ?? "") || !/^\d+$/.test(gid ?? "") || !isValidId(Number(uid)) || !isValidId(Number(gid))) continue;
     entries.push({ name, uid: Number(uid), gid: Number(gid), home, shell });
   }
   return entries;
 }
 
-// "www-data", "33" or 33 -> credentials; null for an unknown name. A uid without a passwd entry is
-// accepted with gid = uid (Docker's `--user 1000` does the same; supervisord would refuse it).
+// "www-data", "33" or 33 -> credentials; null for an unknown name or a uid outside 0..MAX_ID. A uid
+// without a passwd entry is accepted with gid = uid (Docker's `--user 1000` does the same; supervisord
+// would refuse it).
 export function lookupUser(
   nameOrUid: string | number,
   readPasswd: () => string = () => readFileSync("/etc/passwd", "utf8"),
@@ -41,6 +52,7 @@ export function lookupUser(
   const entries = parsePasswd(safely(readPasswd));
   if (numeric) {
     const uid = Number(nameOrUid);
+    if (!isValidId(uid)) return null;
     const entry = entries.find((e) => e.uid === uid);
     return entry ? { name: entry.name, uid, gid: entry.gid } : { name: String(uid), uid, gid: uid };
   }

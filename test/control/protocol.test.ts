@@ -25,6 +25,10 @@ describe("decodeRequest", () => {
     ['{"v":1,"id":3,"op":"status","names":"web"}', { id: 3, error: { code: "BAD_REQUEST", field: "names" } }],
     ['{"v":1,"id":3,"op":"start","names":["web"],"wait":"no"}', { id: 3, error: { code: "BAD_REQUEST", field: "wait" } }],
     ['{"v":1,"id":3,"op":"signal","names":["web"]}', { id: 3, error: { code: "BAD_REQUEST", field: "signal" } }],
+    // JSON.parse makes "__proto__" an ordinary field: it cannot supply the op or any other field
+    ['{"v":1,"id":3,"__proto__":{"op":"shutdown"}}', { id: 3, error: { code: "UNKNOWN_OP" } }],
+    ['{"v":1,"id":3,"op":"constructor"}', { id: 3, error: { code: "UNKNOWN_OP" } }],
+    ['{"v":1,"id":3,"op":"signal","__proto__":{"names":["web"],"signal":"KILL"}}', { id: 3, error: { code: "BAD_REQUEST", field: "names" } }],
   ])("%s is refused", (line, expected) => {
     expect(decodeRequest(line)).toEqual(expected as never);
   });
