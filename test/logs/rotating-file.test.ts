@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RotatingFile, reopenLogFiles } from "../../src/logs/rotating-file.ts";
+import { reopenLogFiles } from "../../src/logs/open-logs.ts";
+import { RotatingFile } from "../../src/logs/rotating-file.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "tsvisor-rotating-"));
 const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}\n`).join(""));
