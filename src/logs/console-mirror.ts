@@ -148,7 +148,8 @@ export function consoleStderr(): ConsoleOutput {
   return (stderr ??= isSameFile(1, 2) ? consoleStdout() : new ConsoleOutput(2, { stream: process.stderr }));
 }
 
-function isSameFile(a: number, b: number): boolean {
+/** Are two fds the same open file (device and inode)? False when either cannot be read. */
+export function isSameFile(a: number, b: number): boolean {
   try {
     const [x, y] = [fstatSync(a), fstatSync(b)];
     return x.dev === y.dev && x.ino === y.ino;

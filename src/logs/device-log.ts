@@ -4,9 +4,9 @@
 // supervisor: the fd is non-blocking and queued as the console is (console-mirror.ts); past the
 // backlog, or while a named pipe has no reader, lines are dropped and counted, and the pipe is opened
 // again once a second until a reader is there.
-import { closeSync, fstatSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { find, openStream, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
-import { consoleStderr, consoleStdout, ConsoleOutput } from "./console-mirror.ts";
+import { consoleStderr, consoleStdout, ConsoleOutput, isSameFile } from "./console-mirror.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
 import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
@@ -67,7 +67,7 @@ export class DeviceLog {
         // is not opened again, which a socket (journald's stdout) would refuse
         const own = ownFd(found.what);
         const fd = own ?? openOrExplain(found);
-        const console = fd === 1 || sameFileAs(fd, 1) ? consoleStdout() : fd === 2 || sameFileAs(fd, 2) ? consoleStderr() : null;
+        const console = fd === 1 || isSameFile(fd, 1) ? consoleStdout() : fd === 2 || isSameFile(fd, 2) ? consoleStderr() : null;
         if (console !== null && own === null) closeSync(fd);
         this.output = console ?? new ConsoleOutput(fd);
         this.ownsOutput = console === null;
@@ -102,14 +102,5 @@ function openOrExplain(found: Parameters<typeof openStream>[0]): number {
     throw new Error(found.what.type === "fifo"
       ? "the named pipe has no reader"
       : "it is a socket, which can't be opened by its path");
-  }
-}
-
-function sameFileAs(fd: number, other: number): boolean {
-  try {
-    const [a, b] = [fstatSync(fd), fstatSync(other)];
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
   }
 }
