@@ -12,7 +12,7 @@ import { TsvisorError } from "./errors.ts";
 import { startMonitoring } from "./events/monitoring.ts";
 import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
-import { reopenLogFiles } from "./logs/rotating-file.ts";
+import { reopenLogFiles } from "./logs/open-logs.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";

@@ -8,7 +8,7 @@ import { findProcess, logFileOf } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
 import { follow, lastLines, openCursor } from "../logs/tail.ts";
 import { configArgs, socketArgs } from "./_args.ts";
-import { fail } from "./_exit.ts";
+import { EXIT, fail } from "./_exit.ts";
 import { refused, request } from "./_request.ts";
 
 export default defineCommand({
@@ -28,13 +28,16 @@ export default defineCommand({
       if (!args.name) throw new TsvisorError("USAGE", "name a process: tsvisor logs NAME [-n N] [-f] [--stderr], or tsvisor logs --reopen");
       const count = parseCount(args.lines);
       const config = loadConfig({ ...(args.config === undefined ? {} : { file: args.config }), env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
-      const { path, backups } = logFileOf(findProcess(config.processes, args.name, config.file), args.stderr ? "stderr" : "stdout");
-      const cursor = openCursor(path);
+      const stream = args.stderr ? "stderr" : "stdout";
+      const spec = findProcess(config.processes, args.name, config.file);
+      const { path, backups } = logFileOf(spec, stream);
+      const cursor = openCursor(path, `${spec.name}'s ${stream}`);
       if (cursor.fd === null && !args.follow) throw new TsvisorError("NO_LOG", `no log yet: ${path} does not exist`, "the process has not written anything since its log was created; -f waits for it");
       await write(lastLines(cursor, backups, count));
       if (args.follow) await follow(cursor, (data) => void process.stdout.write(data));
     } catch (error) {
-      fail(error);
+      // a link planted among the log's files: the log is not ok (1); the rest are usage or config (2)
+      fail(error, error instanceof TsvisorError && error.code === "UNSAFE_PATH" ? EXIT.NOT_OK : EXIT.USAGE);
     }
   },
 });

@@ -1,8 +1,7 @@
 // The control socket: claim the path (refuse a live tsvisor's, replace a stale file), bind it
 // owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts.
-import { chmodSync, chownSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
-import { bindOwnerOnly, claimSocketPath, describeSocketError } from "../os/unix-socket-file.ts";
+import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
 import { sendRequest } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { handleLine, type ControlDeps } from "./dispatch.ts";
@@ -64,8 +63,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw bindError(path, describeSocketError(error as NodeJS.ErrnoException));
   }
   try {
-    if (options.owner) chownSync(path, options.owner.uid, options.owner.gid);
-    chmodSync(path, options.mode);
+    setSocketAccess(path, options.mode, options.owner);
   } catch (error) {
     listener.stop(true);
     throw bindError(path, `cannot set its owner or mode: ${(error as Error).message}`);

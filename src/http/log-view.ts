@@ -43,19 +43,14 @@ export function parseFlag(value: string | null, fallback: boolean): boolean | nu
 // The log of the process `name` names, as text (empty while it has written nothing); throws
 // TsvisorError NO_SUCH_PROCESS or NO_LOG.
 export function logText(processes: readonly ProcessSpec[], name: string, query: LogQuery): string {
-  const { path, backups } = logFileFor(processes, name, query);
-  const cursor = openCursor(path);
-  try {
-    return new TextDecoder().decode(lastLines(cursor, backups, query.lines));
-  } finally {
-    closeCursor(cursor);
-  }
+  const { cursor, last } = openLog(processes, name, query);
+  closeCursor(cursor);
+  return new TextDecoder().decode(last);
 }
 
 // The same, then every new line: one `line` message per line. `onEnd` runs when either side ends it.
 export function logStream(processes: readonly ProcessSpec[], name: string, query: LogQuery, onEnd: () => void): Response {
-  const { path, backups } = logFileFor(processes, name, query);
-  const cursor = openCursor(path);
+  const { cursor, last } = openLog(processes, name, query);
   const abort = new AbortController();
   return eventStreamResponse((send, end) => {
     const splitter = new LineSplitter();
@@ -63,7 +58,7 @@ export function logStream(processes: readonly ProcessSpec[], name: string, query
       const whole = splitter.push(bytes);
       if (whole !== null) for (const line of splitLines(whole)) send(lineMessage(line));
     };
-    sendLines(lastLines(cursor, backups, query.lines));
+    sendLines(last);
     // a read error (the file's permissions changed) ends this stream, never the daemon
     void follow(cursor, sendLines, abort.signal).catch(() => {}).finally(() => {
       closeCursor(cursor);
@@ -75,8 +70,22 @@ export function logStream(processes: readonly ProcessSpec[], name: string, query
 
 const lineMessage = (line: string): StreamMessage => ({ event: "line", data: line });
 
-const logFileFor = (processes: readonly ProcessSpec[], name: string, query: LogQuery) =>
-  logFileOf(findProcess(processes, name, "the running tsvisor"), query.stream);
+// The log's cursor and its last lines, read before any answer starts so that every error is a 404.
+// A log that is a pipe or a device, or a link planted among its files (logs/tail.ts refuses to read
+// through it), is NO_LOG with the reason: the daemon reads as root and shows nothing of such files.
+function openLog(processes: readonly ProcessSpec[], name: string, query: LogQuery): { cursor: LogCursor; last: Uint8Array } {
+  const spec = findProcess(processes, name, "the running tsvisor");
+  const { path, backups } = logFileOf(spec, query.stream);
+  let cursor: LogCursor | null = null;
+  try {
+    cursor = openCursor(path, `${spec.name}'s ${query.stream}`);
+    return { cursor, last: lastLines(cursor, backups, query.lines) };
+  } catch (error) {
+    if (cursor !== null) closeCursor(cursor);
+    if (error instanceof TsvisorError && (error.code === "UNSAFE_PATH" || error.code === "LOG_NOT_A_FILE")) throw new TsvisorError("NO_LOG", error.message, error.hint);
+    throw error;
+  }
+}
 
 // Whole lines (a piece ending in "\n", or one cut at the line-length cap) -> their texts.
 function splitLines(piece: Uint8Array): string[] {

@@ -1,13 +1,12 @@
 // The HTTP server of [http] (docs/http.md): bind the configured TCP address or unix socket, route,
 // guard, answer through api.ts. Off unless configured; a bug in a handler answers 500 and the
 // daemon goes on.
-import { chmodSync } from "node:fs";
 import type { Server } from "bun";
 import type { ConsolaInstance } from "consola";
 import type { HttpConfig } from "../config/schema.ts";
 import { formatHostPort } from "../config/values.ts";
 import { TsvisorError } from "../errors.ts";
-import { bindOwnerOnly, claimSocketPath, describeSocketError } from "../os/unix-socket-file.ts";
+import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
 import { type ApiDeps, answer, errorResponse } from "./api.ts";
 import { refusal, type GuardSettings } from "./request-guard.ts";
 import { matchRoute } from "./routes.ts";
@@ -81,7 +80,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (state === "not-a-socket") throw listenError(where, "the path exists and is not a socket", "remove it, or choose another [http] listen path");
     try {
       server = bindOwnerOnly(serve);
-      chmodSync(listen.path, config.socket_mode);
+      setSocketAccess(listen.path, config.socket_mode, null);
     } catch (error) {
       throw listenError(where, describeSocketError(error as NodeJS.ErrnoException));
     }

@@ -6,7 +6,8 @@ import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts
 import { LineSplitter } from "./line-splitter.ts";
 import { watchPipe } from "./pipe-reader.ts";
 import { prefixLines } from "./prefix-lines.ts";
-import { RotatingFile, type TroubleEvent } from "./rotating-file.ts";
+import type { TroubleEvent } from "./line-loss.ts";
+import { openLogFile, type LogFile } from "./log-file.ts";
 
 /** Where one stream's file goes and how it rotates. */
 export interface LogFileSpec {
@@ -28,7 +29,7 @@ export interface ProcessLogsOptions {
   console: boolean;
   /** Prefix each line in the files with an RFC 3339 timestamp. */
   timestamps: boolean;
-  /** Owner of new log files (the program's user). */
+  /** Owner of log files tsvisor creates (the program's user). */
   owner: { uid: number; gid: number } | null;
   /** tsvisor's own log, for "lines dropped" and "writing again". */
   logger: ConsolaInstance;
@@ -41,7 +42,7 @@ class StreamLog {
   private atLineStart = true;
 
   constructor(
-    private readonly file: RotatingFile | null,
+    private readonly file: LogFile | null,
     private readonly mirror: ConsoleMirror | null,
     private readonly timestamps: boolean,
     private readonly tap: ((piece: Uint8Array) => void) | null = null,
@@ -66,7 +67,7 @@ class StreamLog {
 }
 
 export class ProcessLogs {
-  private readonly files: RotatingFile[] = [];
+  private readonly files: LogFile[] = [];
   private readonly stdout: StreamLog;
   private readonly stderr: StreamLog;
   private readonly reading = new Set<Promise<void>>();
@@ -138,9 +139,9 @@ export class ProcessLogs {
     if (rest !== null) log.write(rest);
   }
 
-  private openFile(stream: "stdout" | "stderr", spec: LogFileSpec | null): RotatingFile | null {
+  private openFile(stream: "stdout" | "stderr", spec: LogFileSpec | null): LogFile | null {
     if (spec === null) return null;
-    const file = new RotatingFile({ ...spec, owner: this.options.owner, onTrouble: this.report(`${stream} ${spec.path}`) });
+    const file = openLogFile({ ...spec, owner: this.options.owner, onTrouble: this.report(`${stream} ${spec.path}`) });
     this.files.push(file);
     return file;
   }

@@ -3,12 +3,12 @@
 // before anything else is written), so lines of different programs never interleave mid-line. A reader
 // that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
 // bytes wait in memory, and past a cap program lines are dropped and counted instead.
-import { fstatSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, writeSync } from "node:fs";
 import { armWritable } from "../os/fd-watcher.ts";
 import { growPipe, setNonBlocking } from "../os/pipe.ts";
 import { countLines } from "./line-splitter.ts";
 import { prefixLines } from "./prefix-lines.ts";
-import type { TroubleEvent } from "./rotating-file.ts";
+import type { TroubleEvent } from "./line-loss.ts";
 
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
@@ -58,6 +58,17 @@ export class ConsoleOutput {
     const written = this.writeSome(bytes);
     if (written < bytes.length) this.enqueue(new Uint8Array(bytes.subarray(written)));
     return true;
+  }
+
+  /** The reader is gone (EPIPE) or the fd is closed: nothing written from now on gets anywhere. */
+  get isBroken(): boolean {
+    return this.broken;
+  }
+
+  /** Close the fd (for an output tsvisor opened itself, device-log.ts), dropping what waits. */
+  close(): void {
+    this.fail(); // first, so a poll report still on its way finds nothing to write
+    closeSync(this.fd);
   }
 
   /** Resolves when everything written so far is out, or after timeoutMs (a reader that is gone). */
@@ -137,7 +148,8 @@ export function consoleStderr(): ConsoleOutput {
   return (stderr ??= isSameFile(1, 2) ? consoleStdout() : new ConsoleOutput(2, { stream: process.stderr }));
 }
 
-function isSameFile(a: number, b: number): boolean {
+/** Are two fds the same open file (device and inode)? False when either cannot be read. */
+export function isSameFile(a: number, b: number): boolean {
   try {
     const [x, y] = [fstatSync(a), fstatSync(b)];
     return x.dev === y.dev && x.ino === y.ino;

@@ -9,7 +9,7 @@ import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObje
 import { ANSI, paint, wantsColour } from "../colour.ts";
 import { consoleStderr } from "./console-mirror.ts";
 import { chooseLogStyle, formatJournalLine } from "./journal-format.ts";
-import { RotatingFile } from "./rotating-file.ts";
+import { openLogFile } from "./log-file.ts";
 
 const LEVEL_WORDS: Record<string, string> = {
   fatal: "FATAL", error: "ERROR", warn: "WARN", log: "INFO", info: "INFO", success: "INFO",
@@ -51,7 +51,7 @@ const reporterFor = (format: (entry: LogObject) => string): ConsolaReporter => (
 
 // The same plain lines into tsvisor.log, rotated like a program's log.
 function fileReporter(path: string): ConsolaReporter {
-  const file = new RotatingFile({
+  const file = openLogFile({
     path, maxBytes: OWN_LOG_MAX_BYTES, backups: OWN_LOG_BACKUPS,
     onTrouble: (event) => {
       const what = event.type === "recovered" ? `writing again; ${event.droppedLines} lines dropped` : event.reason;

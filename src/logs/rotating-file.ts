@@ -1,9 +1,12 @@
 // One log file that rotates by size (name.log -> name.log.1 -> ... -> name.log.N, the oldest dropped)
 // at a line boundary, and that never throws on a write: when the disk is full or failing, the lines
 // are dropped and counted, and the next write tries again, so writing resumes by itself.
-import { closeSync, fchownSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync, constants } from "node:fs";
-import { dirname } from "node:path";
-import { countLines } from "./line-splitter.ts";
+// It is opened, created, renamed and emptied only through os/safe-open.ts: never through a link or
+// into a directory someone else put in the path's place, and only ever a regular file of one name.
+import { closeSync, fstatSync, ftruncateSync, writeSync } from "node:fs";
+import { isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
+import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
+import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
 export interface RotatingFileOptions {
   path: string;
@@ -11,51 +14,41 @@ export interface RotatingFileOptions {
   maxBytes: number;
   /** Rotated files kept; 0: the file is emptied instead of rotated (supervisord). */
   backups: number;
-  /** Owner of a new file (the program's user), so that user can read its own log; null: tsvisor's. */
+  /** Owner of a file this creates (the program's user), so that user can read its own log; null: tsvisor's. */
   owner?: { uid: number; gid: number } | null;
   /** Told when writing starts failing (with the reason) and when it works again (with the lines lost). */
   onTrouble?: (event: TroubleEvent) => void;
 }
 
-export type TroubleEvent =
-  | { type: "failing"; reason: string } // lines are being dropped from now on
-  | { type: "recovered"; droppedLines: number } // writing works again
-  | { type: "warning"; reason: string }; // nothing lost, but not as configured
-
-// Every open log file, so that USR2 (an external logrotate) can reopen them all.
-const OPEN_FILES = new Set<RotatingFile>();
-
-/** Reopen every open log file at its path (after an external `mv`); returns how many. */
-export function reopenLogFiles(): number {
-  for (const file of OPEN_FILES) file.reopen();
-  return OPEN_FILES.size;
-}
-
 const NEWLINE = 10;
-// Do not retry a failed open more often than this: each try is a mkdir and an open.
+// Do not retry a failed open more often than this: each try walks the path and opens.
 const REOPEN_INTERVAL_MS = 1000;
 // How often a write checks that the open file still has a name (an fstat): a removed file or log
 // directory would otherwise swallow every line, unseen, until the next rotation.
 const UNLINK_CHECK_INTERVAL_MS = 1000;
+const FILE_MODE = 0o640;
 
 export class RotatingFile {
   private fd: number | null = null;
   private size = 0;
-  private failing: string | null = null;
-  private droppedSinceTrouble = 0;
   private nextOpenAt = 0;
   private rotationBroken = false;
   private nextUnlinkCheckAt = 0;
-  /** Lines dropped since the file was created (full disk, I/O error, unwritable path). */
-  droppedLines = 0;
+  private readonly loss: LineLoss;
 
   constructor(private readonly options: RotatingFileOptions) {
+    this.loss = new LineLoss(options.onTrouble);
     this.open();
-    OPEN_FILES.add(this);
+    trackOpenLog(this);
   }
 
   get path(): string {
     return this.options.path;
+  }
+
+  /** Lines dropped since the file was created (full disk, I/O error, unwritable or refused path). */
+  get droppedLines(): number {
+    return this.loss.droppedLines;
   }
 
   /**
@@ -86,7 +79,7 @@ export class RotatingFile {
       if (!this.writeRange(data, offset, end)) return;
       offset = end;
     }
-    if (this.failing !== null) this.recovered();
+    this.loss.wrote();
   }
 
   /** Close and open the path again: after `mv name.log name.log.old`, writing goes to a new name.log. */
@@ -98,7 +91,7 @@ export class RotatingFile {
 
   close(): void {
     this.closeFd();
-    OPEN_FILES.delete(this);
+    untrackOpenLog(this);
   }
 
   // Write data[start, end) completely, or drop what could not be written (and the partial line it leaves).
@@ -115,65 +108,85 @@ export class RotatingFile {
       // A line cut in two by a full disk would be glued to whatever comes next: take its start back out.
       const lineStart = at > start && data[at - 1] !== NEWLINE ? Math.max(start, data.lastIndexOf(NEWLINE, at - 1) + 1) : at;
       if (lineStart < at) this.truncate(this.size - (at - lineStart));
-      this.drop(data, lineStart, describe(error));
+      this.loss.drop(data, describeFailure(error), lineStart);
       return false;
     }
   }
 
-  private drop(data: Uint8Array, from: number, reason = this.failing ?? "not writable"): void {
-    const lines = countLines(data.subarray(from));
-    this.droppedLines += lines;
-    this.droppedSinceTrouble += lines;
-    if (this.failing === null) {
-      this.failing = reason;
-      this.options.onTrouble?.({ type: "failing", reason });
-    }
+  private drop(data: Uint8Array, from: number): void {
+    this.loss.drop(data, this.loss.failing ?? "not writable", from);
   }
 
-  private recovered(): void {
-    const droppedLines = this.droppedSinceTrouble;
-    this.failing = null;
-    this.droppedSinceTrouble = 0;
-    this.options.onTrouble?.({ type: "recovered", droppedLines });
-  }
-
-  // name.log.(N-1) -> .N, ..., name.log -> .1, then a new name.log. False when no file is open after it.
+  // name.log.(N-1) -> .N, ..., name.log -> .1, then a new name.log, all inside the directory the walk
+  // opened. False when no file is open after it.
   private rotate(): boolean {
     const { path, backups } = this.options;
+    const written = fstatSync(this.fd!);
     this.closeFd();
+    let place: { dir: SafeDir; name: string };
     try {
-      for (let i = backups - 1; i >= 1; i--) renameIfExists(`${path}.${i}`, `${path}.${i + 1}`);
-      if (backups > 0) renameSync(path, `${path}.1`);
+      place = openParent(path, { create: true });
     } catch (error) {
-      // Keep appending past maxBytes rather than lose lines; try again after the next reopen.
-      this.rotationBroken = true;
-      this.options.onTrouble?.({ type: "warning", reason: `can't rotate, writing on past maxbytes: ${describe(error)}` });
-      return this.open();
+      return this.cannotRotate(error);
     }
-    return this.open(backups === 0);
+    const { dir, name } = place;
+    try {
+      // Only the file written so far is rotated: one moved away meanwhile (logrotate) is not ours to rename.
+      const current = dir.lstat(name);
+      const ours = current !== null && current.ino === written.ino && current.dev === written.dev;
+      if (ours && backups > 0) {
+        for (let i = backups - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`);
+        dir.rename(name, `${name}.1`);
+      }
+      return this.openIn(dir, name, ours && backups === 0);
+    } catch (error) {
+      return this.cannotRotate(error);
+    } finally {
+      dir.close();
+    }
   }
 
-  private open(truncate = false): boolean {
-    const { path, owner } = this.options;
+  // Keep appending past maxBytes rather than lose lines; try again after the next reopen.
+  private cannotRotate(error: unknown): boolean {
+    this.rotationBroken = true;
+    this.loss.warn(`can't rotate, writing on past maxbytes: ${describeFailure(error)}`);
+    return this.open();
+  }
+
+  private open(): boolean {
     try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-      const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0);
-      const fd = openSync(path, flags, 0o640);
-      if (owner) chownQuietly(fd, owner);
+      const { dir, name } = openParent(this.options.path, { create: true });
+      try {
+        return this.openIn(dir, name, false);
+      } finally {
+        dir.close();
+      }
+    } catch (error) {
+      return this.cannotOpen(error);
+    }
+  }
+
+  // Open (or create) `name` in `dir`; `empty`: rotation without backups (supervisord empties the file).
+  private openIn(dir: SafeDir, name: string, empty: boolean): boolean {
+    try {
+      const fd = openAppend(dir, name, { mode: FILE_MODE, owner: this.options.owner ?? null });
+      if (empty) ftruncateSync(fd, 0); // after the checks: O_TRUNC would empty whatever was there first
       this.fd = fd;
       this.size = fstatSync(fd).size;
       return true;
     } catch (error) {
-      this.fd = null;
-      this.nextOpenAt = Date.now() + REOPEN_INTERVAL_MS;
-      const reason = `can't open: ${describe(error)}`;
-      if (this.failing === null) this.options.onTrouble?.({ type: "failing", reason });
-      this.failing = reason;
-      return false;
+      return this.cannotOpen(error);
     }
   }
 
-  // The open file was unlinked (its directory removed, or `rm name.log`), checked once a second.
+  private cannotOpen(error: unknown): false {
+    this.fd = null;
+    this.nextOpenAt = Date.now() + REOPEN_INTERVAL_MS;
+    this.loss.fail(`can't open: ${describeFailure(error)}`);
+    return false;
+  }
+
+  // The open file was unlinked (its directory removed, `rm name.log`, or a link put in its place), checked once a second.
   private removed(): boolean {
     const now = Date.now();
     if (now < this.nextUnlinkCheckAt || this.fd === null) return false;
@@ -209,26 +222,10 @@ export class RotatingFile {
   }
 }
 
-// Giving the file to the program's user is a courtesy: failing at it (no root) loses nothing.
-function chownQuietly(fd: number, owner: { uid: number; gid: number }): void {
+function renameIfExists(dir: SafeDir, from: string, to: string): void {
   try {
-    fchownSync(fd, owner.uid, owner.gid);
-  } catch {
-    // EPERM
-  }
-}
-
-function renameIfExists(from: string, to: string): void {
-  try {
-    renameSync(from, to);
+    dir.rename(from, to);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (!isErrno(error, "ENOENT")) throw error;
   }
-}
-
-// "ENOSPC (no space left on device)"
-function describe(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  const text = (e.message ?? String(error)).replace(/^\w+: /, "").replace(/, \w+\b.*$/, "");
-  return e.code ? `${e.code} (${text.toLowerCase()})` : text;
 }

@@ -1,7 +1,11 @@
 // Reading a log as `tail -n N -F` would: the last N lines across rotation boundaries (name.log.2,
 // name.log.1, name.log), then new bytes as they are written, following the file across rotations
 // (a rename and a new file at the path) and truncations (an external copytruncate).
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+// Files are opened through os/safe-open.ts: `tsvisor logs` and the HTTP API run as root, and a link
+// planted at name.log.1 must not make them print /etc/shadow.
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { TsvisorError } from "../errors.ts";
+import { find, isErrno, openParent, openRead, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
 
 const NEWLINE = 10;
 const BLOCK_BYTES = 64 * 1024;
@@ -17,9 +21,12 @@ export interface LogCursor {
   position: number;
 }
 
-/** Open the current file of a log; `lastLines` reads up to here and `follow` from here on. */
-export function openCursor(path: string): LogCursor {
-  const fd = openIfExists(path);
+/**
+ * Open the current file of a log; `lastLines` reads up to here and `follow` from here on. `label`
+ * ("web's stdout") names the log in the LOG_NOT_A_FILE error for a path that is a pipe or a device.
+ */
+export function openCursor(path: string, label = path): LogCursor {
+  const fd = openIfExists(path, label);
   return { path, fd, position: fd === null ? 0 : fstatSync(fd).size };
 }
 
@@ -33,8 +40,9 @@ export function lastLines(cursor: LogCursor, backups: number, n: number): Buffer
   let found = 0;
   let atEnd = true; // the final "\n" of everything ends the last line; it does not start one
   const files: [number | null, number | null][] = [[cursor.fd, cursor.position]];
-  for (let i = 1; i <= backups; i++) files.push([openIfExists(`${cursor.path}.${i}`), null]);
   try {
+    // every backup opened before any is read: a rotation meanwhile then shifts nothing under the reader
+    for (let i = 1; i <= backups; i++) files.push([openIfExists(`${cursor.path}.${i}`, null), null]);
     for (const [fd, limit] of files) {
       if (fd === null) continue;
       let end = limit ?? fstatSync(fd).size;
@@ -78,7 +86,7 @@ function switchIfMoved(cursor: LogCursor, write: (data: Buffer) => void): boolea
   const current = statIfExists(cursor.path);
   if (cursor.fd === null) {
     if (current === null) return false;
-    Object.assign(cursor, { fd: openIfExists(cursor.path), position: 0 });
+    Object.assign(cursor, { fd: openIfExists(cursor.path, cursor.path), position: 0 });
     return true;
   }
   const open = fstatSync(cursor.fd);
@@ -92,7 +100,7 @@ function switchIfMoved(cursor: LogCursor, write: (data: Buffer) => void): boolea
   // the current one are name.log.(K-1) ... name.log.1, and are read whole, oldest first.
   const k = backupNumberOf(cursor.path, open);
   for (let i = k - 1; i >= 1; i--) readWhole(`${cursor.path}.${i}`, write);
-  Object.assign(cursor, { fd: openIfExists(cursor.path), position: 0 });
+  Object.assign(cursor, { fd: openIfExists(cursor.path, cursor.path), position: 0 });
   return true;
 }
 
@@ -107,7 +115,7 @@ function backupNumberOf(path: string, file: { ino: number; dev: number }): numbe
 }
 
 function readWhole(path: string, write: (data: Buffer) => void): void {
-  const fd = openIfExists(path);
+  const fd = openIfExists(path, null);
   if (fd === null) return;
   try {
     readNew({ path, fd, position: 0 }, write);
@@ -136,20 +144,49 @@ function readFully(fd: number, into: Buffer, position: number): void {
   }
 }
 
-function openIfExists(path: string): number | null {
+// The regular file at `path`, opened for reading; null when nothing is there. A log's own path
+// (`label` names it) may be a pipe or a device: LOG_NOT_A_FILE, since reading /dev/stdout would read
+// the reader's own stdout. A link, or anything but a regular file at a backup's path, is refused
+// (UNSAFE_PATH), never read.
+function openIfExists(path: string, label: string | null): number | null {
+  let found;
   try {
-    return openSync(path, "r");
+    found = find(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    if (isErrno(error, "ENOENT")) return null; // its directory is missing
+    throw error;
+  }
+  try {
+    if (found.kind === "missing") return null;
+    if (found.kind === "stream") throw label !== null ? notAFile(label, path, found.what) : new UnsafePathError(path, "is a pipe or a device, not a rotated log file");
+    return openRead(found.dir, found.name);
+  } finally {
+    found.dir.close();
+  }
+}
+
+// Device and inode of what stands at `path` (a link's own, not its target's); null when nothing does.
+function statIfExists(path: string): { ino: number; dev: number } | null {
+  try {
+    const { dir, name } = openParent(path);
+    try {
+      return dir.lstat(name);
+    } finally {
+      dir.close();
+    }
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return null;
     throw error;
   }
 }
 
-function statIfExists(path: string): { ino: number; dev: number } | null {
-  try {
-    return statSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
+// "web's stdout goes to /dev/stdout, tsvisor's own stdout, not to a file": and where the lines are instead.
+function notAFile(label: string, path: string, what: StreamKind): TsvisorError {
+  const [is, hint] =
+    what.type === "fifo" ? ["a named pipe", "its lines go to whatever reads that pipe"]
+    : what.type === "char-device" ? ["a character device", "its lines go to that device as they come"]
+    : what.fd === 1 || what.fd === 2 ? [`tsvisor's own ${what.fd === 1 ? "stdout" : "stderr"}`, "its lines are in tsvisor run's own output: docker logs, journalctl, or the terminal it runs in"]
+    : ["an open file of tsvisor's (a /proc/self/fd link)", "its lines go wherever that file descriptor of tsvisor run leads"];
+  const where = label === path ? `${path} is ${is}, not a file` : `${label} goes to ${path}, ${is}, not to a file`;
+  return new TsvisorError("LOG_NOT_A_FILE", `${where}: no lines are kept there to read back`, hint);
 }

@@ -1,12 +1,13 @@
 // The libc functions that Bun's and Node's APIs lack, bound through bun:ffi: a table of symbols and
-// the constants they take, nothing else. Callers in os/ give them meaning (reaper.ts, exec-child.ts).
+// the constants they take, nothing else. Callers in os/ give them meaning (reaper.ts, exec-child.ts,
+// safe-open.ts).
 import { type Library, dlopen, FFIType, read } from "bun:ffi";
 import { TsvisorError } from "../errors.ts";
 
 // glibc first (Debian, Ubuntu, RHEL images), then musl (Alpine), then the generic name.
 const LIBC_FILES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
 
-const { i32, u64, ptr } = FFIType;
+const { i32, u32, i64, u64, ptr } = FFIType;
 const SYMBOLS = {
   waitpid: { args: [i32, ptr, i32], returns: i32 },
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
@@ -19,6 +20,13 @@ const SYMBOLS = {
   sigprocmask: { args: [i32, ptr, ptr], returns: i32 },
   execvp: { args: [ptr, ptr], returns: i32 },
   __errno_location: { args: [], returns: ptr },
+  // the *at() calls work relative to a directory fd, so a directory swapped for a link after it was
+  // opened cannot redirect them (openat's mode is variadic: passed as a plain 4th argument, as C does)
+  openat: { args: [i32, ptr, i32, u32], returns: i32 },
+  mkdirat: { args: [i32, ptr, u32], returns: i32 },
+  renameat: { args: [i32, ptr, i32, ptr], returns: i32 },
+  unlinkat: { args: [i32, ptr, i32], returns: i32 },
+  readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
 } as const;
 
 export const WNOHANG = 1;
@@ -29,7 +37,11 @@ export const SIG_IGN = 1n;
 export const SIG_SETMASK = 2;
 /** sizeof(sigset_t) in glibc (musl's is 128 too). */
 export const SIGSET_BYTES = 128;
-export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EINVAL: 22, ENOTTY: 25, ENXIO: 6 } as const;
+export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EEXIST: 17, ENOTDIR: 20, EINVAL: 22, ENOTTY: 25, ENXIO: 6, ELOOP: 40 } as const;
+export const AT_FDCWD = -100;
+// open(2) flags that node:fs's constants lack; the same value on x86_64 and arm64 (asm-generic).
+export const O_PATH = 0o10000000;
+export const O_CLOEXEC = 0o2000000;
 
 type Libc = Library<typeof SYMBOLS>["symbols"];
 let opened: Libc | null = null;

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RotatingFile, reopenLogFiles } from "../../src/logs/rotating-file.ts";
+import { reopenLogFiles } from "../../src/logs/open-logs.ts";
+import { RotatingFile } from "../../src/logs/rotating-file.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "tsvisor-rotating-"));
 const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}\n`).join(""));
@@ -86,5 +87,39 @@ describe("RotatingFile", () => {
     file.write(Buffer.from("c\n"));
     file.close();
     expect([file.droppedLines, events]).toEqual([3, [expect.stringMatching(/^failing: can't open: (ENOTDIR|EEXIST)/)]]);
+  });
+
+  test("a link put in the file's place (by its user, who can write the directory) drops and counts lines; the link's target is untouched", () => {
+    const d = dir();
+    const app = join(d, "app");
+    mkdirSync(app);
+    chownSync(app, 65534, 65534);
+    writeFileSync(join(d, "rootfile"), "secret\n", { mode: 0o600 });
+    const path = join(app, "web.out.log");
+    const events: string[] = [];
+    const file = new RotatingFile({ path, maxBytes: 0, backups: 0, onTrouble: (e) => events.push(e.type === "recovered" ? `recovered ${e.droppedLines}` : `${e.type}: ${e.reason}`) });
+    file.write(Buffer.from("before\n"));
+    rmSync(path);
+    symlinkSync(join(d, "rootfile"), path);
+    lchownSync(path, 65534, 65534);
+    file.reopen(); // what the once-a-second check does on finding its file gone
+    file.write(lines(1, 3));
+    file.close();
+    expect([file.droppedLines, events, readFileSync(join(d, "rootfile"), "utf8"), statSync(join(d, "rootfile")).uid]).toEqual([
+      3, [`failing: can't open: refusing ${path}: it is a symbolic link (to ${join(d, "rootfile")}) owned by uid 65534`], "secret\n", 0,
+    ]);
+  });
+
+  test("rotation renames a planted backup link like any name, never writing through it", () => {
+    const d = dir();
+    const path = join(d, "web.out.log");
+    writeFileSync(join(d, "rootfile"), "secret\n", { mode: 0o600 });
+    symlinkSync(join(d, "rootfile"), `${path}.1`);
+    const file = new RotatingFile({ path, maxBytes: 14, backups: 2 });
+    for (let i = 1; i <= 3; i++) file.write(Buffer.from(`line ${i}\n`));
+    file.close();
+    expect([read(path), read(`${path}.1`), lstatSync(`${path}.2`).isSymbolicLink(), readFileSync(join(d, "rootfile"), "utf8")]).toEqual([
+      "line 3\n", "line 1\nline 2\n", true, "secret\n",
+    ]);
   });
 });

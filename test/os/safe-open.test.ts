@@ -1,0 +1,194 @@
+// The safe walk (os/safe-open.ts): which links are followed, which are refused and in what words,
+// and what openAppend/openRead accept. Runs as root (links and directories owned by nobody are made
+// with lchown/chown), as tsvisor does.
+import { describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, closeSync, constants, lchownSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "bun";
+import { find, openAppend, openParent, openRead, UnsafePathError } from "../../src/os/safe-open.ts";
+import { setSocketAccess } from "../../src/os/unix-socket-file.ts";
+
+const NOBODY = 65534;
+// A root-only directory (mkdtemp makes it 0700).
+const rootDir = () => mkdtempSync(join(tmpdir(), "tsvisor-safe-"));
+
+// What find() says of a path, as data: the kind, or the refusal's message.
+function findKind(path: string): string {
+  try {
+    const found = find(path);
+    found.dir.close();
+    return found.kind === "stream" ? `stream ${JSON.stringify(found.what)}` : found.kind;
+  } catch (error) {
+    return error instanceof UnsafePathError ? error.message : `${(error as NodeJS.ErrnoException).code}`;
+  }
+}
+
+// Append "x\n" to `path` through openParent + openAppend; the file's content after it, or the refusal.
+function append(path: string, owner: { uid: number; gid: number } | null = null): string {
+  try {
+    const { dir, name } = openParent(path, { create: true });
+    try {
+      const fd = openAppend(dir, name, { mode: 0o640, owner });
+      writeSync(fd, "x\n");
+      closeSync(fd);
+    } finally {
+      dir.close();
+    }
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+test("these tests run as root: they make links owned by nobody", () => {
+  expect(process.getuid?.()).toBe(0);
+});
+
+describe("links on the way", () => {
+  test("a link root made in a root-only directory is followed, as a directory and relative with ..", () => {
+    const d = rootDir();
+    mkdirSync(join(d, "real"));
+    symlinkSync(join(d, "real"), join(d, "absolute"));
+    mkdirSync(join(d, "sub"));
+    symlinkSync("../real", join(d, "sub", "relative"));
+    expect([append(join(d, "absolute", "a.log")), append(join(d, "sub", "relative", "a.log")), readFileSync(join(d, "real", "a.log"), "utf8")]).toEqual(["x\n", "x\nx\n", "x\nx\n"]);
+  });
+
+  test.each([
+    ["owned by nobody", (link: string) => lchownSync(link, NOBODY, NOBODY), "owned by uid 65534"],
+    ["owned by root, in a directory everyone can write", (_: string, parent: string) => chmodSync(parent, 0o777), "in a directory everyone can write"],
+    ["owned by root, in a directory group 65534 can write", (_: string, parent: string) => (chownSync(parent, 0, NOBODY), chmodSync(parent, 0o770)), "in a directory group 65534 can write"],
+    ["owned by root, in nobody's directory", (_: string, parent: string) => chownSync(parent, NOBODY, NOBODY), "in a directory owned by uid 65534"],
+  ])("a link %s is refused, and nothing is created through it", (_, plant, why) => {
+    const d = rootDir();
+    mkdirSync(join(d, "target"), { mode: 0o700 });
+    mkdirSync(join(d, "parent"));
+    const link = join(d, "parent", "logs");
+    symlinkSync(join(d, "target"), link);
+    plant(link, join(d, "parent"));
+    expect([append(join(link, "a.log")), spawnSync(["ls", "-A", join(d, "target")]).stdout.toString()]).toEqual([
+      `refusing ${link}: it is a symbolic link (to ${join(d, "target")}) ${why}`, "",
+    ]);
+  });
+
+  test("a link as the log's own name is refused by name, even a root one to a regular file", () => {
+    const d = rootDir();
+    writeFileSync(join(d, "rootfile"), "secret\n", { mode: 0o600 });
+    symlinkSync(join(d, "rootfile"), join(d, "trusted.log"));
+    mkdirSync(join(d, "app"));
+    chownSync(join(d, "app"), NOBODY, NOBODY);
+    symlinkSync(join(d, "rootfile"), join(d, "app", "out.log"));
+    lchownSync(join(d, "app", "out.log"), NOBODY, NOBODY);
+    expect([findKind(join(d, "trusted.log")), append(join(d, "app", "out.log")), readFileSync(join(d, "rootfile"), "utf8")]).toEqual([
+      `refusing ${join(d, "trusted.log")}: it is a link to the regular file ${join(d, "rootfile")}: a log is rotated by renaming it, so name the file itself`,
+      `refusing ${join(d, "app", "out.log")}: it is a symbolic link (to ${join(d, "rootfile")}) owned by uid 65534`,
+      "secret\n",
+    ]);
+  });
+
+  test("a loop of links ends in ELOOP, not in a hang", () => {
+    const d = rootDir();
+    symlinkSync(join(d, "b"), join(d, "a"));
+    symlinkSync(join(d, "a"), join(d, "b"));
+    expect(findKind(join(d, "a", "x.log"))).toBe("ELOOP");
+  });
+
+  test("a path with a NUL byte is refused before any call", () => {
+    expect(findKind("/tmp/a\0b/x.log")).toStartWith('refusing "/tmp/a\\u0000b": it contains a NUL byte');
+  });
+});
+
+describe("what a log path is", () => {
+  test("/dev/stdout is this process's fd 1, and /dev/null a character device: streams, written as is", () => {
+    expect([findKind("/dev/stdout"), findKind("/dev/null")]).toEqual([
+      `stream ${JSON.stringify({ type: "fd", fd: 1, pid: process.pid })}`, `stream ${JSON.stringify({ type: "char-device" })}`,
+    ]);
+  });
+
+  test("a named pipe is a stream; a missing file and a regular one are what they are; a directory is refused", () => {
+    const d = rootDir();
+    spawnSync(["mkfifo", join(d, "pipe")]);
+    writeFileSync(join(d, "file"), "");
+    mkdirSync(join(d, "dir"));
+    expect([findKind(join(d, "pipe")), findKind(join(d, "missing")), findKind(join(d, "file")), findKind(join(d, "dir"))]).toEqual([
+      `stream ${JSON.stringify({ type: "fifo" })}`, "missing", "file",
+      `refusing ${join(d, "dir")}: it is a directory, not a log file, a pipe or a device`,
+    ]);
+  });
+});
+
+describe("openAppend and openRead", () => {
+  test("a file created is given to the owner through its fd; an existing one keeps its owner", () => {
+    const d = rootDir();
+    writeFileSync(join(d, "existing.log"), "");
+    append(join(d, "new.log"), { uid: NOBODY, gid: NOBODY });
+    append(join(d, "existing.log"), { uid: NOBODY, gid: NOBODY });
+    expect([statSync(join(d, "new.log")).uid, statSync(join(d, "existing.log")).uid]).toEqual([NOBODY, 0]);
+  });
+
+  test("a file with a second name (a hard link to someone's file) is refused for writing and for reading", () => {
+    const d = rootDir();
+    writeFileSync(join(d, "rootfile"), "secret\n", { mode: 0o600 });
+    linkSync(join(d, "rootfile"), join(d, "out.log"));
+    const { dir, name } = openParent(join(d, "out.log"));
+    const read = (() => {
+      try {
+        return String(openRead(dir, name));
+      } catch (error) {
+        return (error as Error).message;
+      } finally {
+        dir.close();
+      }
+    })();
+    const refused = `refusing ${join(d, "out.log")}: it has 2 names (hard links): one of them may be another user's link to a file of root's`;
+    expect([append(join(d, "out.log")), read, readFileSync(join(d, "rootfile"), "utf8")]).toEqual([refused, refused, "secret\n"]);
+  });
+
+  test("a named pipe in a log's place is refused, with or without a reader, and never waited on", () => {
+    const d = rootDir();
+    const pipe = join(d, "out.log");
+    spawnSync(["mkfifo", pipe]);
+    const without = append(pipe);
+    const reader = openSync(pipe, constants.O_RDONLY | constants.O_NONBLOCK);
+    const withReader = append(pipe);
+    closeSync(reader);
+    const refused = `refusing ${pipe}: it is a named pipe (FIFO), not a regular file`;
+    expect([without, withReader]).toEqual([refused, refused]);
+  });
+});
+
+describe("setSocketAccess", () => {
+  test("gives a socket its mode and owner through its fd; anything else in its place is refused and left alone", () => {
+    const d = rootDir();
+    const path = join(d, "s.sock");
+    const umask = process.umask(0o177);
+    const server = Bun.listen({ unix: path, socket: { data() {} } });
+    process.umask(umask);
+    setSocketAccess(path, 0o660, { uid: 0, gid: NOBODY });
+    const stat = statSync(path);
+    server.stop(true);
+    writeFileSync(join(d, "rootfile"), "", { mode: 0o600 });
+    symlinkSync(join(d, "rootfile"), path);
+    let refusal = "";
+    try {
+      setSocketAccess(path, 0o666, { uid: NOBODY, gid: NOBODY });
+    } catch (error) {
+      refusal = (error as Error).message;
+    }
+    const rootfile = statSync(join(d, "rootfile"));
+    expect([(stat.mode & 0o777).toString(8), stat.gid, refusal, rootfile.uid, (rootfile.mode & 0o777).toString(8)]).toEqual([
+      "660", NOBODY, `refusing ${path}: it is a symbolic link now, not the socket tsvisor bound`, 0, "600",
+    ]);
+  });
+});
+
+test("an fd from openAppend is close-on-exec, so no program inherits a log file", () => {
+  const d = rootDir();
+  const { dir, name } = openParent(join(d, "a.log"), { create: true });
+  const fd = openAppend(dir, name, { mode: 0o640 });
+  dir.close();
+  const flags = readFileSync(`/proc/self/fdinfo/${fd}`, "utf8").match(/flags:\s+(\d+)/)![1]!;
+  closeSync(fd);
+  expect((parseInt(flags, 8) & 0o2000000) !== 0).toBe(true);
+});
