@@ -14,6 +14,7 @@ import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/rotating-file.ts";
 import { resolveOwner } from "./os/owner.ts";
+import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
@@ -39,6 +40,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   let config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   startReaping(logger);
+  keepFdReserve(logger);
   // Set just before the programs start (its first STATUS= is then about them, not about an empty
   // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
@@ -160,6 +162,15 @@ function startReaping(logger: ConsolaInstance): void {
   const role = becomeSubreaper();
   if (!role.ok) logger.warn(describeReaperProblem(role.reason));
   startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
+}
+
+// Short of file descriptors, tsvisor refuses what can wait (programs, HTTP connections, streams) so
+// that the control socket can still answer (os/fd-budget.ts); one line when it starts, one when it ends.
+function keepFdReserve(logger: ConsolaInstance): void {
+  enforceFdReserve((low, { open, limit }) => {
+    if (!low) return logger.info(`file descriptors: ${open} of ${limit} open; programs, connections and streams are accepted again`);
+    logger.warn(`file descriptors: ${open} of ${limit} open; new programs, HTTP connections and streams are refused while fewer than ${FD_RESERVE.spawn} are left, so that \`tsvisor status\` and \`check\` still answer (raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=N)`);
+  });
 }
 
 // The socket, the log files, the HTTP server, hooks and event listeners are set up at start: new

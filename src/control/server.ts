@@ -1,11 +1,14 @@
 // The control socket: claim the path (refuse a live tsvisor's, replace a stale file), bind it
 // owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts.
 import { chmodSync, chownSync } from "node:fs";
+import type { Socket } from "bun";
 import { TsvisorError } from "../errors.ts";
+import { fdShortageFor } from "../os/fd-budget.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError } from "../os/unix-socket-file.ts";
 import { sendRequest } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { handleLine, type ControlDeps } from "./dispatch.ts";
+import { encodeLine, errorResponse, type ErrorBody } from "./protocol.ts";
 
 export interface ControlServerOptions {
   path: string;
@@ -25,8 +28,8 @@ export interface ControlServer {
 }
 
 const DEFAULT_IDLE_MS = 10_000;
-// Beyond this many open connections a new one is closed at once: file descriptors are for programs.
-const MAX_CONNECTIONS = 512;
+// Beyond this many open connections a new one is refused (BUSY): file descriptors are for programs.
+export const MAX_CONNECTIONS = 512;
 // sun_path holds 108 bytes, the terminating NUL included.
 const MAX_PATH_BYTES = 107;
 
@@ -44,7 +47,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
       unix: path,
       socket: {
         open(socket) {
-          if (connections.size >= MAX_CONNECTIONS) return void socket.end();
+          const busy: ErrorBody | null = connections.size >= MAX_CONNECTIONS ? { code: "BUSY", reason: "connections", limit: MAX_CONNECTIONS }
+            : fdShortageFor("control") !== null ? { code: "BUSY", reason: "file_descriptors" } : null;
+          if (busy !== null) return refuse(socket, busy);
           socket.data = new Connection(socket, { idleMs, handleLine: (line, follow) => handleLine(line, options.deps, follow) });
           connections.add(socket.data);
         },
@@ -77,6 +82,12 @@ export async function startControlServer(options: ControlServerOptions): Promise
       listener.stop(true); // also removes the socket file
     },
   };
+}
+
+// Say why before closing, so the client can tell "busy" from "gone" (its request is never read).
+function refuse(socket: Socket<Connection | undefined>, error: ErrorBody): void {
+  socket.write(encodeLine(errorResponse(null, error)));
+  socket.end();
 }
 
 // Free, or a stale socket (left by a killed tsvisor, now removed): bind. A live tsvisor's socket, or
