@@ -21,6 +21,7 @@ import { criticalExitCode } from "./supervisor/critical.ts";
 import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
+import type { HttpServer } from "./http/server.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
 import { version as VERSION } from "../package.json";
 
@@ -85,6 +86,8 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     });
   }
 
+  // Set once the HTTP server listens; a reload before that leaves [http] to the start-up.
+  let http: HttpServer | null = null;
   // HUP and `tsvisor reload`: read the config again and apply the difference, one reload at a time.
   let reloads: Promise<unknown> = Promise.resolve();
   const reload = (): Promise<ReloadDiff> => {
@@ -95,6 +98,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
         const diff = await supervisor.applyConfig(next);
         logger.info(`reload: ${describeDiff(diff)}`);
         warnAboutRestartOnlyKeys(config, next, logger);
+        reloadHttp(http, config, next, logger);
         config = next;
         return diff;
       } finally {
@@ -137,8 +141,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   });
   // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
   // Loaded only when configured: a tsvisor without [http] pays nothing for it at start.
-  const http = config.http === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
-    startHttpServer({ config: config.http!, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
+  const httpConfig = config.http;
+  http = httpConfig === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
+    startHttpServer({ config: httpConfig, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
@@ -184,7 +189,19 @@ function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: Consola
   if (!Bun.deepEquals(current.hooks, next.hooks) || !Bun.deepEquals(current.eventlisteners, next.eventlisteners)) {
     logger.warn("reload: [[hooks]] and [eventlisteners] take effect when tsvisor restarts (docs/events.md)");
   }
-  if (!Bun.deepEquals(current.http, next.http)) logger.warn("reload: [http] takes effect when tsvisor restarts (docs/http.md)");
+}
+
+// [http]'s token (read again from token_file) and read_only apply at once; where and how it listens,
+// and whether it does at all, wait for a restart.
+function reloadHttp(http: HttpServer | null, current: Config, next: Config, logger: ConsolaInstance): void {
+  if (next.http === null) {
+    if (current.http !== null) logger.warn("reload: [http] removed: takes effect when tsvisor restarts (docs/http.md)");
+    return;
+  }
+  if (current.http === null) return logger.warn("reload: [http] added: takes effect when tsvisor restarts (docs/http.md)");
+  if (http === null) return; // still starting: it listens with the config it was given
+  const waiting = http.reload(next.http);
+  if (waiting.length > 0) logger.warn(`reload: [http] ${waiting.join(" and ")} ${waiting.length === 1 ? "takes" : "take"} effect when tsvisor restarts; the token and read_only apply now (docs/http.md)`);
 }
 
 // A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`
