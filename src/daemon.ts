@@ -58,9 +58,11 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     void supervisor.shutdown().then(() => resolveExit(code));
   };
 
+  // What programs, hooks and listeners inherit; a reload may name another token variable to leave out.
+  const inherited = inheritedEnvironment(config);
   const supervisor = new Supervisor(config, {
     logger,
-    env: withoutNotifyVariables(process.env),
+    env: inherited,
     // critical = true: its end is the container's end (docs/init.md "Critical programs")
     onEndedForGood: (spec, record) => {
       if (!spec.program.critical || shuttingDown) return;
@@ -71,7 +73,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   });
 
   // Events, hooks and event listeners (docs/events.md): listeners start before the programs do.
-  const monitoring = startMonitoring(config, supervisor, { logger, env: withoutNotifyVariables(process.env) });
+  const monitoring = startMonitoring(config, supervisor, { logger, env: inherited });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
@@ -95,6 +97,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
       systemd?.reloading();
       try {
         const next = loadConfig(loadOptions); // a ConfigError leaves everything as it is
+        for (const name of next.http?.token_variables ?? []) delete inherited[name];
         const diff = await supervisor.applyConfig(next);
         logger.info(`reload: ${describeDiff(diff)}`);
         warnAboutRestartOnlyKeys(config, next, logger);
@@ -160,6 +163,15 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   logger.info(`tsvisor exiting with code ${code}`);
   await flushConsole(1000); // process.exit() would drop what a slow reader has not taken yet
   return code;
+}
+
+// tsvisor's environment without what is for tsvisor alone: systemd's notify variables, and the
+// variables [http] token is read from (any program, `user = "nobody"` ones too, could read it in its
+// /proc/self/environ). A program that needs one gets it by name in its own `environment`.
+function inheritedEnvironment(config: Config): Record<string, string | undefined> {
+  const env = withoutNotifyVariables(process.env);
+  for (const name of config.http?.token_variables ?? []) delete env[name];
+  return env;
 }
 
 // Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.

@@ -15,7 +15,7 @@ test("examples/demo.toml resolves to a web server and two workers", () => {
     ["worker-1", ["node", "worker.mjs"], join(ROOT, "examples"), 20],
   ]);
   expect(config.programs.web!.environment).toEqual({ PORT: "8080" });
-  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, read_only: false, socket_mode: 0o600 });
+  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600 });
 });
 
 const readmeBlocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);

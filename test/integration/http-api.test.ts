@@ -302,7 +302,7 @@ test("tsvisor refuses to start when [http] listens beyond loopback without a tok
   const run = await runTsvisor(["run", "-c", file], { cwd: dir.path, env: { TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") } });
   expect([run.exitCode, run.stdout]).toEqual([2, ""]);
   expect(run.stderr).toContain('http.listen: "0.0.0.0:9001" is not a loopback address, so [http] needs a token');
-  expect(run.stderr).toContain('add token = "${TSVISOR_TOKEN}" to [http]');
+  expect(run.stderr).toContain('add token_file = "/run/secrets/tsvisor_token" to [http]');
 });
 
 test("tsvisor refuses to start when the [http] port is taken, naming it", async () => {
