@@ -45,13 +45,14 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
           const end = received.indexOf("\n");
           if (end < 0) return;
           const decoded = decodeResponse(received.slice(0, end));
+          // finish before end(): end() may run close() at once, which would settle first with "closed"
           if (decoded === null || (decoded.id !== id && decoded.id !== null)) {
-            socket.end();
-            return finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+            finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+            return void socket.end();
           }
           if (!decoded.ok && decoded.error.code === "BUSY") {
-            socket.end();
-            return finish(busy(path, decoded.error));
+            finish(busy(path, decoded.error));
+            return void socket.end();
           }
           reply = decoded as Response<O>;
           if (options.stream) {

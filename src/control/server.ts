@@ -84,10 +84,16 @@ export async function startControlServer(options: ControlServerOptions): Promise
   };
 }
 
-// Say why before closing, so the client can tell "busy" from "gone" (its request is never read).
+// How long a refused client has to read why before its connection is cut.
+const REFUSAL_GRACE_MS = 1000;
+
+// Say why, so the client can tell "busy" from "gone". Its request is never read, and closing a unix
+// socket with unread input resets it, which can beat the answer to the client: so only this side is
+// shut, and the client closes once it has read the line (or is cut off after a grace).
 function refuse(socket: Socket<Connection | undefined>, error: ErrorBody): void {
   socket.write(encodeLine(errorResponse(null, error)));
-  socket.end();
+  socket.shutdown();
+  setTimeout(() => socket.terminate(), REFUSAL_GRACE_MS).unref();
 }
 
 // Free, or a stale socket (left by a killed tsvisor, now removed): bind. A live tsvisor's socket, or
