@@ -3,6 +3,7 @@
 // control socket's own cap the CLI said "ECONNRESET … is `tsvisor run` running?" instead of "busy".
 import { expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { connect } from "node:net";
 import { httpOn } from "./_http.ts";
 import { Daemon, FIXTURES, TSVISOR, tempDir, waitFor } from "./_harness.ts";
 import { NOBODY } from "./_nobody.ts";
@@ -95,3 +96,24 @@ test("at the control socket's 512-connection cap the CLI says tsvisor is busy an
   }
   await waitFor(async () => (await ctlWithin(daemon, ["status"]))[0] === 0, "status answering again");
 });
+
+test("an HTTP connection that sends nothing, or trickles its headers a byte a second, is closed after about 10 s", async () => {
+  using dir = tempDir();
+  const http = httpOn();
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`);
+  await daemon.waitForLog(/http: listening on/);
+  const started = performance.now();
+  // seconds until the server closed the connection
+  const closedAfter = (trickle: boolean) => new Promise<number>((resolve) => {
+    const socket = connect(Number(new URL(http.base).port), "127.0.0.1");
+    const text = `GET /api/v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${"a".repeat(100)}`;
+    let sent = 0;
+    const timer = setInterval(() => trickle && socket.write(text[sent++ % text.length]!), 1000);
+    socket.on("error", () => {}).on("close", () => {
+      clearInterval(timer);
+      resolve((performance.now() - started) / 1000);
+    });
+  });
+  const [idle, trickled] = await Promise.all([closedAfter(false), closedAfter(true)]);
+  expect([idle >= 9 && idle < 15, trickled >= 9 && trickled < 15]).toEqual([true, true]);
+}, 30_000);
