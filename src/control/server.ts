@@ -29,7 +29,7 @@ export interface ControlServer {
 
 const DEFAULT_IDLE_MS = 10_000;
 // Beyond this many open connections a new one is refused (BUSY): file descriptors are for programs.
-export const MAX_CONNECTIONS = 512;
+const MAX_CONNECTIONS = 512;
 // sun_path holds 108 bytes, the terminating NUL included.
 const MAX_PATH_BYTES = 107;
 
