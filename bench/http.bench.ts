@@ -12,16 +12,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 // The tests' harness (as soak/ uses it): it also refuses to start without a built dist/tsvisor.
-import { freePort, waitFor } from "../test/integration/_harness.ts";
+// TSVISOR is dist/tsvisor, or TSVISOR_BIN's build (to compare with an older one).
+import { TSVISOR, freePort, waitFor } from "../test/integration/_harness.ts";
 import { cpuModel, quantile, run, supervisordConfig } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const TSVISOR = join(ROOT, "dist/tsvisor");
 const PROGRAMS = 50;
 const SHORT = process.argv.includes("--short");
 const ROUNDS = SHORT ? 20 : 300;
 const RESTART_ROUNDS = SHORT ? 5 : 30;
 const WARMUP = 3;
+// Actions over TCP need a token (docs/security.md): the bench holds one, as a real client does.
+const TOKEN = "bench-token-0123456789abcdef";
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 const xmlrpc = (method: string, ...params: string[]) =>
   `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params.map((p) => `<param><value><string>${p}</string></value></param>`).join("")}</params></methodCall>`;
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-http-"));
   const [tsvisorPort, supervisordPort] = [freePort(), freePort()];
   const programs = Array.from({ length: PROGRAMS }, (_, i) => `[programs.p${i}]\ncommand = ["sleep", "100000"]\nstartsecs = 0\n`).join("\n");
-  writeFileSync(join(dir, "http.toml"), `${programs}\n[supervisor]\nlog_dir = "${dir}/logs-http"\n\n[http]\nlisten = "127.0.0.1:${tsvisorPort}"\n`);
+  writeFileSync(join(dir, "http.toml"), `${programs}\n[supervisor]\nlog_dir = "${dir}/logs-http"\n\n[http]\nlisten = "127.0.0.1:${tsvisorPort}"\ntoken = "${TOKEN}"\n`);
   writeFileSync(join(dir, "plain.toml"), `${programs}\n[supervisor]\nlog_dir = "${dir}/logs-plain"\n`);
   writeFileSync(join(dir, "supervisord.conf"), `${supervisordConfig(dir, PROGRAMS)}\n[inet_http_server]\nport=127.0.0.1:${supervisordPort}\n`);
   const daemons = [
@@ -49,12 +52,12 @@ async function main(): Promise<void> {
   const rpc = (body: string) => fetch(`http://127.0.0.1:${supervisordPort}/RPC2`, { method: "POST", headers: { "content-type": "text/xml" }, body }).then((r) => r.text());
   try {
     const list: Subject[] = [
-      { label: "tsvisor GET /api/v1/programs", once: async () => expectCount(((await (await fetch(`${tsvisor}/api/v1/programs`)).json()) as { processes: { state: string }[] }).processes.filter((p: { state: string }) => p.state === "RUNNING").length) },
+      { label: "tsvisor GET /api/v1/programs", once: async () => expectCount(((await (await fetch(`${tsvisor}/api/v1/programs`, { headers: AUTH })).json()) as { processes: { state: string }[] }).processes.filter((p: { state: string }) => p.state === "RUNNING").length) },
       { label: "supervisord getAllProcessInfo", once: async () => expectCount([...(await rpc(xmlrpc("supervisor.getAllProcessInfo"))).matchAll(/<name>statename<\/name>\s*<value><string>RUNNING</g)].length) },
-      { label: "tsvisor GET /metrics", once: async () => expectCount((await (await fetch(`${tsvisor}/metrics`)).text()).split("\n").filter((l) => l.startsWith("tsvisor_program_up{") && l.endsWith(" 1")).length) },
+      { label: "tsvisor GET /metrics", once: async () => expectCount((await (await fetch(`${tsvisor}/metrics`, { headers: AUTH })).text()).split("\n").filter((l) => l.startsWith("tsvisor_program_up{") && l.endsWith(" 1")).length) },
     ];
     const restart: Subject[] = [
-      { label: "tsvisor POST …/p0/restart", once: async () => expectOk((await fetch(`${tsvisor}/api/v1/programs/p0/restart`, { method: "POST" })).status === 200) },
+      { label: "tsvisor POST …/p0/restart", once: async () => expectOk((await fetch(`${tsvisor}/api/v1/programs/p0/restart`, { method: "POST", headers: AUTH })).status === 200) },
       {
         label: "supervisord stopProcess + startProcess",
         once: async () => {

@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { Daemon, freePort, tempDir, waitFor } from "../test/integration/_harness.ts";
 import { budgetMs, fdCount } from "./_budget.ts";
 
+const TOKEN = "soak-token-0123456789abcdef";
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const chance = (p: number) => Math.random() < p;
 
@@ -31,7 +32,9 @@ function randomRequest(): string | Uint8Array {
   const headers = [`Host: ${pick(["127.0.0.1", "localhost:1", "evil.example", "", "[::1]"])}`];
   if (chance(0.7)) headers.push(`Content-Type: ${pick(["application/json", "text/plain", "application/json; charset=utf-8", ""])}`);
   if (chance(0.3)) headers.push(`Origin: ${pick(["http://evil.example", "null", "http://127.0.0.1"])}`);
-  if (chance(0.2)) headers.push(`Authorization: Bearer ${pick(["", "x", "y".repeat(10_000)])}`);
+  // the right token half the time, so that the action endpoints are reached; a wrong one now and then
+  if (chance(0.5)) headers.push(`Authorization: Bearer ${TOKEN}`);
+  else if (chance(0.2)) headers.push(`Authorization: Bearer ${pick(["", "x", "y".repeat(10_000)])}`);
   if (chance(0.1)) headers.push(`X-Big: ${"h".repeat(20_000 + Math.floor(Math.random() * 50_000))}`);
   let framing: string;
   if (chance(0.2)) framing = `Transfer-Encoding: chunked\r\n\r\n${pick([`${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`, "zz\r\nxx\r\n", `ffffff\r\n${body}`])}`;
@@ -55,7 +58,7 @@ async function fuzzConnection(port: number): Promise<void> {
 test("random and mangled HTTP requests leave the daemon and its programs serving", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, `[programs.p]\ncommand = ["sh", "-c", "echo hello; exec sleep 100000"]\nstartsecs = 0\nnumprocs = 3\nconsole = false\n\n[http]\nlisten = "127.0.0.1:${port}"\n`);
+  await using daemon = Daemon.start(dir.path, `[programs.p]\ncommand = ["sh", "-c", "echo hello; exec sleep 100000"]\nstartsecs = 0\nnumprocs = 3\nconsole = false\n\n[http]\nlisten = "127.0.0.1:${port}"\ntoken = "${TOKEN}"\n`);
   await daemon.waitForLog(/http: listening on/);
   await waitFor(async () => (await daemon.ctl(["check"])).exitCode === 0, "3 RUNNING");
   const pids = async () => (JSON.parse((await daemon.ctl(["status", "--json"])).stdout) as { processes: { pid: number }[] }).processes.map((p) => p.pid);
@@ -67,10 +70,11 @@ test("random and mangled HTTP requests leave the daemon and its programs serving
     await Promise.all(Array.from({ length: 20 }, () => fuzzConnection(port).catch(() => undefined)));
     connections += 20;
   }
-  const streams = async () => Number(/^tsvisor_http_streams (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
+  const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+  const streams = async () => Number(/^tsvisor_http_streams (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`, auth)).text())?.[1]);
   await waitFor(async () => (await streams()) === 0, "every stream closed", 30_000);
   expect(await pids()).toEqual(pidsBefore);
-  const about = await fetch(`http://127.0.0.1:${port}/api/v1`);
+  const about = await fetch(`http://127.0.0.1:${port}/api/v1`, auth);
   expect(about.status).toBe(200);
   await waitFor(() => fdCount(daemon.proc.pid) <= fdsBefore + 2, `fd count back near ${fdsBefore} (now ${fdCount(daemon.proc.pid)})`, 30_000);
   expect(daemon.logLines(/ERROR/)).toEqual([]);

@@ -1,6 +1,7 @@
 // `npm run soak`: the reliability suite (soak/*.soak.ts, kept out of `npm test`), run by bun test with
-// SOAK_SECONDS shared among its parts: chaos, config fuzzing, socket and HTTP fuzzing, disk full / log
-// directory removed, SIGKILL inside and outside a PID namespace, a program swapping its log for links.
+// SOAK_SECONDS shared among its parts: chaos, config fuzzing, socket and HTTP fuzzing, HTTP connection
+// floods, file descriptor exhaustion, disk full / log directory removed, SIGKILL inside and outside a
+// PID namespace, a program swapping its log for links.
 //   npm run soak                 ~10 minutes
 //   npm run soak -- --short      ~1-2 minutes (CI)
 //   npm run soak -- --seconds N  another length

@@ -14,12 +14,14 @@ import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
 import { resolveOwner } from "./os/owner.ts";
+import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
 import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
+import type { HttpServer } from "./http/server.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
 import { version as VERSION } from "../package.json";
 
@@ -39,6 +41,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   let config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   startReaping(logger);
+  keepFdReserve(logger);
   // Set just before the programs start (its first STATUS= is then about them, not about an empty
   // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
@@ -55,9 +58,11 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     void supervisor.shutdown().then(() => resolveExit(code));
   };
 
+  // What programs, hooks and listeners inherit; a reload may name another token variable to leave out.
+  const inherited = inheritedEnvironment(config);
   const supervisor = new Supervisor(config, {
     logger,
-    env: withoutNotifyVariables(process.env),
+    env: inherited,
     // critical = true: its end is the container's end (docs/init.md "Critical programs")
     onEndedForGood: (spec, record) => {
       if (!spec.program.critical || shuttingDown) return;
@@ -68,7 +73,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   });
 
   // Events, hooks and event listeners (docs/events.md): listeners start before the programs do.
-  const monitoring = startMonitoring(config, supervisor, { logger, env: withoutNotifyVariables(process.env) });
+  const monitoring = startMonitoring(config, supervisor, { logger, env: inherited });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
@@ -83,6 +88,8 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     });
   }
 
+  // Set once the HTTP server listens; a reload before that leaves [http] to the start-up.
+  let http: HttpServer | null = null;
   // HUP and `tsvisor reload`: read the config again and apply the difference, one reload at a time.
   let reloads: Promise<unknown> = Promise.resolve();
   const reload = (): Promise<ReloadDiff> => {
@@ -90,9 +97,11 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
       systemd?.reloading();
       try {
         const next = loadConfig(loadOptions); // a ConfigError leaves everything as it is
+        for (const name of next.http?.token_variables ?? []) delete inherited[name];
         const diff = await supervisor.applyConfig(next);
         logger.info(`reload: ${describeDiff(diff)}`);
         warnAboutRestartOnlyKeys(config, next, logger);
+        reloadHttp(http, config, next, logger);
         config = next;
         return diff;
       } finally {
@@ -135,8 +144,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   });
   // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
   // Loaded only when configured: a tsvisor without [http] pays nothing for it at start.
-  const http = config.http === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
-    startHttpServer({ config: config.http!, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
+  const httpConfig = config.http;
+  http = httpConfig === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
+    startHttpServer({ config: httpConfig, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
 
   logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
@@ -155,11 +165,29 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   return code;
 }
 
+// tsvisor's environment without what is for tsvisor alone: systemd's notify variables, and the
+// variables [http] token is read from (any program, `user = "nobody"` ones too, could read it in its
+// /proc/self/environ). A program that needs one gets it by name in its own `environment`.
+function inheritedEnvironment(config: Config): Record<string, string | undefined> {
+  const env = withoutNotifyVariables(process.env);
+  for (const name of config.http?.token_variables ?? []) delete env[name];
+  return env;
+}
+
 // Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.
 function startReaping(logger: ConsolaInstance): void {
   const role = becomeSubreaper();
   if (!role.ok) logger.warn(describeReaperProblem(role.reason));
   startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
+}
+
+// Short of file descriptors, tsvisor refuses what can wait (programs, HTTP connections, streams) so
+// that the control socket can still answer (os/fd-budget.ts); one line when it starts, one when it ends.
+function keepFdReserve(logger: ConsolaInstance): void {
+  enforceFdReserve((low, { open, limit }) => {
+    if (!low) return logger.info(`file descriptors: ${open} of ${limit} open; programs, connections and streams are accepted again`);
+    logger.warn(`file descriptors: ${open} of ${limit} open; new programs, HTTP connections and streams are refused while fewer than ${FD_RESERVE.spawn} are left, so that \`tsvisor status\` and \`check\` still answer (raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=N)`);
+  });
 }
 
 // The socket, the log files, the HTTP server, hooks and event listeners are set up at start: new
@@ -173,7 +201,19 @@ function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: Consola
   if (!Bun.deepEquals(current.hooks, next.hooks) || !Bun.deepEquals(current.eventlisteners, next.eventlisteners)) {
     logger.warn("reload: [[hooks]] and [eventlisteners] take effect when tsvisor restarts (docs/events.md)");
   }
-  if (!Bun.deepEquals(current.http, next.http)) logger.warn("reload: [http] takes effect when tsvisor restarts (docs/http.md)");
+}
+
+// [http]'s token (read again from token_file) and read_only apply at once; where and how it listens,
+// and whether it does at all, wait for a restart.
+function reloadHttp(http: HttpServer | null, current: Config, next: Config, logger: ConsolaInstance): void {
+  if (next.http === null) {
+    if (current.http !== null) logger.warn("reload: [http] removed: takes effect when tsvisor restarts (docs/http.md)");
+    return;
+  }
+  if (current.http === null) return logger.warn("reload: [http] added: takes effect when tsvisor restarts (docs/http.md)");
+  if (http === null) return; // still starting: it listens with the config it was given
+  const waiting = http.reload(next.http);
+  if (waiting.length > 0) logger.warn(`reload: [http] ${waiting.join(" and ")} ${waiting.length === 1 ? "takes" : "take"} effect when tsvisor restarts; the token and read_only apply now (docs/http.md)`);
 }
 
 // A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`

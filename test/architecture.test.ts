@@ -59,10 +59,12 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts turns an
   // exit into a shell's code with the one function for it (supervisor/exit-status.ts, itself pure).
   [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "supervisor/exit-status.ts", "node:crypto"]],
-  // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does.
-  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
-  // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix socket.
-  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "errors.ts", "node:", "bun"]],
+  // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does;
+  // api.ts names the event types a server without a token leaves out (the leaf that lists them).
+  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
+  // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix
+  // socket, and refuses a connection when the descriptors kept for answering run short (os/fd-budget.ts).
+  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],

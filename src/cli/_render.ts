@@ -33,6 +33,7 @@ export function describeError(error: ErrorBody): string {
     case "UNKNOWN_OP": return "the daemon does not know this command; use the tsvisor binary the daemon runs";
     case "IDLE_TIMEOUT": return "no request came in time";
     case "NO_SUCH_EVENT_TYPE": return `no event type ${JSON.stringify(error.name)}; use PROCESS_STATE_FATAL, PROCESS_STATE, EVENT, … (docs/events.md)`;
+    case "BUSY": return "tsvisor is busy; try again";
     case "INTERNAL": return `internal error in tsvisor: ${error.message ?? "no detail"}`;
     default: return error.code satisfies never;
   }

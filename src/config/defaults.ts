@@ -79,4 +79,4 @@ export const HOOK_DEFAULTS: Readonly<Pick<HookConfig, "programs" | "timeout">> =
 export const EVENT_LISTENER_DEFAULTS: Readonly<Pick<EventListenerConfig, "buffer_size">> = { buffer_size: 10 };
 
 // [http]: `listen` is required (the table's presence turns the server on); the rest as docs/http.md says.
-export const HTTP_DEFAULTS: Readonly<Omit<HttpConfig, "listen">> = { token: null, read_only: false, socket_mode: 0o600 };
+export const HTTP_DEFAULTS: Readonly<Omit<HttpConfig, "listen">> = { token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600 };

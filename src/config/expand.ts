@@ -6,7 +6,8 @@ import { ValueError, show } from "./value-error.ts";
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 // "${DB:-sqlite://x}" -> env.DB when set and non-empty, else "sqlite://x"; "$$" -> "$"; a lone "$" stays.
-export function expandVariables(value: string, env: Record<string, string | undefined>): string {
+// `named` hears each variable name the value refers to.
+export function expandVariables(value: string, env: Record<string, string | undefined>, named: (name: string) => void = () => {}): string {
   let out = "";
   let i = 0;
   // text between two "$" is copied in one piece: a value may be a long blob (a key, a JSON document)
@@ -19,7 +20,7 @@ export function expandVariables(value: string, env: Record<string, string | unde
     } else if (next === "{") {
       const end = value.indexOf("}", dollar + 2);
       if (end < 0) throw new ValueError(`unterminated "\${" in ${show(value)}`, { hint: 'write "$$" for a literal "$"' });
-      out += lookup(value.slice(dollar + 2, end), value, env);
+      out += lookup(value.slice(dollar + 2, end), value, env, named);
       i = end + 1;
     } else {
       out += "$";
@@ -30,7 +31,7 @@ export function expandVariables(value: string, env: Record<string, string | unde
 }
 
 // The inside of one ${...}: NAME or NAME:-default (the default is literal text, not expanded again).
-function lookup(inner: string, value: string, env: Record<string, string | undefined>): string {
+function lookup(inner: string, value: string, env: Record<string, string | undefined>, named: (name: string) => void): string {
   const sep = inner.indexOf(":-");
   const name = sep < 0 ? inner : inner.slice(0, sep);
   if (!NAME.test(name)) {
@@ -38,6 +39,7 @@ function lookup(inner: string, value: string, env: Record<string, string | undef
       hint: 'use ${NAME} or ${NAME:-default}; write "$$" for a literal "$"',
     });
   }
+  named(name);
   // Object.hasOwn: "${constructor}" names a variable, never Object.prototype's function
   const current = Object.hasOwn(env, name) ? env[name] : undefined;
   if (sep >= 0) return current === undefined || current === "" ? inner.slice(sep + 2) : current;

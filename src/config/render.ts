@@ -53,7 +53,7 @@ function renderHttp(http: HttpConfig): string[] {
   const { listen } = http;
   return [
     renderKey("listen", listen.type === "unix" ? listen.path : formatHostPort(listen.host, listen.port)),
-    http.token === null ? "# token = (not set)" : "# token = (set; not shown)",
+    http.token_file !== null ? renderKey("token_file", http.token_file) : http.token === null ? "# token = (not set)" : "# token = (set; not shown)",
     renderKey("read_only", http.read_only),
     ...(listen.type === "unix" ? [`socket_mode = "${renderOctal(http.socket_mode, 4)}"`] : []),
   ];

@@ -1,29 +1,42 @@
 // [http] -> HttpConfig (or null: the table is absent and nothing listens), every problem reported as
-// a diagnostic like the other sections. The one rule across keys is the security one: a listen
-// address other than loopback or a unix socket needs a token (docs/http.md "Security").
+// a diagnostic like the other sections. The rules across keys are the security ones: a listen
+// address other than loopback or a unix socket needs a token, and the token comes from one place,
+// `token` or `token_file` (docs/http.md "Security").
+import { statSync } from "node:fs";
 import { resolve as resolvePath, dirname } from "node:path";
 import { HTTP_DEFAULTS } from "./defaults.ts";
 import { expandVariables } from "./expand.ts";
 import { isLoopbackHost } from "./loopback.ts";
 import type { RawEntry } from "./merge.ts";
-import type { Reporter } from "./resolve.ts";
+import type { Reporter, ResolveContext } from "./resolve.ts";
 import type { HttpConfig, HttpListen } from "./schema.ts";
 import { unknownKey } from "./suggest.ts";
+import { readTokenFile } from "./token-file.ts";
 import { ValueError, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
-const HTTP_KEYS = ["listen", "token", "read_only", "socket_mode"];
+const HTTP_KEYS = ["listen", "token", "token_file", "read_only", "socket_mode"];
 /** Shorter tokens are refused: a bearer token is the only lock on a non-loopback address. */
 export const MIN_TOKEN_LENGTH = 16;
 
-export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, env: Record<string, string | undefined>, report: Reporter): HttpConfig | null {
+export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, ctx: Pick<ResolveContext, "env" | "uid">, report: Reporter): HttpConfig | null {
   if (entries.size === 0) return null;
   const http: Partial<HttpConfig> = { ...HTTP_DEFAULTS };
   for (const [key, { file, value }] of entries) {
     const at = ["http", key];
     if (key === "listen") http.listen = report.convert(file, at, () => listen(value, file));
-    else if (key === "token") http.token = report.convert(file, at, () => token(value, env)) ?? null;
-    else if (key === "read_only") http.read_only = report.convert(file, at, () => values.boolean(value)) ?? HTTP_DEFAULTS.read_only;
+    else if (key === "token") {
+      const variables: string[] = [];
+      http.token = report.convert(file, at, () => token(value, ctx.env, (name) => variables.push(name))) ?? null;
+      http.token_variables = variables;
+    } else if (key === "token_file") {
+      const path = report.convert(file, at, () => resolvePath(dirname(file), values.text(value)));
+      http.token_file = path ?? null;
+      // Read now, and again at each reload: rotating the secret's file and reloading changes the token.
+      if (path !== undefined && !entries.has("token")) {
+        http.token = report.convert(file, at, () => checkToken(readTokenFile(path, trustedOwners(file, ctx.uid)), ` (from ${path})`)) ?? null;
+      }
+    } else if (key === "read_only") http.read_only = report.convert(file, at, () => values.boolean(value)) ?? HTTP_DEFAULTS.read_only;
     else if (key === "socket_mode") http.socket_mode = report.convert(file, at, () => values.fileMode(value)) ?? HTTP_DEFAULTS.socket_mode;
     else report.add(file, at, unknownKey(key, HTTP_KEYS));
   }
@@ -34,10 +47,16 @@ export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, env: Record<
     return null;
   }
   if (http.listen === undefined) return null; // reported by its converter
+  const tokenFileEntry = entries.get("token_file");
+  if (tokenFileEntry !== undefined && entries.has("token")) {
+    report.add(tokenFileEntry.file, ["http", "token_file"], "token and token_file are both set; the token must come from one of them", {
+      hint: "remove token (token_file keeps the secret out of every program's environment)",
+    });
+  }
   const tcp = http.listen.type === "tcp" ? http.listen : null;
-  if (tcp !== null && !isLoopbackHost(tcp.host) && !entries.has("token")) {
+  if (tcp !== null && !isLoopbackHost(tcp.host) && !entries.has("token") && tokenFileEntry === undefined) {
     report.add(listenEntry.file, ["http", "listen"], `${show(listenEntry.value)} is not a loopback address, so [http] needs a token`, {
-      at: "value", hint: 'add token = "${TSVISOR_TOKEN}" to [http] and export TSVISOR_TOKEN, or listen on "127.0.0.1:PORT" or a unix socket path',
+      at: "value", hint: 'add token_file = "/run/secrets/tsvisor_token" to [http] (a file only root can read), or listen on "127.0.0.1:PORT" or a unix socket path',
     });
   }
   const modeEntry = entries.get("socket_mode");
@@ -61,16 +80,27 @@ function listen(value: unknown, file: string): HttpListen {
   }
 }
 
-// The token with ${VAR} expanded: sent in a header, so visible ASCII only, and long enough to guess at no price.
-function token(value: unknown, env: Record<string, string | undefined>): string {
+// The token with ${VAR} expanded; `named` hears each variable it names.
+function token(value: unknown, env: Record<string, string | undefined>, named: (name: string) => void): string {
   if (typeof value !== "string") throw new ValueError(`expected a string, e.g. "\${TSVISOR_TOKEN}"; got ${show(value)}`);
-  const expanded = expandVariables(value, env);
-  const from = expanded === value ? "" : ` (expanded from ${show(value)})`;
-  if (!/^[\x21-\x7e]*$/.test(expanded)) throw new ValueError(`the token${from} may hold only visible ASCII characters, no spaces`);
-  if (expanded.length < MIN_TOKEN_LENGTH) {
-    throw new ValueError(`the token${from} is ${expanded.length} characters long; at least ${MIN_TOKEN_LENGTH} are needed`, {
+  const expanded = expandVariables(value, env, named);
+  return checkToken(expanded, expanded === value ? "" : ` (expanded from ${show(value)})`);
+}
+
+// Whose links, directories and files may hold the token: root, tsvisor's own user, and the owner of
+// the config file that names it (who could write the token into the config itself).
+function trustedOwners(file: string, uid: number): Set<number> {
+  return new Set([0, uid, statSync(file).uid]);
+}
+
+// Sent in a header, so visible ASCII only, and long enough to guess at no price; `from` says where it
+// came from (never the token itself).
+function checkToken(text: string, from: string): string {
+  if (!/^[\x21-\x7e]*$/.test(text)) throw new ValueError(`the token${from} may hold only visible ASCII characters, no spaces`);
+  if (text.length < MIN_TOKEN_LENGTH) {
+    throw new ValueError(`the token${from} is ${text.length} characters long; at least ${MIN_TOKEN_LENGTH} are needed`, {
       hint: "generate one with: head -c 24 /dev/urandom | base64",
     });
   }
-  return expanded;
+  return text;
 }

@@ -131,7 +131,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     processes: expandInstances(programs, report),
     hooks: [],
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
-    http: resolveHttp(raw.http, ctx.env, report),
+    http: resolveHttp(raw.http, ctx, report),
   };
   config.hooks = resolveHooks(raw.hooks, [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs)])], report);
   checkDependencies(programs, report);

@@ -172,8 +172,12 @@ export type HttpListen = { type: "tcp"; host: string; port: number } | { type: "
 export interface HttpConfig {
   /** "127.0.0.1:9001", "[::1]:9001", "0.0.0.0:9001" or a unix socket path. */
   listen: HttpListen;
-  /** Bearer token every request but GET / must carry (${VAR} expanded); null: none (loopback or unix only). */
+  /** Bearer token every request but GET / must carry (${VAR} expanded, or read from token_file); null: none (loopback or unix only). */
   token: string | null;
+  /** The file the token is read from, at start and at each reload; null when the token is written in `token`. */
+  token_file: string | null;
+  /** The environment variables `token` names: kept out of programs', hooks' and listeners' environments. */
+  token_variables: string[];
   /** Refuse every action (start, stop, restart, signal); reading stays allowed. */
   read_only: boolean;
   /** File mode of a unix `listen` socket, e.g. 0o600 (written "0600"). Owner-only by default. */

@@ -2,7 +2,7 @@
 // It imports only the protocol, so `tsvisor check` (a health probe run every few seconds) loads
 // nothing else.
 import { TsvisorError } from "../errors.ts";
-import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
+import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, type ErrorBody, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
 
 export interface RequestOptions {
   /** Give up when no reply has come after this long; none by default (a start may take startsecs). */
@@ -14,7 +14,8 @@ export interface RequestOptions {
 }
 
 // Send `request` to the daemon at `path`; throws TsvisorError("UNREACHABLE") when there is no daemon
-// to talk to, or "BAD_REPLY" when what answers does not speak the protocol.
+// to talk to, "BUSY" when it refuses the connection, or "BAD_REPLY" when what answers does not speak
+// the protocol.
 export function sendRequest<O extends Op>(path: string, request: Extract<Request, { op: O }>, options: RequestOptions = {}): Promise<Response<O>> {
   const id = 1;
   const line = encodeLine({ ...request, v: PROTOCOL_VERSION, id });
@@ -44,9 +45,14 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
           const end = received.indexOf("\n");
           if (end < 0) return;
           const decoded = decodeResponse(received.slice(0, end));
+          // finish before end(): end() may run close() at once, which would settle first with "closed"
           if (decoded === null || (decoded.id !== id && decoded.id !== null)) {
-            socket.end();
-            return finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+            finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+            return void socket.end();
+          }
+          if (!decoded.ok && decoded.error.code === "BUSY") {
+            finish(busy(path, decoded.error));
+            return void socket.end();
           }
           reply = decoded as Response<O>;
           if (options.stream) {
@@ -64,10 +70,16 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
           finish(unreachable(path, "the connection closed before a reply came", "the daemon may have exited; see its log"));
         },
         error(_socket, error) {
+          // A daemon that closes a connection it has not read from resets it: it refused it (BUSY) and
+          // its answer was lost, or it is exiting.
+          if (reply === null && (error as NodeJS.ErrnoException).code === "ECONNRESET") return finish(busy(path, null));
           finish(unreachable(path, error.message));
         },
       },
-    }).catch((error: NodeJS.ErrnoException) => finish(unreachable(path, describeConnectError(error), connectHint(error))));
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ECONNRESET") return finish(busy(path, null));
+      finish(unreachable(path, describeConnectError(error), connectHint(error)));
+    });
   });
 }
 
@@ -86,10 +98,24 @@ function unreachable(path: string, why: string, hint?: string): TsvisorError {
   return new TsvisorError("UNREACHABLE", `cannot reach tsvisor at ${path}: ${why}`, hint);
 }
 
+function busy(path: string, error: ErrorBody | null): TsvisorError {
+  if (error === null) {
+    return new TsvisorError("BUSY", `tsvisor at ${path} closed the connection without answering: it is busy (at its connection limit, or short of file descriptors) or exiting`, "try again in a moment; its log says which");
+  }
+  if (error.reason === "file_descriptors") {
+    return new TsvisorError("BUSY", `tsvisor at ${path} is busy: it is short of file descriptors and keeps the last few for itself`,
+      "see its log (\"file descriptors: …\") and raise its limit: ulimit -n, LimitNOFILE= in its unit, docker run --ulimit nofile=N");
+  }
+  return new TsvisorError("BUSY", `tsvisor at ${path} is busy: ${error.limit ?? "the most"} connections are open, the most it takes`,
+    "try again in a moment; if it stays busy, look for a client that opens connections and keeps them (tsvisor events -f, a script in a loop)");
+}
+
 function describeConnectError(error: NodeJS.ErrnoException): string {
   if (error.code === "ENOENT") return "no such socket";
   if (error.code === "ECONNREFUSED") return "nothing is listening (a stale socket, or not a socket)";
   if (error.code === "EACCES" || error.code === "EPERM") return "permission denied";
+  // a unix socket's queue of connections not yet accepted is full
+  if (error.code === "EAGAIN") return "it accepts no connection (its queue is full): it is busy or hung";
   return error.code ? `${error.code}: ${error.message}` : error.message;
 }
 
@@ -97,5 +123,6 @@ function connectHint(error: NodeJS.ErrnoException): string {
   if (error.code === "EACCES" || error.code === "EPERM") {
     return "the socket is owner-only by default: run as its owner, or widen it with socket_mode and socket_owner in [supervisor]";
   }
+  if (error.code === "EAGAIN") return "try again in a moment; if it stays so, see its log and its CPU use";
   return "is `tsvisor run` running? Pass --socket PATH or set TSVISOR_SOCKET if it uses another socket";
 }

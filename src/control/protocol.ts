@@ -48,6 +48,7 @@ export type ErrorCode =
   | "SHUTTING_DOWN" // tsvisor is stopping everything; nothing is started any more
   | "CONFIG_INVALID" // reload: the config file does not load (`message` holds the diagnostics)
   | "NO_SUCH_EVENT_TYPE" // events: a name in `types` is no event type or class (`name`)
+  | "BUSY" // the connection was refused: `reason` "connections" (`limit` are open) or "file_descriptors"; then closed
   | "INTERNAL"; // a bug in tsvisor (`message`)
 
 export interface ErrorBody {

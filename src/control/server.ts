@@ -1,10 +1,13 @@
 // The control socket: claim the path (refuse a live tsvisor's, replace a stale file), bind it
 // owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts.
+import type { Socket } from "bun";
 import { TsvisorError } from "../errors.ts";
+import { fdShortageFor } from "../os/fd-budget.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
 import { sendRequest } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { handleLine, type ControlDeps } from "./dispatch.ts";
+import { encodeLine, errorResponse, type ErrorBody } from "./protocol.ts";
 
 export interface ControlServerOptions {
   path: string;
@@ -24,7 +27,7 @@ export interface ControlServer {
 }
 
 const DEFAULT_IDLE_MS = 10_000;
-// Beyond this many open connections a new one is closed at once: file descriptors are for programs.
+// Beyond this many open connections a new one is refused (BUSY): file descriptors are for programs.
 const MAX_CONNECTIONS = 512;
 // sun_path holds 108 bytes, the terminating NUL included.
 const MAX_PATH_BYTES = 107;
@@ -43,7 +46,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
       unix: path,
       socket: {
         open(socket) {
-          if (connections.size >= MAX_CONNECTIONS) return void socket.end();
+          const busy: ErrorBody | null = connections.size >= MAX_CONNECTIONS ? { code: "BUSY", reason: "connections", limit: MAX_CONNECTIONS }
+            : fdShortageFor("control") !== null ? { code: "BUSY", reason: "file_descriptors" } : null;
+          if (busy !== null) return refuse(socket, busy);
           socket.data = new Connection(socket, { idleMs, handleLine: (line, follow) => handleLine(line, options.deps, follow) });
           connections.add(socket.data);
         },
@@ -75,6 +80,18 @@ export async function startControlServer(options: ControlServerOptions): Promise
       listener.stop(true); // also removes the socket file
     },
   };
+}
+
+// How long a refused client has to read why before its connection is cut.
+const REFUSAL_GRACE_MS = 1000;
+
+// Say why, so the client can tell "busy" from "gone". Its request is never read, and closing a unix
+// socket with unread input resets it, which can beat the answer to the client: so only this side is
+// shut, and the client closes once it has read the line (or is cut off after a grace).
+function refuse(socket: Socket<Connection | undefined>, error: ErrorBody): void {
+  socket.write(encodeLine(errorResponse(null, error)));
+  socket.shutdown();
+  setTimeout(() => socket.terminate(), REFUSAL_GRACE_MS).unref();
 }
 
 // Free, or a stale socket (left by a killed tsvisor, now removed): bind. A live tsvisor's socket, or

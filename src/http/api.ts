@@ -5,11 +5,14 @@ import type { ProcessSpec } from "../config/schema.ts";
 import { type ControlDeps, handleRequest } from "../control/dispatch.ts";
 import type { StreamStarter } from "../control/connection.ts";
 import { MAX_LINE_BYTES, type Outcome, type Request as ControlRequest, type Response as ControlResponse } from "../control/protocol.ts";
+import { EVENT_TYPES, expandEventName } from "../events/event-types.ts";
+import { fdShortageFor, fdUsage } from "../os/fd-budget.ts";
 import { readRssBytes } from "../os/procfs.ts";
 import { dashboardResponse } from "./dashboard.ts";
 import { eventStreamResponse } from "./event-stream.ts";
 import { isLogLookupError, logStream, logText, parseFlag, parseLogQuery } from "./log-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import type { Grants } from "./request-guard.ts";
 import type { Action, Route } from "./routes.ts";
 import { HTTP_STATUS, type HttpErrorBody } from "./status-codes.ts";
 
@@ -23,10 +26,20 @@ export interface ApiDeps {
   control: ControlDeps;
   /** The current specs, for log file paths (they change with a reload). */
   processes: () => readonly ProcessSpec[];
-  readOnly: boolean;
-  tokenRequired: boolean;
-  /** Open streams, counted against MAX_STREAMS. */
-  streams: { open: number };
+  /** What clients may do and see now (a reload may change it). */
+  access: () => { grants: Grants; tokenRequired: boolean };
+  /** The server's own figures; `streams` is counted against MAX_STREAMS here. */
+  counters: HttpCounters;
+}
+
+/** What the HTTP server counts, for /metrics. */
+export interface HttpCounters {
+  /** Event and log streams open. */
+  streams: number;
+  /** Connections open. */
+  connections: number;
+  /** Connections closed at once: at the connection cap, or short of file descriptors. */
+  refused: number;
 }
 
 // The response to a request the guard has let through.
@@ -36,7 +49,8 @@ export async function answer(route: Route, request: Request, url: URL, deps: Api
       return dashboardResponse(request.headers.get("accept-encoding"));
     case "about": {
       const r = await control({ op: "version" } as const, deps);
-      return r.ok ? json(200, { ...r.result, read_only: deps.readOnly, token_required: deps.tokenRequired }) : reply(r);
+      const { grants, tokenRequired } = deps.access();
+      return r.ok ? json(200, { ...r.result, read_only: !grants.actions, token_required: tokenRequired, logs: grants.output }) : reply(r);
     }
     case "programs":
       return reply(await control({ op: "status" }, deps));
@@ -55,8 +69,11 @@ export async function answer(route: Route, request: Request, url: URL, deps: Api
     case "metrics": {
       const r = await control({ op: "status" } as const, deps);
       if (!r.ok) return reply(r);
+      const { streams, connections, refused } = deps.counters;
+      const fds = fdUsage();
       const text = renderMetrics(r.result.processes, {
-        version: deps.control.version, uptimeSeconds: process.uptime(), rssBytes: readRssBytes("self"), httpStreams: deps.streams.open,
+        version: deps.control.version, uptimeSeconds: process.uptime(), rssBytes: readRssBytes("self"), openFds: fds.open, maxFds: fds.limit,
+        httpStreams: streams, httpConnections: connections, httpConnectionsRefused: refused,
       });
       return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
     }
@@ -99,20 +116,40 @@ async function events(query: URLSearchParams, deps: ApiDeps): Promise<Response> 
   if (followed === null) return errorResponse({ code: "BAD_REQUEST", field: "follow", message: "follow must be true or false" });
   const list = (key: string) => query.get(key)?.split(",").map((s) => s.trim()).filter(Boolean);
   const names = list("names");
-  const types = list("types");
+  let types = list("types");
+  if (!deps.access().grants.output) {
+    const allowed = withoutOutputEvents(types);
+    if (allowed === null) return errorResponse({ code: "TOKEN_REQUIRED", field: "types", message: OUTPUT_NEEDS_TOKEN });
+    types = allowed;
+  }
   const request: ControlRequest = { op: "events", ...(names?.length ? { names } : {}), ...(types?.length ? { types } : {}), follow: followed };
   if (!followed) return reply(await control(request, deps));
-  if (deps.streams.open >= MAX_STREAMS) return errorResponse({ code: "TOO_MANY_STREAMS", limit: MAX_STREAMS });
+  if (deps.counters.streams >= MAX_STREAMS) return errorResponse({ code: "TOO_MANY_STREAMS", limit: MAX_STREAMS });
   let starter: StreamStarter | null = null;
   const r = await control(request, deps, (start) => (starter = start));
   if (!r.ok || starter === null) return reply(r);
   const start: StreamStarter = starter;
-  deps.streams.open++;
+  deps.counters.streams++;
   const message = (event: { type: string }) => ({ event: event.type, data: JSON.stringify(event) });
   return eventStreamResponse((send) => {
     for (const event of (r.result as { events: { type: string }[] }).events) send(message(event));
     return start((line) => send(message(line.event)));
-  }, () => deps.streams.open--);
+  }, () => deps.counters.streams--);
+}
+
+/** Why a TCP server without a token keeps programs' output to itself. */
+export const OUTPUT_NEEDS_TOKEN = "programs' output (logs, PROCESS_LOG events) is served over TCP only with a token: set [http] token_file";
+
+// Output events carry what programs print, which their log files keep from other users.
+const isOutputEvent = (type: string) => type.startsWith("PROCESS_LOG_");
+const NOT_OUTPUT_EVENTS = EVENT_TYPES.filter((type) => !isOutputEvent(type));
+
+// The `types` of a client that may not see output: every type (none named, or EVENT) means every other
+// type; naming PROCESS_LOG or one of its types is refused (null). Unknown names go on to be refused as such.
+function withoutOutputEvents(types: string[] | undefined): string[] | null {
+  if (types === undefined || types.length === 0) return [...NOT_OUTPUT_EVENTS];
+  if (types.some((name) => name !== "EVENT" && expandEventName(name)?.some(isOutputEvent))) return null;
+  return types.flatMap((name) => (name === "EVENT" ? NOT_OUTPUT_EVENTS : [name]));
 }
 
 // GET /api/v1/programs/NAME/logs: text, or with follow an SSE stream.
@@ -121,9 +158,11 @@ function logs(name: string, query: URLSearchParams, deps: ApiDeps): Response {
   if ("code" in parsed) return errorResponse(parsed);
   try {
     if (!parsed.follow) return new Response(logText(deps.processes(), name, parsed), { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
-    if (deps.streams.open >= MAX_STREAMS) return errorResponse({ code: "TOO_MANY_STREAMS", limit: MAX_STREAMS });
-    const response = logStream(deps.processes(), name, parsed, () => deps.streams.open--);
-    deps.streams.open++;
+    if (deps.counters.streams >= MAX_STREAMS) return errorResponse({ code: "TOO_MANY_STREAMS", limit: MAX_STREAMS });
+    // a follow keeps its file open: not out of the descriptors kept for the control socket
+    if (fdShortageFor("http") !== null) return errorResponse({ code: "BUSY", reason: "file_descriptors" });
+    const response = logStream(deps.processes(), name, parsed, () => deps.counters.streams--);
+    deps.counters.streams++;
     return response;
   } catch (error) {
     if (!isLogLookupError(error)) throw error;

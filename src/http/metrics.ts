@@ -14,8 +14,14 @@ export interface DaemonFigures {
   uptimeSeconds: number;
   /** tsvisor's own RSS; null when it could not be read (the series is then left out). */
   rssBytes: number | null;
+  /** File descriptors tsvisor has open, and the most it may (its soft RLIMIT_NOFILE; Infinity when unlimited). */
+  openFds: number;
+  maxFds: number;
   /** Event and log streams open on the HTTP server (at most MAX_STREAMS). */
   httpStreams: number;
+  /** Connections open on the HTTP server, and those it closed at once (at its cap, or short of descriptors). */
+  httpConnections: number;
+  httpConnectionsRefused: number;
 }
 
 // The state-sets' members, in docs/http.md's order. Written as records so that a state or verdict
@@ -59,7 +65,11 @@ export function renderMetrics(processes: readonly ProcessStatus[], daemon: Daemo
     family("tsvisor_uptime_seconds", "gauge", "Seconds since tsvisor started.", [plain(daemon.uptimeSeconds)]),
     family("tsvisor_resident_memory_bytes", "gauge", "tsvisor's own resident memory, in bytes.", daemon.rssBytes === null ? [] : [plain(daemon.rssBytes)]),
     family("tsvisor_dropped_log_lines_total", "counter", "Output lines dropped, summed over every process.", [plain(dropped)]),
+    family("tsvisor_open_fds", "gauge", "File descriptors tsvisor has open.", [plain(daemon.openFds)]),
+    family("tsvisor_max_fds", "gauge", "The most file descriptors tsvisor may have open (its soft RLIMIT_NOFILE).", [plain(daemon.maxFds)]),
     family("tsvisor_http_streams", "gauge", "Event and log streams open on the HTTP server.", [plain(daemon.httpStreams)]),
+    family("tsvisor_http_connections", "gauge", "Connections open on the HTTP server.", [plain(daemon.httpConnections)]),
+    family("tsvisor_http_connections_refused_total", "counter", "HTTP connections closed at once: at the connection cap, or short of file descriptors.", [plain(daemon.httpConnectionsRefused)]),
     family("tsvisor_build_info", "gauge", "Always 1; the label says which tsvisor answers.", [{ labels: [["version", daemon.version]], value: 1 }]),
   );
   return families.join("");

@@ -1,5 +1,6 @@
 // Who may ask what (docs/http.md "Security"): the token, the Host of a token-less server, the Origin
-// of an action, and read-only mode; pure, headers in, the refusal (or null) out.
+// of an action, read-only mode, and what a TCP server without a token keeps to itself; pure, headers
+// in, the refusal (or null) out.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { isLoopbackHost } from "../config/loopback.ts";
 import type { Route } from "./routes.ts";
@@ -10,6 +11,22 @@ export interface GuardSettings {
   readOnly: boolean;
   /** Listening on TCP (a unix socket's file mode is its lock, and its Host header means nothing). */
   tcp: boolean;
+}
+
+/** What a client that got past the token may do and see. */
+export interface Grants {
+  /** start, stop, restart, signal. */
+  actions: boolean;
+  /** Programs' output: their logs and PROCESS_LOG_* events. */
+  output: boolean;
+}
+
+// A TCP port without a token is open to every local user (docs/security.md "The HTTP API"): it shows
+// what `ps` shows anyone anyway (names, pids, states, health, metrics), never acts, and never hands out
+// output that the log files' modes keep from those users. A unix socket's file mode says who may connect.
+export function grantsOf(settings: GuardSettings): Grants {
+  const proven = settings.token !== null || !settings.tcp;
+  return { actions: proven && !settings.readOnly, output: proven };
 }
 
 /** The parts of a request the guard reads. */
@@ -29,6 +46,8 @@ export function refusal(request: GuardedRequest, route: Route, settings: GuardSe
   if (settings.token !== null && route.kind !== "dashboard" && !hasToken(request.authorization, settings.token)) return "UNAUTHORIZED";
   if (request.method === "POST" && request.origin !== null && !isSameOrigin(request.origin, request.host)) return "CROSS_ORIGIN";
   if (settings.readOnly && route.kind === "action") return "READ_ONLY";
+  const grants = grantsOf(settings);
+  if ((route.kind === "action" && !grants.actions) || (route.kind === "logs" && !grants.output)) return "TOKEN_REQUIRED";
   return null;
 }
 

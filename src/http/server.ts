@@ -1,77 +1,111 @@
-// The HTTP server of [http] (docs/http.md): bind the configured TCP address or unix socket, route,
-// guard, answer through api.ts. Off unless configured; a bug in a handler answers 500 and the
-// daemon goes on.
-import type { Server } from "bun";
+// The HTTP server of [http] (docs/http.md): bind the configured TCP address or unix socket, cap its
+// connections, route, guard, answer through api.ts. Off unless configured; a bug in a handler answers
+// 500 and the daemon goes on. node:http rather than Bun.serve: Bun.serve has no connection cap and no
+// hook on a new connection, and a flood of idle connections took a tsvisor to its descriptor limit.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { ConsolaInstance } from "consola";
 import type { HttpConfig } from "../config/schema.ts";
 import { formatHostPort } from "../config/values.ts";
 import { TsvisorError } from "../errors.ts";
+import { fdShortageFor } from "../os/fd-budget.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
-import { type ApiDeps, answer, errorResponse } from "./api.ts";
-import { refusal, type GuardSettings } from "./request-guard.ts";
-import { matchRoute } from "./routes.ts";
+import { type ApiDeps, type HttpCounters, OUTPUT_NEEDS_TOKEN, answer, errorResponse } from "./api.ts";
+import { grantsOf, refusal, type GuardSettings } from "./request-guard.ts";
+import { matchRoute, type Route } from "./routes.ts";
+import type { HttpErrorBody } from "./status-codes.ts";
+import { requestUrl, sendFetchResponse, toFetchRequest } from "./web-bridge.ts";
 
 export interface HttpServerOptions {
   config: HttpConfig;
-  deps: Omit<ApiDeps, "readOnly" | "tokenRequired" | "streams">;
+  deps: Omit<ApiDeps, "access" | "counters">;
   logger: ConsolaInstance;
 }
 
 export interface HttpServer {
   /** "http://127.0.0.1:9001/" or "unix:/run/tsvisor-http.sock". */
   readonly url: string;
-  /** Stop listening and end every open stream. */
+  /**
+   * A reload's [http]: the token (read again from token_file) and read_only apply from now on, and every
+   * open stream ends (its reader comes back under the new rules). Returns the keys whose new values wait
+   * for a restart (listen, socket_mode).
+   */
+  reload(next: HttpConfig): string[];
+  /** Stop listening, end every open stream, close every connection. */
   close(): void;
 }
 
-// Seconds a TCP connection may stay silent (a stream turns its own timeout off and sends keep-alives);
-// Bun's types offer no idle timeout on a unix socket, whose default is the same 10 s.
-const IDLE_TIMEOUT_S = 10;
-// Bun refuses a larger body before the handler sees it (413 without a body); api.ts answers the
-// ones between MAX_BODY_BYTES and this with a JSON 413.
-const HARD_BODY_LIMIT = 1024 * 1024;
+/** Connections open at once; one more is closed at once and counted (tsvisor_http_connections_refused_total). */
+export const MAX_CONNECTIONS = 256;
+// No byte either way for this long closes a connection (a stream turns it off and sends keep-alives).
+const IDLE_TIMEOUT_MS = 10_000;
+// A request's headers, and the whole request, must arrive within these (a client that trickles them
+// holds a connection otherwise).
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+// Longer headers are refused (431) before any handler runs.
+const MAX_HEADER_BYTES = 16 * 1024;
 // Headers on every answer: no page of ours is sniffed into another type.
 const COMMON_HEADERS = { "x-content-type-options": "nosniff" };
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const { config, logger } = options;
+  const { logger } = options;
+  let config = options.config;
   const { listen } = config;
-  const guard: GuardSettings = { token: config.token, readOnly: config.read_only, tcp: listen.type === "tcp" };
-  const deps: ApiDeps = { ...options.deps, readOnly: config.read_only, tokenRequired: config.token !== null, streams: { open: 0 } };
+  const guardOf = (c: HttpConfig): GuardSettings => ({ token: c.token, readOnly: c.read_only, tcp: listen.type === "tcp" });
+  let guard = guardOf(config);
+  const counters: HttpCounters = { streams: 0, connections: 0, refused: 0 };
+  const deps: ApiDeps = { ...options.deps, access: () => ({ grants: grantsOf(guard), tokenRequired: guard.token !== null }), counters };
+  const streams = new Set<AbortController>();
   const where = listen.type === "unix" ? listen.path : formatHostPort(listen.host, listen.port);
 
-  const handle = async (request: Request, server: Server<undefined>): Promise<Response> => {
-    // Bun builds the URL from the Host header and the request target: a client can make it invalid
-    // (an empty Host, an "*" target), and that is the client's mistake, not tsvisor's.
-    if (!URL.canParse(request.url)) return errorResponse({ code: "BAD_REQUEST", field: "url", message: "the Host header and the request target make no valid URL" });
-    const url = new URL(request.url);
-    const match = matchRoute(request.method, url.pathname);
+  const handle = async (req: IncomingMessage, url: URL): Promise<Response> => {
+    const method = req.method ?? "GET";
+    const match = matchRoute(method, url.pathname);
     if ("error" in match) {
       return match.error === "METHOD_NOT_ALLOWED"
         ? errorResponse({ code: "METHOD_NOT_ALLOWED", message: `use ${match.allow}` }, { allow: match.allow })
         : errorResponse({ code: "NOT_FOUND", message: `no endpoint ${url.pathname}; see docs/http.md` });
     }
-    const h = request.headers;
-    const refused = refusal({ method: request.method, authorization: h.get("authorization"), host: h.get("host"), origin: h.get("origin") }, match.route, guard);
-    if (refused !== null) return errorResponse({ code: refused }, refused === "UNAUTHORIZED" ? { "www-authenticate": 'Bearer realm="tsvisor"' } : {});
-    const response = await answer(match.route, request, url, deps);
-    // a stream lives until its reader goes: Bun's idle timeout would cut it between keep-alives
-    if (response.headers.get("content-type")?.startsWith("text/event-stream")) server.timeout(request, 0);
-    return response;
+    const h = req.headers;
+    const refused = refusal({ method, authorization: h.authorization ?? null, host: h.host ?? null, origin: h.origin ?? null }, match.route, guard);
+    if (refused !== null) return errorResponse(refusalBody(refused, match.route), refused === "UNAUTHORIZED" ? { "www-authenticate": 'Bearer realm="tsvisor"' } : {});
+    return answer(match.route, toFetchRequest(req, url), url, deps);
   };
 
-  const handlers = {
-    maxRequestBodySize: HARD_BODY_LIMIT,
-    fetch: async (request: Request, server: Server<undefined>) => withCommonHeaders(await handle(request, server)),
-    error(error: Error) {
-      logger.error(`http: ${error.stack ?? error.message}`);
-      return withCommonHeaders(errorResponse({ code: "INTERNAL", message: error.message }));
-    },
+  const serveOne = async (req: IncomingMessage, res: ServerResponse) => {
+    let response: Response;
+    try {
+      // Host and target come from the client: an empty Host or an "*" target is its mistake, not tsvisor's.
+      const url = requestUrl(req);
+      response = url === null
+        ? errorResponse({ code: "BAD_REQUEST", field: "url", message: "the Host header and the request target make no valid URL" })
+        : await handle(req, url);
+    } catch (error) {
+      logger.error(`http: ${(error as Error).stack ?? String(error)}`);
+      response = errorResponse({ code: "INTERNAL", message: (error as Error).message });
+    }
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
+    // a stream lives until its reader goes: the idle timeout would cut it between keep-alives
+    if (response.headers.get("content-type")?.startsWith("text/event-stream")) req.socket.setTimeout(0);
+    // a body left unread (refused before it was read, or past the limit) must not be taken for the next request
+    if (!req.complete) response.headers.set("connection", "close");
+    await sendFetchResponse(response, res, req.method === "HEAD", streams).catch(() => res.destroy());
   };
-  const serve = (): Server<undefined> =>
-    listen.type === "unix" ? Bun.serve({ unix: listen.path, ...handlers }) : Bun.serve({ hostname: listen.host, port: listen.port, idleTimeout: IDLE_TIMEOUT_S, ...handlers });
 
-  let server: Server<undefined>;
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void serveOne(req, res));
+  Object.assign(server, { maxConnections: MAX_CONNECTIONS, timeout: IDLE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS });
+  server.on("drop", () => counters.refused++);
+  server.on("connection", (socket: Socket) => {
+    // the descriptors kept for the control socket are not for HTTP clients
+    if (fdShortageFor("http") !== null) {
+      counters.refused++;
+      return void socket.destroy();
+    }
+    counters.connections++;
+    socket.once("close", () => counters.connections--);
+  });
+
   if (listen.type === "unix") {
     const state = await claimSocketPath(listen.path).catch((error: Error) => {
       throw listenError(where, error.message);
@@ -79,33 +113,73 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (state === "in-use") throw listenError(where, "another server listens on it", "stop it first, or choose another [http] listen path");
     if (state === "not-a-socket") throw listenError(where, "the path exists and is not a socket", "remove it, or choose another [http] listen path");
     try {
-      server = bindOwnerOnly(serve);
+      await listenOn(server, (done) => bindOwnerOnly(() => server.listen(listen.path, done)));
       setSocketAccess(listen.path, config.socket_mode, null);
     } catch (error) {
       throw listenError(where, describeSocketError(error as NodeJS.ErrnoException));
     }
   } else {
     try {
-      server = serve();
+      await listenOn(server, (done) => server.listen(listen.port, listen.host, done));
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       throw listenError(where, e.code === "EADDRINUSE" ? "the address is in use" : e.code === "EADDRNOTAVAIL" ? "no interface of this machine has that address" : e.message);
     }
   }
 
-  const url = listen.type === "unix" ? `unix:${listen.path}` : `http://${formatHostPort(listen.host, server.port!)}/`;
-  const access = config.token !== null ? "token required" : listen.type === "unix" ? `no token: socket mode ${config.socket_mode.toString(8).padStart(4, "0")}` : "no token: loopback only";
-  const notes = [access, ...(config.read_only ? ["read-only"] : [])];
-  logger.info(`http: listening on ${url} (${notes.join(", ")}): dashboard /, API /api/v1, metrics /metrics`);
+  const port = listen.type === "tcp" ? (server.address() as { port: number }).port : 0;
+  const url = listen.type === "unix" ? `unix:${listen.path}` : `http://${formatHostPort(listen.host, port)}/`;
+  logAccess(logger, `http: listening on ${url}`, config);
+  const endStreams = () => {
+    for (const stream of streams) stream.abort();
+  };
   return {
     url,
-    close: () => void server.stop(true),
+    reload(next) {
+      const waiting = [...(Bun.deepEquals(next.listen, config.listen) ? [] : ["listen"]), ...(next.socket_mode === config.socket_mode ? [] : ["socket_mode"])];
+      const nextGuard = guardOf(next);
+      if (!Bun.deepEquals(nextGuard, guard)) {
+        guard = nextGuard;
+        endStreams();
+        logAccess(logger, `reload: http: ${next.token !== config.token ? (next.token === null ? "token removed" : "new token") : "access changed"} on ${url}`, next);
+      }
+      config = { ...next, listen: config.listen, socket_mode: config.socket_mode };
+      return waiting;
+    },
+    close() {
+      endStreams();
+      server.close();
+      server.closeAllConnections();
+    },
   };
 }
 
-function withCommonHeaders(response: Response): Response {
-  for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
-  return response;
+// Who may do what through this server, in the start-up line: a TCP server without a token is open to
+// every local user, so it says so at WARN.
+function logAccess(logger: ConsolaInstance, what: string, config: HttpConfig): void {
+  const readOnly = config.read_only ? ", read-only" : "";
+  const endpoints = "dashboard /, API /api/v1, metrics /metrics";
+  if (config.token !== null) return logger.info(`${what} (token required${readOnly}): ${endpoints}`);
+  if (config.listen.type === "unix") return logger.info(`${what} (no token: socket mode ${config.socket_mode.toString(8).padStart(4, "0")}${readOnly}): ${endpoints}`);
+  logger.warn(`${what} without a token, so read-only: every local user may read status, check, state events and /metrics there; actions and programs' logs need a token (set [http] token_file): ${endpoints}`);
+}
+
+// The words a refusal carries where the code alone would leave the reader guessing.
+function refusalBody(code: Exclude<ReturnType<typeof refusal>, null>, route: Route): HttpErrorBody {
+  if (code !== "TOKEN_REQUIRED") return { code };
+  if (route.kind === "logs") return { code, message: OUTPUT_NEEDS_TOKEN };
+  return { code, message: "this server listens on TCP without a token, so it is read-only: actions need a token (set [http] token_file)" };
+}
+
+// Listen, resolving once bound; a bind error (EADDRINUSE…) comes as an "error" event, rejected here.
+function listenOn(server: Server, listen: (done: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    listen(() => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 function listenError(where: string, why: string, hint = "change [http] listen, or remove [http] to serve no HTTP"): TsvisorError {

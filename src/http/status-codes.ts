@@ -6,6 +6,7 @@ import type { ErrorBody, ErrorCode } from "../control/protocol.ts";
 export type HttpOnlyCode =
   | "UNAUTHORIZED" // no bearer token, or the wrong one
   | "READ_ONLY" // an action with [http] read_only = true
+  | "TOKEN_REQUIRED" // an action or a log asked of a TCP server that has no token: nothing a client sends can allow it
   | "CROSS_ORIGIN" // a POST whose Origin is not the server's own (CSRF)
   | "FORBIDDEN_HOST" // a token-less server asked under a Host that is not loopback (DNS rebinding)
   | "NOT_FOUND" // no such endpoint
@@ -27,6 +28,7 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   NO_SUCH_EVENT_TYPE: 400,
   UNAUTHORIZED: 401,
   READ_ONLY: 403,
+  TOKEN_REQUIRED: 403,
   CROSS_ORIGIN: 403,
   FORBIDDEN_HOST: 403,
   NOT_FOUND: 404,
@@ -47,4 +49,5 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   IDLE_TIMEOUT: 408,
   SHUTTING_DOWN: 503,
   TOO_MANY_STREAMS: 503,
+  BUSY: 503, // the socket's refusal of a connection; HTTP refuses one by closing it
 };

@@ -2,6 +2,7 @@
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { commandError, parentDeathSetpriv, withParentDeathSignal } from "./parent-death.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
@@ -47,6 +48,7 @@ export interface Child {
 
 // Spawn or throw a TsvisorError("SPAWN_FAILED") whose message says why in words.
 export function spawnChild(req: SpawnRequest): Child {
+  assertFdsLeft();
   if (req.cwd !== null) assertDirectory(req.cwd);
   const out = req.output === "pipe" ? openPipe() : null;
   const err = req.output === "pipe" && !req.mergeStderr ? openPipe() : null;
@@ -106,6 +108,7 @@ export interface ConversingChild {
 
 // Spawn with all three streams piped, in its own session like spawnChild; throws TsvisorError("SPAWN_FAILED").
 export function spawnConversing(argv: string[], env: Record<string, string>): ConversingChild {
+  assertFdsLeft();
   try {
     const child = Bun.spawn(argv, {
       env, stdin: "pipe", stdout: "pipe", stderr: "pipe", detached: true,
@@ -120,6 +123,14 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
   } catch (error) {
     throw new TsvisorError("SPAWN_FAILED", describeSpawnError(argv[0] ?? "", error));
   }
+}
+
+// A child's pipes and log files must not take the descriptors tsvisor keeps for answering (os/fd-budget.ts).
+function assertFdsLeft(): void {
+  const shortage = fdShortageFor("spawn");
+  if (shortage === null) return;
+  const { open, limit } = shortage;
+  throw new SpawnError(`too few file descriptors left: ${open} of ${limit} are open, and tsvisor keeps the last ${FD_RESERVE.spawn} to answer status and check (raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=)`, "EMFILE");
 }
 
 // Bun reports a missing cwd as ENOENT on the command itself; check it first so the message is right.

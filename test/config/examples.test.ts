@@ -1,6 +1,7 @@
 // The documented configs cannot rot: the shipped examples and every TOML block in the README resolve.
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { load } from "./_helpers.ts";
@@ -17,7 +18,7 @@ test("examples/demo.toml resolves to a web server and two workers", () => {
   expect(config.programs.web!.environment).toEqual({ PORT: "8080" });
   // Regression: #19 — as root the demo took /run/tsvisor.sock and /var/log/tsvisor; it has its own
   expect([config.supervisor.socket, config.supervisor.log_dir]).toEqual([join(ROOT, "examples/demo.sock"), join(ROOT, "examples/logs")]);
-  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, read_only: false, socket_mode: 0o600 });
+  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600 });
 });
 
 const readmeBlocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -26,7 +27,15 @@ test("the README has TOML examples", () => {
   expect(readmeBlocks.length).toBeGreaterThan(0);
 });
 
-test.each(readmeBlocks.map((block, i) => [i + 1, block]))("README TOML block %d resolves", (_n, block) => {
+// The README's token file, as a secret would be mounted: root's, 0400, in a directory only root writes.
+const SECRET_TOKEN = (() => {
+  const dir = mkdtempSync(join(tmpdir(), "tsvisor-secret-"));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, "tsvisor_token"), "a-token-of-20-chars!\n", { mode: 0o400 });
+  return join(dir, "tsvisor_token");
+})();
+
+test.each(readmeBlocks.map((block, i) => [i + 1, block.replaceAll("/run/secrets/tsvisor_token", SECRET_TOKEN)]))("README TOML block %d resolves", (_n, block) => {
   const config = load({ "tsvisor.toml": block }, { env: { DATABASE_URL: "postgres://db", TSVISOR_TOKEN: "a-token-of-20-chars!" } });
   expect(config.processes.length).toBeGreaterThan(0);
 });

@@ -15,7 +15,9 @@ function status(over: Partial<ProcessStatus>): ProcessStatus {
   };
 }
 
-const DAEMON: DaemonFigures = { version: "1.2.3", uptimeSeconds: 42, rssBytes: 31_457_280, httpStreams: 2 };
+const DAEMON: DaemonFigures = {
+  version: "1.2.3", uptimeSeconds: 42, rssBytes: 31_457_280, openFds: 40, maxFds: 1024, httpStreams: 2, httpConnections: 3, httpConnectionsRefused: 7,
+};
 
 const RUNNING = status({
   state: "RUNNING", pid: 1234, uptime_ms: 5000, started_at: 1_700_000_000_250, restarts: 2,
@@ -105,17 +107,25 @@ describe("each process's series", () => {
 
 describe("tsvisor's own series", () => {
   test.each([
-    ["uptime, memory, dropped lines, open streams and build info", DAEMON, [
+    ["uptime, memory, dropped lines, descriptors, streams, connections and build info", DAEMON, [
       "tsvisor_uptime_seconds 42",
       "tsvisor_resident_memory_bytes 31457280",
       "tsvisor_dropped_log_lines_total 0",
+      "tsvisor_open_fds 40",
+      "tsvisor_max_fds 1024",
       "tsvisor_http_streams 2",
+      "tsvisor_http_connections 3",
+      "tsvisor_http_connections_refused_total 7",
       'tsvisor_build_info{version="1.2.3"} 1',
     ]],
-    ["a fractional uptime as JS writes it; no memory series when tsvisor's RSS is unknown", { version: "0.1.0-dev", uptimeSeconds: 0.125, rssBytes: null, httpStreams: 0 }, [
+    ["a fractional uptime as JS writes it; no memory series when tsvisor's RSS is unknown; no descriptor limit is +Inf", { ...DAEMON, version: "0.1.0-dev", uptimeSeconds: 0.125, rssBytes: null, maxFds: Infinity, httpStreams: 0, httpConnections: 0, httpConnectionsRefused: 0 }, [
       "tsvisor_uptime_seconds 0.125",
       "tsvisor_dropped_log_lines_total 0",
+      "tsvisor_open_fds 40",
+      "tsvisor_max_fds +Inf",
       "tsvisor_http_streams 0",
+      "tsvisor_http_connections 0",
+      "tsvisor_http_connections_refused_total 0",
       'tsvisor_build_info{version="0.1.0-dev"} 1',
     ]],
   ] as const)("%s", (_, daemon, lines) => {
@@ -168,9 +178,21 @@ tsvisor_resident_memory_bytes 31457280
 # HELP tsvisor_dropped_log_lines_total Output lines dropped, summed over every process.
 # TYPE tsvisor_dropped_log_lines_total counter
 tsvisor_dropped_log_lines_total 5
+# HELP tsvisor_open_fds File descriptors tsvisor has open.
+# TYPE tsvisor_open_fds gauge
+tsvisor_open_fds 40
+# HELP tsvisor_max_fds The most file descriptors tsvisor may have open (its soft RLIMIT_NOFILE).
+# TYPE tsvisor_max_fds gauge
+tsvisor_max_fds 1024
 # HELP tsvisor_http_streams Event and log streams open on the HTTP server.
 # TYPE tsvisor_http_streams gauge
 tsvisor_http_streams 2
+# HELP tsvisor_http_connections Connections open on the HTTP server.
+# TYPE tsvisor_http_connections gauge
+tsvisor_http_connections 3
+# HELP tsvisor_http_connections_refused_total HTTP connections closed at once: at the connection cap, or short of file descriptors.
+# TYPE tsvisor_http_connections_refused_total counter
+tsvisor_http_connections_refused_total 7
 # HELP tsvisor_build_info Always 1; the label says which tsvisor answers.
 # TYPE tsvisor_build_info gauge
 tsvisor_build_info{version="1.2.3"} 1
@@ -218,7 +240,7 @@ test("promtool check metrics accepts the text of several processes, with no lint
     status({ name: "idle-0", group: "idle" }),
   ];
   const check = Bun.spawnSync(["promtool", "check", "metrics"], {
-    stdin: Buffer.from(renderMetrics(processes, { version: "1.2.3", uptimeSeconds: 1.5, rssBytes: 1 << 20, httpStreams: 1 })),
+    stdin: Buffer.from(renderMetrics(processes, { ...DAEMON, uptimeSeconds: 1.5, rssBytes: 1 << 20, httpStreams: 1 })),
     stdout: "pipe", stderr: "pipe",
   });
   // Lint problems ("counter metrics should have \"_total\" suffix") come with a non-zero exit: both must be clean.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { refusal, type GuardSettings, type GuardedRequest } from "../../src/http/request-guard.ts";
+import { grantsOf, refusal, type GuardSettings, type GuardedRequest } from "../../src/http/request-guard.ts";
 import type { Route } from "../../src/http/routes.ts";
 
 const TOKEN = "s3cret-token-0123456789";
@@ -46,19 +46,42 @@ describe("with a token", () => {
 });
 
 describe("actions", () => {
+  const withToken = (over: Partial<GuardedRequest> = {}) => post({ authorization: `Bearer ${TOKEN}`, ...over });
   test.each([
-    ["no Origin (curl)", post(), null],
-    ["the server's own origin", post({ origin: "http://127.0.0.1:9001" }), null],
-    ["another origin (CSRF)", post({ origin: "http://evil.example" }), "CROSS_ORIGIN"],
-    ["the same host on another port", post({ origin: "http://127.0.0.1:8080" }), "CROSS_ORIGIN"],
-    ["an opaque origin", post({ origin: "null" }), "CROSS_ORIGIN"],
+    ["no Origin (curl)", withToken(), null],
+    ["the server's own origin", withToken({ origin: "http://127.0.0.1:9001" }), null],
+    ["another origin (CSRF)", withToken({ origin: "http://evil.example" }), "CROSS_ORIGIN"],
+    ["the same host on another port", withToken({ origin: "http://127.0.0.1:8080" }), "CROSS_ORIGIN"],
+    ["an opaque origin", withToken({ origin: "null" }), "CROSS_ORIGIN"],
   ] as const)("%s -> %p", (_, request, expected) => {
-    expect(refusal(request, restart, open)).toBe(expected);
+    expect(refusal(request, restart, locked)).toBe(expected);
+  });
+
+  test("a TCP server without a token refuses every action and every log, and nothing else: no request can earn them", () => {
+    const logs: Route = { kind: "logs", name: "web" };
+    expect([refusal(post(), restart, open), refusal(post({ authorization: `Bearer ${TOKEN}` }), restart, open), refusal(get(), logs, open), refusal(get(), programs, open)])
+      .toEqual(["TOKEN_REQUIRED", "TOKEN_REQUIRED", "TOKEN_REQUIRED", null]);
+  });
+
+  test("a unix socket without a token allows actions and logs: its file mode says who may connect", () => {
+    const unix = { ...open, tcp: false };
+    expect([refusal(post(), restart, unix), refusal(get(), { kind: "logs", name: "web" }, unix)]).toEqual([null, null]);
+  });
+
+  test.each([
+    ["TCP without a token", open, { actions: false, output: false }],
+    ["TCP with a token", locked, { actions: true, output: true }],
+    ["TCP with a token, read-only", { ...locked, readOnly: true }, { actions: false, output: true }],
+    ["a unix socket without a token", { ...open, tcp: false }, { actions: true, output: true }],
+    ["a unix socket, read-only", { ...open, tcp: false, readOnly: true }, { actions: false, output: true }],
+  ] as const)("grants of %s: %o", (_, settings, grants) => {
+    expect(grantsOf(settings)).toEqual(grants);
   });
 
   test("read_only refuses actions and nothing else", () => {
-    const readOnly = { ...open, readOnly: true };
-    expect([refusal(post(), restart, readOnly), refusal(get(), programs, readOnly)]).toEqual(["READ_ONLY", null]);
+    const readOnly = { ...locked, readOnly: true };
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect([refusal(post(auth), restart, readOnly), refusal(get(auth), programs, readOnly)]).toEqual(["READ_ONLY", null]);
   });
 
   test("a missing token is refused before read-only is considered", () => {

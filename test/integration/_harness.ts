@@ -87,10 +87,11 @@ export class Daemon implements AsyncDisposable {
    * sets log_dir. Its control socket is
    * DIR/tsvisor.sock (through $TSVISOR_SOCKET), so daemons of different tests never share one.
    */
-  static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
+  static start(dir: string, config: string, options: { env?: Record<string, string>; args?: string[]; wrapper?: string[] } = {}): Daemon {
     const file = writeConfig(dir, config);
     const env = { TSVISOR_SOCKET: join(dir, "tsvisor.sock"), ...options.env };
-    const proc = Bun.spawn([TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
+    // a wrapper that execs its command (prlimit --nofile=N:N) keeps the pid: proc.pid is tsvisor's
+    const proc = Bun.spawn([...(options.wrapper ?? []), TSVISOR, "run", "-c", file, ...(options.args ?? [])], {
       cwd: dir, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
     });
     return new Daemon(proc, dir, env.TSVISOR_SOCKET);

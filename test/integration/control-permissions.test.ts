@@ -4,18 +4,12 @@ import { expect, test } from "bun:test";
 import { lstatSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, TSVISOR, isAlive, tempDir, waitFor } from "./_harness.ts";
+import { NOBODY, runAsNobody } from "./_nobody.ts";
 
-const NOBODY = 65534;
 const PROGRAM = `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n`;
 
 // `tsvisor ARGS` run as nobody (uid and gid 65534, no supplementary groups), as the issue asks.
-async function runAsNobody(args: string[]) {
-  const proc = Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", TSVISOR, ...args], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, exitCode };
-}
+const tsvisorAsNobody = (args: string[]) => runAsNobody([TSVISOR, ...args]);
 
 test("these tests run as root: they switch to another user with setpriv", () => {
   expect(process.getuid?.()).toBe(0);
@@ -27,7 +21,7 @@ test("the socket is 0600 and owned by tsvisor's user; another user is refused", 
   await daemon.waitForSocket();
   const stat = statSync(daemon.socket);
   expect([stat.isSocket(), stat.mode & 0o777, stat.uid]).toEqual([true, 0o600, 0]);
-  const refused = await runAsNobody(["status", "--socket", daemon.socket]);
+  const refused = await tsvisorAsNobody(["status", "--socket", daemon.socket]);
   expect([refused.stdout, refused.stderr.split("\n")[0], refused.exitCode]).toEqual([
     "", `tsvisor: cannot reach tsvisor at ${daemon.socket}: permission denied`, 2,
   ]);
@@ -40,7 +34,7 @@ test("socket_mode and socket_owner widen the socket on purpose", async () => {
   await daemon.waitForSocket();
   const stat = statSync(open);
   expect([stat.mode & 0o777, stat.uid, stat.gid]).toEqual([0o660, 0, NOBODY]);
-  const allowed = await runAsNobody(["check", "--socket", open]);
+  const allowed = await tsvisorAsNobody(["check", "--socket", open]);
   expect(allowed).toEqual({ stdout: "ok: every process that should run is RUNNING (1 checked)\n", stderr: "", exitCode: 0 });
 });
 

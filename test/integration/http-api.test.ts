@@ -58,6 +58,11 @@ async function call(url: string, init?: RequestInit): Promise<[number, any]> {
   return [response.status, await response.json()];
 }
 
+// `init` with the Authorization header of TOKEN added.
+function withToken(init: RequestInit): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${TOKEN}` } };
+}
+
 // One daemon for a describe block: started before its tests, stopped (and its directory removed) after.
 function sharedDaemon(extra = "", env: Record<string, string> = {}) {
   const shared = { daemon: undefined as unknown as Daemon, base: "", dir: "" };
@@ -73,18 +78,21 @@ function sharedDaemon(extra = "", env: Record<string, string> = {}) {
   return shared;
 }
 
-describe("without a token, on loopback", () => {
-  const shared = sharedDaemon();
+describe("with a token: every endpoint", () => {
+  const shared = sharedDaemon('token = "${TSVISOR_TOKEN}"', { TSVISOR_TOKEN: TOKEN });
+  // A request to this daemon, with the token.
+  const api = (path: string, init: RequestInit = {}) => call(`${shared.base}${path}`, withToken(init));
+  const get = (path: string, init: RequestInit = {}) => fetch(`${shared.base}${path}`, withToken(init));
 
   test("GET /api/v1 says which tsvisor answers and how", async () => {
     const { stdout } = await shared.daemon.ctl(["version"]);
-    const [status, about] = await call(`${shared.base}/api/v1`);
-    expect([status, about]).toEqual([200, { version: expect.any(String), protocol: 1, pid: shared.daemon.proc.pid, read_only: false, token_required: false }]);
+    const [status, about] = await api(`/api/v1`);
+    expect([status, about]).toEqual([200, { version: expect.any(String), protocol: 1, pid: shared.daemon.proc.pid, read_only: false, token_required: true, logs: true }]);
     expect(stdout).toContain(about.version);
   });
 
   test("GET /api/v1/programs is `tsvisor status --json`", async () => {
-    const [status, body] = await call(`${shared.base}/api/v1/programs`);
+    const [status, body] = await api(`/api/v1/programs`);
     const cli = JSON.parse((await shared.daemon.ctl(["status", "--json"])).stdout) as { processes: ProcessStatus[] };
     const stable = (ps: ProcessStatus[]) => ps.map((p) => [p.name, p.group, p.state, p.pid, p.restarts]);
     expect([status, stable(body.processes)]).toEqual([200, stable(cli.processes)]);
@@ -95,65 +103,65 @@ describe("without a token, on loopback", () => {
   });
 
   test("GET /api/v1/programs/NAME takes the socket's names: a process, a program, GROUP:*", async () => {
-    const names = async (name: string) => (await call(`${shared.base}/api/v1/programs/${encodeURIComponent(name)}`))[1].processes.map((p: ProcessStatus) => p.name);
+    const names = async (name: string) => (await api(`/api/v1/programs/${encodeURIComponent(name)}`))[1].processes.map((p: ProcessStatus) => p.name);
     expect([await names("web"), await names("worker"), await names("worker:*"), await names("worker:worker-1")]).toEqual([
       ["web"], ["worker-0", "worker-1"], ["worker-0", "worker-1"], ["worker-1"],
     ]);
-    expect(await call(`${shared.base}/api/v1/programs/wbe`)).toEqual([404, { error: { code: "NO_SUCH_PROCESS", name: "wbe" } }]);
-    expect(await call(`${shared.base}/api/v1/programs/${encodeURIComponent("nope:*")}`)).toEqual([404, { error: { code: "NO_SUCH_GROUP", name: "nope:*" } }]);
+    expect(await api(`/api/v1/programs/wbe`)).toEqual([404, { error: { code: "NO_SUCH_PROCESS", name: "wbe" } }]);
+    expect(await api(`/api/v1/programs/${encodeURIComponent("nope:*")}`)).toEqual([404, { error: { code: "NO_SUCH_GROUP", name: "nope:*" } }]);
   });
 
   test("POST start, stop and restart do what tsvisor start/stop/restart do, with the socket's outcomes", async () => {
-    expect(await call(`${shared.base}/api/v1/programs/manual/start`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "manual", ok: true, state: "RUNNING" }] }]);
+    expect(await api(`/api/v1/programs/manual/start`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "manual", ok: true, state: "RUNNING" }] }]);
     expect((await shared.daemon.status("manual"))!.state).toBe("RUNNING");
-    expect(await call(`${shared.base}/api/v1/programs/manual/start`, { method: "POST" })).toEqual([409, {
+    expect(await api(`/api/v1/programs/manual/start`, { method: "POST" })).toEqual([409, {
       outcomes: [{ name: "manual", ok: false, error: { code: "ALREADY_STARTED", state: "RUNNING", reason: null } }],
       error: { code: "ALREADY_STARTED", state: "RUNNING", reason: null, name: "manual" },
     }]);
     const before = (await shared.daemon.status("manual"))!.pid;
-    expect(await call(`${shared.base}/api/v1/programs/manual/restart`, json({ wait: true }))).toEqual([200, { outcomes: [{ name: "manual", ok: true, state: "RUNNING" }] }]);
+    expect(await api(`/api/v1/programs/manual/restart`, json({ wait: true }))).toEqual([200, { outcomes: [{ name: "manual", ok: true, state: "RUNNING" }] }]);
     expect((await shared.daemon.status("manual"))!.pid).not.toBe(before);
-    expect(await call(`${shared.base}/api/v1/programs/manual/stop`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "manual", ok: true, state: "STOPPED" }] }]);
-    const [status, body] = await call(`${shared.base}/api/v1/programs/manual/stop`, { method: "POST" });
+    expect(await api(`/api/v1/programs/manual/stop`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "manual", ok: true, state: "STOPPED" }] }]);
+    const [status, body] = await api(`/api/v1/programs/manual/stop`, { method: "POST" });
     expect([status, body.error.code]).toEqual([409, "NOT_RUNNING"]);
     // without waiting, the answer comes before startsecs is over
-    expect(await call(`${shared.base}/api/v1/programs/slow/start?wait=false`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "slow", ok: true, state: "STARTING" }] }]);
-    expect(await call(`${shared.base}/api/v1/programs/slow/stop`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "slow", ok: true, state: "STOPPED" }] }]);
+    expect(await api(`/api/v1/programs/slow/start?wait=false`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "slow", ok: true, state: "STARTING" }] }]);
+    expect(await api(`/api/v1/programs/slow/stop`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "slow", ok: true, state: "STOPPED" }] }]);
   });
 
   test("POST signal sends the signal; the line the program prints for it comes through the log follow stream", async () => {
-    const response = await fetch(`${shared.base}/api/v1/programs/web/logs?follow=true&lines=5`);
+    const response = await get(`/api/v1/programs/web/logs?follow=true&lines=5`);
     expect([response.status, response.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
     await using stream = new EventStreamReader(response);
     await stream.next((m) => m.data === "ready", "the last lines first");
-    expect(await call(`${shared.base}/api/v1/programs/web/signal`, json({ signal: "USR1" }))).toEqual([200, { outcomes: [{ name: "web", ok: true, state: "RUNNING" }] }]);
+    expect(await api(`/api/v1/programs/web/signal`, json({ signal: "USR1" }))).toEqual([200, { outcomes: [{ name: "web", ok: true, state: "RUNNING" }] }]);
     const line = await stream.next((m) => /^USR1 \d+$/.test(m.data), "the line web printed for USR1");
     expect(line.event).toBe("line");
-    expect(await call(`${shared.base}/api/v1/programs/web/signal?signal=USR2`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "web", ok: true, state: "RUNNING" }] }]);
-    const stderrTail = async () => (await fetch(`${shared.base}/api/v1/programs/web/logs?stream=stderr&lines=1`)).text();
+    expect(await api(`/api/v1/programs/web/signal?signal=USR2`, { method: "POST" })).toEqual([200, { outcomes: [{ name: "web", ok: true, state: "RUNNING" }] }]);
+    const stderrTail = async () => (await get(`/api/v1/programs/web/logs?stream=stderr&lines=1`)).text();
     expect(await waitFor(async () => /^USR2 \d+\n$/.test(await stderrTail()), "USR2's line in the stderr log")).toBe(true);
   });
 
   test("GET logs gives the last lines as text", async () => {
-    const response = await fetch(`${shared.base}/api/v1/programs/web/logs?lines=1`);
+    const response = await get(`/api/v1/programs/web/logs?lines=1`);
     const lines = readLines(join(shared.dir, "logs", "web.out.log"));
     expect([response.status, response.headers.get("content-type"), await response.text()]).toEqual([200, "text/plain; charset=utf-8", `${lines.at(-1)}\n`]);
-    expect(await (await fetch(`${shared.base}/api/v1/programs/web/logs?lines=0`)).text()).toBe("");
+    expect(await (await get(`/api/v1/programs/web/logs?lines=0`)).text()).toBe("");
   });
 
   test("GET /api/v1/check is 200 with the check's result while every wanted process runs", async () => {
-    expect(await call(`${shared.base}/api/v1/check`)).toEqual([200, { healthy: true, checked: 5, offenders: [] }]);
+    expect(await api(`/api/v1/check`)).toEqual([200, { healthy: true, checked: 5, offenders: [] }]);
   });
 
   test("GET /api/v1/events streams the recent events, then new ones as they happen", async () => {
-    const recent = await call(`${shared.base}/api/v1/events?follow=false&types=PROCESS_STATE_RUNNING&names=web`);
+    const recent = await api(`/api/v1/events?follow=false&types=PROCESS_STATE_RUNNING&names=web`);
     expect(recent[0]).toBe(200);
     expect(recent[1].events.map((e: EventRecord) => [e.type, e.program])).toContainEqual(["PROCESS_STATE_RUNNING", "web"]);
-    const response = await fetch(`${shared.base}/api/v1/events?types=PROCESS_STATE&names=worker-0`);
+    const response = await get(`/api/v1/events?types=PROCESS_STATE&names=worker-0`);
     await using stream = new EventStreamReader(response);
     await stream.next((m) => m.event === "PROCESS_STATE_RUNNING", "worker-0's start from the history");
     const seen = stream.messages.length;
-    await call(`${shared.base}/api/v1/programs/worker-0/restart`, { method: "POST" });
+    await api(`/api/v1/programs/worker-0/restart`, { method: "POST" });
     const stopping = await stream.next((m) => stream.messages.indexOf(m) >= seen && m.event === "PROCESS_STATE_STOPPING", "worker-0 STOPPING, live");
     const event = JSON.parse(stopping.data) as EventRecord;
     expect([event.type, event.program, event.from_state, event.to_state]).toEqual(["PROCESS_STATE_STOPPING", "worker-0", "RUNNING", "STOPPING"]);
@@ -162,18 +170,18 @@ describe("without a token, on loopback", () => {
   });
 
   test("GET /metrics is Prometheus text", async () => {
-    const response = await fetch(`${shared.base}/metrics`);
+    const response = await get(`/metrics`);
     expect([response.status, response.headers.get("content-type")]).toEqual([200, "text/plain; version=0.0.4; charset=utf-8"]);
     expect(await response.text()).toContain('tsvisor_program_up{process="web",program="web"} 1\n');
   });
 
   test("GET / is the dashboard page, locked down by its Content-Security-Policy", async () => {
-    const response = await fetch(`${shared.base}/`);
+    const response = await get(`/`);
     expect([response.status, response.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
     expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(await response.text()).toContain("<title>tsvisor");
     // gzipped for a client that takes it: what a browser downloads
-    const raw = await fetch(`${shared.base}/`, { headers: { "accept-encoding": "gzip" }, decompress: false } as RequestInit);
+    const raw = await get(`/`, { headers: { "accept-encoding": "gzip" }, decompress: false } as RequestInit);
     const bytes = new Uint8Array(await raw.arrayBuffer());
     expect([raw.headers.get("content-encoding"), bytes.length < 8 * 1024, Bun.gunzipSync(bytes).length > 10 * 1024]).toEqual(["gzip", true, true]);
   });
@@ -196,23 +204,22 @@ describe("without a token, on loopback", () => {
     ["a bad stream", "/api/v1/programs/web/logs?stream=both", {}, 400, { code: "BAD_REQUEST", field: "stream", message: 'stream must be stdout or stderr; got "both"' }],
     ["logs of a program with several processes", "/api/v1/programs/worker/logs", {}, 404, { code: "NO_SUCH_PROCESS", name: "worker", message: "worker has 2 processes: worker-0 worker-1" }],
   ] as [string, string, RequestInit, number, object][])("%s is refused with %#", async (_, path, init, status, error) => {
-    expect(await call(`${shared.base}${path}`, init)).toEqual([status, { error }]);
+    expect(await api(`${path}`, init)).toEqual([status, { error }]);
   });
 
   test("a body far over the limit is refused by the server before it is read, and nothing changes", async () => {
-    const response = await fetch(`${shared.base}/api/v1/programs/web/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(2 * 1024 * 1024) });
+    const response = await get(`/api/v1/programs/web/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(2 * 1024 * 1024) });
     expect(response.status).toBe(413);
     expect((await shared.daemon.status("web"))!.state).toBe("RUNNING");
   });
 
   test("a 405 says which method the endpoint takes", async () => {
-    const response = await fetch(`${shared.base}/api/v1/programs`, { method: "DELETE" });
+    const response = await get(`/api/v1/programs`, { method: "DELETE" });
     expect([response.status, response.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
   });
 
-  test("a request under another Host name (DNS rebinding) or a POST from another origin (CSRF) is refused", async () => {
-    expect(await call(`${shared.base}/api/v1/programs`, { headers: { host: "evil.example" } })).toEqual([403, { error: { code: "FORBIDDEN_HOST" } }]);
-    expect(await call(`${shared.base}/api/v1/programs/web/stop`, { method: "POST", headers: { origin: "http://evil.example" } })).toEqual([403, { error: { code: "CROSS_ORIGIN" } }]);
+  test("a POST from another origin (CSRF) is refused, token or not", async () => {
+    expect(await api(`/api/v1/programs/web/stop`, { method: "POST", headers: { origin: "http://evil.example" } })).toEqual([403, { error: { code: "CROSS_ORIGIN" } }]);
     expect((await shared.daemon.status("web"))!.state).toBe("RUNNING");
   });
 
@@ -221,35 +228,31 @@ describe("without a token, on loopback", () => {
     expect([web.state, web.restarts]).toEqual(["RUNNING", 0]);
     expect(listeningPorts(shared.daemon.proc.pid)).toEqual([Number(new URL(shared.base).port)]);
   });
-});
 
-describe("with a token", () => {
-  const shared = sharedDaemon('token = "${TSVISOR_TOKEN}"', { TSVISOR_TOKEN: TOKEN });
-  const auth = { authorization: `Bearer ${TOKEN}` };
-
-  test.each(["/api/v1", "/api/v1/programs", "/api/v1/programs/web/logs", "/api/v1/events", "/metrics"])("GET %s needs it: 401 without, 200 with", async (path) => {
+  test.each(["/api/v1", "/api/v1/programs", "/api/v1/programs/web/logs", "/api/v1/events", "/metrics"])("GET %s needs the token: 401 without, 200 with", async (path) => {
     const without = await fetch(`${shared.base}${path}`);
     const wrong = await fetch(`${shared.base}${path}`, { headers: { authorization: "Bearer not-the-token-at-all" } });
-    const right = await fetch(`${shared.base}${path}`, { headers: auth });
+    const right = await get(path);
     expect([without.status, without.headers.get("www-authenticate"), await without.json(), wrong.status, right.status]).toEqual([
       401, 'Bearer realm="tsvisor"', { error: { code: "UNAUTHORIZED" } }, 401, 200,
     ]);
     await right.body?.cancel();
   });
 
-  test("an action without it changes nothing; with it, it is done", async () => {
+  test("an action without the token changes nothing; with it, it is done", async () => {
     const pid = (await shared.daemon.status("web"))!.pid;
     expect(await call(`${shared.base}/api/v1/programs/web/restart`, { method: "POST" })).toEqual([401, { error: { code: "UNAUTHORIZED" } }]);
     expect((await shared.daemon.status("web"))!.pid).toBe(pid);
-    expect((await call(`${shared.base}/api/v1/programs/web/restart`, { method: "POST", headers: auth }))[0]).toBe(200);
+    expect((await api("/api/v1/programs/web/restart", { method: "POST" }))[0]).toBe(200);
     expect((await shared.daemon.status("web"))!.pid).not.toBe(pid);
   });
 
   test("any Host is answered (the token is the lock), and the page needs no token", async () => {
-    expect((await fetch(`${shared.base}/api/v1`, { headers: { ...auth, host: "app.example.com" } })).status).toBe(200);
+    expect((await get("/api/v1", { headers: { host: "app.example.com" } })).status).toBe(200);
     expect((await fetch(`${shared.base}/`)).status).toBe(200);
   });
 });
+
 
 test("GET /api/v1/check answers 503 with the offenders, as tsvisor check exits 1", async () => {
   using dir = tempDir();
@@ -263,16 +266,16 @@ test("GET /api/v1/check answers 503 with the offenders, as tsvisor check exits 1
 
 test("read_only = true refuses every action with 403 and still answers reads", async () => {
   using dir = tempDir();
-  const { daemon, base } = await startWithHttp(dir.path, "read_only = true");
+  const { daemon, base } = await startWithHttp(dir.path, 'read_only = true\ntoken = "${TSVISOR_TOKEN}"', { TSVISOR_TOKEN: TOKEN });
   await using _ = daemon;
   const pid = (await daemon.status("web"))!.pid;
   for (const action of ["start", "stop", "restart"]) {
-    expect(await call(`${base}/api/v1/programs/web/${action}`, { method: "POST" })).toEqual([403, { error: { code: "READ_ONLY" } }]);
+    expect(await call(`${base}/api/v1/programs/web/${action}`, withToken({ method: "POST" }))).toEqual([403, { error: { code: "READ_ONLY" } }]);
   }
-  expect(await call(`${base}/api/v1/programs/web/signal`, json({ signal: "KILL" }))).toEqual([403, { error: { code: "READ_ONLY" } }]);
-  const [status, body] = await call(`${base}/api/v1/programs/web`);
+  expect(await call(`${base}/api/v1/programs/web/signal`, withToken(json({ signal: "KILL" })))).toEqual([403, { error: { code: "READ_ONLY" } }]);
+  const [status, body] = await call(`${base}/api/v1/programs/web`, withToken({}));
   expect([status, body.processes[0].state, body.processes[0].pid]).toEqual([200, "RUNNING", pid]);
-  expect((await call(`${base}/api/v1`))[1].read_only).toBe(true);
+  expect((await call(`${base}/api/v1`, withToken({})))[1]).toMatchObject({ read_only: true, token_required: true, logs: true });
 });
 
 test("listen on a unix socket: owner-only by default, the same API through it", async () => {
@@ -299,7 +302,7 @@ test("tsvisor refuses to start when [http] listens beyond loopback without a tok
   const run = await runTsvisor(["run", "-c", file], { cwd: dir.path, env: { TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") } });
   expect([run.exitCode, run.stdout]).toEqual([2, ""]);
   expect(run.stderr).toContain('http.listen: "0.0.0.0:9001" is not a loopback address, so [http] needs a token');
-  expect(run.stderr).toContain('add token = "${TSVISOR_TOKEN}" to [http]');
+  expect(run.stderr).toContain('add token_file = "/run/secrets/tsvisor_token" to [http]');
 });
 
 test("tsvisor refuses to start when the [http] port is taken, naming it", async () => {
@@ -324,16 +327,16 @@ test("without [http] tsvisor listens on no TCP port at all", async () => {
 
 test("an events stream whose reader stops reading is dropped, and the daemon goes on", async () => {
   using dir = tempDir();
-  const http = httpOn();
+  const http = httpOn('token = "${TSVISOR_TOKEN}"');
   // ~8 MB/s of output lines, each sent to the stream as a PROCESS_LOG_STDOUT event
   const line = "x".repeat(2000);
   const chatty = `while :; do i=0; while [ $i -lt 200 ]; do echo ${line}; i=$((i+1)); done; sleep 0.05; done`;
-  await using daemon = Daemon.start(dir.path, `[programs.chatty]\ncommand = ["sh", "-c", "${chatty}"]\nstartsecs = 0\nstdout_events_enabled = true\nconsole = false\nstdout_logfile = "none"\n\n${http.block}`);
+  await using daemon = Daemon.start(dir.path, `[programs.chatty]\ncommand = ["sh", "-c", "${chatty}"]\nstartsecs = 0\nstdout_events_enabled = true\nconsole = false\nstdout_logfile = "none"\n\n${http.block}`, { env: { TSVISOR_TOKEN: TOKEN } });
   await daemon.waitForLog(/http: listening on/);
   await waitFor(async () => (await daemon.status("chatty"))?.state === "RUNNING", "chatty RUNNING");
-  const streams = async () => Number(/^tsvisor_http_streams (\d+)$/m.exec(await (await fetch(`${http.base}/metrics`)).text())?.[1]);
+  const streams = async () => Number(/^tsvisor_http_streams (\d+)$/m.exec(await (await fetch(`${http.base}/metrics`, withToken({}))).text())?.[1]);
   const client = connect(Number(new URL(http.base).port), "127.0.0.1");
-  client.write("GET /api/v1/events?types=PROCESS_LOG HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  client.write(`GET /api/v1/events?types=PROCESS_LOG HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
   client.pause(); // reads nothing from here on: the kernel's buffers fill, then tsvisor's queue
   await waitFor(async () => (await streams()) === 1, "the stream open");
   await waitFor(async () => (await streams()) === 0, "the stalled stream dropped", 60_000);
@@ -366,19 +369,22 @@ test("a request that makes no valid URL is a 400, not an error of tsvisor's", as
   expect(daemon.logLines(/ERROR/)).toEqual([]);
 });
 
-test("across a reload the HTTP server keeps answering, with the new programs; a changed [http] waits for a restart", async () => {
+test("across a reload the HTTP server keeps answering, with the new programs; read_only applies at once, a new listen waits for a restart", async () => {
   using dir = tempDir();
-  const http = httpOn();
-  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`);
+  const http = httpOn('token = "${TSVISOR_TOKEN}"');
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`, { env: { TSVISOR_TOKEN: TOKEN } });
   await daemon.waitForLog(/http: listening on/);
-  writeConfig(dir.path, `${PROGRAMS}\n[programs.added]\ncommand = ["${fixture("say-on-signal")}"]\nstartsecs = 0\n\n${http.block}read_only = true\n`);
+  const elsewhere = httpOn('token = "${TSVISOR_TOKEN}"');
+  writeConfig(dir.path, `${PROGRAMS}\n[programs.added]\ncommand = ["${fixture("say-on-signal")}"]\nstartsecs = 0\n\n${elsewhere.block}read_only = true\n`);
   expect((await daemon.ctl(["reload"])).stdout).toBe("added: added\n");
-  await daemon.waitForLog(/reload: \[http\] takes effect when tsvisor restarts/);
+  await daemon.waitForLog(/reload: \[http\] listen takes effect when tsvisor restarts; the token and read_only apply now/);
   await waitFor(async () => (await daemon.status("added"))?.state === "RUNNING", "added RUNNING");
-  const [status, body] = await call(`${http.base}/api/v1/programs/added`);
+  const [status, body] = await call(`${http.base}/api/v1/programs/added`, withToken({}));
   expect([status, body.processes[0].state]).toEqual([200, "RUNNING"]);
   // its log is found through the reloaded config
-  await waitFor(async () => (await (await fetch(`${http.base}/api/v1/programs/added/logs?lines=1`)).text()) === "ready\n", "the added program's log");
-  // read_only applies from the next start: actions still work
-  expect((await call(`${http.base}/api/v1/programs/added/stop`, { method: "POST" }))[0]).toBe(200);
+  await waitFor(async () => (await (await fetch(`${http.base}/api/v1/programs/added/logs?lines=1`, withToken({}))).text()) === "ready\n", "the added program's log");
+  // read_only applies at once; the old address still answers, the new one not yet
+  expect(await call(`${http.base}/api/v1/programs/added/stop`, withToken({ method: "POST" }))).toEqual([403, { error: { code: "READ_ONLY" } }]);
+  expect((await daemon.status("added"))!.state).toBe("RUNNING");
+  expect(await fetch(`${elsewhere.base}/api/v1`).catch((error: Error) => error.name)).not.toBeInstanceOf(Response);
 });

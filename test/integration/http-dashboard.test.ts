@@ -20,9 +20,10 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 740 };
 const TOKEN = "dashboard-test-token-0123456789";
 
-// web (with a health check) and ticker run, idle was never started, crashy gave up; ticker writes
+// With a token (a TCP server without one is read-only and shows no logs); openPage() gives it to the
+// page as the token form would. web (with a health check) and ticker run, idle was never started, crashy gave up; ticker writes
 // "tick N" every 200 ms. Samples often, so that CPU and memory show soon.
-const config = (port: number, http = "") => `
+const config = (port: number, http = 'token = "${TSVISOR_TOKEN}"') => `
 [supervisor]
 sample_interval = "250ms"
 
@@ -71,9 +72,11 @@ interface OpenPage extends AsyncDisposable {
   errors: string[];
 }
 
-async function openPage(url: string, viewport = DESKTOP): Promise<OpenPage> {
+async function openPage(url: string, viewport = DESKTOP, token: string | null = TOKEN): Promise<OpenPage> {
   const context = await browser.newContext({ viewport, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) });
   const page = await context.newPage();
+  // where the token form keeps what it was given, so the page starts with it
+  if (token !== null) await page.addInitScript(`sessionStorage.setItem("tsvisor-token", ${JSON.stringify(token)})`);
   const errors: string[] = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
@@ -109,7 +112,7 @@ const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SC
 test("the page lists every process with its state and pid", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port));
+  await using daemon = Daemon.start(dir.path, config(port), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`);
   const want = await expected(daemon);
@@ -127,7 +130,7 @@ test("the page lists every process with its state and pid", async () => {
 test("a click on restart restarts that process: tsvisor status and the page show its new pid", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port));
+  await using daemon = Daemon.start(dir.path, config(port), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`);
   const before = String((await daemon.status("web"))!.pid);
@@ -145,7 +148,7 @@ test("a click on restart restarts that process: tsvisor status and the page show
 test("a process stopped with tsvisor stop shows as STOPPED on the open page, without a reload", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port));
+  await using daemon = Daemon.start(dir.path, config(port), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`);
   await waitFor(async () => (await field(open.page, "web", "state")) === "RUNNING", "web RUNNING on the page");
@@ -158,7 +161,7 @@ test("a process stopped with tsvisor stop shows as STOPPED on the open page, wit
 test("the log view shows a line the program printed after the page was opened", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port));
+  await using daemon = Daemon.start(dir.path, config(port), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`);
   await row(open.page, "ticker").locator('[data-action="logs"]').click();
@@ -179,7 +182,7 @@ test("the log view shows a line the program printed after the page was opened", 
 test("read_only = true hides the start, stop and restart buttons", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port, "read_only = true"));
+  await using daemon = Daemon.start(dir.path, config(port, 'token = "${TSVISOR_TOKEN}"\nread_only = true'), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`);
   await waitFor(async () => (await shown(open.page)).length === 4, "four rows");
@@ -190,12 +193,26 @@ test("read_only = true hides the start, stop and restart buttons", async () => {
   expect(open.errors).toEqual([]);
 });
 
+test("on a TCP port without a token the page is read-only and shows no logs, and says why", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using daemon = Daemon.start(dir.path, config(port, ""));
+  await settled(daemon);
+  await using open = await openPage(`http://127.0.0.1:${port}/`, DESKTOP, null);
+  await waitFor(async () => Bun.deepEquals(await shown(open.page), await expected(daemon)), "the page to show what tsvisor status shows");
+  expect(await open.page.locator("button[data-action]").count()).toBe(0);
+  expect(await open.page.locator("#about").innerText()).toContain("read-only, no logs: this server has no token");
+  expect(await open.page.locator("#token-form").isHidden()).toBe(true);
+  await screenshot(open.page, "no-token");
+  expect(open.errors).toEqual([]);
+});
+
 test("with a token configured the page asks for it, refuses a wrong one, and lists the programs after the right one", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port, 'token = "${TSVISOR_TOKEN}"'), { env: { TSVISOR_TOKEN: TOKEN } });
+  await using daemon = Daemon.start(dir.path, config(port), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
-  await using open = await openPage(`http://127.0.0.1:${port}/`);
+  await using open = await openPage(`http://127.0.0.1:${port}/`, DESKTOP, null);
   const form = open.page.locator("#token-form");
   const input = form.locator('input[name="token"]');
   await form.waitFor();
@@ -220,7 +237,7 @@ test("with a token configured the page asks for it, refuses a wrong one, and lis
 test("at phone width (375 px) nothing overflows sideways and every row's buttons are on screen and thumb-sized", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using daemon = Daemon.start(dir.path, config(port));
+  await using daemon = Daemon.start(dir.path, config(port), { env: { TSVISOR_TOKEN: TOKEN } });
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`, PHONE);
   await waitFor(async () => (await shown(open.page)).length === 4, "four rows");

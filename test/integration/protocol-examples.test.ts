@@ -9,11 +9,11 @@ test("version and reload answer with the envelope and the fields docs/protocol.m
   const programs = `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n[programs.worker]\ncommand = ["sleep", "1000"]\nnumprocs = 2\nstartsecs = 0\n`;
   await using daemon = Daemon.start(dir.path, programs);
   await daemon.waitForSocket();
-  expect(await sendRequest(daemon.socket, { v: 1, id: 1, op: "version" })).toEqual({
+  expect(await sendRequest(daemon.socket, { op: "version" })).toEqual({
     v: 1, id: expect.any(Number), ok: true, result: { version: expect.any(String), protocol: 1, pid: daemon.proc.pid },
   });
   writeConfig(dir.path, `${programs.replace('"1000"]', '"1001"]')}[programs.cron]\ncommand = ["sleep", "1000"]\n`);
-  expect(await sendRequest(daemon.socket, { v: 1, id: 2, op: "reload" })).toEqual({
+  expect(await sendRequest(daemon.socket, { op: "reload" })).toEqual({
     v: 1, id: expect.any(Number), ok: true, result: { added: ["cron"], removed: [], changed: ["web"], unchanged: ["worker-0", "worker-1"] },
   });
 });

@@ -1,0 +1,87 @@
+// tsvisor's file descriptors, kept so that it can always answer. Bun's listeners (the control socket,
+// the HTTP server) retry a failed accept(2) at once: at the RLIMIT_NOFILE limit a waiting connection
+// makes tsvisor spin on EMFILE and answer no one (oven-sh/bun#32705). Bun gives no hook to back off
+// there, so tsvisor never lets its own use reach the limit: each kind of new descriptor is refused
+// while fewer than its reserve are left, the largest reserve for what can wait (a spawn) and the
+// smallest for the control socket, so `tsvisor status` and `check` get an answer last of all.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Descriptors that must be left for each kind of new use; below that, it is refused. */
+export const FD_RESERVE = {
+  /** A program, health check command, hook or event listener: pipes and log files. */
+  spawn: 32,
+  /** An HTTP connection or log stream. */
+  http: 16,
+  /** A control socket connection: what is left below it is for reading /proc and files in passing. */
+  control: 4,
+} as const;
+
+export type FdUse = keyof typeof FD_RESERVE;
+
+/** Descriptors open now, and the most tsvisor may have (its soft RLIMIT_NOFILE). */
+export interface FdUsage {
+  open: number;
+  limit: number;
+}
+
+/** Called when a use is first refused (low), and when every use is allowed again (not low). */
+export type FdPressureListener = (low: boolean, usage: FdUsage) => void;
+
+// How often a tsvisor short of descriptors looks whether it has enough again.
+const RECOVERY_CHECK_MS = 1000;
+
+// Off until a daemon with listeners turns it on: init mode has nothing to keep descriptors for.
+let enforced = false;
+let listener: FdPressureListener | null = null;
+let recoveryTimer: Timer | undefined;
+// The last limit read: reading /proc takes a descriptor too, and at the limit there is none for it.
+let knownLimit = Infinity;
+
+/** Keep the reserves from now on; `report` hears of the first refusal and of the recovery (one log line each). */
+export function enforceFdReserve(report: FdPressureListener): void {
+  enforced = true;
+  listener = report;
+}
+
+/** Descriptors open and the limit; `open` is the limit itself when they cannot even be counted (EMFILE). */
+export function fdUsage(): FdUsage {
+  try {
+    knownLimit = softLimit(readFileSync("/proc/self/limits", "utf8"));
+    // readdir holds one descriptor of its own while it reads: not counted
+    return { open: readdirSync("/proc/self/fd").length - 1, limit: knownLimit };
+  } catch {
+    return { open: knownLimit, limit: knownLimit };
+  }
+}
+
+/**
+ * null when tsvisor may open one more descriptor for `use`; otherwise the usage that refuses it. The
+ * first refusal is reported, and a timer then watches for the recovery.
+ */
+export function fdShortageFor(use: FdUse): FdUsage | null {
+  if (!enforced) return null;
+  const usage = fdUsage();
+  if (usage.limit - usage.open >= FD_RESERVE[use]) return null;
+  if (recoveryTimer === undefined) {
+    listener?.(true, usage);
+    recoveryTimer = setInterval(checkRecovery, RECOVERY_CHECK_MS);
+    recoveryTimer.unref();
+  }
+  return usage;
+}
+
+// Recovered when even a spawn would be allowed again.
+function checkRecovery(): void {
+  const usage = fdUsage();
+  if (usage.limit - usage.open < FD_RESERVE.spawn) return;
+  clearInterval(recoveryTimer);
+  recoveryTimer = undefined;
+  listener?.(false, usage);
+}
+
+/** The soft limit in /proc/PID/limits ("Max open files  1024  524288  files"); Infinity for "unlimited". */
+export function softLimit(limits: string): number {
+  const line = limits.split("\n").find((l) => l.startsWith("Max open files"));
+  const soft = Number(line?.slice("Max open files".length).trim().split(/\s+/)[0]);
+  return Number.isFinite(soft) ? soft : Infinity;
+}
