@@ -3,6 +3,7 @@
 import type { ProcessSpec } from "../config/schema.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import type { ProcessLogs } from "../logs/capture.ts";
+import type { Scheduler } from "../os/long-timer.ts";
 import { newProcessRecord, type ProcessRecord } from "./machine.ts";
 import type { Fault, Outcome } from "./operator.ts";
 import { ProcessTimers } from "./process-timers.ts";
@@ -31,9 +32,9 @@ export interface Managed {
 }
 
 // A process tsvisor has not run yet, with the instances its depends_on names (no health check yet).
-export function newManaged(spec: ProcessSpec, processes: readonly ProcessSpec[]): Managed {
+export function newManaged(spec: ProcessSpec, processes: readonly ProcessSpec[], scheduler?: Scheduler): Managed {
   return {
-    spec, record: newProcessRecord(spec.name), timers: new ProcessTimers(), usage: null, restartedBecause: null, restarting: false,
+    spec, record: newProcessRecord(spec.name), timers: new ProcessTimers(scheduler), usage: null, restartedBecause: null, restarting: false,
     dependsOn: dependencyNames(spec, processes), awaitingDependencies: false,
   };
 }

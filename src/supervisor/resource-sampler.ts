@@ -1,11 +1,12 @@
 // Every sample_interval, one walk of /proc over every program's process tree: each program's CPU and
 // memory for `status`, and its max_memory (usage.ts decides; the supervisor restarts).
+import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumTrees } from "../os/proc-tree.ts";
 import type { Managed } from "./managed.ts";
 import { describeBytes, nextUsage } from "./usage.ts";
 
 export class ResourceSampler {
-  private timer: Timer | undefined;
+  private timer: LongTimer | undefined;
   private pageSize: number | undefined;
 
   constructor(
@@ -19,11 +20,11 @@ export class ResourceSampler {
 
   /** Sample every interval from now on; an interval of 0 turns sampling off. */
   start(): void {
-    if (this.intervalMs > 0) this.timer = setInterval(() => this.sample(), this.intervalMs);
+    if (this.intervalMs > 0) this.timer = setLongInterval(() => this.sample(), this.intervalMs);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.timer?.cancel();
   }
 
   // One walk of /proc over every program's tree; then each program's figures and its max_memory.

@@ -6,6 +6,7 @@ import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
 import { HealthMonitor } from "../health/monitor.ts";
 import { sendSignal } from "../os/kill.ts";
+import type { Scheduler } from "../os/long-timer.ts";
 import type { HealthChange, Output, Transition } from "./listeners.ts";
 import { SupervisorListeners } from "./listeners.ts";
 import type { ProcessRecord } from "./machine.ts";
@@ -31,6 +32,8 @@ export interface SupervisorOptions {
   env: Record<string, string | undefined>;
   /** Wall clock in ms; injectable so that a test can name the time. */
   now?: () => number;
+  /** Where the process timers (startsecs, stopwaitsecs, ...) are armed; a test passes virtual time with `now`. */
+  scheduler?: Scheduler;
   /** A process ended for good: FATAL, or EXITED with no restart coming (the daemon acts on `critical`). */
   onEndedForGood?: (spec: ProcessSpec, record: ProcessRecord) => void;
 }
@@ -63,7 +66,7 @@ export class Supervisor {
 
   // A process tsvisor has not run yet, with the instances its depends_on names and its health check.
   private manage(spec: ProcessSpec, processes: readonly ProcessSpec[]): Managed {
-    const m = newManaged(spec, processes);
+    const m = newManaged(spec, processes, this.options.scheduler);
     if (spec.program.healthcheck) m.health = this.healthMonitor(m, spec.program.healthcheck);
     return m;
   }
