@@ -49,7 +49,21 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   autorestart: values.autorestart,
   exitcodes: values.exitcodes,
   startsecs: values.duration,
-  startretries: (v) => values.integer(v, 0),
+  startretries: (v) => {
+    if (v === "unlimited" || (typeof v === "number" && Number.isInteger(v) && v >= 0)) return v;
+    throw new ValueError(`expected an integer >= 0 or "unlimited"; got ${show(v)}`);
+  },
+  backoff_delay: values.duration,
+  backoff_factor: (v) => {
+    if (typeof v === "number" && v >= 1 && v <= 100) return v;
+    throw new ValueError(`expected a number from 1 to 100 (2 doubles the wait after each short run); got ${show(v)}`, { hint: "leave backoff_factor out for supervisord's linear 1 s, 2 s, 3 s …" });
+  },
+  backoff_max: (v) => {
+    const seconds = values.duration(v);
+    if (seconds > 0) return seconds;
+    throw new ValueError(`expected a duration above 0; got ${show(v)}`);
+  },
+  backoff_reset: values.duration,
   stopsignal: values.signal,
   stopwaitsecs: values.duration,
   stopasgroup: values.boolean,

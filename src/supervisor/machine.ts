@@ -3,7 +3,7 @@
 // signals and arms timers — so every transition is testable without an OS (unlike supervisord's
 // transition(), which forks). States and edges are supervisord's (process.py).
 import type { ProgramConfig } from "../config/schema.ts";
-import { isExpectedExit, retryDelayMs, shouldRestart } from "./backoff.ts";
+import { backoffDelayMs, hasUsedUpRetries, isExpectedExit, shouldRestart } from "./backoff.ts";
 import { describeExit, type ExitStatus } from "./exit-status.ts";
 import type { ProcessState } from "./states.ts";
 
@@ -13,8 +13,12 @@ export interface ProcessRecord {
   state: ProcessState;
   /** PID of the live process, null when there is none. */
   pid: number | null;
-  /** Failed starts in a row (supervisord's `backoff`); reset when the process reaches RUNNING. */
+  /** Failed starts in a row (supervisord's `backoff`, for startretries); reset when the process reaches RUNNING. */
   backoff: number;
+  /** Short runs in a row (failed starts, exits sooner than backoff_reset after RUNNING): sets the restart delay (backoff.ts). */
+  shortRuns: number;
+  /** `now` of the last transition into RUNNING; null while not RUNNING. */
+  runningAt: number | null;
   /** Automatic restarts since tsvisor started (autorestart or retry after BACKOFF). */
   restarts: number;
   /** `now` of the last successful spawn. */
@@ -73,7 +77,7 @@ type HandlerTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Hand
 // A new process record, as tsvisor first sees a configured program.
 export function newProcessRecord(name: string): ProcessRecord {
   return {
-    name, state: "STOPPED", pid: null, backoff: 0, restarts: 0, startedAt: null, stoppedAt: null,
+    name, state: "STOPPED", pid: null, backoff: 0, shortRuns: 0, runningAt: null, restarts: 0, startedAt: null, stoppedAt: null,
     lastExit: null, reason: null, stopCause: null, noRestart: false, wantedUp: false,
   };
 }
@@ -102,8 +106,8 @@ function then(first: Step, next: (p: ProcessRecord) => Step): Step {
 const startSpawn = (p: ProcessRecord, changes: Partial<ProcessRecord> = {}): Step =>
   to("STARTING", p, { reason: null, stopCause: null, ...changes }, [spawn]);
 
-// A start by anyone: the process is wanted up from now on.
-const startWanted = (p: ProcessRecord): Step => startSpawn(p, { backoff: 0, noRestart: false, wantedUp: true });
+// A start by anyone: the process is wanted up from now on, and the back-off starts over.
+const startWanted = (p: ProcessRecord): Step => startSpawn(p, { backoff: 0, shortRuns: 0, noRestart: false, wantedUp: true });
 
 // A stop by hand means "keep it down" to `check`; a stop by shutdown does not change what is wanted.
 const wantedAfterStop = (p: ProcessRecord, e: { byHand?: boolean }): boolean => (e.byHand ? false : p.wantedUp);
@@ -120,9 +124,10 @@ const beginStop = (p: ProcessRecord, cfg: ProgramConfig, cause: "request" | "max
 // A failed start: STARTING -> BACKOFF, then BACKOFF -> FATAL when the retries are used up.
 function failStart(p: ProcessRecord, cfg: ProgramConfig, reason: string, prior: Action[]): Step {
   const backoff = p.backoff + 1;
-  const backedOff = to("BACKOFF", p, { pid: null, backoff, reason }, [], prior);
+  const shortRuns = p.shortRuns + 1;
+  const backedOff = to("BACKOFF", p, { pid: null, backoff, shortRuns, reason }, [], prior);
   if (p.noRestart) return then(backedOff, (q) => to("STOPPED", q, {}, []));
-  if (backoff > cfg.startretries) {
+  if (hasUsedUpRetries(backoff, cfg.startretries)) {
     // BACKOFF -> FATAL: too many start retries too quickly
     return then(backedOff, (q) =>
       to("FATAL", q, { reason: `${reason}; gave up after ${backoff} attempts` }, [
@@ -130,25 +135,39 @@ function failStart(p: ProcessRecord, cfg: ProgramConfig, reason: string, prior: 
       ]),
     );
   }
-  const delay = retryDelayMs(backoff);
+  const delay = backoffDelayMs(shortRuns, cfg);
+  const attempts = cfg.startretries === "unlimited" ? ", startretries unlimited" : ` of ${cfg.startretries + 1}`;
   return {
     proc: backedOff.proc,
     actions: [
       ...backedOff.actions,
-      log("info", `backoff: ${p.name} will retry in ${delay / 1000}s (attempt ${backoff + 1} of ${cfg.startretries + 1})`),
+      log("info", `backoff: ${p.name} will retry in ${delay / 1000}s (attempt ${backoff + 1}${attempts})`),
       setTimer("backoff", delay),
     ],
   };
 }
 
-// RUNNING -> EXITED, then EXITED -> STARTING when autorestart says so.
+// A run that ended sooner than backoff_reset after RUNNING is short (backoff.ts); one that never got there too.
+const isShortRun = (p: ProcessRecord, cfg: ProgramConfig, now: number): boolean =>
+  p.runningAt === null || now - p.runningAt < cfg.backoff_reset * 1000;
+
+// RUNNING -> EXITED, then EXITED -> STARTING when autorestart says so: at once after a long run or
+// the first short one, through BACKOFF when the run before was short too (a crash loop is paced).
+// `cause` is tsvisor's own stop (max_runtime): never a short run.
 function exitFromRunning(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfig, now: number, prior: Action[], cause?: string): Step {
   const expected = isExpectedExit(status, cfg.exitcodes);
   const reason = `${cause ? `${cause}: ` : ""}${describeExit(status)}; ${expected ? "expected" : "not expected"}`;
-  const exited = to("EXITED", p, { pid: null, backoff: 0, lastExit: status, reason, stopCause: null, stoppedAt: now },
+  const shortRuns = cause === undefined && isShortRun(p, cfg, now) ? p.shortRuns + 1 : 0;
+  const exited = to("EXITED", p, { pid: null, backoff: 0, shortRuns, runningAt: null, lastExit: status, reason, stopCause: null, stoppedAt: now },
     [log(expected ? "info" : "warn", `exited: ${p.name} (${reason})`)], prior);
   if (p.noRestart || !shouldRestart(cfg.autorestart, expected)) return exited;
-  return then(exited, (q) => startSpawn(q, { restarts: q.restarts + 1, reason }));
+  const delay = backoffDelayMs(shortRuns - 1, cfg);
+  if (delay === 0) return then(exited, (q) => startSpawn(q, { restarts: q.restarts + 1, reason }));
+  // EXITED -> BACKOFF: it ran less than backoff_reset, and so did the run before
+  return then(exited, (q) => to("BACKOFF", q, {}, [
+    log("warn", `backoff: ${p.name} exited ${shortRuns} times in a row within ${cfg.backoff_reset}s of RUNNING; restarting in ${delay / 1000}s`),
+    setTimer("backoff", delay),
+  ]));
 }
 
 // One row per edge, labelled as supervisord labels them in process.py. Unlisted pairs keep the state.
@@ -174,22 +193,22 @@ const TRANSITIONS: HandlerTable = {
       if (cfg.max_runtime !== null) armed.push(setTimer("max_runtime", cfg.max_runtime * 1000));
       const started = { ...p, pid: e.pid, startedAt: now };
       // STARTING -> RUNNING at once when startsecs = 0
-      if (cfg.startsecs === 0) return to("RUNNING", started, { backoff: 0 }, [runningLog(p, cfg)], armed);
+      if (cfg.startsecs === 0) return to("RUNNING", started, { backoff: 0, runningAt: now }, [runningLog(p, cfg)], armed);
       return { proc: started, actions: [...armed, setTimer("startsecs", cfg.startsecs * 1000)] };
     },
     // STARTING -> BACKOFF: the program could not be executed at all
     spawnFailed: (p, e, cfg) =>
       failStart(p, cfg, `spawn error: ${e.error}`, [log("error", `spawnerr: ${p.name}: ${e.error}`)]),
     // STARTING -> RUNNING: stayed up for startsecs
-    timer: (p, e, cfg) => {
-      if (e.timer === "startsecs") return to("RUNNING", p, { backoff: 0 }, [runningLog(p, cfg)]);
+    timer: (p, e, cfg, now) => {
+      if (e.timer === "startsecs") return to("RUNNING", p, { backoff: 0, runningAt: now }, [runningLog(p, cfg)]);
       if (e.timer === "max_runtime") return beginStop(p, cfg, "max_runtime");
       return ignored(p, e);
     },
     exited: (p, e, cfg, now) => {
       // The exit can arrive before the startsecs timer fires although startsecs has passed.
       if (p.startedAt !== null && now - p.startedAt >= cfg.startsecs * 1000) {
-        return exitFromRunning({ ...p, state: "RUNNING" }, e.status, cfg, now, [
+        return exitFromRunning({ ...p, state: "RUNNING", runningAt: p.startedAt + cfg.startsecs * 1000 }, e.status, cfg, now, [
           ...cancel("startsecs", "max_runtime"),
           { type: "transition", from: "STARTING", to: "RUNNING" },
           runningLog(p, cfg),
@@ -232,7 +251,7 @@ const TRANSITIONS: HandlerTable = {
       // max_runtime: the stop was ours, not the user's, so the exit is handled like any other
       if (p.stopCause === "max_runtime") return exitFromRunning(p, e.status, cfg, now, prior, `max_runtime (${cfg.max_runtime}s) reached`);
       // STOPPING -> STOPPED
-      return to("STOPPED", p, { pid: null, lastExit: e.status, reason: describeExit(e.status), stopCause: null, stoppedAt: now },
+      return to("STOPPED", p, { pid: null, runningAt: null, lastExit: e.status, reason: describeExit(e.status), stopCause: null, stoppedAt: now },
         [log("info", `stopped: ${p.name} (${describeExit(e.status)})`)], prior);
     },
     timer: (p, e, cfg) => {

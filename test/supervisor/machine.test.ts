@@ -13,7 +13,7 @@ function program(overrides: Partial<ProgramConfig> = {}): ProgramConfig {
 
 function proc(state: ProcessState, overrides: Partial<ProcessRecord> = {}): ProcessRecord {
   const live = state === "STARTING" || state === "RUNNING" || state === "STOPPING";
-  return { ...newProcessRecord("web"), state, pid: live ? 42 : null, startedAt: live ? T0 : null, ...overrides };
+  return { ...newProcessRecord("web"), state, pid: live ? 42 : null, startedAt: live ? T0 : null, runningAt: state === "RUNNING" ? T0 : null, ...overrides };
 }
 
 // The action list without log lines and edges, e.g. ["cancelTimer:startsecs", "signal:TERM", "setTimer:stopwait=10000"].
@@ -44,9 +44,12 @@ describe("every transition", () => {
     ["STARTING + spawned arms max_runtime", proc("STARTING", { pid: null }), { type: "spawned", pid: 7 }, { max_runtime: 60 }, T0, "STARTING", [], ["setTimer:max_runtime=60000", "setTimer:startsecs=1000"]],
     ["STARTING + startsecs elapsed is RUNNING", proc("STARTING"), { type: "timer", timer: "startsecs" }, {}, later, "RUNNING", ["STARTING->RUNNING"], []],
     ["STARTING + early exit backs off 1s", proc("STARTING"), { type: "exited", status: exitedWith(1) }, {}, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=1000"]],
-    ["STARTING + third early exit backs off 3s", proc("STARTING", { backoff: 2 }), { type: "exited", status: exitedWith(1) }, {}, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=3000"]],
+    ["STARTING + third early exit backs off 3s", proc("STARTING", { backoff: 2, shortRuns: 2 }), { type: "exited", status: exitedWith(1) }, {}, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=3000"]],
     ["STARTING + exit after startsecs is RUNNING then EXITED", proc("STARTING"), { type: "exited", status: exitedWith(0) }, { autorestart: false }, later, "EXITED", ["STARTING->RUNNING", "RUNNING->EXITED"], ["cancelTimer:startsecs", "cancelTimer:max_runtime"]],
     ["STARTING + early exit past startretries is FATAL", proc("STARTING", { backoff: 3 }), { type: "exited", status: exitedWith(1) }, {}, soon, "FATAL", ["STARTING->BACKOFF", "BACKOFF->FATAL"], ["cancelTimer:startsecs", "cancelTimer:max_runtime"]],
+    ["STARTING + early exit after a crash loop waits for its short runs", proc("STARTING", { backoff: 0, shortRuns: 3 }), { type: "exited", status: exitedWith(1) }, {}, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=4000"]],
+    ["STARTING + early exit with backoff_factor waits exponentially", proc("STARTING", { backoff: 3, shortRuns: 3 }), { type: "exited", status: exitedWith(1) }, { backoff_delay: 0.5, backoff_factor: 2, startretries: 10 }, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=4000"]],
+    ["STARTING + early exit with startretries unlimited never gives up, waits backoff_max at most", proc("STARTING", { backoff: 5000, shortRuns: 5000 }), { type: "exited", status: exitedWith(1) }, { startretries: "unlimited", backoff_max: 30 }, soon, "BACKOFF", ["STARTING->BACKOFF"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "setTimer:backoff=30000"]],
     ["STARTING + spawn failure backs off", proc("STARTING", { pid: null }), { type: "spawnFailed", error: "can't find command" }, {}, T0, "BACKOFF", ["STARTING->BACKOFF"], ["setTimer:backoff=1000"]],
     ["STARTING + spawn failure with startretries=0 is FATAL", proc("STARTING", { pid: null }), { type: "spawnFailed", error: "x" }, { startretries: 0 }, T0, "FATAL", ["STARTING->BACKOFF", "BACKOFF->FATAL"], []],
     ["STARTING + stop signals and waits", proc("STARTING"), { type: "stop" }, {}, soon, "STOPPING", ["STARTING->STOPPING"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "signal:TERM", "setTimer:stopwait=10000"]],
@@ -55,6 +58,10 @@ describe("every transition", () => {
     ["BACKOFF + stop is STOPPED", proc("BACKOFF", { backoff: 1 }), { type: "stop" }, {}, later, "STOPPED", ["BACKOFF->STOPPED"], ["cancelTimer:backoff"]],
     ["BACKOFF + shutdown is STOPPED", proc("BACKOFF", { backoff: 1 }), { type: "shutdown" }, {}, later, "STOPPED", ["BACKOFF->STOPPED"], ["cancelTimer:backoff"]],
     ["RUNNING + unexpected exit restarts", proc("RUNNING"), { type: "exited", status: exitedWith(3) }, {}, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
+    ["RUNNING + a second short run in a row backs off", proc("RUNNING", { shortRuns: 1 }), { type: "exited", status: exitedWith(3) }, {}, later, "BACKOFF", ["RUNNING->EXITED", "EXITED->BACKOFF"], ["cancelTimer:max_runtime", "setTimer:backoff=1000"]],
+    ["RUNNING + the fifth short run in a row backs off 4s", proc("RUNNING", { shortRuns: 4 }), { type: "exited", status: exitedWith(3) }, {}, later, "BACKOFF", ["RUNNING->EXITED", "EXITED->BACKOFF"], ["cancelTimer:max_runtime", "setTimer:backoff=4000"]],
+    ["RUNNING + exit after backoff_reset in RUNNING restarts at once", proc("RUNNING", { shortRuns: 4 }), { type: "exited", status: exitedWith(3) }, { backoff_reset: 5 }, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
+    ["RUNNING + short runs with backoff_delay = 0 restart at once", proc("RUNNING", { shortRuns: 4 }), { type: "exited", status: exitedWith(3) }, { backoff_delay: 0 }, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
     ["RUNNING + expected exit stays EXITED", proc("RUNNING"), { type: "exited", status: exitedWith(0) }, {}, later, "EXITED", ["RUNNING->EXITED"], ["cancelTimer:max_runtime"]],
     ["RUNNING + signal death is unexpected", proc("RUNNING"), { type: "exited", status: killedBy("KILL") }, {}, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
     ["RUNNING + any exit restarts with autorestart=true", proc("RUNNING"), { type: "exited", status: exitedWith(0) }, { autorestart: true }, later, "STARTING", ["RUNNING->EXITED", "EXITED->STARTING"], ["cancelTimer:max_runtime", "spawn"]],
@@ -67,6 +74,7 @@ describe("every transition", () => {
     ["STOPPING + stopwaitsecs elapsed sends SIGKILL", proc("STOPPING", { stopCause: "request" }), { type: "timer", timer: "stopwait" }, {}, later, "STOPPING", [], ["signal:KILL", "setTimer:stopwait=10000"]],
     ["STOPPING + SIGKILL goes to the group with killasgroup", proc("STOPPING", { stopCause: "request" }), { type: "timer", timer: "stopwait" }, { killasgroup: true }, later, "STOPPING", [], ["signal:KILL(group)", "setTimer:stopwait=10000"]],
     ["STOPPING after max_runtime + exit restarts like any exit", proc("STOPPING", { stopCause: "max_runtime" }), { type: "exited", status: killedBy("TERM") }, {}, later, "STARTING", ["STOPPING->EXITED", "EXITED->STARTING"], ["cancelTimer:stopwait", "spawn"]],
+    ["STOPPING after max_runtime + exit is never a short run", proc("STOPPING", { stopCause: "max_runtime", shortRuns: 4, runningAt: T0 }), { type: "exited", status: killedBy("TERM") }, { max_runtime: 1 }, later, "STARTING", ["STOPPING->EXITED", "EXITED->STARTING"], ["cancelTimer:stopwait", "spawn"]],
     ["STOPPING after max_runtime + exit stays EXITED without autorestart", proc("STOPPING", { stopCause: "max_runtime" }), { type: "exited", status: killedBy("TERM") }, { autorestart: false }, later, "EXITED", ["STOPPING->EXITED"], ["cancelTimer:stopwait"]],
   ])("%s", (_name, from, event, overrides, now, expectedState, expectedEdges, expectedEffects) => {
     const result = step(from, event, program(overrides), now);
@@ -165,6 +173,49 @@ describe("what the records and log lines say", () => {
       "spawned: web (pid 104)", "exited: web (exit status 2; not expected)", "gave up: web entered FATAL state, too many start retries too quickly",
     ]);
     expect(p.reason).toBe("exit status 2; not expected; gave up after 4 attempts");
+  });
+
+  test("a crash loop from RUNNING is paced, and a run of backoff_reset starts the back-off over", () => {
+    const cfg = program({ startsecs: 0 });
+    let p = proc("STOPPED");
+    const lines: string[] = [];
+    let now = T0;
+    const feed = (e: ProcessEvent) => {
+      const r = step(p, e, cfg, now);
+      p = r.proc;
+      lines.push(...logs(r.actions));
+      return r;
+    };
+    feed({ type: "start" });
+    const waits: number[] = [];
+    for (let run = 1; run <= 4; run++) {
+      feed({ type: "spawned", pid: 100 + run });
+      now += 10; // exits at once, every time
+      const r = feed({ type: "exited", status: exitedWith(1) });
+      const timer = r.actions.find((a) => a.type === "setTimer");
+      waits.push(timer?.type === "setTimer" ? timer.ms : 0);
+      if (p.state === "BACKOFF") feed({ type: "timer", timer: "backoff" });
+    }
+    expect([waits, p.state, p.shortRuns, p.restarts]).toEqual([[0, 1000, 2000, 3000], "STARTING", 4, 4]);
+    expect(lines.filter((l) => l.startsWith("backoff:"))).toEqual([
+      "backoff: web exited 2 times in a row within 60s of RUNNING; restarting in 1s",
+      "backoff: web exited 3 times in a row within 60s of RUNNING; restarting in 2s",
+      "backoff: web exited 4 times in a row within 60s of RUNNING; restarting in 3s",
+    ]);
+    feed({ type: "spawned", pid: 200 });
+    now += 60_000; // this run lasts backoff_reset
+    feed({ type: "exited", status: exitedWith(1) });
+    expect([p.state, p.shortRuns]).toEqual(["STARTING", 0]);
+  });
+
+  test("a start by hand starts the back-off over", () => {
+    const p = step(proc("EXITED", { shortRuns: 7, backoff: 0 }), { type: "start" }, program(), T0).proc;
+    expect([p.state, p.shortRuns, p.backoff]).toEqual(["STARTING", 0, 0]);
+  });
+
+  test("with startretries unlimited the log says so instead of a count", () => {
+    const r = step(proc("STARTING", { backoff: 9, shortRuns: 9 }), { type: "exited", status: exitedWith(1) }, program({ startretries: "unlimited" }), T0 + 10);
+    expect(logs(r.actions)).toEqual(["exited: web (exit status 1; not expected)", "backoff: web will retry in 10s (attempt 11, startretries unlimited)"]);
   });
 
   test("a stop records how the process ended", () => {
