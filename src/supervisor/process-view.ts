@@ -23,9 +23,14 @@ export interface ProcessView {
   cpuPercent: number | null;
   /** utime + stime of the tree at the last sample, in seconds (live processes only). */
   cpuSeconds: number | null;
+  /** Summed RSS of the tree: a page shared by N of its processes counts N times. */
   rssBytes: number | null;
   /** Highest RSS of the tree since the process started. */
   peakRssBytes: number | null;
+  /** Summed PSS of the tree (shared pages split among their sharers): what max_memory compares; null also without smaps_rollup. */
+  pssBytes: number | null;
+  /** Highest PSS of the tree since the process started. */
+  peakPssBytes: number | null;
   /** Why tsvisor last restarted it on its own (unhealthy, max_memory). */
   restartedBecause: string | null;
 }
@@ -51,6 +56,8 @@ export function viewOf({ spec, record, logs, health, usage, restartedBecause }: 
     cpuSeconds: live ? usage.cpuSeconds : null,
     rssBytes: live ? usage.rssBytes : null,
     peakRssBytes: live ? usage.peakRssBytes : null,
+    pssBytes: live ? usage.pssBytes : null,
+    peakPssBytes: live ? usage.peakPssBytes : null,
     restartedBecause,
   };
 }

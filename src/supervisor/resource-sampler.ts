@@ -1,9 +1,9 @@
 // Every sample_interval, one walk of /proc over every program's process tree: each program's CPU and
 // memory for `status`, and its max_memory (usage.ts decides; the supervisor restarts).
 import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
-import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumTrees } from "../os/proc-tree.ts";
+import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumPss, sumTrees } from "../os/proc-tree.ts";
 import type { Managed } from "./managed.ts";
-import { describeBytes, nextUsage } from "./usage.ts";
+import { describeBytes, memoryKind, memoryOf, nextUsage } from "./usage.ts";
 
 export class ResourceSampler {
   private timer: LongTimer | undefined;
@@ -39,11 +39,11 @@ export class ResourceSampler {
       const tree = trees.get(m.record.pid!);
       if (tree === undefined) continue;
       const limit = m.spec.program.max_memory;
-      const sample = { pid: m.record.pid!, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes };
+      const sample = { pid: m.record.pid!, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes: sumPss(tree.pids) };
       const { usage, exceeded } = nextUsage(m.usage, sample, now, limit);
       m.usage = usage;
       if (exceeded && m.record.state === "RUNNING") {
-        this.onOverLimit(m, `max_memory: ${describeBytes(usage.rssBytes)} above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
+        this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
     }
   }
