@@ -17,6 +17,8 @@ import { resolveOwner } from "./os/owner.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
+import { STRAY_STOP_GRACE_MS, stopStrays } from "./supervisor/leftovers.ts";
+import { countOf } from "./supervisor/plural.ts";
 import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
@@ -111,10 +113,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     });
   });
   // USR2: an external logrotate moved the files; write to new ones at the configured paths.
-  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${reopenLogFiles()} log files`));
+  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${countOf(reopenLogFiles(), "log file")}`));
   const reopenLogsOnRequest = () => {
     const files = reopenLogFiles();
-    logger.info(`reopen requested on the control socket: reopened ${files} log files`);
+    logger.info(`reopen requested on the control socket: reopened ${countOf(files, "log file")}`);
     return files;
   };
   // Every other signal tsvisor can catch gets a handler, listed or not: as PID 1 an unhandled signal
@@ -138,7 +140,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   const http = config.http === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
     startHttpServer({ config: config.http!, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
 
-  logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
+  logger.info(`tsvisor ${VERSION} starting with ${config.file} (${countOf(config.processes.length, "process", "processes")}), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
   const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
@@ -148,6 +150,8 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   http?.close();
   control.close();
   await monitoring.close();
+  // again: an event listener or hook may have left something too; after a second SIGINT, no grace
+  await stopStrays(logger, code === DAEMON_EXIT.FORCED ? 0 : STRAY_STOP_GRACE_MS, false);
   clearInterval(keepAlive);
   systemd.close();
   logger.info(`tsvisor exiting with code ${code}`);
@@ -159,7 +163,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
 function startReaping(logger: ConsolaInstance): void {
   const role = becomeSubreaper();
   if (!role.ok) logger.warn(describeReaperProblem(role.reason));
-  startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
+  startReaper((orphans) => logger.debug(`reaped: ${countOf(orphans.length, "orphaned process", "orphaned processes")}: ${orphans.map((o) => o.pid).join(" ")}`));
 }
 
 // The socket, the log files, the HTTP server, hooks and event listeners are set up at start: new

@@ -39,6 +39,7 @@ export const DEFAULTS: {
     stopwaitsecs: 10,
     stopasgroup: false,
     killasgroup: false,
+    stop_descendants: true,
     priority: 999,
     numprocs: 1,
     numprocs_start: 0,

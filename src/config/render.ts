@@ -8,7 +8,7 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   command: true, directory: true, environment: true, user: true, umask: true, autostart: true,
   autorestart: true, exitcodes: true, startsecs: true, startretries: true, backoff_delay: true, backoff_factor: true,
   backoff_max: true, backoff_reset: true, stopsignal: true,
-  stopwaitsecs: true, stopasgroup: true, killasgroup: true, priority: true, numprocs: true,
+  stopwaitsecs: true, stopasgroup: true, killasgroup: true, stop_descendants: true, priority: true, numprocs: true,
   numprocs_start: true, process_name: true, max_runtime: true, redirect_stderr: true, stdout_logfile: true,
   stdout_logfile_maxbytes: true, stdout_logfile_backups: true, stderr_logfile: true, stderr_logfile_maxbytes: true,
   stderr_logfile_backups: true, console: true, log_timestamps: true, critical: true,

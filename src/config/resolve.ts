@@ -68,6 +68,7 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   stopwaitsecs: values.duration,
   stopasgroup: values.boolean,
   killasgroup: values.boolean,
+  stop_descendants: values.boolean,
   priority: (v) => values.integer(v), // any integer, as in supervisord
   numprocs: (v) => values.integer(v, 1),
   numprocs_start: (v) => values.integer(v, 0),

@@ -43,6 +43,8 @@ export interface ProgramConfig {
   stopasgroup: boolean;
   /** Send SIGKILL to the whole process group. */
   killasgroup: boolean;
+  /** When its process ends, stop every process it left behind (children that left its group, double-forked daemons): stopsignal, then SIGKILL after stopwaitsecs. */
+  stop_descendants: boolean;
   /** Lower starts first and stops last. */
   priority: number;
   /** Number of instances of this program. */

@@ -5,6 +5,7 @@
 import type { ProgramConfig } from "../config/schema.ts";
 import { backoffDelayMs, hasUsedUpRetries, isExpectedExit, shouldRestart } from "./backoff.ts";
 import { describeExit, type ExitStatus } from "./exit-status.ts";
+import { countOf } from "./plural.ts";
 import type { ProcessState } from "./states.ts";
 
 /** Everything the supervisor knows about one process, between events. */
@@ -28,8 +29,13 @@ export interface ProcessRecord {
   lastExit: ExitStatus | null;
   /** Why the process is in its state, in words: "exit status 1; not expected", "spawn error: …". */
   reason: string | null;
-  /** Why it is STOPPING: asked to stop, or max_runtime reached (then the exit counts as any exit). */
-  stopCause: "request" | "max_runtime" | null;
+  /**
+   * Why it is STOPPING: asked to stop, max_runtime reached (then the exit counts as any exit), or its
+   * process ended by itself and left processes behind that tsvisor stops first (stop_descendants).
+   */
+  stopCause: "request" | "max_runtime" | "exit" | null;
+  /** How its process ended while the processes it left behind are being stopped; the exit counts once they are gone. */
+  pendingExit: { status: ExitStatus; failedStart: boolean } | null;
   /** Set when tsvisor is shutting down: no exit leads to a restart any more. */
   noRestart: boolean;
   /**
@@ -48,7 +54,9 @@ export type ProcessEvent =
   | { type: "shutdown" } // tsvisor is going down: no more restarts
   | { type: "spawned"; pid: number }
   | { type: "spawnFailed"; error: string }
-  | { type: "exited"; status: ExitStatus }
+  // its process ended; `leftovers`: pids of what it left behind, to stop before the exit counts (stop_descendants)
+  | { type: "exited"; status: ExitStatus; leftovers?: readonly number[] }
+  | { type: "leftoversGone" } // every process it left behind has ended
   | { type: "timer"; timer: TimerName };
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -57,6 +65,7 @@ export type Action =
   | { type: "transition"; from: ProcessState; to: ProcessState }
   | { type: "spawn" }
   | { type: "signal"; signal: string; group: boolean }
+  | { type: "signalLeftovers"; signal: string } // to every process the ended one left behind
   | { type: "setTimer"; timer: TimerName; ms: number }
   | { type: "cancelTimer"; timer: TimerName }
   | { type: "log"; level: LogLevel; message: string };
@@ -78,7 +87,7 @@ type HandlerTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Hand
 export function newProcessRecord(name: string): ProcessRecord {
   return {
     name, state: "STOPPED", pid: null, backoff: 0, shortRuns: 0, runningAt: null, restarts: 0, startedAt: null, stoppedAt: null,
-    lastExit: null, reason: null, stopCause: null, noRestart: false, wantedUp: false,
+    lastExit: null, reason: null, stopCause: null, pendingExit: null, noRestart: false, wantedUp: false,
   };
 }
 
@@ -130,7 +139,7 @@ function failStart(p: ProcessRecord, cfg: ProgramConfig, reason: string, prior: 
   if (hasUsedUpRetries(backoff, cfg.startretries)) {
     // BACKOFF -> FATAL: too many start retries too quickly
     return then(backedOff, (q) =>
-      to("FATAL", q, { reason: `${reason}; gave up after ${backoff} attempts` }, [
+      to("FATAL", q, { reason: `${reason}; gave up after ${countOf(backoff, "attempt")}` }, [
         log("error", `gave up: ${p.name} entered FATAL state, too many start retries too quickly`),
       ]),
     );
@@ -207,27 +216,22 @@ const TRANSITIONS: HandlerTable = {
     },
     exited: (p, e, cfg, now) => {
       // The exit can arrive before the startsecs timer fires although startsecs has passed.
-      if (p.startedAt !== null && now - p.startedAt >= cfg.startsecs * 1000) {
-        return exitFromRunning({ ...p, state: "RUNNING", runningAt: p.startedAt + cfg.startsecs * 1000 }, e.status, cfg, now, [
-          ...cancel("startsecs", "max_runtime"),
-          { type: "transition", from: "STARTING", to: "RUNNING" },
-          runningLog(p, cfg),
-        ]);
-      }
-      // STARTING -> BACKOFF: exited too quickly
-      const reason = `${describeExit(e.status)}; not expected`;
-      return failStart({ ...p, lastExit: e.status, stoppedAt: now }, cfg, reason, [
-        ...cancel("startsecs", "max_runtime"),
-        log("warn", `exited: ${p.name} (${reason})`),
-      ]);
+      const failedStart = p.startedAt === null || now - p.startedAt < cfg.startsecs * 1000;
+      // STARTING -> STOPPING: it left processes behind; they go first
+      if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, failedStart, cfg, cancel("startsecs", "max_runtime"));
+      return exitWhileStarting(p, e.status, failedStart, cfg, now, cancel("startsecs", "max_runtime"));
     },
     // STARTING -> STOPPING
     stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
     shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
   },
   RUNNING: {
-    // RUNNING -> EXITED (-> STARTING when autorestart applies)
-    exited: (p, e, cfg, now) => exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
+    exited: (p, e, cfg, now) =>
+      e.leftovers?.length
+        // RUNNING -> STOPPING: it left processes behind; they go first
+        ? stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("max_runtime"))
+        // RUNNING -> EXITED (-> STARTING when autorestart applies)
+        : exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
     // RUNNING -> STOPPING
     stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
     // RUNNING -> STOPPING: max_runtime reached
@@ -247,15 +251,29 @@ const TRANSITIONS: HandlerTable = {
   },
   STOPPING: {
     exited: (p, e, cfg, now) => {
-      const prior = cancel("stopwait");
-      // max_runtime: the stop was ours, not the user's, so the exit is handled like any other
-      if (p.stopCause === "max_runtime") return exitFromRunning(p, e.status, cfg, now, prior, `max_runtime (${cfg.max_runtime}s) reached`);
-      // STOPPING -> STOPPED
-      return to("STOPPED", p, { pid: null, runningAt: null, lastExit: e.status, reason: describeExit(e.status), stopCause: null, stoppedAt: now },
-        [log("info", `stopped: ${p.name} (${describeExit(e.status)})`)], prior);
+      // still STOPPING: it left processes behind, which get the stop signal and stopwaitsecs of their own
+      if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("stopwait"));
+      return settleStop(p, e.status, false, cfg, now, cancel("stopwait"));
+    },
+    // the processes it left behind are gone: now its exit counts
+    leftoversGone: (p, e, cfg, now) => {
+      if (p.pendingExit === null) return ignored(p, e);
+      const { status, failedStart } = p.pendingExit;
+      return settleStop({ ...p, pendingExit: null }, status, failedStart, cfg, now, cancel("stopwait"));
     },
     timer: (p, e, cfg) => {
       if (e.timer !== "stopwait") return ignored(p, e);
+      if (p.pid === null) {
+        // its own process has ended; what it left behind has not: SIGKILL, again every stopwaitsecs
+        return {
+          proc: p,
+          actions: [
+            log("warn", `killing: what ${p.name} left behind with SIGKILL, still running ${cfg.stopwaitsecs}s after SIG${cfg.stopsignal}`),
+            { type: "signalLeftovers", signal: "KILL" },
+            setTimer("stopwait", cfg.stopwaitsecs * 1000),
+          ],
+        };
+      }
       // still STOPPING: escalate to SIGKILL, and again every stopwaitsecs until the exit arrives
       return {
         proc: p,
@@ -271,6 +289,47 @@ const TRANSITIONS: HandlerTable = {
     shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
   },
 };
+
+// X -> STOPPING (or still STOPPING): the process ended and left `leftovers` behind; they get the stop
+// signal and stopwaitsecs, then SIGKILL, and the exit counts once they are gone (leftoversGone).
+function stopLeftovers(p: ProcessRecord, status: ExitStatus, leftovers: readonly number[], failedStart: boolean, cfg: ProgramConfig, prior: Action[]): Step {
+  const changes: Partial<ProcessRecord> = { pid: null, pendingExit: { status, failedStart }, stopCause: p.state === "STOPPING" ? p.stopCause : "exit" };
+  const actions: Action[] = [
+    log("info", `stopping: ${p.name} ended (${describeExit(status)}) and left ${countOf(leftovers.length, "process", "processes")} behind (pid ${leftovers.join(" ")}); sending SIG${cfg.stopsignal}`),
+    { type: "signalLeftovers", signal: cfg.stopsignal },
+    setTimer("stopwait", cfg.stopwaitsecs * 1000),
+  ];
+  if (p.state === "STOPPING") return { proc: { ...p, ...changes }, actions: [...prior, ...actions] };
+  return to("STOPPING", p, changes, actions, prior);
+}
+
+// The exit of a STOPPING process counts: STOPPED after a stop request; after tsvisor's own stop
+// (max_runtime) or an exit by itself, as any exit.
+function settleStop(p: ProcessRecord, status: ExitStatus, failedStart: boolean, cfg: ProgramConfig, now: number, prior: Action[]): Step {
+  // max_runtime: the stop was ours, not the user's, so the exit is handled like any other
+  if (p.stopCause === "max_runtime") return exitFromRunning(p, status, cfg, now, prior, `max_runtime (${cfg.max_runtime}s) reached`);
+  // STOPPING -> EXITED or BACKOFF: it had ended by itself, as if its leftovers had never been
+  if (p.stopCause === "exit") return failedStart ? failEarly(p, status, cfg, now, prior) : exitFromRunning(p, status, cfg, now, prior);
+  // STOPPING -> STOPPED
+  return to("STOPPED", p, { pid: null, runningAt: null, lastExit: status, reason: describeExit(status), stopCause: null, stoppedAt: now },
+    [log("info", `stopped: ${p.name} (${describeExit(status)})`)], prior);
+}
+
+// STARTING: an exit after startsecs is RUNNING then EXITED; before it, a failed start.
+function exitWhileStarting(p: ProcessRecord, status: ExitStatus, failedStart: boolean, cfg: ProgramConfig, now: number, prior: Action[]): Step {
+  if (failedStart) return failEarly(p, status, cfg, now, prior);
+  return exitFromRunning({ ...p, state: "RUNNING", runningAt: p.startedAt! + cfg.startsecs * 1000 }, status, cfg, now, [
+    ...prior,
+    { type: "transition", from: "STARTING", to: "RUNNING" },
+    runningLog(p, cfg),
+  ]);
+}
+
+// -> BACKOFF: exited too quickly
+function failEarly(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfig, now: number, prior: Action[]): Step {
+  const reason = `${describeExit(status)}; not expected`;
+  return failStart({ ...p, lastExit: status, stoppedAt: now, stopCause: null }, cfg, reason, [...prior, log("warn", `exited: ${p.name} (${reason})`)]);
+}
 
 const runningLog = (p: ProcessRecord, cfg: ProgramConfig): Action =>
   log("info", `success: ${p.name} entered RUNNING state, process has stayed up for > than ${cfg.startsecs} seconds (startsecs)`);

@@ -3,8 +3,9 @@
 import type { ProcessSpec } from "../config/schema.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import type { ProcessLogs } from "../logs/capture.ts";
-import type { Scheduler } from "../os/long-timer.ts";
+import type { LongTimer, Scheduler } from "../os/long-timer.ts";
 import { newProcessRecord, type ProcessRecord } from "./machine.ts";
+import type { Leftovers } from "./leftovers.ts";
 import type { Fault, Outcome } from "./operator.ts";
 import { ProcessTimers } from "./process-timers.ts";
 import type { Usage } from "./usage.ts";
@@ -29,6 +30,10 @@ export interface Managed {
   awaitingDependencies: boolean;
   /** The pid before the event being handled: the process that just ended, for transition listeners. */
   pidBefore?: number | null;
+  /** What its ended process left behind, while tsvisor stops it (stop_descendants). */
+  leftovers?: Leftovers;
+  /** The look that notices when they are gone. */
+  leftoversWatch?: LongTimer;
 }
 
 // A process tsvisor has not run yet, with the instances its depends_on names (no health check yet).

@@ -4,15 +4,20 @@ import type { ConsolaInstance } from "consola";
 import type { ProcessSpec } from "../config/schema.ts";
 import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
+import { setLongTimeout } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { hasEndedForGood } from "./critical.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
+import { Leftovers } from "./leftovers.ts";
 import type { Output, SupervisorListeners } from "./listeners.ts";
 import { logOptionsFor } from "./log-options.ts";
 import { step, type Action, type ProcessEvent, type ProcessRecord } from "./machine.ts";
 import type { Managed } from "./managed.ts";
 import { programEnvironment } from "./program-environment.ts";
 import type { ProcessState } from "./states.ts";
+
+// How often the processes a program left behind are looked at while they are being stopped.
+const LEFTOVER_POLL_MS = 50;
 
 export interface DriverOptions {
   logger: ConsolaInstance;
@@ -67,6 +72,9 @@ export class ProcessDriver {
       case "signal":
         if (m.record.pid !== null) sendSignal(m.record.pid, action.signal, action.group);
         return;
+      case "signalLeftovers":
+        m.leftovers?.signal(action.signal);
+        return this.watchLeftovers(m);
       case "setTimer":
         return m.timers.set(action.timer, action.ms, () => this.dispatch(m, { type: "timer", timer: action.timer }));
       case "cancelTimer":
@@ -82,6 +90,32 @@ export class ProcessDriver {
       name: spec.name, group: spec.group, from, to, pid: r.pid, previousPid: m.pidBefore ?? null,
       lastExit: r.lastExit, reason: r.reason, exitcodes: spec.program.exitcodes, backoff: r.backoff,
     });
+  }
+
+  // What the process `pid` of `m` left behind (it led its own session), tracked until they are gone;
+  // nothing when the program keeps them (stop_descendants = false).
+  private leftoversOf(m: Managed, pid: number): number[] {
+    if (!m.spec.program.stop_descendants) return [];
+    const leftovers = new Leftovers(m.spec.name, pid);
+    if (leftovers.refresh() === 0) return [];
+    m.leftovers = leftovers;
+    return leftovers.pids;
+  }
+
+  // Until what a process left behind is gone: a look every LEFTOVER_POLL_MS (a descendant's end
+  // reaches tsvisor as a SIGCHLD only when it was re-parented to it), then leftoversGone.
+  private watchLeftovers(m: Managed): void {
+    if (m.leftoversWatch) return;
+    const look = () => {
+      if (m.leftovers !== undefined && m.leftovers.refresh() > 0) {
+        m.leftoversWatch = setLongTimeout(look, LEFTOVER_POLL_MS);
+        return;
+      }
+      m.leftovers = undefined;
+      m.leftoversWatch = undefined;
+      this.dispatch(m, { type: "leftoversGone" });
+    };
+    m.leftoversWatch = setLongTimeout(look, LEFTOVER_POLL_MS);
   }
 
   // Output lines of the streams whose events the program enabled, to the output listeners.
@@ -110,7 +144,8 @@ export class ProcessDriver {
           // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
           if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
           m.health?.end();
-          this.dispatch(m, { type: "exited", status: signal !== null ? killedBy(signal) : exitedWith(code ?? 0) });
+          const status = signal !== null ? killedBy(signal) : exitedWith(code ?? 0);
+          this.dispatch(m, { type: "exited", status, leftovers: this.leftoversOf(m, child.pid) });
         },
       });
       m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger, this.outputTap(m)));

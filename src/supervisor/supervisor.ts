@@ -10,7 +10,9 @@ import type { Scheduler } from "../os/long-timer.ts";
 import type { HealthChange, Output, Transition } from "./listeners.ts";
 import { SupervisorListeners } from "./listeners.ts";
 import type { ProcessRecord } from "./machine.ts";
+import { STRAY_STOP_GRACE_MS, stopStrays } from "./leftovers.ts";
 import { asPrioritised, dependencyNames, newManaged, type Managed } from "./managed.ts";
+import { countOf } from "./plural.ts";
 import { resolveNames, type NameResolution, type Outcome } from "./operator.ts";
 import { OperatorRequests } from "./operator-requests.ts";
 import { startOrder, stopBatches, withDependencies } from "./order.ts";
@@ -124,6 +126,8 @@ export class Supervisor {
       for (const { managed } of batch) this.driver.dispatch(managed, { type: "stop" });
       await this.listeners.waitUntil(() => batch.every(({ managed }) => STOPPED_STATES.includes(managed.record.state)));
     }
+    // before the logs are drained: a stray may hold a program's output pipe open
+    await stopStrays(this.options.logger, STRAY_STOP_GRACE_MS, true);
     await this.closeLogs([...this.procs.values()]);
   }
 
@@ -134,10 +138,11 @@ export class Supervisor {
     for (const l of logs) l.close();
   }
 
-  /** SIGKILL every live process at once (a second Ctrl-C): no grace period. */
+  /** SIGKILL every live process at once (a second Ctrl-C), and what ended ones left behind: no grace period. */
   killAll(): void {
     for (const m of this.procs.values()) {
       if (m.record.pid !== null) sendSignal(m.record.pid, "KILL", m.spec.program.killasgroup);
+      m.leftovers?.signal("KILL");
     }
   }
 
@@ -227,7 +232,7 @@ export class Supervisor {
     const context = () => ({ cwd: m.spec.program.directory, env: programEnvironment(this.options.env, m.spec), credentials: m.spec.credentials });
     return new HealthMonitor(check, context, (health, becameUnhealthy) => {
       if (becameUnhealthy) {
-        const why = `unhealthy: ${health.lastError} (${health.failures} failed checks in a row)`;
+        const why = `unhealthy: ${health.lastError} (${countOf(health.failures, "failed check")} in a row)`;
         if (check.on_unhealthy === "restart") void this.restartFor(m, why);
         else this.options.logger.warn(`${why}: ${m.spec.name}`);
       }

@@ -22,6 +22,7 @@ function effects(actions: Action[]): string[] {
     switch (a.type) {
       case "spawn": return ["spawn"];
       case "signal": return [`signal:${a.signal}${a.group ? "(group)" : ""}`];
+      case "signalLeftovers": return [`signalLeftovers:${a.signal}`];
       case "setTimer": return [`setTimer:${a.timer}=${a.ms}`];
       case "cancelTimer": return [`cancelTimer:${a.timer}`];
       default: return [];
@@ -82,17 +83,54 @@ describe("every transition", () => {
   });
 });
 
+describe("what a process leaves behind is stopped before its exit counts (stop_descendants)", () => {
+  const later = T0 + 5_000;
+  const soon = T0 + 100;
+  const left = [501, 502];
+  const pending = (failedStart = false) => ({ status: exitedWith(1), failedStart });
+  test.each<[string, ProcessRecord, ProcessEvent, Partial<ProgramConfig>, ProcessState, string[], string[]]>([
+    ["RUNNING + exit with leftovers stops them first", proc("RUNNING"), { type: "exited", status: exitedWith(1), leftovers: left }, {}, "STOPPING", ["RUNNING->STOPPING"], ["cancelTimer:max_runtime", "signalLeftovers:TERM", "setTimer:stopwait=10000"]],
+    ["STARTING + early exit with leftovers stops them first", proc("STARTING"), { type: "exited", status: exitedWith(1), leftovers: left }, { stopsignal: "INT" }, "STOPPING", ["STARTING->STOPPING"], ["cancelTimer:startsecs", "cancelTimer:max_runtime", "signalLeftovers:INT", "setTimer:stopwait=10000"]],
+    ["STOPPING + exit with leftovers gives them stopsignal and stopwaitsecs", proc("STOPPING", { stopCause: "request" }), { type: "exited", status: killedBy("TERM"), leftovers: left }, { stopwaitsecs: 3 }, "STOPPING", [], ["cancelTimer:stopwait", "signalLeftovers:TERM", "setTimer:stopwait=3000"]],
+    ["STOPPING with leftovers + stopwaitsecs elapsed SIGKILLs them", proc("STOPPING", { stopCause: "request", pid: null, pendingExit: pending() }), { type: "timer", timer: "stopwait" }, {}, "STOPPING", [], ["signalLeftovers:KILL", "setTimer:stopwait=10000"]],
+    ["STOPPING on request + leftovers gone is STOPPED", proc("STOPPING", { stopCause: "request", pid: null, pendingExit: pending() }), { type: "leftoversGone" }, {}, "STOPPED", ["STOPPING->STOPPED"], ["cancelTimer:stopwait"]],
+    ["STOPPING after an exit from RUNNING + leftovers gone restarts", proc("STOPPING", { stopCause: "exit", pid: null, pendingExit: pending(), runningAt: T0 }), { type: "leftoversGone" }, {}, "STARTING", ["STOPPING->EXITED", "EXITED->STARTING"], ["cancelTimer:stopwait", "spawn"]],
+    ["STOPPING after a failed start + leftovers gone backs off", proc("STOPPING", { stopCause: "exit", pid: null, pendingExit: pending(true) }), { type: "leftoversGone" }, {}, "BACKOFF", ["STOPPING->BACKOFF"], ["cancelTimer:stopwait", "setTimer:backoff=1000"]],
+    ["STOPPING after max_runtime + leftovers gone restarts like any exit", proc("STOPPING", { stopCause: "max_runtime", pid: null, pendingExit: pending() }), { type: "leftoversGone" }, { max_runtime: 60 }, "STARTING", ["STOPPING->EXITED", "EXITED->STARTING"], ["cancelTimer:stopwait", "spawn"]],
+    ["STOPPING with no exit pending ignores leftoversGone", proc("STOPPING", { stopCause: "request" }), { type: "leftoversGone" }, {}, "STOPPING", [], []],
+  ])("%s", (_name, from, event, overrides, expectedState, expectedEdges, expectedEffects) => {
+    const result = step(from, event, program(overrides), event.type === "exited" && from.state === "STARTING" ? soon : later);
+    expect([result.proc.state, edges(result.actions), effects(result.actions)]).toEqual([expectedState, expectedEdges, expectedEffects]);
+  });
+
+  test("a stop by hand while leftovers of an exit are stopped ends in STOPPED, and the record keeps the exit", () => {
+    const cfg = program();
+    let p = step(proc("RUNNING", { wantedUp: true }), { type: "exited", status: exitedWith(3), leftovers: [7] }, cfg, later).proc;
+    expect([p.state, p.pid, p.pendingExit]).toEqual(["STOPPING", null, { status: exitedWith(3), failedStart: false }]);
+    p = step(p, { type: "stop", byHand: true }, cfg, later).proc;
+    const r = step(p, { type: "leftoversGone" }, cfg, later + 10);
+    expect([r.proc.state, r.proc.lastExit, r.proc.pendingExit, r.proc.wantedUp, logs(r.actions)]).toEqual(["STOPPED", exitedWith(3), null, false, ["stopped: web (exit status 3)"]]);
+  });
+
+  test("the log says what was left behind and what comes next", () => {
+    const r = step(proc("RUNNING"), { type: "exited", status: exitedWith(0), leftovers: [9] }, program(), later);
+    expect(logs(r.actions)).toEqual(["stopping: web ended (exit status 0) and left 1 process behind (pid 9); sending SIGTERM"]);
+    const k = step(r.proc, { type: "timer", timer: "stopwait" }, program(), later + 10_000);
+    expect(logs(k.actions)).toEqual(["killing: what web left behind with SIGKILL, still running 10s after SIGTERM"]);
+  });
+});
+
 describe("pairs with no meaning keep the state and do nothing", () => {
   const meaningful: Record<ProcessState, ProcessEvent["type"][]> = {
     STOPPED: ["start"], EXITED: ["start"], FATAL: ["start"], UNKNOWN: ["start"],
     STARTING: ["spawned", "spawnFailed", "timer", "exited", "stop", "shutdown"],
     RUNNING: ["exited", "stop", "timer", "shutdown"],
     BACKOFF: ["timer", "stop", "shutdown"],
-    STOPPING: ["exited", "timer", "shutdown", "stop"],
+    STOPPING: ["exited", "timer", "shutdown", "stop", "leftoversGone"],
   };
   const allEvents: ProcessEvent[] = [
     { type: "start" }, { type: "stop" }, { type: "shutdown" }, { type: "spawned", pid: 9 },
-    { type: "spawnFailed", error: "x" }, { type: "exited", status: exitedWith(0) },
+    { type: "spawnFailed", error: "x" }, { type: "exited", status: exitedWith(0) }, { type: "leftoversGone" },
   ];
   const rows = PROCESS_STATES.flatMap((state) =>
     allEvents.filter((e) => !meaningful[state].includes(e.type)).map((e) => [state, e.type, e] as const),
@@ -235,7 +273,7 @@ describe("what the records and log lines say", () => {
   test("a spawn error is the reason of BACKOFF and FATAL", () => {
     const r = step(proc("STARTING", { pid: null }), { type: "spawnFailed", error: `can't find command "nope"` }, program({ startretries: 0 }), T0);
     expect([r.proc.reason, logs(r.actions)[0]]).toEqual([
-      `spawn error: can't find command "nope"; gave up after 1 attempts`, `spawnerr: web: can't find command "nope"`,
+      `spawn error: can't find command "nope"; gave up after 1 attempt`, `spawnerr: web: can't find command "nope"`,
     ]);
   });
 });
