@@ -180,11 +180,15 @@ function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: Consola
   if (!Bun.deepEquals(current.http, next.http)) logger.warn("reload: [http] takes effect when tsvisor restarts (docs/http.md)");
 }
 
+// Signals that come as a matter of course, not worth an info line each time: a terminal sends WINCH on
+// every resize, and systemd sends CONT right after TERM on every `systemctl stop` (a stopped process
+// could not act on the TERM otherwise). tsvisor is never stopped then, so CONT asks nothing of it.
+const ROUTINE_SIGNALS = ["WINCH", "CONT"];
+
 // A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`
 // lists it, otherwise only logged.
 function forwardSignal(signal: string, config: Config, supervisor: Supervisor, logger: ConsolaInstance): void {
-  // A terminal sends WINCH on every resize: not worth an info line each time.
-  const log = (message: string) => (signal === "WINCH" ? logger.debug(message) : logger.info(message));
+  const log = (message: string) => (ROUTINE_SIGNALS.includes(signal) ? logger.debug(message) : logger.info(message));
   if (!config.supervisor.forward_signals.includes(signal)) {
     return log(`SIG${signal} received: ignored (list it in [supervisor] forward_signals to pass it on to the programs)`);
   }
