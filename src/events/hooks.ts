@@ -4,7 +4,7 @@
 import type { ConsolaInstance } from "consola";
 import type { HookConfig } from "../config/schema.ts";
 import { sendSignal } from "../os/kill.ts";
-import { setLongTimeout, type LongTimer } from "../os/long-timer.ts";
+import { abortSignalAfter, setLongTimeout, type LongTimer } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { concernsNames, type TsvisorEvent } from "./event.ts";
 import { expandEventName } from "./event-types.ts";
@@ -103,7 +103,7 @@ export class HookRunner {
       try {
         const response = await fetch(url, {
           method: "POST", headers: { "content-type": "application/json", "user-agent": "tsvisor" },
-          body: JSON.stringify(event), signal: AbortSignal.timeout(hook.timeout * 1000),
+          body: JSON.stringify(event), signal: abortSignalAfter(hook.timeout * 1000),
         });
         await response.arrayBuffer().catch(() => {});
         if (response.ok) return;

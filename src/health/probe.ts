@@ -3,7 +3,7 @@
 // probe ends by `timeoutMs`; a probe never throws.
 import type { HealthProbe } from "../config/schema.ts";
 import { sendSignal } from "../os/kill.ts";
-import { setLongTimeout, type LongTimer } from "../os/long-timer.ts";
+import { abortSignalAfter, setLongTimeout, type LongTimer } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
 import type { ProbeResult } from "./health-state.ts";
 
@@ -29,7 +29,7 @@ const timedOut = (ms: number): ProbeResult => ({ ok: false, error: `timed out af
 async function probeHttp(url: string, timeoutMs: number): Promise<ProbeResult> {
   try {
     // redirect "manual": a 3xx counts as healthy (Kubernetes' httpGet), without following it anywhere
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual", headers: { "user-agent": "tsvisor-healthcheck" } });
+    const response = await fetch(url, { signal: abortSignalAfter(timeoutMs), redirect: "manual", headers: { "user-agent": "tsvisor-healthcheck" } });
     await response.body?.cancel();
     return response.status >= 200 && response.status < 400 ? { ok: true } : { ok: false, error: `HTTP ${response.status}` };
   } catch (error) {

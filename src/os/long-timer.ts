@@ -56,6 +56,13 @@ export function setLongInterval(fire: () => void, ms: number, scheduler: Schedul
   };
 }
 
+// AbortSignal.timeout() for any delay: it keeps delays past 2^31-1 ms as asked, but throws beyond
+// 2^53-1 ms (285,000 years), which a duration in the config can exceed ("1e13s"): that is never, too.
+export function abortSignalAfter(ms: number): AbortSignal {
+  assertDelay(ms);
+  return ms <= Number.MAX_SAFE_INTEGER ? AbortSignal.timeout(ms) : new AbortController().signal;
+}
+
 // A NaN or negative delay is a bug in the caller (config/values.ts refuses both): fail loudly, never "at once".
 function assertDelay(ms: number): void {
   if (!(ms >= 0)) throw new RangeError(`a timer delay must be a number of ms >= 0; got ${ms}`);

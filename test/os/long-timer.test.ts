@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { MAX_TIMER_MS, setLongInterval, setLongTimeout } from "../../src/os/long-timer.ts";
+import { MAX_TIMER_MS, abortSignalAfter, setLongInterval, setLongTimeout } from "../../src/os/long-timer.ts";
 import { VirtualTime } from "../fixtures/virtual-time.ts";
 
 const HOUR = 3_600_000;
@@ -91,6 +91,15 @@ describe("setLongInterval", () => {
   });
 });
 
+test("abortSignalAfter takes any delay: 2^53 ms and more is never, not an exception", async () => {
+  const signals = [2 ** 31 + 5, 2 ** 53, 1e16].map(abortSignalAfter);
+  await new Promise<void>((done) => setLongTimeout(done, 30));
+  expect(signals.map((s) => s.aborted)).toEqual([false, false, false]);
+  const soon = abortSignalAfter(5);
+  await new Promise((done) => soon.addEventListener("abort", done));
+  expect(soon.reason.name).toBe("TimeoutError");
+});
+
 // Every timer whose delay a config names goes through long-timer.ts; a bare setTimeout there would
 // bring the clamp back. Fixed delays (constants) elsewhere may use setTimeout.
 test("the supervisor, health checks and hooks arm no timer but through os/long-timer.ts", () => {
@@ -100,6 +109,6 @@ test("the supervisor, health checks and hooks arm no timer but through os/long-t
     ...[...new Bun.Glob("health/*.ts").scanSync(src)],
     "events/hooks.ts",
   ];
-  const offenders = files.filter((f) => /\bset(Timeout|Interval)\(/.test(readFileSync(join(src, f), "utf8")));
+  const offenders = files.filter((f) => /\bset(Timeout|Interval)\(|AbortSignal\.timeout\(/.test(readFileSync(join(src, f), "utf8")));
   expect(offenders).toEqual([]);
 });
