@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DEFAULTS } from "../../src/config/defaults.ts";
 import type { ProgramConfig } from "../../src/config/schema.ts";
 import { exitedWith, killedBy } from "../../src/supervisor/exit-status.ts";
-import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord } from "../../src/supervisor/machine.ts";
+import { newProcessRecord, step, type Action, type ProcessEvent, type ProcessRecord, type Step } from "../../src/supervisor/machine.ts";
 import { PROCESS_STATES, type ProcessState } from "../../src/supervisor/states.ts";
 
 const T0 = 1_000_000;
@@ -28,6 +28,22 @@ function effects(actions: Action[]): string[] {
       default: return [];
     }
   });
+}
+
+// One process fed events from STOPPED, its log lines collected; move `now` between events.
+function fromStopped(cfg: ProgramConfig) {
+  const r = {
+    p: proc("STOPPED"),
+    now: T0,
+    lines: [] as string[],
+    feed(e: ProcessEvent): Step {
+      const result = step(r.p, e, cfg, r.now);
+      r.p = result.proc;
+      r.lines.push(...logs(result.actions));
+      return result;
+    },
+  };
+  return r;
 }
 
 const edges = (actions: Action[]) => actions.flatMap((a) => (a.type === "transition" ? [`${a.from}->${a.to}`] : []));
@@ -184,66 +200,48 @@ describe("what the records and log lines say", () => {
   });
 
   test("startretries=3 allows four attempts before FATAL, with supervisord's log lines", () => {
-    const cfg = program();
-    let p = proc("STOPPED");
-    const lines: string[] = [];
-    let now = T0;
-    const feed = (e: ProcessEvent) => {
-      const r = step(p, e, cfg, now);
-      p = r.proc;
-      lines.push(...logs(r.actions));
-    };
-    feed({ type: "start" });
+    const r = fromStopped(program());
+    r.feed({ type: "start" });
     for (let attempt = 1; attempt <= 4; attempt++) {
-      feed({ type: "spawned", pid: 100 + attempt });
-      now += 10;
-      feed({ type: "exited", status: exitedWith(2) });
-      if (p.state === "BACKOFF") {
-        now += attempt * 1000;
-        feed({ type: "timer", timer: "backoff" });
+      r.feed({ type: "spawned", pid: 100 + attempt });
+      r.now += 10;
+      r.feed({ type: "exited", status: exitedWith(2) });
+      if (r.p.state === "BACKOFF") {
+        r.now += attempt * 1000;
+        r.feed({ type: "timer", timer: "backoff" });
       }
     }
-    expect(p.state).toBe("FATAL");
-    expect(lines).toEqual([
+    expect(r.p.state).toBe("FATAL");
+    expect(r.lines).toEqual([
       "spawned: web (pid 101)", "exited: web (exit status 2; not expected)", "backoff: web will retry in 1s (attempt 2 of 4)",
       "spawned: web (pid 102)", "exited: web (exit status 2; not expected)", "backoff: web will retry in 2s (attempt 3 of 4)",
       "spawned: web (pid 103)", "exited: web (exit status 2; not expected)", "backoff: web will retry in 3s (attempt 4 of 4)",
       "spawned: web (pid 104)", "exited: web (exit status 2; not expected)", "gave up: web entered FATAL state, too many start retries too quickly",
     ]);
-    expect(p.reason).toBe("exit status 2; not expected; gave up after 4 attempts");
+    expect(r.p.reason).toBe("exit status 2; not expected; gave up after 4 attempts");
   });
 
   test("a crash loop from RUNNING is paced, and a run of backoff_reset starts the back-off over", () => {
-    const cfg = program({ startsecs: 0 });
-    let p = proc("STOPPED");
-    const lines: string[] = [];
-    let now = T0;
-    const feed = (e: ProcessEvent) => {
-      const r = step(p, e, cfg, now);
-      p = r.proc;
-      lines.push(...logs(r.actions));
-      return r;
-    };
-    feed({ type: "start" });
+    const r = fromStopped(program({ startsecs: 0 }));
+    r.feed({ type: "start" });
     const waits: number[] = [];
     for (let run = 1; run <= 4; run++) {
-      feed({ type: "spawned", pid: 100 + run });
-      now += 10; // exits at once, every time
-      const r = feed({ type: "exited", status: exitedWith(1) });
-      const timer = r.actions.find((a) => a.type === "setTimer");
+      r.feed({ type: "spawned", pid: 100 + run });
+      r.now += 10; // exits at once, every time
+      const timer = r.feed({ type: "exited", status: exitedWith(1) }).actions.find((a) => a.type === "setTimer");
       waits.push(timer?.type === "setTimer" ? timer.ms : 0);
-      if (p.state === "BACKOFF") feed({ type: "timer", timer: "backoff" });
+      if (r.p.state === "BACKOFF") r.feed({ type: "timer", timer: "backoff" });
     }
-    expect([waits, p.state, p.shortRuns, p.restarts]).toEqual([[0, 1000, 2000, 3000], "STARTING", 4, 4]);
-    expect(lines.filter((l) => l.startsWith("backoff:"))).toEqual([
+    expect([waits, r.p.state, r.p.shortRuns, r.p.restarts]).toEqual([[0, 1000, 2000, 3000], "STARTING", 4, 4]);
+    expect(r.lines.filter((l) => l.startsWith("backoff:"))).toEqual([
       "backoff: web exited 2 times in a row within 60s of RUNNING; restarting in 1s",
       "backoff: web exited 3 times in a row within 60s of RUNNING; restarting in 2s",
       "backoff: web exited 4 times in a row within 60s of RUNNING; restarting in 3s",
     ]);
-    feed({ type: "spawned", pid: 200 });
-    now += 60_000; // this run lasts backoff_reset
-    feed({ type: "exited", status: exitedWith(1) });
-    expect([p.state, p.shortRuns]).toEqual(["STARTING", 0]);
+    r.feed({ type: "spawned", pid: 200 });
+    r.now += 60_000; // this run lasts backoff_reset
+    r.feed({ type: "exited", status: exitedWith(1) });
+    expect([r.p.state, r.p.shortRuns]).toEqual(["STARTING", 0]);
   });
 
   test("a start by hand starts the back-off over", () => {

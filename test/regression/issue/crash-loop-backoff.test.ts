@@ -6,8 +6,12 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { Daemon, readLines, tempDir, waitFor } from "../../integration/_harness.ts";
 
-// A program that writes the time it started (ns) and exits 1 at once.
-const crasher = (file: string) => `["sh", "-c", "date +%s%N >> ${file}; exit 1"]`;
+// A program NAME that writes the time it started (ns) to DIR/starts and exits 1 at once, with `keys`.
+function startCrasher(dir: string, name: string, keys: string) {
+  const starts = join(dir, "starts");
+  const daemon = Daemon.start(dir, `[programs.${name}]\ncommand = ["sh", "-c", "date +%s%N >> ${starts}; exit 1"]\n${keys}\n`);
+  return { daemon, starts };
+}
 // The gaps between consecutive starts, in seconds.
 const gaps = (file: string) => {
   const t = readLines(file).map(Number);
@@ -16,12 +20,8 @@ const gaps = (file: string) => {
 
 test("a crash loop from RUNNING (startsecs = 0) is paced: at once, then 1 s, 2 s, 3 s", async () => {
   using dir = tempDir();
-  const starts = join(dir.path, "starts");
-  await using daemon = Daemon.start(dir.path, `
-[programs.crasher]
-command = ${crasher(starts)}
-startsecs = 0
-`);
+  const { daemon: started, starts } = startCrasher(dir.path, "crasher", "startsecs = 0");
+  await using daemon = started;
   await waitFor(() => readLines(starts).length >= 5, "five starts");
   const [first, ...paced] = gaps(starts).slice(0, 4);
   expect(first!).toBeLessThan(1); // one crash restarts at once, as supervisord
@@ -32,16 +32,12 @@ startsecs = 0
 
 test('backoff_delay, backoff_factor and backoff_max shape the waits; startretries = "unlimited" never gives up', async () => {
   using dir = tempDir();
-  const starts = join(dir.path, "starts");
-  await using daemon = Daemon.start(dir.path, `
-[programs.failing]
-command = ${crasher(starts)}
-startsecs = 1
+  const { daemon: started, starts } = startCrasher(dir.path, "failing", `startsecs = 1
 startretries = "unlimited"
 backoff_delay = "200ms"
 backoff_factor = 2
-backoff_max = "800ms"
-`);
+backoff_max = "800ms"`);
+  await using daemon = started;
   // failed starts (it never stays up startsecs): 0.2, 0.4, 0.8, then 0.8 s every time
   await waitFor(() => readLines(starts).length >= 7, "seven starts");
   const waits = gaps(starts).slice(0, 6);
