@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { Daemon, tempDir, waitFor } from "../../integration/_harness.ts";
 
-test("one process, one attempt, one log file: singular", async () => {
+test("one process, one attempt: singular", async () => {
   using dir = tempDir();
   await using daemon = Daemon.start(dir.path, `[programs.missing]\ncommand = ["/nonexistent/program"]\nstartretries = 0\n`);
   const fatal = await waitFor(async () => {
