@@ -19,7 +19,7 @@ function importsOf(file: string): string[] {
   return specifiers.map((s) => (s.startsWith(".") ? relative(SRC, resolve(SRC, dirname(file), s)) : s));
 }
 
-const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
+const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/machine-steps.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
   "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/plural.ts",
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
