@@ -1,6 +1,6 @@
 // Readers of /proc: who tsvisor's children are, and what a process holds (descriptors, memory).
 // The parsers are exported pure so that tests feed them text; the readers only add the file access.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, readdirSync, readFileSync } from "node:fs";
 
 /** The fields of /proc/PID/stat that tsvisor uses. */
 export interface ProcStat {
@@ -72,15 +72,27 @@ export function readChildren(pid: number): number[] {
 
 // The value of `name` in the environment a process was started with (/proc/PID/environ: what execve
 // got, unless the process has since written over that memory, as setproctitle() does); null when
-// unset or unreadable.
-export function readEnvironValue(pid: number, name: string): string | null {
-  let environ: Buffer;
+// unset or unreadable. Only the first `maxBytes` are read: a process chooses its environment's size
+// (megabytes, with a large stack limit), and must not make tsvisor read that much.
+export function readEnvironValue(pid: number, name: string, maxBytes = 64 * 1024): string | null {
+  const environ = Buffer.alloc(maxBytes);
+  let length = 0;
+  let fd: number;
   try {
-    environ = readFileSync(`/proc/${pid}/environ`);
+    fd = openSync(`/proc/${pid}/environ`, "r");
   } catch {
     return null;
   }
-  return parseEnvironValue(environ, name);
+  try {
+    for (let n = -1; n !== 0 && length < maxBytes; length += n) n = readSync(fd, environ, length, maxBytes - length, null);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+  // cut short: the last entry may be a prefix of itself ("web-1" of "web-10"), so it does not count
+  const whole = length < maxBytes ? length : environ.lastIndexOf(0, length - 1) + 1;
+  return parseEnvironValue(environ.subarray(0, whole), name);
 }
 
 // "A=1\0B=2\0" and "B" -> "2"; null when absent.

@@ -43,13 +43,26 @@ export class Leftovers {
 // Every live process below tsvisor that carries the program's session or name.
 export function findLeftovers(name: string, session: number): ProcessIdentity[] {
   const found: ProcessIdentity[] = [];
+  const present = new Set<string>();
   for (const pid of readOwnChildren()) {
     if (isBunChild(pid)) continue; // a program's, hook's or probe's own process: Bun waits for it
     const stat = readStat(pid);
     if (stat === null || stat.state === "Z") continue;
-    if (stat.session === session || readEnvironValue(pid, "TSVISOR_PROCESS_NAME") === name) found.push(...subtree(pid));
+    const key = `${pid}:${stat.startTicks}`;
+    present.add(key);
+    if (stat.session === session || nameOf(key, pid) === name) found.push(...subtree(pid));
   }
+  for (const key of names.keys()) if (!present.has(key)) names.delete(key);
   return found;
+}
+
+// The TSVISOR_PROCESS_NAME each orphan was started with, read once per process (by pid and start
+// time): every program's exit, and every look while leftovers are stopped, asks about all orphans.
+const names = new Map<string, string | null>();
+
+function nameOf(key: string, pid: number): string | null {
+  if (!names.has(key)) names.set(key, readEnvironValue(pid, "TSVISOR_PROCESS_NAME"));
+  return names.get(key)!;
 }
 
 /** How long what is still running below tsvisor when it exits has between SIGTERM and SIGKILL. */

@@ -54,3 +54,11 @@ test("readEnvironValue reads what a process was started with", () => {
   expect(readEnvironValue(process.pid, "NO_SUCH_VARIABLE_HERE")).toBeNull();
   expect(readEnvironValue(2 ** 22 + 1, "PATH")).toBeNull(); // no such process
 });
+
+test("readEnvironValue reads a bounded prefix, and an entry cut short there does not count", async () => {
+  await using child = Bun.spawn(["sleep", "10"], { env: { A: "x".repeat(100), MARK: "web-10", Z: "y".repeat(100) } });
+  const environ = Buffer.from(await Bun.file(`/proc/${child.pid}/environ`).bytes());
+  const end = environ.indexOf("MARK=web-10") + "MARK=web-1".length; // the prefix ends inside the value
+  expect([readEnvironValue(child.pid, "MARK"), readEnvironValue(child.pid, "MARK", end), readEnvironValue(child.pid, "MARK", end + 2)]).toEqual(["web-10", null, "web-10"]);
+  child.kill();
+});
