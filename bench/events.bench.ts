@@ -36,6 +36,7 @@ console = false
 command = ${JSON.stringify(crasher(files.tsvisor.exits))}
 startsecs = 0
 autorestart = true
+backoff_delay = 0 # measured: how soon a crash is heard, so no pacing of the crash loop
 [eventlisteners.bench]
 command = [${JSON.stringify(LISTENER)}, ${JSON.stringify(files.tsvisor.events)}]
 events = ["PROCESS_STATE_EXITED"]

@@ -27,6 +27,7 @@ test("chaos: kills, starts, stops and restarts while programs log; nothing lost,
 command = ["/usr/bin/python3", "${WRITER}", "${counts}/${name}"]
 startsecs = 0
 autorestart = ${AUTORESTART(name)}
+backoff_max = "1s" # killed again and again: its crash loop would otherwise wait longer than the settle check below
 stopwaitsecs = 5
 stdout_logfile_maxbytes = "1MB"
 stdout_logfile_backups = 1000

@@ -18,6 +18,8 @@ import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
+import { STRAY_STOP_GRACE_MS, stopStrays } from "./supervisor/leftovers.ts";
+import { countOf } from "./supervisor/plural.ts";
 import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
@@ -120,10 +122,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     });
   });
   // USR2: an external logrotate moved the files; write to new ones at the configured paths.
-  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${reopenLogFiles()} log files`));
+  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${countOf(reopenLogFiles(), "log file")}`));
   const reopenLogsOnRequest = () => {
     const files = reopenLogFiles();
-    logger.info(`reopen requested on the control socket: reopened ${files} log files`);
+    logger.info(`reopen requested on the control socket: reopened ${countOf(files, "log file")}`);
     return files;
   };
   // Every other signal tsvisor can catch gets a handler, listed or not: as PID 1 an unhandled signal
@@ -148,7 +150,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   http = httpConfig === null ? null : await import("./http/server.ts").then(({ startHttpServer }) =>
     startHttpServer({ config: httpConfig, logger, deps: { control: controlDeps, processes: () => supervisor.specs() } }));
 
-  logger.info(`tsvisor ${VERSION} starting with ${config.file} (${config.processes.length} processes), control socket ${control.path}`);
+  logger.info(`tsvisor ${VERSION} starting with ${config.file} (${countOf(config.processes.length, "process", "processes")}), control socket ${control.path}`);
   // Under a Type=notify unit: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1 (docs/systemd.md).
   const autostartNames = config.processes.filter((p) => p.program.autostart).map((p) => p.name);
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
@@ -158,6 +160,8 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   http?.close();
   control.close();
   await monitoring.close();
+  // again: an event listener or hook may have left something too; after a second SIGINT, no grace
+  await stopStrays(logger, code === DAEMON_EXIT.FORCED ? 0 : STRAY_STOP_GRACE_MS, false);
   clearInterval(keepAlive);
   systemd.close();
   logger.info(`tsvisor exiting with code ${code}`);
@@ -178,7 +182,7 @@ function inheritedEnvironment(config: Config): Record<string, string | undefined
 function startReaping(logger: ConsolaInstance): void {
   const role = becomeSubreaper();
   if (!role.ok) logger.warn(describeReaperProblem(role.reason));
-  startReaper((orphans) => logger.debug(`reaped: ${orphans.length} orphaned process(es): ${orphans.map((o) => o.pid).join(" ")}`));
+  startReaper((orphans) => logger.debug(`reaped: ${countOf(orphans.length, "orphaned process", "orphaned processes")}: ${orphans.map((o) => o.pid).join(" ")}`));
 }
 
 // Short of file descriptors, tsvisor refuses what can wait (programs, HTTP connections, streams) so
@@ -216,11 +220,15 @@ function reloadHttp(http: HttpServer | null, current: Config, next: Config, logg
   if (waiting.length > 0) logger.warn(`reload: [http] ${waiting.join(" and ")} ${waiting.length === 1 ? "takes" : "take"} effect when tsvisor restarts; the token and read_only apply now (docs/http.md)`);
 }
 
+// Signals that come as a matter of course, not worth an info line each time: a terminal sends WINCH on
+// every resize, and systemd sends CONT right after TERM on every `systemctl stop` (a stopped process
+// could not act on the TERM otherwise). tsvisor is never stopped then, so CONT asks nothing of it.
+const ROUTINE_SIGNALS = ["WINCH", "CONT"];
+
 // A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`
 // lists it, otherwise only logged.
 function forwardSignal(signal: string, config: Config, supervisor: Supervisor, logger: ConsolaInstance): void {
-  // A terminal sends WINCH on every resize: not worth an info line each time.
-  const log = (message: string) => (signal === "WINCH" ? logger.debug(message) : logger.info(message));
+  const log = (message: string) => (ROUTINE_SIGNALS.includes(signal) ? logger.debug(message) : logger.info(message));
   if (!config.supervisor.forward_signals.includes(signal)) {
     return log(`SIG${signal} received: ignored (list it in [supervisor] forward_signals to pass it on to the programs)`);
   }

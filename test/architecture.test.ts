@@ -19,8 +19,8 @@ function importsOf(file: string): string[] {
   return specifiers.map((s) => (s.startsWith(".") ? relative(SRC, resolve(SRC, dirname(file), s)) : s));
 }
 
-const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
-  "supervisor/critical.ts", "supervisor/usage.ts",
+const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/machine-steps.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
+  "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/plural.ts",
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
@@ -37,8 +37,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => LEAVES.includes(f), []],
   [(f) => PURE_SUPERVISOR.includes(f), ["supervisor/states.ts", "config/schema.ts", ...PURE_SUPERVISOR]],
   [(f) => PURE_HEALTH.includes(f), ["config/schema.ts"]],
-  // health/ runs probes (a command probe is spawned as the program is, through os/spawn.ts) and knows nothing of the supervisor.
-  [(f) => f.startsWith("health/"), ["health/", "config/schema.ts", "os/spawn.ts", "os/kill.ts", "errors.ts", "node:", "bun"]],
+  // health/ runs probes (a command probe is spawned as the program is, through os/spawn.ts) and knows nothing of the supervisor;
+  // its timers, like every timer with a delay from the config, go through os/long-timer.ts.
+  [(f) => f.startsWith("health/"), ["health/", "config/schema.ts", "os/spawn.ts", "os/kill.ts", "os/long-timer.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
   // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
   // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs;
@@ -49,7 +50,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
   [(f) => PURE_EVENTS.includes(f), ["events/", "supervisor/states.ts", "supervisor/backoff.ts", "supervisor/exit-status.ts", "supervisor/supervisor.ts"]],
   // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/.
-  [(f) => f.startsWith("events/"), ["events/", "supervisor/", "config/schema.ts", "os/kill.ts", "os/spawn.ts", "errors.ts", "consola", "node:", "bun"]],
+  [(f) => f.startsWith("events/"), ["events/", "supervisor/", "config/schema.ts", "os/kill.ts", "os/spawn.ts", "os/long-timer.ts", "errors.ts", "consola", "node:", "bun"]],
   // Type-only imports of os/datagram-socket.ts (UnixAddress) and supervisor/states.ts load nothing.
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.

@@ -48,14 +48,14 @@ function describeStartFailure(error: ErrorBody): string {
 
 // --- status ---
 
-const HEADER = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "RSS", "PEAK", "HEALTH", "INFO"] as const;
+const HEADER = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "PSS", "PEAK", "HEALTH", "INFO"] as const;
 
 // One aligned row per process under a header; `colour` paints the state column.
 export function renderStatusTable(processes: readonly ProcessStatus[], now: number, colour: boolean): string {
   const rows = processes.map((p) => [
     p.name, p.state, p.pid === null ? "-" : String(p.pid), p.uptime_ms === null ? "-" : formatUptime(p.uptime_ms),
-    String(p.restarts), p.cpu_percent === null ? "-" : `${p.cpu_percent.toFixed(1)}%`, formatBytes(p.rss_bytes),
-    formatBytes(p.peak_rss_bytes), p.health ?? "-", describeStatus(p, now),
+    String(p.restarts), p.cpu_percent === null ? "-" : `${p.cpu_percent.toFixed(1)}%`, formatBytes(p.pss_bytes),
+    formatBytes(p.peak_pss_bytes), p.health ?? "-", describeStatus(p, now),
   ]);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[], state?: StateName) =>

@@ -31,10 +31,15 @@ export const DEFAULTS: {
     exitcodes: [0],
     startsecs: 1,
     startretries: 3,
+    backoff_delay: 1, // supervisord's 1 s, 2 s, 3 s … for failed starts (linear, backoff_factor unset)
+    backoff_factor: null,
+    backoff_max: 300, // Kubernetes' CrashLoopBackOff cap: a crash loop retries every 5 minutes at most
+    backoff_reset: 60,
     stopsignal: "TERM",
     stopwaitsecs: 10,
     stopasgroup: false,
     killasgroup: false,
+    stop_descendants: true,
     priority: 999,
     numprocs: 1,
     numprocs_start: 0,

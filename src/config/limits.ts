@@ -19,11 +19,11 @@ export const MAX_EVENT_LISTENERS = 1_000;
 export const MAX_NUMPROCS_START = 2 ** 31 - 1;
 
 /**
- * Longest duration, in seconds: (2^31 - 1) ms, about 24.8 days ("596h"). A JavaScript timer asked
- * to wait longer fires at once, so a longer startsecs, stopwaitsecs or max_runtime would act
- * immediately; until timers are chained, longer durations are refused rather than misread.
+ * Longest duration, in seconds: 100 years. A timer longer than a JavaScript timer holds ((2^31 - 1)
+ * ms, 24.8 days) is chained (os/long-timer.ts), so any length works as written; the bound keeps the
+ * milliseconds exact integers in every computation and refuses what can only be a typo.
  */
-export const MAX_DURATION_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_DURATION_SECONDS = 100 * 365 * 24 * 3600;
 
 /** Largest size in bytes (8 PiB): sizes stay exact integers in every computation. */
 export const MAX_SIZE_BYTES = Number.MAX_SAFE_INTEGER;

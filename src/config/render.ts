@@ -6,8 +6,9 @@ import { formatHostPort } from "./values.ts";
 // Key order in the output; a Record so a key added to the schema cannot be left out here.
 const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   command: true, directory: true, environment: true, user: true, umask: true, autostart: true,
-  autorestart: true, exitcodes: true, startsecs: true, startretries: true, stopsignal: true,
-  stopwaitsecs: true, stopasgroup: true, killasgroup: true, priority: true, numprocs: true,
+  autorestart: true, exitcodes: true, startsecs: true, startretries: true, backoff_delay: true, backoff_factor: true,
+  backoff_max: true, backoff_reset: true, stopsignal: true,
+  stopwaitsecs: true, stopasgroup: true, killasgroup: true, stop_descendants: true, priority: true, numprocs: true,
   numprocs_start: true, process_name: true, max_runtime: true, redirect_stderr: true, stdout_logfile: true,
   stdout_logfile_maxbytes: true, stdout_logfile_backups: true, stderr_logfile: true, stderr_logfile_maxbytes: true,
   stderr_logfile_backups: true, console: true, log_timestamps: true, critical: true,

@@ -51,11 +51,27 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   autorestart: values.autorestart,
   exitcodes: values.exitcodes,
   startsecs: values.duration,
-  startretries: (v) => values.integer(v, 0),
+  startretries: (v) => {
+    if (v === "unlimited") return v;
+    if (typeof v === "string") throw new ValueError(`expected an integer >= 0 or "unlimited"; got ${show(v)}`);
+    return values.integer(v, 0); // bounded: 1e308 or 2^53 + 1 are refused, not taken
+  },
+  backoff_delay: values.duration,
+  backoff_factor: (v) => {
+    if (typeof v === "number" && v >= 1 && v <= 100) return v;
+    throw new ValueError(`expected a number from 1 to 100 (2 doubles the wait after each short run); got ${show(v)}`, { hint: "leave backoff_factor out for supervisord's linear 1 s, 2 s, 3 s …" });
+  },
+  backoff_max: (v) => {
+    const seconds = values.duration(v);
+    if (seconds > 0) return seconds;
+    throw new ValueError(`expected a duration above 0; got ${show(v)}`);
+  },
+  backoff_reset: values.duration,
   stopsignal: values.signal,
   stopwaitsecs: values.duration,
   stopasgroup: values.boolean,
   killasgroup: values.boolean,
+  stop_descendants: values.boolean,
   priority: (v) => values.integer(v), // any integer, as in supervisord
   numprocs: (v) => values.integer(v, 1, MAX_PROCESSES),
   numprocs_start: (v) => values.integer(v, 0, MAX_NUMPROCS_START),

@@ -25,8 +25,16 @@ export interface ProgramConfig {
   exitcodes: number[];
   /** Seconds the process must stay up to count as started (STARTING -> RUNNING). */
   startsecs: number;
-  /** Failed starts in a row tolerated before FATAL; the delay grows 1 s, 2 s, 3 s, ... */
-  startretries: number;
+  /** Failed starts in a row tolerated before FATAL, or "unlimited": retry forever (at most every backoff_max). */
+  startretries: number | "unlimited";
+  /** Seconds a restart waits after the first short run (a failed start, or an exit sooner than backoff_reset after RUNNING). */
+  backoff_delay: number;
+  /** Growth of the wait per short run in a row: null is linear (backoff_delay × n, supervisord's 1 s, 2 s, 3 s); a number is exponential (backoff_delay × factor^(n-1)). */
+  backoff_factor: number | null;
+  /** Seconds a restart waits at most, however many short runs came before. */
+  backoff_max: number;
+  /** Seconds in RUNNING after which a run is not short any more: the next exit restarts at once and the back-off starts over. */
+  backoff_reset: number;
   /** Signal name (TERM, INT, QUIT, HUP, KILL, USR1, USR2) sent to stop the program. */
   stopsignal: string;
   /** Seconds to wait after stopsignal before SIGKILL. */
@@ -35,6 +43,8 @@ export interface ProgramConfig {
   stopasgroup: boolean;
   /** Send SIGKILL to the whole process group. */
   killasgroup: boolean;
+  /** When its process ends, stop every process it left behind (children that left its group, double-forked daemons): stopsignal, then SIGKILL after stopwaitsecs. */
+  stop_descendants: boolean;
   /** Lower starts first and stops last. */
   priority: number;
   /** Number of instances of this program. */

@@ -13,7 +13,7 @@ const DURATION_UNITS = new Map([["ms", 0.001], ["s", 1], ["m", 60], ["h", 3600]]
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)$/;
 
 // Seconds as a number (10, 0.5) or a string with a unit ("500ms", "10s", "5m", "1h") -> seconds, at
-// most MAX_DURATION_SECONDS (the longest a timer can wait).
+// most MAX_DURATION_SECONDS (100 years).
 export function duration(value: unknown): number {
   const match = typeof value === "string" ? DURATION.exec(value.trim()) : null;
   const seconds = typeof value === "number" ? value : match ? Number(match[1]) * DURATION_UNITS.get(match[2]!)! : NaN;
@@ -21,8 +21,8 @@ export function duration(value: unknown): number {
     throw new ValueError(`expected seconds (a number >= 0) or a duration like "500ms", "10s", "5m", "1h"; got ${show(value)}`);
   }
   if (seconds > MAX_DURATION_SECONDS) {
-    throw new ValueError(`duration ${show(value)} is too long: at most ${MAX_DURATION_SECONDS} seconds (about 24.8 days, "596h")`, {
-      hint: "timers cannot wait longer; leave the key out where that means no limit",
+    throw new ValueError(`duration ${show(value)} is too long: at most ${MAX_DURATION_SECONDS} seconds (100 years)`, {
+      hint: "leave the key out where that means no limit",
     });
   }
   return seconds;

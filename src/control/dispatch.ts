@@ -137,7 +137,7 @@ function toStatus(v: ProcessView): ProcessStatus {
     restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp, dropped_log_lines: v.droppedLogLines,
     health: v.health, health_error: v.healthError, cpu_percent: v.cpuPercent === null ? null : Math.round(v.cpuPercent * 10) / 10,
     cpu_seconds: v.cpuSeconds,
-    rss_bytes: v.rssBytes, peak_rss_bytes: v.peakRssBytes, restarted_because: v.restartedBecause,
+    rss_bytes: v.rssBytes, peak_rss_bytes: v.peakRssBytes, pss_bytes: v.pssBytes, peak_pss_bytes: v.peakPssBytes, restarted_because: v.restartedBecause,
   };
 }
 

@@ -90,10 +90,14 @@ export interface ProcessStatus {
   cpu_percent: number | null;
   /** CPU seconds (user + system) used so far by the live processes of the tree, at the last sample; null when unknown. */
   cpu_seconds: number | null;
-  /** Resident memory of the process and all its descendants at the last sample; null when unknown. */
+  /** Resident memory of the process and all its descendants at the last sample, summed: a page shared by N of them counts N times; null when unknown. */
   rss_bytes: number | null;
   /** Highest rss_bytes since the process started; null when unknown. */
   peak_rss_bytes: number | null;
+  /** Proportional memory of the tree (each shared page split among its sharers), what max_memory compares; null when unknown. */
+  pss_bytes: number | null;
+  /** Highest pss_bytes since the process started; null when unknown. */
+  peak_pss_bytes: number | null;
   /** Why tsvisor last restarted it on its own: "unhealthy: …" or "max_memory: …"; null when it never did. */
   restarted_because: string | null;
 }

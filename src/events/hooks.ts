@@ -4,6 +4,7 @@
 import type { ConsolaInstance } from "consola";
 import type { HookConfig } from "../config/schema.ts";
 import { sendSignal } from "../os/kill.ts";
+import { abortSignalAfter, setLongTimeout, type LongTimer } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { concernsNames, type TsvisorEvent } from "./event.ts";
 import { expandEventName } from "./event-types.ts";
@@ -74,12 +75,12 @@ export class HookRunner {
   private runCommand(hook: HookConfig, argv: string[], event: TsvisorEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       let timedOut = false;
-      let timer: Timer | undefined;
+      let timer: LongTimer | undefined;
       const child = spawnChild({
         argv, cwd: null, env: { ...definedOnly(this.options.env), ...eventEnvironment(event) }, credentials: null, umask: null,
         output: "inherit", stdin: new TextEncoder().encode(`${JSON.stringify(event)}\n`),
         onExit: (code, signal) => {
-          clearTimeout(timer);
+          timer?.cancel();
           this.children.delete(child.pid);
           if (timedOut) return reject(new Error(`killed after its timeout of ${hook.timeout}s`));
           if (signal !== null) return reject(new Error(`terminated by SIG${signal}`));
@@ -88,7 +89,7 @@ export class HookRunner {
         },
       });
       this.children.add(child.pid);
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         timedOut = true;
         sendSignal(child.pid, "KILL", true); // spawnChild made it a group leader: its children go too
       }, hook.timeout * 1000);
@@ -102,7 +103,7 @@ export class HookRunner {
       try {
         const response = await fetch(url, {
           method: "POST", headers: { "content-type": "application/json", "user-agent": "tsvisor" },
-          body: JSON.stringify(event), signal: AbortSignal.timeout(hook.timeout * 1000),
+          body: JSON.stringify(event), signal: abortSignalAfter(hook.timeout * 1000),
         });
         await response.arrayBuffer().catch(() => {});
         if (response.ok) return;

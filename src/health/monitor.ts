@@ -2,6 +2,7 @@
 // after the start (Docker's HEALTHCHECK), each next probe one interval after the last one ended, so
 // a slow probe never overlaps the next. Decisions are health-state.ts's; this file only keeps time.
 import type { HealthCheckConfig } from "../config/schema.ts";
+import { setLongTimeout, type LongTimer } from "../os/long-timer.ts";
 import { newHealth, recordProbe, type Health } from "./health-state.ts";
 import { runProbe, type ProbeContext } from "./probe.ts";
 
@@ -9,7 +10,7 @@ const PROBE_GRAIN_MS = 1000;
 
 export class HealthMonitor {
   private current: Health | null = null;
-  private timer: Timer | undefined;
+  private timer: LongTimer | undefined;
   // Bumped by every begin() and end(), so the result of a probe started for an older run is dropped.
   private generation = 0;
 
@@ -36,7 +37,7 @@ export class HealthMonitor {
   /** The process is gone: no health, no probes. */
   end(): void {
     this.generation++;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.current = null;
   }
 
@@ -49,7 +50,7 @@ export class HealthMonitor {
     const grain = Math.min(PROBE_GRAIN_MS, intervalMs);
     const offset = (this.now() + intervalMs) % grain;
     const delay = intervalMs - offset + (offset >= grain / 2 ? grain : 0);
-    this.timer = setTimeout(() => void this.probe(generation), delay);
+    this.timer = setLongTimeout(() => void this.probe(generation), delay);
   }
 
   private async probe(generation: number): Promise<void> {

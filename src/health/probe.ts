@@ -3,6 +3,7 @@
 // probe ends by `timeoutMs`; a probe never throws.
 import type { HealthProbe } from "../config/schema.ts";
 import { sendSignal } from "../os/kill.ts";
+import { abortSignalAfter, setLongTimeout, type LongTimer } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
 import type { ProbeResult } from "./health-state.ts";
 
@@ -28,7 +29,7 @@ const timedOut = (ms: number): ProbeResult => ({ ok: false, error: `timed out af
 async function probeHttp(url: string, timeoutMs: number): Promise<ProbeResult> {
   try {
     // redirect "manual": a 3xx counts as healthy (Kubernetes' httpGet), without following it anywhere
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual", headers: { "user-agent": "tsvisor-healthcheck" } });
+    const response = await fetch(url, { signal: abortSignalAfter(timeoutMs), redirect: "manual", headers: { "user-agent": "tsvisor-healthcheck" } });
     await response.body?.cancel();
     return response.status >= 200 && response.status < 400 ? { ok: true } : { ok: false, error: `HTTP ${response.status}` };
   } catch (error) {
@@ -44,10 +45,10 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeR
       socket?.end();
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.cancel();
       resolve(result);
     };
-    const timer = setTimeout(() => settle(timedOut(timeoutMs)), timeoutMs);
+    const timer = setLongTimeout(() => settle(timedOut(timeoutMs)), timeoutMs);
     Bun.connect({
       hostname: host, port,
       socket: { open: (s) => settle({ ok: true }, s), data() {}, error: (_s, e) => settle({ ok: false, error: describeError(e) }), connectError: (_s, e) => settle({ ok: false, error: describeError(e) }) },
@@ -57,18 +58,18 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeR
 
 function probeCommand(argv: string[], timeoutMs: number, ctx: ProbeContext): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    let timer: Timer | undefined;
+    let timer: LongTimer | undefined;
     try {
       const child = spawnChild({
         argv, cwd: ctx.cwd, env: ctx.env, credentials: ctx.credentials, umask: null, output: "ignore",
         onExit: (code, signal) => {
-          clearTimeout(timer);
+          timer?.cancel();
           if (code === 0) resolve({ ok: true });
           else resolve({ ok: false, error: signal !== null ? `command killed by SIG${signal}` : `command exited with status ${code}` });
         },
       });
       // the command leads its own group: kill it all, so a probe never outlives its timeout
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         sendSignal(child.pid, "KILL", true);
         resolve(timedOut(timeoutMs));
       }, timeoutMs);

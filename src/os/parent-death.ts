@@ -5,8 +5,7 @@
 // KILL because the point is that nothing is left running: a program that ignores TERM would survive.
 // The signal reaches the program's own process only; its children (if it forks) are orphaned as with
 // supervisord. Where no setpriv with --pdeathsig exists (a minimal image), programs start directly.
-import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { accessSync, constants, readFileSync } from "node:fs";
 
 const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
 let setprivPath: string | null | undefined;
@@ -33,46 +32,4 @@ export function parentDeathSetpriv(): string | null {
 export function withParentDeathSignal(argv: string[]): string[] {
   const setpriv = parentDeathSetpriv();
   return setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv;
-}
-
-/**
- * The errors Bun.spawn would have raised for the command itself (setpriv would now be the one to fail,
- * later and in words of its own): ENOENT, EACCES or ENOEXEC as an error with that code, or null.
- */
-export function commandError(command: string, env: Record<string, string>, cwd: string | null): { code: string } | null {
-  let path: string | null;
-  if (command.includes("/")) {
-    path = isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command);
-    try {
-      if (!statSync(path).isFile()) return { code: "EACCES" };
-    } catch {
-      return { code: "ENOENT" };
-    }
-  } else {
-    path = Bun.which(command, { PATH: env.PATH ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", cwd: cwd ?? undefined });
-    if (path === null) return { code: "ENOENT" };
-  }
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    return { code: "EACCES" };
-  }
-  return isExecutableFormat(path) ? null : { code: "ENOEXEC" };
-}
-
-// The kernel runs ELF files and "#!" scripts (binfmt_misc aside).
-function isExecutableFormat(path: string): boolean {
-  const head = Buffer.alloc(4);
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return true; // not readable by root?  let exec decide
-  }
-  try {
-    const n = readSync(fd, head, 0, 4, 0);
-    return (n >= 4 && head.toString("latin1", 0, 4) === "\x7fELF") || (n >= 2 && head.toString("latin1", 0, 2) === "#!");
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,6 +1,6 @@
 // Readers of /proc: who tsvisor's children are, and what a process holds (descriptors, memory).
 // The parsers are exported pure so that tests feed them text; the readers only add the file access.
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, readdirSync, readFileSync } from "node:fs";
 
 /** The fields of /proc/PID/stat that tsvisor uses. */
 export interface ProcStat {
@@ -12,6 +12,8 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** When it started, in clock ticks after boot: with the pid, it names one process (pids are reused). */
+  startTicks: number;
 }
 
 // "42 (my prog) S 1 42 42 ..." -> fields. comm may hold spaces and ")", so it ends at the last ")".
@@ -19,8 +21,13 @@ export function parseStat(text: string): ProcStat {
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
   if (open < 0 || close < open) throw new Error(`not a /proc/PID/stat line: ${JSON.stringify(text.slice(0, 80))}`);
-  const [state = "?", ppid, pgrp, session] = text.slice(close + 2).split(" ");
-  return { pid: Number(text.slice(0, open).trim()), comm: text.slice(open + 1, close), state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
+  // after ")": state(3) ppid(4) pgrp(5) session(6) ... starttime(22)
+  const fields = text.slice(close + 2).split(" ");
+  const [state = "?", ppid, pgrp, session] = fields;
+  return {
+    pid: Number(text.slice(0, open).trim()), comm: text.slice(open + 1, close), state, ppid: Number(ppid), pgrp: Number(pgrp),
+    session: Number(session), startTicks: Number(fields[19]),
+  };
 }
 
 // "12 15 20 " (a task's children file) -> [12, 15, 20]
@@ -38,24 +45,67 @@ export function parseStatusBytes(text: string, field: string): number | null {
 // the thread that forked it, and an orphan under whichever thread the kernel picked as its reaper.
 // Falls back to scanning every /proc/PID/stat when the kernel lacks CONFIG_PROC_CHILDREN.
 export function readOwnChildren(): number[] {
+  return readChildren(process.pid);
+}
+
+// The same for any process; [] when it is gone.
+export function readChildren(pid: number): number[] {
   let tasks: string[];
   try {
-    tasks = readdirSync("/proc/self/task");
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return scanForChildren(process.pid);
+    return pid === process.pid ? scanForChildren(pid) : [];
   }
   const pids = new Set<number>();
   for (const task of tasks) {
     let text: string;
     try {
-      text = readFileSync(`/proc/self/task/${task}/children`, "utf8");
+      text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" && task === String(process.pid)) return scanForChildren(process.pid);
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && task === String(pid) && existsSync(`/proc/${pid}`)) return scanForChildren(pid);
       continue; // the thread ended while we looked
     }
-    for (const pid of parseChildren(text)) pids.add(pid);
+    for (const child of parseChildren(text)) pids.add(child);
   }
   return [...pids];
+}
+
+// The value of `name` in the environment a process was started with (/proc/PID/environ: what execve
+// got, unless the process has since written over that memory, as setproctitle() does); null when
+// unset or unreadable. Only the first `maxBytes` are read: a process chooses its environment's size
+// (megabytes, with a large stack limit), and must not make tsvisor read that much.
+export function readEnvironValue(pid: number, name: string, maxBytes = 64 * 1024): string | null {
+  const environ = Buffer.alloc(maxBytes);
+  let length = 0;
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/environ`, "r");
+  } catch {
+    return null;
+  }
+  try {
+    for (let n = -1; n !== 0 && length < maxBytes; length += n) n = readSync(fd, environ, length, maxBytes - length, null);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+  // cut short: the last entry may be a prefix of itself ("web-1" of "web-10"), so it does not count
+  const whole = length < maxBytes ? length : environ.lastIndexOf(0, length - 1) + 1;
+  return parseEnvironValue(environ.subarray(0, whole), name);
+}
+
+// "A=1\0B=2\0" and "B" -> "2"; null when absent.
+export function parseEnvironValue(environ: Uint8Array, name: string): string | null {
+  const prefix = Buffer.from(`${name}=`);
+  const bytes = Buffer.from(environ.buffer, environ.byteOffset, environ.byteLength);
+  for (let start = 0; start < bytes.length; ) {
+    const end = bytes.indexOf(0, start);
+    const stop = end < 0 ? bytes.length : end;
+    if (stop - start >= prefix.length && bytes.subarray(start, start + prefix.length).equals(prefix)) return bytes.toString("utf8", start + prefix.length, stop);
+    start = stop + 1;
+  }
+  return null;
 }
 
 // Every process whose parent is `ppid`, by reading each /proc/PID/stat (slower: used only as a

@@ -3,7 +3,8 @@
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
-import { commandError, parentDeathSetpriv, withParentDeathSignal } from "./parent-death.ts";
+import { commandError } from "./command-check.ts";
+import { withParentDeathSignal } from "./parent-death.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
 
@@ -59,11 +60,10 @@ export function spawnChild(req: SpawnRequest): Child {
   // it synchronously) must not leave a mark behind that nothing would remove.
   let marked = false;
   try {
-    // Under setpriv, a missing or unrunnable command would fail in setpriv; say so here as Bun would.
-    if (parentDeathSetpriv() !== null && req.credentials === null) {
-      const problem = commandError(req.argv[0] ?? "", req.env, req.cwd);
-      if (problem) throw problem;
-    }
+    // Under setpriv, a missing or unrunnable command would fail in setpriv, as exit status 127 or 126
+    // with the words in the program's log; with `user =` too. Find it out here, as the program's user.
+    const problem = commandError(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
+    if (problem) throw problem;
     const child = Bun.spawn(withParentDeathSignal(req.argv), {
       cwd: req.cwd ?? undefined,
       env: req.env,
@@ -88,7 +88,7 @@ export function spawnChild(req: SpawnRequest): Child {
     return { pid: child.pid, stdout: out?.read ?? null, stderr: err?.read ?? null };
   } catch (error) {
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.read);
-    throw new SpawnError(describeSpawnError(req.argv[0] ?? "", error), (error as { code?: string }).code);
+    throw new SpawnError(describeSpawnError(req.argv[0] ?? "", error, req.credentials), (error as { code?: string }).code);
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
@@ -144,11 +144,13 @@ function assertDirectory(dir: string): void {
   if (!isDir) throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} is not a directory`);
 }
 
-function describeSpawnError(command: string, error: unknown): string {
+function describeSpawnError(command: string, error: unknown, credentials: SpawnRequest["credentials"] = null): string {
   const code = (error as { code?: string }).code;
   const quoted = JSON.stringify(command);
+  const by = credentials === null ? "" : ` by uid ${credentials.uid}`;
   if (code === "ENOENT") return `can't find command ${quoted}`;
-  if (code === "EACCES") return `command ${quoted} is not executable (permission denied)`;
+  if (code === "EISDIR") return `command ${quoted} is a directory, not a program`;
+  if (code === "EACCES") return `command ${quoted} is not executable${by} (permission denied)`;
   if (code === "ENOEXEC") return `command ${quoted} is not an executable format`;
   return `can't start ${quoted}: ${(error as Error).message ?? String(error)}`;
 }

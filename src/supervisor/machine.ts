@@ -3,8 +3,11 @@
 // signals and arms timers — so every transition is testable without an OS (unlike supervisord's
 // transition(), which forks). States and edges are supervisord's (process.py).
 import type { ProgramConfig } from "../config/schema.ts";
-import { isExpectedExit, retryDelayMs, shouldRestart } from "./backoff.ts";
-import { describeExit, type ExitStatus } from "./exit-status.ts";
+import type { ExitStatus } from "./exit-status.ts";
+import {
+  beginStop, cancel, exitFromRunning, exitWhileStarting, failStart, log, runningLog, setTimer, settleStop, startSpawn, startWanted,
+  stopLeftovers, to, wantedAfterStop,
+} from "./machine-steps.ts";
 import type { ProcessState } from "./states.ts";
 
 /** Everything the supervisor knows about one process, between events. */
@@ -13,8 +16,12 @@ export interface ProcessRecord {
   state: ProcessState;
   /** PID of the live process, null when there is none. */
   pid: number | null;
-  /** Failed starts in a row (supervisord's `backoff`); reset when the process reaches RUNNING. */
+  /** Failed starts in a row (supervisord's `backoff`, for startretries); reset when the process reaches RUNNING. */
   backoff: number;
+  /** Short runs in a row (failed starts, exits sooner than backoff_reset after RUNNING): sets the restart delay (backoff.ts). */
+  shortRuns: number;
+  /** `now` of the last transition into RUNNING; null while not RUNNING. */
+  runningAt: number | null;
   /** Automatic restarts since tsvisor started (autorestart or retry after BACKOFF). */
   restarts: number;
   /** `now` of the last successful spawn. */
@@ -24,8 +31,13 @@ export interface ProcessRecord {
   lastExit: ExitStatus | null;
   /** Why the process is in its state, in words: "exit status 1; not expected", "spawn error: …". */
   reason: string | null;
-  /** Why it is STOPPING: asked to stop, or max_runtime reached (then the exit counts as any exit). */
-  stopCause: "request" | "max_runtime" | null;
+  /**
+   * Why it is STOPPING: asked to stop, max_runtime reached (then the exit counts as any exit), or its
+   * process ended by itself and left processes behind that tsvisor stops first (stop_descendants).
+   */
+  stopCause: "request" | "max_runtime" | "exit" | null;
+  /** How its process ended while the processes it left behind are being stopped; the exit counts once they are gone. */
+  pendingExit: { status: ExitStatus; failedStart: boolean } | null;
   /** Set when tsvisor is shutting down: no exit leads to a restart any more. */
   noRestart: boolean;
   /**
@@ -44,7 +56,9 @@ export type ProcessEvent =
   | { type: "shutdown" } // tsvisor is going down: no more restarts
   | { type: "spawned"; pid: number }
   | { type: "spawnFailed"; error: string }
-  | { type: "exited"; status: ExitStatus }
+  // its process ended; `leftovers`: pids of what it left behind, to stop before the exit counts (stop_descendants)
+  | { type: "exited"; status: ExitStatus; leftovers?: readonly number[] }
+  | { type: "leftoversGone" } // every process it left behind has ended
   | { type: "timer"; timer: TimerName };
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -53,6 +67,7 @@ export type Action =
   | { type: "transition"; from: ProcessState; to: ProcessState }
   | { type: "spawn" }
   | { type: "signal"; signal: string; group: boolean }
+  | { type: "signalLeftovers"; signal: string } // to every process the ended one left behind
   | { type: "setTimer"; timer: TimerName; ms: number }
   | { type: "cancelTimer"; timer: TimerName }
   | { type: "log"; level: LogLevel; message: string };
@@ -73,82 +88,9 @@ type HandlerTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Hand
 // A new process record, as tsvisor first sees a configured program.
 export function newProcessRecord(name: string): ProcessRecord {
   return {
-    name, state: "STOPPED", pid: null, backoff: 0, restarts: 0, startedAt: null, stoppedAt: null,
-    lastExit: null, reason: null, stopCause: null, noRestart: false, wantedUp: false,
+    name, state: "STOPPED", pid: null, backoff: 0, shortRuns: 0, runningAt: null, restarts: 0, startedAt: null, stoppedAt: null,
+    lastExit: null, reason: null, stopCause: null, pendingExit: null, noRestart: false, wantedUp: false,
   };
-}
-
-// --- action helpers ---
-const log = (level: LogLevel, message: string): Action => ({ type: "log", level, message });
-const setTimer = (timer: TimerName, ms: number): Action => ({ type: "setTimer", timer, ms });
-const cancel = (...timers: TimerName[]): Action[] => timers.map((timer) => ({ type: "cancelTimer", timer }));
-const spawn: Action = { type: "spawn" };
-
-// Move to `state`, recording the edge as an action so logs and events see every hop.
-function to(state: ProcessState, p: ProcessRecord, changes: Partial<ProcessRecord>, actions: Action[], prior: Action[] = []): Step {
-  return {
-    proc: { ...p, ...changes, state },
-    actions: [...prior, { type: "transition", from: p.state, to: state }, ...actions],
-  };
-}
-
-// Chain a second step after a first (e.g. EXITED -> STARTING in one event).
-function then(first: Step, next: (p: ProcessRecord) => Step): Step {
-  const second = next(first.proc);
-  return { proc: second.proc, actions: [...first.actions, ...second.actions] };
-}
-
-// X -> STARTING: ask for a spawn; the outcome arrives as `spawned` or `spawnFailed`.
-const startSpawn = (p: ProcessRecord, changes: Partial<ProcessRecord> = {}): Step =>
-  to("STARTING", p, { reason: null, stopCause: null, ...changes }, [spawn]);
-
-// A start by anyone: the process is wanted up from now on.
-const startWanted = (p: ProcessRecord): Step => startSpawn(p, { backoff: 0, noRestart: false, wantedUp: true });
-
-// A stop by hand means "keep it down" to `check`; a stop by shutdown does not change what is wanted.
-const wantedAfterStop = (p: ProcessRecord, e: { byHand?: boolean }): boolean => (e.byHand ? false : p.wantedUp);
-
-// STARTING/RUNNING -> STOPPING: send stopsignal and give the process stopwaitsecs to go.
-const beginStop = (p: ProcessRecord, cfg: ProgramConfig, cause: "request" | "max_runtime", wantedUp = p.wantedUp): Step =>
-  to("STOPPING", p, { stopCause: cause, wantedUp }, [
-    ...cancel("startsecs", "max_runtime"),
-    log("debug", `stopping: ${p.name} (pid ${p.pid}) with SIG${cfg.stopsignal}`),
-    { type: "signal", signal: cfg.stopsignal, group: cfg.stopasgroup },
-    setTimer("stopwait", cfg.stopwaitsecs * 1000),
-  ]);
-
-// A failed start: STARTING -> BACKOFF, then BACKOFF -> FATAL when the retries are used up.
-function failStart(p: ProcessRecord, cfg: ProgramConfig, reason: string, prior: Action[]): Step {
-  const backoff = p.backoff + 1;
-  const backedOff = to("BACKOFF", p, { pid: null, backoff, reason }, [], prior);
-  if (p.noRestart) return then(backedOff, (q) => to("STOPPED", q, {}, []));
-  if (backoff > cfg.startretries) {
-    // BACKOFF -> FATAL: too many start retries too quickly
-    return then(backedOff, (q) =>
-      to("FATAL", q, { reason: `${reason}; gave up after ${backoff} attempts` }, [
-        log("error", `gave up: ${p.name} entered FATAL state, too many start retries too quickly`),
-      ]),
-    );
-  }
-  const delay = retryDelayMs(backoff);
-  return {
-    proc: backedOff.proc,
-    actions: [
-      ...backedOff.actions,
-      log("info", `backoff: ${p.name} will retry in ${delay / 1000}s (attempt ${backoff + 1} of ${cfg.startretries + 1})`),
-      setTimer("backoff", delay),
-    ],
-  };
-}
-
-// RUNNING -> EXITED, then EXITED -> STARTING when autorestart says so.
-function exitFromRunning(p: ProcessRecord, status: ExitStatus, cfg: ProgramConfig, now: number, prior: Action[], cause?: string): Step {
-  const expected = isExpectedExit(status, cfg.exitcodes);
-  const reason = `${cause ? `${cause}: ` : ""}${describeExit(status)}; ${expected ? "expected" : "not expected"}`;
-  const exited = to("EXITED", p, { pid: null, backoff: 0, lastExit: status, reason, stopCause: null, stoppedAt: now },
-    [log(expected ? "info" : "warn", `exited: ${p.name} (${reason})`)], prior);
-  if (p.noRestart || !shouldRestart(cfg.autorestart, expected)) return exited;
-  return then(exited, (q) => startSpawn(q, { restarts: q.restarts + 1, reason }));
 }
 
 // One row per edge, labelled as supervisord labels them in process.py. Unlisted pairs keep the state.
@@ -174,41 +116,36 @@ const TRANSITIONS: HandlerTable = {
       if (cfg.max_runtime !== null) armed.push(setTimer("max_runtime", cfg.max_runtime * 1000));
       const started = { ...p, pid: e.pid, startedAt: now };
       // STARTING -> RUNNING at once when startsecs = 0
-      if (cfg.startsecs === 0) return to("RUNNING", started, { backoff: 0 }, [runningLog(p, cfg)], armed);
+      if (cfg.startsecs === 0) return to("RUNNING", started, { backoff: 0, runningAt: now }, [runningLog(p, cfg)], armed);
       return { proc: started, actions: [...armed, setTimer("startsecs", cfg.startsecs * 1000)] };
     },
     // STARTING -> BACKOFF: the program could not be executed at all
     spawnFailed: (p, e, cfg) =>
       failStart(p, cfg, `spawn error: ${e.error}`, [log("error", `spawnerr: ${p.name}: ${e.error}`)]),
     // STARTING -> RUNNING: stayed up for startsecs
-    timer: (p, e, cfg) => {
-      if (e.timer === "startsecs") return to("RUNNING", p, { backoff: 0 }, [runningLog(p, cfg)]);
+    timer: (p, e, cfg, now) => {
+      if (e.timer === "startsecs") return to("RUNNING", p, { backoff: 0, runningAt: now }, [runningLog(p, cfg)]);
       if (e.timer === "max_runtime") return beginStop(p, cfg, "max_runtime");
       return ignored(p, e);
     },
     exited: (p, e, cfg, now) => {
       // The exit can arrive before the startsecs timer fires although startsecs has passed.
-      if (p.startedAt !== null && now - p.startedAt >= cfg.startsecs * 1000) {
-        return exitFromRunning({ ...p, state: "RUNNING" }, e.status, cfg, now, [
-          ...cancel("startsecs", "max_runtime"),
-          { type: "transition", from: "STARTING", to: "RUNNING" },
-          runningLog(p, cfg),
-        ]);
-      }
-      // STARTING -> BACKOFF: exited too quickly
-      const reason = `${describeExit(e.status)}; not expected`;
-      return failStart({ ...p, lastExit: e.status, stoppedAt: now }, cfg, reason, [
-        ...cancel("startsecs", "max_runtime"),
-        log("warn", `exited: ${p.name} (${reason})`),
-      ]);
+      const failedStart = p.startedAt === null || now - p.startedAt < cfg.startsecs * 1000;
+      // STARTING -> STOPPING: it left processes behind; they go first
+      if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, failedStart, cfg, cancel("startsecs", "max_runtime"));
+      return exitWhileStarting(p, e.status, failedStart, cfg, now, cancel("startsecs", "max_runtime"));
     },
     // STARTING -> STOPPING
     stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
     shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
   },
   RUNNING: {
-    // RUNNING -> EXITED (-> STARTING when autorestart applies)
-    exited: (p, e, cfg, now) => exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
+    exited: (p, e, cfg, now) =>
+      e.leftovers?.length
+        // RUNNING -> STOPPING: it left processes behind; they go first
+        ? stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("max_runtime"))
+        // RUNNING -> EXITED (-> STARTING when autorestart applies)
+        : exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
     // RUNNING -> STOPPING
     stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
     // RUNNING -> STOPPING: max_runtime reached
@@ -228,15 +165,29 @@ const TRANSITIONS: HandlerTable = {
   },
   STOPPING: {
     exited: (p, e, cfg, now) => {
-      const prior = cancel("stopwait");
-      // max_runtime: the stop was ours, not the user's, so the exit is handled like any other
-      if (p.stopCause === "max_runtime") return exitFromRunning(p, e.status, cfg, now, prior, `max_runtime (${cfg.max_runtime}s) reached`);
-      // STOPPING -> STOPPED
-      return to("STOPPED", p, { pid: null, lastExit: e.status, reason: describeExit(e.status), stopCause: null, stoppedAt: now },
-        [log("info", `stopped: ${p.name} (${describeExit(e.status)})`)], prior);
+      // still STOPPING: it left processes behind, which get the stop signal and stopwaitsecs of their own
+      if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("stopwait"));
+      return settleStop(p, e.status, false, cfg, now, cancel("stopwait"));
+    },
+    // the processes it left behind are gone: now its exit counts
+    leftoversGone: (p, e, cfg, now) => {
+      if (p.pendingExit === null) return ignored(p, e);
+      const { status, failedStart } = p.pendingExit;
+      return settleStop({ ...p, pendingExit: null }, status, failedStart, cfg, now, cancel("stopwait"));
     },
     timer: (p, e, cfg) => {
       if (e.timer !== "stopwait") return ignored(p, e);
+      if (p.pid === null) {
+        // its own process has ended; what it left behind has not: SIGKILL, again every stopwaitsecs
+        return {
+          proc: p,
+          actions: [
+            log("warn", `killing: what ${p.name} left behind with SIGKILL, still running ${cfg.stopwaitsecs}s after SIG${cfg.stopsignal}`),
+            { type: "signalLeftovers", signal: "KILL" },
+            setTimer("stopwait", cfg.stopwaitsecs * 1000),
+          ],
+        };
+      }
       // still STOPPING: escalate to SIGKILL, and again every stopwaitsecs until the exit arrives
       return {
         proc: p,
@@ -252,9 +203,6 @@ const TRANSITIONS: HandlerTable = {
     shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
   },
 };
-
-const runningLog = (p: ProcessRecord, cfg: ProgramConfig): Action =>
-  log("info", `success: ${p.name} entered RUNNING state, process has stayed up for > than ${cfg.startsecs} seconds (startsecs)`);
 
 // An event that has no meaning in this state: keep the state, leave a trace for debugging.
 function ignored(p: ProcessRecord, e: ProcessEvent): Step {

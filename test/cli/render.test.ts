@@ -22,8 +22,8 @@ describe("outcomes in supervisorctl's words", () => {
     [{ name: "web", ok: false, error: { code: "NOT_RUNNING" } }, "stop", true, "web: ERROR (not running)"],
     [{ name: "web", ok: false, error: { code: "START_FAILED", state: "BACKOFF", reason: "exit status 1; not expected" } }, "start", true,
       "web: ERROR (abnormal termination: exit status 1; not expected; now BACKOFF)"],
-    [{ name: "web", ok: false, error: { code: "START_FAILED", state: "FATAL", reason: 'spawn error: can\'t find command "nope"; gave up after 1 attempts' } }, "start", true,
-      'web: ERROR (spawn error: can\'t find command "nope"; gave up after 1 attempts; now FATAL)'],
+    [{ name: "web", ok: false, error: { code: "START_FAILED", state: "FATAL", reason: 'spawn error: can\'t find command "nope"; gave up after 1 attempt' } }, "start", true,
+      'web: ERROR (spawn error: can\'t find command "nope"; gave up after 1 attempt; now FATAL)'],
     [{ name: "web", ok: false, error: { code: "SHUTTING_DOWN" } }, "start", true, "web: ERROR (tsvisor is shutting down)"],
   ] as const)("%o %s", (outcome, verb, waited, line) => {
     expect(renderOutcome(outcome, verb, waited)).toBe(line);
@@ -43,7 +43,7 @@ describe("status table", () => {
   const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
     name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
     restarts: 0, last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, health: null, health_error: null,
-    cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, restarted_because: null, ...over,
+    cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, pss_bytes: null, peak_pss_bytes: null, restarted_because: null, ...over,
   });
 
   test("one aligned row per process under a header, the reason in INFO", () => {
@@ -54,11 +54,11 @@ describe("status table", () => {
       status({ name: "api", state: "STOPPED", pid: null, uptime_ms: null, stopped_at: NOW - 5_000, reason: "terminated by SIGTERM", wanted: false }),
       status({ name: "manual", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, wanted: false }),
       status({ name: "chatty", dropped_log_lines: 120 }),
-      status({ name: "api2", cpu_percent: 12.5, rss_bytes: 50 * 1024 ** 2, peak_rss_bytes: 2 * 1024 ** 3, health: "unhealthy", health_error: "HTTP 503" }),
-      status({ name: "mem", restarts: 1, rss_bytes: 300 * 1024, peak_rss_bytes: 300 * 1024, health: "healthy", restarted_because: "max_memory: 600.0 MiB above 512.0 MiB in 2 samples in a row" }),
+      status({ name: "api2", cpu_percent: 12.5, rss_bytes: 90 * 1024 ** 2, pss_bytes: 50 * 1024 ** 2, peak_pss_bytes: 2 * 1024 ** 3, health: "unhealthy", health_error: "HTTP 503" }),
+      status({ name: "mem", restarts: 1, rss_bytes: 900 * 1024, pss_bytes: 300 * 1024, peak_pss_bytes: 300 * 1024, health: "healthy", restarted_because: "max_memory: 600.0 MiB above 512.0 MiB in 2 samples in a row" }),
     ], NOW, false);
     expect(table).toBe([
-      "NAME      STATE    PID  UPTIME   RESTARTS  CPU    RSS    PEAK  HEALTH     INFO",
+      "NAME      STATE    PID  UPTIME   RESTARTS  CPU    PSS    PEAK  HEALTH     INFO",
       "web       RUNNING  42   0:01:05  0         -      -      -     -",
       "worker-1  RUNNING  42   0:01:05  2         -      -      -     -          last exit: exit status 1; not expected",
       "cron      FATAL    -    -        0         -      -      -     -          exit status 2; not expected; gave up after 4 attempts, 2m ago",

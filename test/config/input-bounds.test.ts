@@ -110,13 +110,13 @@ describe("bounds, in the words a user reads", () => {
     expect(loadError({ "tsvisor.toml": hooks }).split("\n")[0]).toBe(`tsvisor.toml:${3 * MAX_HOOKS + 1}:1: hooks.${MAX_HOOKS}: the config has ${MAX_HOOKS + 1} [[hooks]]; at most ${MAX_HOOKS} are allowed`);
   });
 
-  test("a duration a timer cannot wait, a size past 2^53, a uid or gid past 2^32 - 2", () => {
-    expect(loadError({ "tsvisor.toml": toml(...web, 'max_runtime = "597h"', 'stdout_logfile_maxbytes = "9999999999GB"', 'user = "4294967295"', "[supervisor]", 'socket_owner = "0:4294967295"') }))
+  test("a duration past 100 years, a size past 2^53, a uid or gid past 2^32 - 2", () => {
+    expect(loadError({ "tsvisor.toml": toml(...web, 'max_runtime = "876001h"', 'stdout_logfile_maxbytes = "9999999999GB"', 'user = "4294967295"', "[supervisor]", 'socket_owner = "0:4294967295"') }))
       .toMatchInlineSnapshot(`
-        "tsvisor.toml:3:15: programs.web.max_runtime: duration "597h" is too long: at most 2147483 seconds (about 24.8 days, "596h")
-            3 | max_runtime = "597h"
+        "tsvisor.toml:3:15: programs.web.max_runtime: duration "876001h" is too long: at most 3153600000 seconds (100 years)
+            3 | max_runtime = "876001h"
               |               ^
-              = hint: timers cannot wait longer; leave the key out where that means no limit
+              = hint: leave the key out where that means no limit
         tsvisor.toml:4:27: programs.web.stdout_logfile_maxbytes: size "9999999999GB" is too large: at most 9007199254740991 bytes (8 PiB)
             4 | stdout_logfile_maxbytes = "9999999999GB"
               |                           ^

@@ -11,7 +11,7 @@ function status(over: Partial<ProcessStatus>): ProcessStatus {
   return {
     name: "web-0", group: "web", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, stopped_at: null,
     restarts: 0, last_exit: null, reason: null, wanted: false, dropped_log_lines: 0, health: null, health_error: null,
-    cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, restarted_because: null, ...over,
+    cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, pss_bytes: null, peak_pss_bytes: null, restarted_because: null, ...over,
   };
 }
 

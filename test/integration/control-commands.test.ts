@@ -48,7 +48,7 @@ test("status shows every process as a table, --json as the protocol's result, an
     [["NAME", "STATE"], ["web", "RUNNING"], ["worker-0", "RUNNING"], ["worker-1", "RUNNING"], ["crashy", "FATAL"], ["manual", "STOPPED"]],
     "", 0,
   ]);
-  expect(table.stdout).toMatch(/crashy +FATAL +- +- +0 +- +- +- +- +exit status 3; not expected; gave up after 1 attempts, \d+s ago/);
+  expect(table.stdout).toMatch(/crashy +FATAL +- +- +0 +- +- +- +- +exit status 3; not expected; gave up after 1 attempt, \d+s ago/);
   const web = (await statuses(daemon)).web!;
   expect(web).toMatchObject({ name: "web", group: "web", state: "RUNNING", restarts: 0, last_exit: null, wanted: true });
   expect(isAlive(web.pid!)).toBe(true);
@@ -75,7 +75,7 @@ test("start and stop of a FATAL program, start of a running one, stop of a stopp
   using dir = tempDir();
   await using daemon = await started(dir.path);
   expect(await daemon.ctl(["start", "crashy"])).toEqual({
-    stdout: "crashy: ERROR (abnormal termination: exit status 3; not expected; gave up after 1 attempts; now FATAL)\n", stderr: "", exitCode: 1,
+    stdout: "crashy: ERROR (abnormal termination: exit status 3; not expected; gave up after 1 attempt; now FATAL)\n", stderr: "", exitCode: 1,
   });
   expect(await daemon.ctl(["stop", "crashy"])).toEqual({ stdout: "crashy: ERROR (not running)\n", stderr: "", exitCode: 1 });
   expect(await daemon.ctl(["start", "web"])).toEqual({ stdout: "web: ERROR (already started)\n", stderr: "", exitCode: 1 });

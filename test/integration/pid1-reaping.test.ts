@@ -78,12 +78,14 @@ command = ["${fixture("exit-with")}", "3"]
 environment = { DELAY = "0.2" }
 autorestart = true
 startsecs = 0
+backoff_delay = 0
 
 [programs.killed]
 command = ["${fixture("kill-self")}", "USR1"]
 environment = { DELAY = "0.2" }
 autorestart = true
 startsecs = 0
+backoff_delay = 0
 `;
   await using pid1 = Pid1.run(dir.path, storm + flappers);
   // Making them is fork-bound: seconds on an idle 2-core machine, minutes when it is overloaded.

@@ -60,12 +60,12 @@ startsecs = 0
 max_memory = "150MB"
 `);
   const first = await waitFor(async () => (await daemon.status("grower"))?.pid ?? undefined, "the first pid");
-  await daemon.waitForLog(/restarting: grower \(max_memory: \d+\.\d MiB above 150\.0 MiB in 2 samples in a row\)/);
+  await daemon.waitForLog(/restarting: grower \(max_memory: \d+\.\d MiB \(PSS\) above 150\.0 MiB in 2 samples in a row\)/);
   const after = await waitFor(async () => {
     const s = await daemon.status("grower");
     return s?.state === "RUNNING" && s.pid !== first ? s : undefined;
   }, "grower running again under a new pid");
-  expect(after.restarted_because).toMatch(/^max_memory: \d+\.\d MiB above 150\.0 MiB in 2 samples in a row$/);
+  expect(after.restarted_because).toMatch(/^max_memory: \d+\.\d MiB \(PSS\) above 150\.0 MiB in 2 samples in a row$/);
   expect(after.restarts).toBeGreaterThanOrEqual(1);
   expect(daemon.logLines(/stopped: grower \(terminated by SIGTERM\)/).length).toBeGreaterThanOrEqual(1); // the normal stop path
   expect((await daemon.ctl(["status", "grower"])).stdout).toContain("restarted for max_memory:");

@@ -25,13 +25,14 @@ startretries = 2
   expect(daemon.logLines(/backoff: crasher will retry in (1|2)s/).length).toBe(2);
 });
 
-test("a program that crashes after startsecs is restarted at once, without back-off", async () => {
+test("a program that crashes after it stayed RUNNING for backoff_reset is restarted at once, without back-off", async () => {
   using dir = tempDir();
   const count = join(dir.path, "count");
   await using daemon = Daemon.start(dir.path, `
 [programs.flaky]
 command = ["sh", "-c", "echo run >> ${count}; sleep 0.3; exit 1"]
 startsecs = 0.1
+backoff_reset = "100ms"
 `);
   await waitFor(() => readLines(count).length >= 3, "three runs");
   expect(daemon.logLines(/exited: flaky \(exit status 1; not expected\)/).length).toBeGreaterThanOrEqual(2);

@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { countOpenFds, parseChildren, parseSignalMask, parseStat, parseStatusBytes, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
+import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
 
 test("parseStat takes comm up to the last parenthesis, so a name with spaces and ')' parses", () => {
-  expect(parseStat("4242 (my (odd) prog) Z 1 4242 4242 0 -1 4194560 ...")).toEqual({
-    pid: 4242, comm: "my (odd) prog", state: "Z", ppid: 1, pgrp: 4242, session: 4242,
+  expect(parseStat("4242 (my (odd) prog) Z 1 4242 4241 0 -1 4194560 100 0 0 0 150 25 0 0 20 0 1 0 300 12345678 2048")).toEqual({
+    pid: 4242, comm: "my (odd) prog", state: "Z", ppid: 1, pgrp: 4242, session: 4241, startTicks: 300,
   });
 });
 
@@ -38,4 +38,27 @@ test("the readers see this process and a child of it", async () => {
     child.kill();
     await child.exited;
   }
+});
+
+test("parseEnvironValue finds a variable among NUL-separated entries, and null when it is absent", () => {
+  const environ = Buffer.from("PATH=/bin\0TSVISOR_PROCESS_NAMEX=no\0TSVISOR_PROCESS_NAME=web-1\0EMPTY=\0");
+  expect([
+    parseEnvironValue(environ, "TSVISOR_PROCESS_NAME"), parseEnvironValue(environ, "EMPTY"), parseEnvironValue(environ, "HOME"),
+    parseEnvironValue(Buffer.from("A=1"), "A"),
+  ]).toEqual(["web-1", "", null, "1"]);
+});
+
+test("readEnvironValue reads what a process was started with", () => {
+  const child = Bun.spawnSync(["sh", "-c", "cat /proc/self/environ"], { env: { MARK: "x y" } });
+  expect(parseEnvironValue(child.stdout, "MARK")).toBe("x y");
+  expect(readEnvironValue(process.pid, "NO_SUCH_VARIABLE_HERE")).toBeNull();
+  expect(readEnvironValue(2 ** 22 + 1, "PATH")).toBeNull(); // no such process
+});
+
+test("readEnvironValue reads a bounded prefix, and an entry cut short there does not count", async () => {
+  await using child = Bun.spawn(["sleep", "10"], { env: { A: "x".repeat(100), MARK: "web-10", Z: "y".repeat(100) } });
+  const environ = Buffer.from(await Bun.file(`/proc/${child.pid}/environ`).bytes());
+  const end = environ.indexOf("MARK=web-10") + "MARK=web-1".length; // the prefix ends inside the value
+  expect([readEnvironValue(child.pid, "MARK"), readEnvironValue(child.pid, "MARK", end), readEnvironValue(child.pid, "MARK", end + 2)]).toEqual(["web-10", null, "web-10"]);
+  child.kill();
 });

@@ -1,0 +1,118 @@
+// Can this command be executed, and by whom? Checked before every spawn so that the error has words:
+// under setpriv (os/parent-death.ts) the exec happens in setpriv, whose failure reaches tsvisor only
+// as exit status 127 or 126 (the words go to the program's log). The command is found as execvp()
+// finds it (a name with "/" from the working directory, else the first PATH entry that has it), and
+// permissions are those the program's user will meet: the mode bits of the file and of each
+// directory on the way, for its uid and primary gid (spawning clears supplementary groups); root
+// passes them all but needs one x bit on a file. For tsvisor's own user the kernel answers (access()).
+// For another user, ACLs, capabilities and security modules are not read: there the exec decides,
+// and its failure shows as an exit status.
+import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+/** Why a command cannot be executed, in errno's words. */
+export type CommandProblem = "ENOENT" | "EACCES" | "ENOEXEC" | "EISDIR";
+
+const X = 0o1;
+const R = 0o4;
+
+// null when `command` can be executed by `credentials` (null: tsvisor's own user), else why not.
+export function commandError(
+  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number } | null = null,
+): { code: CommandProblem } | null {
+  const who = credentials ?? SELF;
+  if (command.includes("/")) return checkFile(isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command), who);
+  // execvp: the first entry where the name exists and may be run; EACCES if only unrunnable ones exist
+  let denied: { code: CommandProblem } | null = null;
+  for (const dir of (env.PATH ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
+    const problem = checkFile(join(dir === "" ? "." : resolve(cwd ?? process.cwd(), dir), command), who);
+    if (problem === null) return null;
+    if (problem.code !== "ENOENT") denied ??= problem;
+  }
+  return denied ?? { code: "ENOENT" };
+}
+
+// Marks tsvisor's own credentials: the kernel's access() answers for them.
+const SELF = { uid: -1, gid: -1 };
+
+function checkFile(path: string, who: { uid: number; gid: number }): { code: CommandProblem } | null {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    return { code: (error as NodeJS.ErrnoException).code === "EACCES" ? "EACCES" : "ENOENT" };
+  }
+  if (stats.isDirectory()) return { code: "EISDIR" };
+  if (!stats.isFile()) return { code: "EACCES" };
+  const real = safeRealpath(path);
+  const allowed = who === SELF ? (bit: number) => kernelAllows(path, bit) : (bit: number) => may(stats, who, bit);
+  // for another user, every directory on the way must be searchable, through the link and to its target
+  if (who !== SELF && !searchable([path, real], who)) return { code: "EACCES" };
+  if (!allowed(X)) return { code: "EACCES" };
+  const format = executableFormat(real);
+  if (format === null) return { code: "ENOEXEC" };
+  // a script is read by its interpreter, as the user
+  if (format === "script" && !allowed(R)) return { code: "EACCES" };
+  return null;
+}
+
+function searchable(paths: string[], who: { uid: number; gid: number }): boolean {
+  for (const file of new Set(paths)) {
+    for (let dir = dirname(file); ; dir = dirname(dir)) {
+      const d = statOrNull(dir);
+      if (d === null || !may(d, who, X)) return false;
+      if (dir === dirname(dir)) break;
+    }
+  }
+  return true;
+}
+
+function kernelAllows(path: string, bit: number): boolean {
+  try {
+    accessSync(path, bit === X ? constants.X_OK : constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Permission `bit` (X or R) on a file or directory for uid/gid, from its mode bits.
+function may(stats: Stats, who: { uid: number; gid: number }, bit: number): boolean {
+  if (who.uid === 0) return bit !== X || stats.isDirectory() || (stats.mode & 0o111) !== 0;
+  const shift = stats.uid === who.uid ? 6 : stats.gid === who.gid ? 3 : 0;
+  return ((stats.mode >> shift) & bit) !== 0;
+}
+
+// The kernel runs ELF files and "#!" scripts (binfmt_misc aside); null for anything else.
+function executableFormat(path: string): "elf" | "script" | null {
+  const head = Buffer.alloc(4);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return "elf"; // not readable by root?  let exec decide
+  }
+  try {
+    const n = readSync(fd, head, 0, 4, 0);
+    if (n >= 4 && head.toString("latin1", 0, 4) === "\x7fELF") return "elf";
+    return n >= 2 && head.toString("latin1", 0, 2) === "#!" ? "script" : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

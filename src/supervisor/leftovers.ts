@@ -1,0 +1,83 @@
+// What a program left behind when its main process ended: processes it started that are still
+// running. Its direct children are re-parented to tsvisor at that moment (PID 1, or a child subreaper:
+// os/reaper.ts), so every descendant it left is in the subtree of one of tsvisor's own children that
+// Bun did not start. Which of those came from this program is known by either of two marks:
+//   - its session: a program leads a session of its own (os/spawn.ts), every process it starts stays
+//     in it unless it calls setsid(), and the kernel keeps that id for as long as one member lives;
+//   - its environment: TSVISOR_PROCESS_NAME, as the program had it, in /proc/PID/environ — for a
+//     daemon that did call setsid() (double-forking daemons do), since children inherit it.
+// A process that left the session AND cleared or overwrote its initial environment (setproctitle()
+// writes over it: nginx, postgres, sshd) carries neither mark: it is left to tsvisor's own exit, which
+// stops every descendant (docs/supervision.md "Stop means the whole tree", limits).
+import type { ConsolaInstance } from "consola";
+import { type ProcessIdentity, isRunning, ownDescendants, signalProcess, stopProcesses, subtree, uniqueProcesses } from "../os/descendants.ts";
+import { readEnvironValue, readOwnChildren, readStat } from "../os/procfs.ts";
+import { isBunChild } from "../os/reaper.ts";
+import { countOf } from "./plural.ts";
+
+/** The leftovers of one program's process, tracked while tsvisor stops them. */
+export class Leftovers {
+  private tracked: ProcessIdentity[] = [];
+
+  /** `session`: the ended process's pid (it led its session); `name`: its TSVISOR_PROCESS_NAME. */
+  constructor(private readonly name: string, private readonly session: number) {}
+
+  /** Those still running, and any new ones (a daemon may still be forking): how many there are now. */
+  refresh(): number {
+    this.tracked = uniqueProcesses([...this.tracked.filter(isRunning), ...findLeftovers(this.name, this.session)]);
+    return this.tracked.length;
+  }
+
+  /** Their pids, for a log line. */
+  get pids(): number[] {
+    return this.tracked.map((id) => id.pid);
+  }
+
+  /** Send `signal` to each of them (after a refresh). */
+  signal(signal: string): void {
+    this.refresh();
+    for (const id of this.tracked) signalProcess(id, signal);
+  }
+}
+
+// Every live process below tsvisor that carries the program's session or name.
+export function findLeftovers(name: string, session: number): ProcessIdentity[] {
+  const found: ProcessIdentity[] = [];
+  const present = new Set<string>();
+  for (const pid of readOwnChildren()) {
+    if (isBunChild(pid)) continue; // a program's, hook's or probe's own process: Bun waits for it
+    const stat = readStat(pid);
+    if (stat === null || stat.state === "Z") continue;
+    const key = `${pid}:${stat.startTicks}`;
+    present.add(key);
+    if (stat.session === session || nameOf(key, pid) === name) found.push(...subtree(pid));
+  }
+  for (const key of names.keys()) if (!present.has(key)) names.delete(key);
+  return found;
+}
+
+// The TSVISOR_PROCESS_NAME each orphan was started with, read once per process (by pid and start
+// time): every program's exit, and every look while leftovers are stopped, asks about all orphans.
+const names = new Map<string, string | null>();
+
+function nameOf(key: string, pid: number): string | null {
+  if (!names.has(key)) names.set(key, readEnvironValue(pid, "TSVISOR_PROCESS_NAME"));
+  return names.get(key)!;
+}
+
+/** How long what is still running below tsvisor when it exits has between SIGTERM and SIGKILL. */
+export const STRAY_STOP_GRACE_MS = 5000;
+
+// Nothing tsvisor started outlives it, outside a PID namespace too: whatever is still below it once
+// the programs have stopped (a daemon that carried no mark of its program, the descendants of a
+// program with stop_descendants = false, a hook's) gets SIGTERM, then SIGKILL after `graceMs`.
+// `orphansOnly` spares what Bun started and waits for itself (event listeners still running).
+export async function stopStrays(logger: ConsolaInstance, graceMs: number, orphansOnly: boolean): Promise<void> {
+  const find = () => ownDescendants({ orphansOnly });
+  const strays = find();
+  if (strays.length === 0) return;
+  const pids = strays.map((s) => s.pid).join(" ");
+  logger.info(`stopping: ${countOf(strays.length, "process", "processes")} still running below tsvisor (pid ${pids}); SIGKILL after ${graceMs / 1000}s`);
+  const killed = await stopProcesses(find, "TERM", graceMs);
+  if (killed > 0) logger.warn(`killing: ${countOf(killed, "process", "processes")} still running below tsvisor ${graceMs / 1000}s after SIGTERM, with SIGKILL`);
+}

@@ -1,0 +1,50 @@
+// Every sample_interval, one walk of /proc over every program's process tree: each program's CPU and
+// memory for `status`, and its max_memory (usage.ts decides; the supervisor restarts).
+import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
+import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumPss, sumTrees } from "../os/proc-tree.ts";
+import type { Managed } from "./managed.ts";
+import { describeBytes, memoryKind, memoryOf, nextUsage } from "./usage.ts";
+
+export class ResourceSampler {
+  private timer: LongTimer | undefined;
+  private pageSize: number | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number,
+    /** Every process tsvisor manages, at the time of the sample. */
+    private readonly processes: () => Iterable<Managed>,
+    /** A RUNNING process is over its max_memory; `why` says by how much, for the log and status. */
+    private readonly onOverLimit: (m: Managed, why: string) => void,
+  ) {}
+
+  /** Sample every interval from now on; an interval of 0 turns sampling off. */
+  start(): void {
+    if (this.intervalMs > 0) this.timer = setLongInterval(() => this.sample(), this.intervalMs);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  // One walk of /proc over every program's tree; then each program's figures and its max_memory.
+  private sample(): void {
+    const live = [...this.processes()].filter((m) => m.record.pid !== null);
+    if (live.length === 0) return;
+    this.pageSize ??= pageSize();
+    const roots = live.map((m) => m.record.pid!);
+    const trees = sumTrees(readTreeStats(roots), roots, this.pageSize);
+    const now = this.now();
+    for (const m of live) {
+      const tree = trees.get(m.record.pid!);
+      if (tree === undefined) continue;
+      const limit = m.spec.program.max_memory;
+      const sample = { pid: m.record.pid!, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes: sumPss(tree.pids) };
+      const { usage, exceeded } = nextUsage(m.usage, sample, now, limit);
+      m.usage = usage;
+      if (exceeded && m.record.state === "RUNNING") {
+        this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
+      }
+    }
+  }
+}
