@@ -65,7 +65,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
-  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],
+  // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
+  // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it.
+  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "os/inherited-fds.ts", "os/foreground-child.ts"]],
   // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
   [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "errors.ts", "consola", "node:", "../package.json"]],

@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { realtimeName, realtimeNumber } from "./realtime-signals.ts";
 
 // Signal names without the SIG prefix ("TERM") are what config files and the CLI use, as supervisord does.
 const SIGNAL_NUMBERS = constants.signals as Record<string, number>;
@@ -11,21 +12,23 @@ export type StopSignal = (typeof STOP_SIGNALS)[number];
 export function normalizeSignalName(input: string): string | null {
   const upper = input.trim().toUpperCase();
   const bare = upper.startsWith("SIG") ? upper.slice(3) : upper;
-  return `SIG${bare}` in SIGNAL_NUMBERS ? bare : null;
+  if (`SIG${bare}` in SIGNAL_NUMBERS) return bare;
+  const realtime = realtimeNumber(bare); // "RTMAX-28" -> "RTMIN+2": one name per signal
+  return realtime === null ? null : realtimeName(realtime);
 }
 
 // "TERM" -> 15; "34" -> 34 (the inverse of signalName(), which leaves an unnamed signal a number).
 export function signalNumber(name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
-  const n = SIGNAL_NUMBERS[`SIG${name}`];
-  if (n === undefined) throw new Error(`unknown signal name ${JSON.stringify(name)}`);
+  const n = SIGNAL_NUMBERS[`SIG${name}`] ?? realtimeNumber(name);
+  if (n === undefined || n === null) throw new Error(`unknown signal name ${JSON.stringify(name)}`);
   return n;
 }
 
-// 15 -> "TERM"; an unnamed number (a real-time signal) stays a number.
+// 15 -> "TERM", 36 -> "RTMIN+2" (realtime-signals.ts); a number that is no signal stays a number.
 export function signalName(n: number): string {
   for (const [name, value] of Object.entries(SIGNAL_NUMBERS)) if (value === n) return name.slice(3);
-  return String(n);
+  return realtimeName(n) ?? String(n);
 }
 
 /**
