@@ -36,7 +36,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
     try {
       pid = spawnForegroundChild({
         argv: options.argv,
-        env: definedOnly(process.env),
+        env: process.env,
         onExit: (code, signal) => resolve(signal !== null ? killedBy(signal) : exitedWith(code ?? 0)),
       });
       logger.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
@@ -58,10 +58,4 @@ export function runInitChild(argv: string[]): number {
   const failure = execAsForegroundChild(argv);
   process.stderr.write(`tsvisor: exec failed: ${failure.message}\n`);
   return failure.code;
-}
-
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
-  return result;
 }

@@ -16,7 +16,8 @@ export const FOREGROUND_HELPER_FLAG = "--internal-init-child";
 
 export interface ForegroundRequest {
   argv: string[];
-  env: Record<string, string>;
+  /** CMD's environment (process.env as is, in init mode); undefined values are left out. */
+  env: Record<string, string | undefined>;
   /** Called once when CMD has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
 }
@@ -34,7 +35,7 @@ export function spawnForegroundChild(req: ForegroundRequest): number {
     const child = spawnChild({
       argv: helper ? [...selfCommand(), FOREGROUND_HELPER_FLAG, ...req.argv] : req.argv,
       cwd: null,
-      env: req.env,
+      env: definedOnly(req.env),
       credentials: null,
       umask: null,
       stdin: "inherit", // CMD reads what tsvisor would have read, the terminal included
@@ -49,6 +50,12 @@ export function spawnForegroundChild(req: ForegroundRequest): number {
   } finally {
     closeInheritedFds();
   }
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
+  return result;
 }
 
 // How to run this same tsvisor again: the compiled binary is one file; under `bun src/main.ts` the

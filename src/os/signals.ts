@@ -32,7 +32,15 @@ export function signalName(n: number): string {
 }
 
 /**
- * Every signal tsvisor can catch and pass on: init mode forwards all of them to CMD, run mode those of
+ * Forwardable too, though Bun's process.on cannot catch them (os/unnamed-signals.ts does): STKFLT and
+ * the real-time signals ("RTMIN", "RTMIN+3", "RTMAX-2", "RTMAX"), as normalizeSignalName() names them.
+ */
+export function isForwardableUnnamed(name: string): boolean {
+  return name === "STKFLT" || realtimeNumber(name) !== null;
+}
+
+/**
+ * Every signal tsvisor can catch with process.on and pass on: init mode forwards all of them to CMD, run mode those of
  * `[supervisor] forward_signals`. Left out, with tini's reasons where tini leaves them out too:
  * KILL and STOP cannot be caught; CHLD drives reaping; ILL TRAP ABRT BUS FPE SEGV SYS are faults of
  * tsvisor itself; TTIN and TTOU are what a background tsvisor gets from the terminal; PIPE and XFSZ
