@@ -8,8 +8,14 @@ import { sendSignal } from "./os/kill.ts";
 import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from "./os/reaper.ts";
 import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
 import { SpawnError } from "./os/spawn.ts";
-import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
+import { catchUnnamedSignals, ignoreUnnamedSignals } from "./os/unnamed-signals.ts";
 import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
+
+/**
+ * Compiling the handler for STKFLT and the real-time signals (os/unnamed-signals.ts) costs ~20 ms: done
+ * once CMD has run this long, so that a short command (and tsvisor's start-up) never pays for it.
+ */
+const UNNAMED_SIGNALS_AFTER_MS = 50;
 
 export async function runInit(options: { argv: string[]; group: boolean }): Promise<number> {
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
@@ -28,9 +34,14 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
     if (!sendSignal(pid, signal, options.group) && options.group) sendSignal(pid, signal, false);
   };
   for (const signal of FORWARDABLE_SIGNALS) process.on(`SIG${signal}`, () => forward(signal));
-  // STKFLT and the real-time signals, which process.on cannot catch: forwarded too, as tini does.
-  const unnamed = catchUnnamedSignals(forward);
-  if (!unnamed.ok) logger.warn(`${unnamed.reason}: they are not forwarded to CMD`);
+  // STKFLT and the real-time signals, which process.on cannot catch: ignored at once (by default they
+  // would kill tsvisor), forwarded too (as tini does) once CMD has run for UNNAMED_SIGNALS_AFTER_MS.
+  ignoreUnnamedSignals();
+  const catchUnnamed = setTimeout(() => {
+    const unnamed = catchUnnamedSignals(forward);
+    // A debug line: init mode is as quiet as tini, and ignored is still better than killed.
+    if (!unnamed.ok) logger.debug(`${unnamed.reason}: they are not forwarded to CMD`);
+  }, UNNAMED_SIGNALS_AFTER_MS);
 
   const status = await new Promise<ExitStatus>((resolve) => {
     try {
@@ -46,6 +57,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
       resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" ? 126 : 1)); // tini's codes
     }
   });
+  clearTimeout(catchUnnamed);
   reapOrphans(); // what CMD left behind as it went
   const code = shellExitCode(status, signalNumber);
   logger.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);

@@ -53,7 +53,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // Type-only imports of os/datagram-socket.ts (UnixAddress) and supervisor/states.ts load nothing.
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.
-  [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
+  // watchdog-abort.ts writes the watchdog's line as the logger would, from a handler in C.
+  [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "logs/journal-format.ts", "logs/logger.ts", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts turns an
@@ -68,8 +69,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
   // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it.
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "errors.ts", "os/inherited-fds.ts", "os/foreground-child.ts"]],
-  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
-  [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
+  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs;
+  // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
+  [(f) => f.startsWith("cli/"), ["cli/", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "main-command.ts", "errors.ts", "consola", "node:", "../package.json"]],
   // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).
   [(f) => f === "main-command.ts", ["os/", "supervisor/exit-status.ts", "supervisor/states.ts", "systemd/readiness.ts", "consola"]],

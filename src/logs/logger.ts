@@ -3,10 +3,9 @@
 // fancy reporter; elsewhere (docker logs, files, CI) one plain line per entry with an ISO timestamp
 // and the level, greppable by supervisord's verbs; under systemd no timestamp, as journald adds one
 // (journal-format.ts).
-import { fstatSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola";
 import { consoleStderr } from "./console-mirror.ts";
-import { chooseLogStyle, formatJournalLine } from "./journal-format.ts";
+import { type LogStyle, formatJournalLine, stderrLogStyle } from "./journal-format.ts";
 import { RotatingFile } from "./rotating-file.ts";
 
 const LEVEL_WORDS: Record<string, string> = {
@@ -46,7 +45,7 @@ function fileReporter(path: string): ConsolaReporter {
 export function createLogger(options: { debug?: boolean; file?: string } = {}): ConsolaInstance {
   const logger = createConsola({
     level: options.debug ? 4 : 3,
-    reporters: reportersFor(chooseLogStyle(process.env, stderrIdentity())) ?? (process.stderr.isTTY ? undefined : [plainReporter]),
+    reporters: reportersFor(stderrLogStyle(process.env)) ?? (process.stderr.isTTY ? undefined : [plainReporter]),
     stderr: process.stderr,
     stdout: process.stderr,
   });
@@ -55,18 +54,8 @@ export function createLogger(options: { debug?: boolean; file?: string } = {}): 
 }
 
 // Under systemd (docs/systemd.md): no timestamp, no colour, even on a TTY; null elsewhere.
-function reportersFor(style: ReturnType<typeof chooseLogStyle>): ConsolaReporter[] | null {
+function reportersFor(style: LogStyle): ConsolaReporter[] | null {
   if (style === "plain") return null;
   const format = style === "journal-prefixed" ? formatJournalLine : (entry: LogObject) => formatPlainLine(entry, false);
   return [{ log: (entry) => void consoleStderr().write(format(entry), true) }];
-}
-
-// stderr's device:inode, to compare with JOURNAL_STREAM; null if it cannot be read.
-function stderrIdentity(): { dev: number; ino: number } | null {
-  try {
-    const { dev, ino } = fstatSync(2);
-    return { dev, ino };
-  } catch {
-    return null;
-  }
 }

@@ -16,6 +16,15 @@ export function signalsBunCannotCatch(): string[] {
 }
 
 /**
+ * Ignore every signal of signalsBunCannotCatch(): cheap, and enough to keep them from killing tsvisor
+ * until catchUnnamedSignals() has compiled its handler (init mode defers that: ~20 ms of start-up).
+ * An ignored signal does not stay ignored in the children: Bun.spawn resets every signal to its default.
+ */
+export function ignoreUnnamedSignals(): void {
+  for (const name of signalsBunCannotCatch()) libc().signal(signalNumber(name), SIG_IGN);
+}
+
+/**
  * Catch every signal of signalsBunCannotCatch(): `onSignal` runs on the JavaScript thread with its name,
  * once per arrival (real-time signals queue; two STKFLT in a row may merge, as any standard signal).
  * Where the C handler cannot be had they are ignored instead, so that they cannot kill tsvisor, and
@@ -27,8 +36,9 @@ export function catchUnnamedSignals(onSignal: (name: string) => void): { ok: tru
   setNonBlocking(pipe.write); // never block in a signal handler: a full pipe drops the signal instead
   const failed = names.filter((name) => !catchIntoPipe(signalNumber(name), pipe.write));
   if (failed.length > 0) {
-    for (const name of failed) libc().signal(signalNumber(name), SIG_IGN);
-    return { ok: false, reason: `${failed.map((n) => `SIG${n}`).join(" ")} cannot be caught here (no TinyCC for the C handler), so they are ignored` };
+    ignoreUnnamedSignals(); // ignored rather than lethal
+    const which = failed.length === names.length ? "SIGSTKFLT and the real-time signals" : failed.map((n) => `SIG${n}`).join(" ");
+    return { ok: false, reason: `${which} cannot be caught here (no TinyCC to compile the C handler), so they are ignored` };
   }
   void readSignals(pipe.read, onSignal);
   return { ok: true };
