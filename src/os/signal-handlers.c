@@ -7,6 +7,7 @@ typedef unsigned long size_t;
 long write(int fd, const void *buf, size_t n);
 int getpid(void);
 int kill(int pid, int signal);
+int raise(int signal);
 int *__errno_location(void);
 
 /* struct sigaction: handler, a 1024-bit mask, flags, restorer. */
@@ -68,15 +69,10 @@ static void on_abort(int signal, struct info *info, void *context) {
     kill(getpid(), SIGABRT);
     return;
   }
-  /* abort() in tsvisor itself: the handler that was there (Bun's crash report) deals with it. */
-  if (previous_abort.flags & SA_SIGINFO) {
-    ((void (*)(int, struct info *, void *))previous_abort.handler)(signal, info, context);
-  } else if ((unsigned long)previous_abort.handler > 1) {
-    ((void (*)(int))previous_abort.handler)(signal);
-  } else {
-    sigaction(SIGABRT, &previous_abort, 0); /* SIG_DFL or SIG_IGN: as before */
-    kill(getpid(), SIGABRT);
-  }
+  /* abort() in tsvisor itself: the handler that was there (Bun's crash report) is put back and gets
+   * the signal again, delivered as this handler returns, in the context of the abort() itself. */
+  sigaction(SIGABRT, &previous_abort, 0);
+  raise(SIGABRT);
 }
 
 /* On SIGABRT sent by another process write `line` (kept by the caller) to stderr and dump core;
