@@ -53,7 +53,9 @@ startsecs = 0
 `);
   const fds = [openSync(three, "w"), null, openSync(five, "w")];
   try {
-    const result = await runWithFds(["run", "-c", file, "--", "sh", "-c", LIST_AND_WRITE], fds, { TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") });
+    // CMD waits for the program's list: it could otherwise end, and stop the program, before it is written
+    const cmd = `until [ -s ${programFds} ]; do sleep 0.02; done; ${LIST_AND_WRITE}`;
+    const result = await runWithFds(["run", "-c", file, "--", "sh", "-c", cmd], fds, { TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") });
     expect([result.exitCode, result.stdout]).toEqual([0, ["0", "1", "2", "3", "5"]]);
     expect([readFileSync(three, "utf8"), readFileSync(five, "utf8")]).toEqual(["three\n", "five\n"]);
     expect(readFileSync(programFds, "utf8").split("\n").filter(Boolean)).toEqual(["0", "1", "2"]);
