@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Daemon, TSVISOR, collectLines, fixture, readLines, tempDir, waitFor, writeConfig } from "./_harness.ts";
-import { Pid1, requirePidNamespace } from "./_pidns.ts";
+import { Pid1, descendantsOf, requirePidNamespace } from "./_pidns.ts";
 
 // A program that records its start and its stop ("start web …", "stop web TERM …").
 const WEB = (record: string) => `
@@ -15,6 +15,16 @@ command = ["${fixture("record")}"]
 environment = { RECORD = "${record}" }
 startsecs = 0.5
 `;
+// SIGKILL to `pid` and everything below it that is still there.
+function killTree(pid: number): void {
+  for (const p of [pid, ...descendantsOf(pid).map((d) => d.pid)]) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
 const withoutTimes = (lines: string[]) => lines.map((line) => line.replace(/ \d+$/, ""));
 
 describe("CMD's end is tsvisor's", () => {
@@ -76,7 +86,8 @@ test("on a terminal CMD reads it, as in init mode", async () => {
   const proc = Bun.spawn(["script", "-qec", `TSVISOR_SOCKET=${dir.path}/tsvisor.sock ${TSVISOR} run -c ${file} -- sh -c 'echo cmd-ready; read line; echo "read:$line"; exit 5'`, "/dev/null"], {
     stdin: "pipe", stdout: "pipe", stderr: "pipe",
   });
-  await using _ = { async [Symbol.asyncDispose]() { proc.kill("SIGKILL"); await proc.exited; } };
+  // On failure, script's SIGKILL would leave tsvisor running on the closed terminal: kill all of it.
+  await using _ = { async [Symbol.asyncDispose]() { if (proc.exitCode === null && proc.signalCode === null) killTree(proc.pid); await proc.exited; } };
   const lines: string[] = [];
   const drained = collectLines(proc.stdout, lines);
   await waitFor(() => lines.some((l) => l.includes("cmd-ready")), `CMD to start\n${lines.join("\n")}`);

@@ -4,7 +4,8 @@ import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { monotonicMicroseconds } from "../../src/os/monotonic-clock.ts";
 import { NotifyListener, uniqueAbstractName } from "../systemd/_notify-listener.ts";
-import { Daemon, TSVISOR, tempDir, writeConfig } from "./_harness.ts";
+import { Daemon, TSVISOR, tempDir, waitFor, writeConfig } from "./_harness.ts";
+import { descendantsOf } from "./_pidns.ts";
 
 const CONFIG = `
 [programs.web]
@@ -55,6 +56,8 @@ test("the watchdog's SIGABRT: one line at priority 2 saying so, then death by SI
   closeSync(fd);
   await using _ = { async [Symbol.asyncDispose]() { proc.kill("SIGKILL"); await proc.exited; } };
   await listener.next((m) => "WATCHDOG" in m.fields, "the first ping (the handler is armed before it)");
+  // web past setpriv's prctl(PR_SET_PDEATHSIG) (it is `sleep` once exec'd), so that it dies with tsvisor
+  await waitFor(() => descendantsOf(proc.pid).some((p) => p.comm === "sleep"), "web to run");
   proc.kill("SIGABRT"); // what systemd sends when WatchdogSec= passes without a ping (WatchdogSignal=)
   await proc.exited;
   const stderr = readFileSync(stderrFile, "utf8");
