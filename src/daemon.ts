@@ -1,6 +1,7 @@
 // The composition root of `tsvisor run`, in the order things happen (tini's main() reads the same way):
 // config -> logger -> subreaper + reaper -> supervisor -> signal handlers -> control socket -> HTTP
-// server ([http], when configured) -> start programs (and tell systemd) -> wait for shutdown -> exit code.
+// server ([http], when configured) -> start programs (and tell systemd) -> CMD of `run -- CMD`, once
+// they have settled -> wait for shutdown -> exit code.
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { loadConfig, type LoadOptions } from "./config/load.ts";
@@ -17,6 +18,8 @@ import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
+import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
+import { MainCommand } from "./main-command.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./supervisor/leftovers.ts";
 import { countOf } from "./supervisor/plural.ts";
@@ -38,7 +41,11 @@ export const DAEMON_EXIT = {
 // The signals that mean "stop everything gracefully" (supervisord's meaning).
 const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 
-export async function runDaemon(options: { configFile?: string; socket?: string }): Promise<number> {
+/**
+ * `command`: the CMD of `tsvisor run -- CMD`, run beside the programs as the main process
+ * (main-command.ts): it takes the signals init mode forwards, and its end is tsvisor's.
+ */
+export async function runDaemon(options: { configFile?: string; socket?: string; command?: string[] }): Promise<number> {
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
   let config = loadConfig(loadOptions);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
@@ -47,6 +54,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   // Set just before the programs start (its first STATUS= is then about them, not about an empty
   // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
+  // What programs, hooks, listeners and CMD inherit; a reload may name another token variable to leave out.
+  const inherited = inheritedEnvironment(config);
+  const main = options.command ? new MainCommand(options.command, { logger, env: inherited }) : null;
 
   let shuttingDown = false;
   let resolveExit!: (code: number) => void;
@@ -57,11 +67,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     systemd?.stopping();
     monitoring.stopping();
     logger.info(`${why}: stopping every program`);
-    void supervisor.shutdown().then(() => resolveExit(code));
+    // CMD first: it is the main process and may need the programs until it has stopped.
+    void (main?.stop() ?? Promise.resolve()).then(() => supervisor.shutdown()).then(() => resolveExit(code));
   };
 
-  // What programs, hooks and listeners inherit; a reload may name another token variable to leave out.
-  const inherited = inheritedEnvironment(config);
   const supervisor = new Supervisor(config, {
     logger,
     env: inherited,
@@ -82,6 +91,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   const keepAlive = setInterval(() => {}, 1 << 30);
   for (const signal of SHUTDOWN_SIGNALS) {
     process.on(signal, () => {
+      if (main?.forward(signal.slice(3))) return logger.info(`${signal} received: forwarded to ${main.label}`);
       if (!shuttingDown) return stopEverything(DAEMON_EXIT.STOPPED, `${signal} received`);
       if (signal !== "SIGINT") return logger.info(`${signal} received while stopping; still stopping (send SIGINT again to kill at once)`);
       logger.warn("SIGINT received twice: killing every program at once");
@@ -114,6 +124,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     return run;
   };
   process.on("SIGHUP", () => {
+    if (main?.forward("HUP")) return logger.info(`SIGHUP received: forwarded to ${main.label} (\`tsvisor reload\` reloads the config)`);
     if (shuttingDown) return logger.info("SIGHUP received while stopping; not reloading");
     logger.info("SIGHUP received: reloading the config");
     reload().catch((error) => {
@@ -122,7 +133,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
     });
   });
   // USR2: an external logrotate moved the files; write to new ones at the configured paths.
-  process.on("SIGUSR2", () => logger.info(`SIGUSR2 received: reopened ${countOf(reopenLogFiles(), "log file")}`));
+  process.on("SIGUSR2", () => {
+    if (main?.forward("USR2")) return logger.info(`SIGUSR2 received: forwarded to ${main.label} (\`tsvisor logs --reopen\` reopens the log files)`);
+    logger.info(`SIGUSR2 received: reopened ${countOf(reopenLogFiles(), "log file")}`);
+  });
   const reopenLogsOnRequest = () => {
     const files = reopenLogFiles();
     logger.info(`reopen requested on the control socket: reopened ${countOf(files, "log file")}`);
@@ -130,7 +144,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   };
   // Every other signal tsvisor can catch gets a handler, listed or not: as PID 1 an unhandled signal
   // would be dropped by the kernel, elsewhere it would kill tsvisor and orphan its programs.
-  for (const signal of FORWARD_SIGNALS) process.on(`SIG${signal}`, () => forwardSignal(signal, config, supervisor, logger));
+  for (const signal of FORWARD_SIGNALS) process.on(`SIG${signal}`, () => forwardSignal(signal, config, supervisor, main, logger));
+  // STKFLT and the real-time signals, which process.on cannot catch: the same rule.
+  const unnamed = catchUnnamedSignals((signal) => forwardSignal(signal, config, supervisor, main, logger));
+  if (!unnamed.ok) logger.warn(`${unnamed.reason}: they are never forwarded`);
 
   // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
   const { socket_mode, socket_owner } = config.supervisor;
@@ -156,6 +173,10 @@ export async function runDaemon(options: { configFile?: string; socket?: string 
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
   monitoring.running(); // before the programs' events, as supervisord emits it
   supervisor.startAll();
+  if (main) {
+    main.startAfter(supervisor, autostartNames);
+    void main.ended.then((code) => stopEverything(code, `${main.label} ended`));
+  }
   const code = await exitCode;
   http?.close();
   control.close();
@@ -225,13 +246,15 @@ function reloadHttp(http: HttpServer | null, current: Config, next: Config, logg
 // could not act on the TERM otherwise). tsvisor is never stopped then, so CONT asks nothing of it.
 const ROUTINE_SIGNALS = ["WINCH", "CONT"];
 
-// A signal of FORWARD_SIGNALS: passed on to every running program when `[supervisor] forward_signals`
-// lists it, otherwise only logged.
-function forwardSignal(signal: string, config: Config, supervisor: Supervisor, logger: ConsolaInstance): void {
+// A signal of FORWARD_SIGNALS (or STKFLT, a real-time one): passed on to CMD of `run -- CMD` while it
+// runs, and to every running program when `[supervisor] forward_signals` lists it; otherwise only logged.
+function forwardSignal(signal: string, config: Config, supervisor: Supervisor, main: MainCommand | null, logger: ConsolaInstance): void {
   const log = (message: string) => (ROUTINE_SIGNALS.includes(signal) ? logger.debug(message) : logger.info(message));
+  const toMain = main?.forward(signal) ? [main.label] : [];
   if (!config.supervisor.forward_signals.includes(signal)) {
+    if (toMain.length > 0) return log(`SIG${signal} received: forwarded to ${toMain[0]}`);
     return log(`SIG${signal} received: ignored (list it in [supervisor] forward_signals to pass it on to the programs)`);
   }
-  const names = supervisor.forwardSignal(signal);
+  const names = [...toMain, ...supervisor.forwardSignal(signal)];
   log(`SIG${signal} received: forwarded to ${names.length > 0 ? names.join(", ") : "no program (none is running)"}`);
 }

@@ -3,20 +3,19 @@
 // CMD exits -> exit with CMD's code (128 + N when a signal N killed it).
 import { createLogger } from "./logs/logger.ts";
 import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-child.ts";
+import { spawnForegroundChild } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
 import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from "./os/reaper.ts";
 import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
-import { isatty } from "node:tty";
-import { SpawnError, spawnChild } from "./os/spawn.ts";
+import { SpawnError } from "./os/spawn.ts";
+import { catchUnnamedSignals, ignoreUnnamedSignals } from "./os/unnamed-signals.ts";
 import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
 
 /**
- * The internal first argument that makes tsvisor the helper between fork and CMD (os/exec-child.ts):
- * Bun.spawn cannot run code in the child before exec, and tini's setpgid + tcsetpgrp must run there.
- * Only on a terminal: elsewhere CMD gets its own group from setsid() (Bun.spawn's detached), which
- * spares a second Bun start-up (docs/init.md "The terminal").
+ * Compiling the handler for STKFLT and the real-time signals (os/unnamed-signals.ts) costs ~20 ms: done
+ * once CMD has run this long, so that a short command (and tsvisor's start-up) never pays for it.
  */
-export const INIT_CHILD_FLAG = "--internal-init-child";
+const UNNAMED_SIGNALS_AFTER_MS = 50;
 
 export async function runInit(options: { argv: string[]; group: boolean }): Promise<number> {
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
@@ -35,24 +34,22 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
     if (!sendSignal(pid, signal, options.group) && options.group) sendSignal(pid, signal, false);
   };
   for (const signal of FORWARDABLE_SIGNALS) process.on(`SIG${signal}`, () => forward(signal));
+  // STKFLT and the real-time signals, which process.on cannot catch: ignored at once (by default they
+  // would kill tsvisor), forwarded too (as tini does) once CMD has run for UNNAMED_SIGNALS_AFTER_MS.
+  ignoreUnnamedSignals();
+  const catchUnnamed = setTimeout(() => {
+    const unnamed = catchUnnamedSignals(forward);
+    // A debug line: init mode is as quiet as tini, and ignored is still better than killed.
+    if (!unnamed.ok) logger.debug(`${unnamed.reason}: they are not forwarded to CMD`);
+  }, UNNAMED_SIGNALS_AFTER_MS);
 
-  const onTerminal = isatty(0);
   const status = await new Promise<ExitStatus>((resolve) => {
     try {
-      const child = spawnChild({
-        argv: onTerminal ? [...selfCommand(), INIT_CHILD_FLAG, ...options.argv] : options.argv,
-        cwd: null,
-        env: definedOnly(process.env),
-        credentials: null,
-        umask: null,
-        stdin: "inherit", // CMD reads what tsvisor would have read, the terminal included
-        output: "inherit",
-        // on a terminal: same session, so that it stays CMD's controlling terminal (the helper then
-        // makes CMD's group); elsewhere a new session is CMD's own group at no cost
-        newSession: !onTerminal,
+      pid = spawnForegroundChild({
+        argv: options.argv,
+        env: process.env,
         onExit: (code, signal) => resolve(signal !== null ? killedBy(signal) : exitedWith(code ?? 0)),
       });
-      pid = child.pid;
       logger.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
@@ -60,27 +57,17 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
       resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" ? 126 : 1)); // tini's codes
     }
   });
+  clearTimeout(catchUnnamed);
   reapOrphans(); // what CMD left behind as it went
   const code = shellExitCode(status, signalNumber);
   logger.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);
   return code;
 }
 
-// The helper's side of INIT_CHILD_FLAG: becomes CMD, or returns the exit code when exec failed.
+// The helper's side (os/foreground-child.ts FOREGROUND_HELPER_FLAG): becomes CMD, or returns the exit
+// code when exec failed.
 export function runInitChild(argv: string[]): number {
   const failure = execAsForegroundChild(argv);
   process.stderr.write(`tsvisor: exec failed: ${failure.message}\n`);
   return failure.code;
-}
-
-// How to run this same tsvisor again: the compiled binary is one file; under `bun src/main.ts` the
-// script comes after bun.
-function selfCommand(): string[] {
-  return Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
-}
-
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
-  return result;
 }

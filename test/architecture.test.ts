@@ -42,9 +42,10 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("health/"), ["health/", "config/schema.ts", "os/spawn.ts", "os/kill.ts", "os/long-timer.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
   // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
-  // non-blocking (os/pipe.ts) and dlopens libc (os/libc-path.ts): fd mechanics that know nothing of programs;
-  // it opens, renames and reads its files only through os/safe-open.ts (no link followed as root).
-  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
+  // non-blocking (os/pipe.ts), compiles its C helper (os/tiny-cc.ts) and dlopens libc (os/libc-path.ts):
+  // fd and FFI mechanics that know nothing of programs; it opens, renames and reads its files only
+  // through os/safe-open.ts (no link followed as root).
+  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
   // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them.
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
@@ -54,7 +55,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // Type-only imports of os/datagram-socket.ts (UnixAddress) and supervisor/states.ts load nothing.
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.
-  [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
+  // watchdog-abort.ts writes the watchdog's line as the logger would, from a handler in C.
+  [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "logs/journal-format.ts", "logs/logger.ts", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
   [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts turns an
@@ -68,10 +70,15 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
-  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty"]],
-  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs.
-  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "citty", "node:", "../package.json"]],
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "errors.ts", "consola", "node:", "../package.json"]],
+  // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
+  // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it.
+  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "errors.ts", "os/inherited-fds.ts", "os/foreground-child.ts"]],
+  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs;
+  // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
+  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "main-command.ts", "errors.ts", "consola", "node:", "../package.json"]],
+  // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).
+  [(f) => f === "main-command.ts", ["os/", "supervisor/exit-status.ts", "supervisor/states.ts", "systemd/readiness.ts", "consola"]],
   [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],
   [(f) => f === "main.ts", ["cli/"]],
 ];

@@ -1,4 +1,5 @@
 import { TsvisorError } from "../errors.ts";
+import { forStderr } from "../logs/journal-format.ts";
 
 /** tsvisor's exit codes, the same for every command (README "Exit codes"). */
 export const EXIT = {
@@ -15,8 +16,8 @@ export const EXIT = {
 // Print an expected error the way users read it (no stack) and exit; the only process.exit for errors.
 export function fail(error: unknown, code: number = EXIT.USAGE): never {
   if (error instanceof TsvisorError) {
-    process.stderr.write(`tsvisor: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    // Under a unit (ExecStart=, ExecReload=) every line reaches the journal at error priority.
+    process.stderr.write(forStderr(`tsvisor: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`));
     process.exit(code);
   }
   throw error;

@@ -1,6 +1,6 @@
 // One converter per kind of config value, like supervisord's datatypes.py: each takes what smol-toml
 // parsed and returns the resolved value or throws a ValueError that echoes the bad value.
-import { FORWARDABLE_SIGNALS, STOP_SIGNALS, normalizeSignalName } from "../os/signals.ts";
+import { FORWARDABLE_SIGNALS, STOP_SIGNALS, isForwardableUnnamed, normalizeSignalName } from "../os/signals.ts";
 import { MAX_ID, isValidId } from "../os/users.ts";
 import { dictionary } from "./dictionary.ts";
 import { MAX_ARG_BYTES, MAX_DURATION_SECONDS, MAX_SIZE_BYTES } from "./limits.ts";
@@ -95,12 +95,12 @@ export const FORWARD_SIGNALS: readonly string[] = FORWARDABLE_SIGNALS.filter((s)
 
 // ["USR1", "SIGWINCH"] -> ["USR1", "WINCH"]: signals tsvisor passes on to its programs, each once.
 export function forwardSignals(value: unknown): string[] {
-  const allowed = `allowed: ${FORWARD_SIGNALS.join(" ")}`;
+  const allowed = `allowed: ${FORWARD_SIGNALS.join(" ")} STKFLT RTMIN RTMIN+N RTMAX-N RTMAX`;
   if (!Array.isArray(value)) throw new ValueError(`expected an array of signal names, e.g. ["USR1", "WINCH"]; ${allowed}; got ${show(value)}`);
   const names: string[] = [];
   for (const item of value) {
     const name = typeof item === "string" ? normalizeSignalName(item) : null;
-    if (name !== null && FORWARD_SIGNALS.includes(name)) {
+    if (name !== null && (FORWARD_SIGNALS.includes(name) || isForwardableUnnamed(name))) {
       if (!names.includes(name)) names.push(name);
       continue;
     }

@@ -2,6 +2,7 @@
 // unit, so tsvisor adds neither timestamp nor colour; and when stderr is the journal stream itself
 // (JOURNAL_STREAM names its device:inode, systemd.exec(5)), each line starts with its syslog
 // priority, "<4>", which journald turns into the entry's PRIORITY (`journalctl -p warning`).
+import { fstatSync } from "node:fs";
 import type { LogObject } from "consola";
 
 // sd-daemon.h's SD_ERR .. SD_DEBUG.
@@ -22,9 +23,39 @@ export function chooseLogStyle(env: Record<string, string | undefined>, stderr: 
   return stream || env.INVOCATION_ID ? "journal" : "plain";
 }
 
-// "<6>spawned: web (pid 42)": journald strips the prefix and keeps it as the entry's priority.
+/** chooseLogStyle() for this process's own stderr. */
+export function stderrLogStyle(env: Record<string, string | undefined>): LogStyle {
+  return chooseLogStyle(env, stderrIdentity());
+}
+
+// "<6>spawned: web (pid 42)": journald strips the prefix and keeps it as the entry's priority. Every
+// line of a message gets it: journald makes each line an entry of its own, and a line without a
+// prefix would be logged at info (a config error's diagnostics, its caret, its hint).
 export function formatJournalLine(entry: Pick<LogObject, "type" | "args" | "tag">): string {
   const text = entry.args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(" ");
-  const tag = entry.tag ? `[${entry.tag}] ` : "";
-  return `<${PRIORITY[entry.type] ?? 6}>${tag}${text}\n`;
+  return withPriority(`${entry.tag ? `[${entry.tag}] ` : ""}${text}`, PRIORITY[entry.type] ?? 6);
+}
+
+/**
+ * Text written to stderr by a command, not through the logger (`tsvisor: …` and `hint: …` of a
+ * failing command): at error priority, line by line, when stderr is the journal stream (ExecStart=,
+ * ExecReload=); unchanged elsewhere.
+ */
+export function forStderr(text: string, env: Record<string, string | undefined> = process.env): string {
+  return stderrLogStyle(env) === "journal-prefixed" ? withPriority(text.replace(/\n$/, ""), PRIORITY.error!) : text;
+}
+
+// "a\nb" -> "<3>a\n<3>b\n"
+function withPriority(text: string, priority: number): string {
+  return text.split("\n").map((line) => `<${priority}>${line}\n`).join("");
+}
+
+// stderr's device:inode, to compare with JOURNAL_STREAM; null if it cannot be read.
+function stderrIdentity(): { dev: number; ino: number } | null {
+  try {
+    const { dev, ino } = fstatSync(2);
+    return { dev, ino };
+  } catch {
+    return null;
+  }
 }

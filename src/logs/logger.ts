@@ -4,11 +4,10 @@
 // timestamp and the level, greppable by supervisord's verbs; under systemd no timestamp, as journald
 // adds one (journal-format.ts). Every style writes through the stderr shared with mirrored program
 // lines, so the two never interleave mid-line.
-import { fstatSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola";
 import { ANSI, paint, wantsColour } from "../colour.ts";
 import { consoleStderr } from "./console-mirror.ts";
-import { chooseLogStyle, formatJournalLine } from "./journal-format.ts";
+import { type LogStyle, formatJournalLine, stderrLogStyle } from "./journal-format.ts";
 import { openLogFile } from "./log-file.ts";
 
 const LEVEL_WORDS: Record<string, string> = {
@@ -67,7 +66,7 @@ export function createLogger(options: { debug?: boolean; file?: string } = {}): 
   // undefined `reporters` left tsvisor with none, silent on a terminal (issue 15).
   const logger = createConsola({
     level: options.debug ? 4 : 3,
-    reporters: [reporterFor(lineFormat(chooseLogStyle(process.env, stderrIdentity())))],
+    reporters: [reporterFor(lineFormat(stderrLogStyle(process.env)))],
     stderr: process.stderr,
     stdout: process.stderr,
   });
@@ -77,7 +76,7 @@ export function createLogger(options: { debug?: boolean; file?: string } = {}): 
 
 // Under systemd (docs/systemd.md): no timestamp, no colour, even on a TTY; on a terminal the time of
 // day and colour; elsewhere the plain line.
-function lineFormat(style: ReturnType<typeof chooseLogStyle>): (entry: LogObject) => string {
+function lineFormat(style: LogStyle): (entry: LogObject) => string {
   if (style === "journal-prefixed") return formatJournalLine;
   if (style === "journal") return (entry) => formatPlainLine(entry, false);
   if (process.stderr.isTTY) {
@@ -85,14 +84,4 @@ function lineFormat(style: ReturnType<typeof chooseLogStyle>): (entry: LogObject
     return (entry) => formatTerminalLine(entry, colour);
   }
   return formatPlainLine;
-}
-
-// stderr's device:inode, to compare with JOURNAL_STREAM; null if it cannot be read.
-function stderrIdentity(): { dev: number; ino: number } | null {
-  try {
-    const { dev, ino } = fstatSync(2);
-    return { dev, ino };
-  } catch {
-    return null;
-  }
 }

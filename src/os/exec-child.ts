@@ -1,9 +1,10 @@
-// The first moments of init mode's child, between fork and the user's command. tini does this in the
-// forked child before execvp(); Bun.spawn offers no hook there, so init mode spawns tsvisor itself
-// with an internal flag, and that short-lived helper runs this and execs CMD in its own place (same
-// pid, so nothing is left of the helper once CMD runs).
+// The first moments of the foreground command (init mode's CMD), between fork and exec. tini does this
+// in the forked child before execvp(); Bun.spawn offers no hook there, so foreground-child.ts spawns
+// tsvisor itself with an internal flag, and that short-lived helper runs this and execs CMD in its own
+// place (same pid, so nothing is left of the helper once CMD runs).
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
+import { inheritedFds, keepAcrossExec } from "./inherited-fds.ts";
 import { ERRNO, SIGSET_BYTES, SIG_DFL, SIG_IGN, SIG_SETMASK, errno, libc } from "./libc.ts";
 import { parseSignalMask } from "./procfs.ts";
 import { signalNumber } from "./signals.ts";
@@ -11,16 +12,18 @@ import { signalNumber } from "./signals.ts";
 const STDIN = 0;
 
 // Own process group (so -g can signal CMD and everything it starts as one group, and a Ctrl-C on the
-// terminal reaches CMD's group and not tsvisor), the terminal's foreground when tsvisor had it, signal
-// state as a fresh process expects it, then execvp(). Returns only if exec failed: the exit code a
-// shell gives then (127 not found, 126 not executable: tini's codes) and why.
+// terminal reaches CMD's group and not tsvisor), the terminal's foreground when tsvisor had it,
+// tsvisor's inherited descriptors and LISTEN_PID for CMD, signal state as a fresh process expects it,
+// then execvp(). Returns only if exec failed: the exit code a shell gives then (127 not found, 126 not
+// executable: tini's codes) and why.
 export function execAsForegroundChild(argv: string[]): { code: number; message: string } {
   const c = libc();
   // Still in tsvisor's process group here: was that group the terminal's foreground? tini takes the
   // foreground unconditionally (with a TODO about it); taking it only from a foreground tsvisor does
   // not steal the terminal from the shell when `tsvisor -- CMD &` runs in the background.
   const wasForeground = c.tcgetpgrp(STDIN) === c.getpgrp();
-  if (c.setpgid(0, 0) !== 0) return { code: 1, message: `setpgid failed (errno ${errno()})` };
+  // Off a terminal the helper was started in a session of its own, whose group it leads already.
+  if (c.getpgrp() !== process.pid && c.setpgid(0, 0) !== 0) return { code: 1, message: `setpgid failed (errno ${errno()})` };
   if (wasForeground) {
     // A background group calling tcsetpgrp() gets SIGTTOU unless it ignores it (tini blocks it).
     c.signal(signalNumber("TTOU"), SIG_IGN);
@@ -30,6 +33,10 @@ export function execAsForegroundChild(argv: string[]): { code: number; message: 
       if (code !== ERRNO.ENOTTY && code !== ERRNO.ENXIO) return { code: 1, message: `tcsetpgrp failed (errno ${code})` };
     }
   }
+  // The descriptors tsvisor passed on came through spawn as they were; Bun, starting this helper,
+  // marked them close-on-exec again.
+  keepAcrossExec(inheritedFds());
+  handOverListenPid(c);
   resetSignals();
   const strings = argv.map((arg) => Buffer.from(`${arg}\0`)); // kept referenced until execvp
   const vector = new BigUint64Array(strings.length + 1); // char *argv[], NULL-terminated
@@ -40,6 +47,13 @@ export function execAsForegroundChild(argv: string[]): { code: number; message: 
   if (code === ERRNO.ENOENT) return { code: 127, message: `can't find command ${quoted}` };
   if (code === ERRNO.EACCES) return { code: 126, message: `command ${quoted} is not executable (permission denied)` };
   return { code: 1, message: `exec ${quoted} failed (errno ${code})` };
+}
+
+// Socket activation: LISTEN_PID names tsvisor, this helper's parent, which passed its sockets on to
+// CMD; CMD is this pid once exec'd. setenv() changes the environment execvp() gives CMD.
+function handOverListenPid(c: ReturnType<typeof libc>): void {
+  if (process.env.LISTEN_PID !== String(process.ppid)) return;
+  c.setenv(Buffer.from("LISTEN_PID\0"), Buffer.from(`${process.pid}\0`), 1);
 }
 
 // execve() resets caught signals to their default but keeps ignored ones ignored and keeps the mask.

@@ -19,6 +19,12 @@ const SYMBOLS = {
   signal: { args: [i32, u64], returns: u64 },
   sigprocmask: { args: [i32, ptr, ptr], returns: i32 },
   execvp: { args: [ptr, ptr], returns: i32 },
+  // only F_GETFD/F_SETFD (close-on-exec) are asked for here
+  fcntl: { args: [i32, i32, i32], returns: i32 },
+  setenv: { args: [ptr, ptr, i32], returns: i32 },
+  // the real-time signals as this C library numbers them (glibc 34-64, musl 35-64: each keeps some for itself)
+  __libc_current_sigrtmin: { args: [], returns: i32 },
+  __libc_current_sigrtmax: { args: [], returns: i32 },
   __errno_location: { args: [], returns: ptr },
   // the *at() calls work relative to a directory fd, so a directory swapped for a link after it was
   // opened cannot redirect them (openat's mode is variadic: passed as a plain 4th argument, as C does)
@@ -35,6 +41,9 @@ export const PR_GET_CHILD_SUBREAPER = 37;
 export const SIG_DFL = 0n;
 export const SIG_IGN = 1n;
 export const SIG_SETMASK = 2;
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const FD_CLOEXEC = 1;
 /** sizeof(sigset_t) in glibc (musl's is 128 too). */
 export const SIGSET_BYTES = 128;
 export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EEXIST: 17, ENOTDIR: 20, EINVAL: 22, ENOTTY: 25, ENXIO: 6, ELOOP: 40 } as const;

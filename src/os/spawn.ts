@@ -28,6 +28,11 @@ export interface SpawnRequest {
   stdin?: "ignore" | "inherit" | Uint8Array;
   /** A new session and process group (default); false keeps tsvisor's (init mode's helper makes its own group). */
   newSession?: boolean;
+  /**
+   * Descriptors of tsvisor's that the child gets under the same numbers (init mode: what tsvisor
+   * inherited, os/inherited-fds.ts). Bun.spawn closes every other descriptor above 2 in the child.
+   */
+  passFds?: readonly number[];
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
 }
@@ -64,12 +69,14 @@ export function spawnChild(req: SpawnRequest): Child {
     // with the words in the program's log; with `user =` too. Find it out here, as the program's user.
     const problem = commandError(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
     if (problem) throw problem;
+    const stdin = req.stdin ?? "ignore";
+    const stdout = out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
+    const stderr = err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
     const child = Bun.spawn(withParentDeathSignal(req.argv), {
       cwd: req.cwd ?? undefined,
       env: req.env,
-      stdin: req.stdin ?? "ignore",
-      stdout: out?.write ?? (req.output === "ignore" ? "ignore" : "inherit"),
-      stderr: err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit"),
+      stdin, stdout, stderr,
+      ...(req.passFds?.length ? { stdio: [stdin, stdout, stderr, ...descriptorSlots(req.passFds)] } : {}),
       detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
       // Bun takes ids as signed 32-bit numbers: `| 0` passes 2^31 .. 2^32-2 as the same uid_t bits.
       uid: req.credentials === null ? undefined : req.credentials.uid | 0,
@@ -131,6 +138,13 @@ function assertFdsLeft(): void {
   if (shortage === null) return;
   const { open, limit } = shortage;
   throw new SpawnError(`too few file descriptors left: ${open} of ${limit} are open, and tsvisor keeps the last ${FD_RESERVE.spawn} to answer status and check (raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=)`, "EMFILE");
+}
+
+// stdio entries from fd 3 up: the fd itself where one is passed, null (left closed) in the gaps.
+function descriptorSlots(fds: readonly number[]): (number | null)[] {
+  const slots: (number | null)[] = new Array(Math.max(...fds) - 2).fill(null);
+  for (const fd of fds) slots[fd - 3] = fd;
+  return slots;
 }
 
 // Bun reports a missing cwd as ENOENT on the command itself; check it first so the message is right.

@@ -11,6 +11,7 @@ import { parseNotifySocket } from "./notify-socket.ts";
 import { ReadinessLatch } from "./readiness.ts";
 import { summariseStates } from "./status-summary.ts";
 import { watchdogIntervalMs } from "./watchdog.ts";
+import { explainWatchdogAbort } from "./watchdog-abort.ts";
 
 /** What the notifier needs of the supervisor (supervisor.ts's Supervisor has it). */
 export interface SupervisedProcesses {
@@ -102,6 +103,7 @@ function startWatchdog(env: NotifierOptions["env"], pid: number, logger: Consola
   }
   if (intervalMs === null) return undefined;
   logger.debug(`systemd watchdog: WATCHDOG=1 every ${intervalMs} ms`);
+  explainWatchdogAbort(Number(env.WATCHDOG_USEC), logger); // a valid number: watchdogIntervalMs() checked it
   ping();
   const timer = setInterval(ping, intervalMs);
   // The watchdog alone must not keep tsvisor running after everything else is done.

@@ -62,7 +62,7 @@ describe("values", () => {
 
   test("forward_signals rejects a signal tsvisor handles itself, naming the ones it may forward", () => {
     expect(loadError({ "tsvisor.toml": toml("[supervisor]", 'forward_signals = ["USR1", "HUP"]', "[programs.web]", 'command = "x"') })).toMatchInlineSnapshot(`
-      "tsvisor.toml:2:19: supervisor.forward_signals: tsvisor handles this signal itself, it cannot be forwarded: "HUP"; allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO
+      "tsvisor.toml:2:19: supervisor.forward_signals: tsvisor handles this signal itself, it cannot be forwarded: "HUP"; allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO STKFLT RTMIN RTMIN+N RTMAX-N RTMAX
           2 | forward_signals = ["USR1", "HUP"]
             |                   ^"
     `);

@@ -108,9 +108,13 @@ describe("forwardSignals", () => {
     [["USR1"], ["USR1"]],
     [["sigwinch", "USR1", "SIGUSR1"], ["WINCH", "USR1"]],
     [[], []],
+    // the signals Bun's process.on cannot catch (os/unnamed-signals.ts), RTMAX-N written as RTMIN+N where it is one
+    [["stkflt", "SIGRTMIN", "RTMIN+2", "rtmax-1", "RTMAX"], ["STKFLT", "RTMIN", "RTMIN+2", "RTMAX-1", "RTMAX"]],
+    [["RTMAX-28"], ["RTMIN+2"]],
   ] as const)("%p -> %p", (input, out) => expect(values.forwardSignals(input)).toEqual([...out]));
-  const allowed = "allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO";
+  const allowed = "allowed: USR1 ALRM CONT TSTP URG XCPU VTALRM PROF WINCH IO STKFLT RTMIN RTMIN+N RTMAX-N RTMAX";
   test.each([
+    [["RTMIN+99"], `unknown signal "RTMIN+99"; ${allowed}`],
     [["USR3"], `unknown signal "USR3"; ${allowed} (did you mean "USR1"?)`],
     [["TERM"], `tsvisor handles this signal itself, it cannot be forwarded: "TERM"; ${allowed}`],
     [["HUP"], `tsvisor handles this signal itself, it cannot be forwarded: "HUP"; ${allowed}`],

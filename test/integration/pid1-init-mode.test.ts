@@ -2,9 +2,9 @@
 // and arguments untouched, and the terminal: its own process group in the terminal's foreground, so
 // it can read the terminal and a Ctrl-C reaches it once (tini's setpgid + tcsetpgrp).
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TSVISOR, collectLines, runTsvisor, tempDir, waitFor } from "./_harness.ts";
+import { TSVISOR, collectLines, isAlive, runTsvisor, tempDir, waitFor } from "./_harness.ts";
 import { Pid1, requirePidNamespace } from "./_pidns.ts";
 
 describe("CMD gets what tsvisor was given", () => {
@@ -70,4 +70,20 @@ echo "total:$n"
   await proc.stdin.end();
   expect(await proc.exited).toBe(0);
   await drained;
+});
+
+// docs/init.md "The parent-death signal" (issue 15 item 13): outside a PID namespace a CMD whose
+// tsvisor was killed does not run on unsupervised; tini (even with -p, which is about tini itself) leaves it.
+test.concurrent("CMD gets SIGKILL when tsvisor itself is killed (its parent-death signal), spawned directly or through the helper", async () => {
+  for (const viaHelper of [false, true]) {
+    using dir = tempDir();
+    const pidFile = join(dir.path, "pid");
+    const cmd = ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 1000`];
+    // LISTEN_PID naming tsvisor is the other way to take the helper, no terminal needed
+    const proc = Bun.spawn(viaHelper ? ["sh", "-c", `LISTEN_PID=$$ exec ${TSVISOR} -- "$@"`, "sh", ...cmd] : [TSVISOR, "--", ...cmd], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const pid = await waitFor(() => { const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : ""; return text ? Number(text) : undefined; }, "CMD to start");
+    proc.kill("SIGKILL");
+    await proc.exited;
+    await waitFor(() => !isAlive(pid), `CMD (pid ${pid}, ${viaHelper ? "through the helper" : "spawned directly"}) to die with tsvisor`);
+  }
 });

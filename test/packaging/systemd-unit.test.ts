@@ -29,16 +29,19 @@ test("systemd-analyze verify passes on the unit, with no warning", () => {
   }
 });
 
-test("the unit is Type=notify, reloads with HUP, stops with KillMode=mixed, restarts on failure, has a watchdog", () => {
+test("the unit is Type=notify, reloads through `tsvisor reload`, stops with KillMode=mixed, restarts on failure but not on a config error, has a watchdog", () => {
   const service = Object.fromEntries(
     readFileSync(UNIT, "utf8").split("\n").filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)),
   );
   expect(service).toMatchObject({
     Type: "notify",
     ExecStart: "/usr/local/bin/tsvisor run -c /etc/tsvisor/tsvisor.toml",
-    ExecReload: "/bin/kill -HUP $MAINPID",
+    // waits and fails with the reason (issue 15: `kill -HUP` reported success for a broken config)
+    ExecReload: "/usr/local/bin/tsvisor reload -c /etc/tsvisor/tsvisor.toml",
     KillMode: "mixed",
     Restart: "on-failure",
+    // a config error (exit 2) is not retried forever (issue 15: 19 restarts in 45 s)
+    RestartPreventExitStatus: "2",
     NoNewPrivileges: "yes",
     ProtectSystem: "full",
     PrivateTmp: "yes",
