@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
+import { waitFor } from "../infra/wait-for.ts";
+
+export { waitFor };
 
 // TSVISOR_BIN runs the same tests against another build (an older one, to see a regression test fail there).
 export const TSVISOR = process.env.TSVISOR_BIN ? resolve(process.env.TSVISOR_BIN) : resolve(import.meta.dir, "../../dist/tsvisor");
@@ -30,17 +33,6 @@ export function freePort(): number {
   const { port } = server;
   server.stop(true);
   return port;
-}
-
-/** Poll `probe` until it returns something other than undefined/false, or fail after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(20);
-  }
 }
 
 /** The lines of a file, [] while it does not exist. */
