@@ -10,7 +10,8 @@ import { afterAll } from "bun:test";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { cachePath, isRunning, lockCache, type CacheLock } from "../infra/cache-dir.ts";
+import { cachePath, lockCache, type CacheLock } from "../infra/cache-dir.ts";
+import { isAlive } from "../infra/processes.ts";
 import { exec, execOk, tail, type CommandOptions, type Output } from "../infra/command.ts";
 import { ensureDebianPackages } from "../infra/debian-packages.ts";
 import { waitFor } from "../infra/wait-for.ts";
@@ -143,13 +144,13 @@ async function startDockerd(): Promise<Subprocess> {
 // What a run killed with SIGKILL leaves: its dockerd, the containerd that dockerd started, the
 // containers' shims, and their mounts. Each is found by our own pid files and paths, never by name.
 async function killLeftovers(): Promise<void> {
-  const ours = (pid: number | null): pid is number => pid !== null && isRunning(pid) && cmdline(pid).includes(RUN_DIR);
+  const ours = (pid: number | null): pid is number => pid !== null && isAlive(pid) && cmdline(pid).includes(RUN_DIR);
   const pids = [readPid(PIDFILE), readPid(join(EXEC_ROOT, "containerd/containerd.pid")), ...shimsOf(EXEC_ROOT)].filter(ours);
   for (const pid of pids) process.kill(pid, "SIGTERM");
   try {
-    await waitFor(() => pids.every((pid) => !isRunning(pid)), `leftover dockerd/containerd processes ${pids.join(", ")} to exit`, 20_000);
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), `leftover dockerd/containerd processes ${pids.join(", ")} to exit`, 20_000);
   } catch {
-    for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL");
+    for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
   }
   const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((line) => line.split(" ")[1] ?? "")
     .filter((target) => target.startsWith(`${RUN_DIR}/`) || target.startsWith(`${DATA_ROOT}/`));

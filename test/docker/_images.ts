@@ -25,9 +25,14 @@ export const IMAGES = {
   webWorker: "tsvisor-web-worker",
 } as const;
 
-const DEBIAN_IMAGE = `debian:${DEBIAN_RELEASE}-slim`;
 const NODE_MAJOR = 20;
-const NODE_IMAGE = `node:${NODE_MAJOR}-${DEBIAN_RELEASE}-slim`;
+/** The stand-ins for the official base images; a test may run them (a release binary in debian-slim). */
+export const BASE_IMAGES = {
+  debian: `debian:${DEBIAN_RELEASE}-slim`,
+  node: `node:${NODE_MAJOR}-${DEBIAN_RELEASE}-slim`,
+} as const;
+const DEBIAN_IMAGE = BASE_IMAGES.debian;
+const NODE_IMAGE = BASE_IMAGES.node;
 // What the node stand-in was made from; a change (a new node on the machine) makes it again.
 const SOURCE_LABEL = "tsvisor.test.source";
 

@@ -8,8 +8,11 @@ const IMAGES = await projectImages();
 
 test("the web + worker example stops gracefully within `docker stop -t 45`: web first, workers finish, exit 0", async () => {
   await using container = await Container.start(IMAGES.webWorker);
-  await container.waitForLog(/success: web entered RUNNING/);
-  await container.waitForLog(/success: worker-1 entered RUNNING/);
+  // Each program's first line comes after its SIGTERM handler is installed: node may take longer
+  // than startsecs to get there on a loaded machine, and die of the SIGTERM before it.
+  await container.waitForLog(/^web \| listening on /);
+  await container.waitForLog(/^worker-0 \| worker-0: tick 1$/);
+  await container.waitForLog(/^worker-1 \| worker-1: tick 1$/);
   const { exitCode, seconds } = await container.stop(45);
   expect(exitCode).toBe(0);
   expect(seconds).toBeLessThan(20); // the programs exit at once on SIGTERM: nowhere near the grace

@@ -3,6 +3,7 @@
 // TSVISOR_TEST_CACHE moves it; deleting it is always safe (the next run makes it again).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isAlive } from "./processes.ts";
 import { waitFor } from "./wait-for.ts";
 
 export const CACHE_DIR = resolve(process.env.TSVISOR_TEST_CACHE ?? "/var/cache/tsvisor-test");
@@ -34,7 +35,7 @@ export async function lockCache(name: string, timeoutMs = 20 * 60_000): Promise<
     }
     holder = readPid(join(dir, "pid"));
     // A holder between its mkdir and its pid file has no pid yet: give it the next poll.
-    if (holder && !isRunning(Number(holder))) rmSync(dir, { recursive: true, force: true });
+    if (holder && !isAlive(Number(holder))) rmSync(dir, { recursive: true, force: true });
     return false;
   }, `the lock ${dir}, held by pid ${holder || "?"} (another test run on this machine?)`, timeoutMs);
   const release = () => {
@@ -58,16 +59,6 @@ export async function cachedDirectory(name: string, make: (dir: string) => Promi
   await make(partial);
   renameSync(partial, dir);
   return dir;
-}
-
-/** Is `pid` a process (not gone, not a zombie)? */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 function readPid(file: string): string {

@@ -8,6 +8,7 @@ import type { ProcessStatus } from "../../src/control/protocol.ts";
 import { waitFor } from "../infra/wait-for.ts";
 
 export { waitFor };
+export { isAlive } from "../infra/processes.ts";
 
 // TSVISOR_BIN runs the same tests against another build (an older one, to see a regression test fail there).
 export const TSVISOR = process.env.TSVISOR_BIN ? resolve(process.env.TSVISOR_BIN) : resolve(import.meta.dir, "../../dist/tsvisor");
@@ -39,16 +40,6 @@ export function freePort(): number {
 export function readLines(path: string): string[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
-}
-
-/** Is a pid a live process (not gone, not a zombie)? */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** Run a one-shot tsvisor command to completion. */

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { isRunning } from "../infra/cache-dir.ts";
+import { isAlive } from "../infra/processes.ts";
 import { exec, execOk, tail, type CommandOptions, type Output } from "../infra/command.ts";
 import { ensureDebianPackages } from "../infra/debian-packages.ts";
 import { debianRootfs } from "../infra/debian-rootfs.ts";
@@ -167,11 +167,11 @@ async function cleanUpAfterDeadRuns(): Promise<void> {
   for (const name of readdirSync(BOOTS_DIR)) {
     const dir = join(BOOTS_DIR, name);
     const owner = Number(readText(join(dir, "owner.pid")));
-    if (owner && isRunning(owner)) continue;
+    if (owner && isAlive(owner)) continue;
     const nspawn = Number(readText(join(dir, "nspawn.pid")));
-    if (nspawn && isRunning(nspawn) && readText(`/proc/${nspawn}/cmdline`).includes(dir)) {
+    if (nspawn && isAlive(nspawn) && readText(`/proc/${nspawn}/cmdline`).includes(dir)) {
       process.kill(nspawn, "SIGTERM"); // a clean halt of the container
-      await waitFor(() => !isRunning(nspawn), `the leftover container ${name} to halt`, 30_000).catch(() => process.kill(nspawn, "SIGKILL"));
+      await waitFor(() => !isAlive(nspawn), `the leftover container ${name} to halt`, 30_000).catch(() => process.kill(nspawn, "SIGKILL"));
     }
     await removeBoot(dir);
   }

@@ -69,6 +69,8 @@ stopwaitsecs = 30
 `,
   });
   expect((await system.systemctl("start", "tsvisor")).exitCode).toBe(0);
+  // its trap is set once it has said ready
+  await waitFor(async () => (await system.journalctl("-u", "tsvisor", "-o", "cat")).includes("polite | ready"), "polite to be ready");
   const started = performance.now();
   expect((await system.systemctl("stop", "tsvisor")).exitCode).toBe(0);
   expect((performance.now() - started) / 1000).toBeLessThan(10); // nowhere near TimeoutStopSec=90
