@@ -153,7 +153,7 @@ async function killLeftovers(): Promise<void> {
     for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
   }
   const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((line) => line.split(" ")[1] ?? "")
-    .filter((target) => target.startsWith(`${RUN_DIR}/`) || target.startsWith(`${DATA_ROOT}/`));
+    .filter((target) => [RUN_DIR, DATA_ROOT].some((dir) => target === dir || target.startsWith(`${dir}/`))); // dockerd bind-mounts its data root on itself
   for (const target of mounts.reverse()) await exec(["umount", "-l", target]);
   rmSync(RUN_DIR, { recursive: true, force: true });
 }
