@@ -5,6 +5,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
+import { waitFor } from "../infra/wait-for.ts";
+
+export { waitFor };
+export { isAlive } from "../infra/processes.ts";
 
 // TSVISOR_BIN runs the same tests against another build (an older one, to see a regression test fail there).
 export const TSVISOR = process.env.TSVISOR_BIN ? resolve(process.env.TSVISOR_BIN) : resolve(import.meta.dir, "../../dist/tsvisor");
@@ -32,31 +36,10 @@ export function freePort(): number {
   return port;
 }
 
-/** Poll `probe` until it returns something other than undefined/false, or fail after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
-
 /** The lines of a file, [] while it does not exist. */
 export function readLines(path: string): string[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
-}
-
-/** Is a pid a live process (not gone, not a zombie)? */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** Run a one-shot tsvisor command to completion. */

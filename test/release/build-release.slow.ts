@@ -2,16 +2,17 @@
 // executables, ~100 MB each, and downloads the cross-target runtimes on a fresh machine). The file
 // name leaves it out of bun test's discovery (*.test.ts) on purpose.
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { version } from "../../package.json";
+import { ensureDebianPackages } from "../infra/debian-packages.ts";
+import { waitFor } from "../infra/wait-for.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 const RELEASE = join(REPO, "dist/release");
-const ensure = (pkg: string) => {
-  const r = Bun.spawnSync(["bash", join(REPO, "scripts/ensure-debian-packages.sh"), pkg], { stderr: "pipe" });
-  if (!r.success) throw new Error(`cannot install ${pkg}: ${r.stderr.toString()}`);
-};
+// qemu-user emulates an aarch64 CPU for one process; libc6-arm64-cross has the loader and libc it needs.
+const QEMU_ARM64 = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"];
 
 // The ELF machine and program interpreter of an executable: what decides where it can run.
 function elfTarget(file: string): { machine: string; interpreter: string } {
@@ -50,21 +51,66 @@ test("build:release makes four executables and their checksums; the x64 glibc on
   expect([run.stdout.toString(), run.exitCode]).toEqual([`tsvisor ${version}\n`, 0]);
 }, 300_000);
 
-test("the arm64 glibc executable answers --version under qemu with Debian's arm64 glibc", () => {
-  // qemu-user emulates an aarch64 CPU for one process; libc6-arm64-cross has the loader and libc it needs.
-  ensure("qemu-user");
-  ensure("libc6-arm64-cross");
-  const run = Bun.spawnSync(["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", join(RELEASE, "tsvisor-linux-arm64"), "--version"], { stdout: "pipe", stderr: "pipe" });
+test("the arm64 glibc executable answers --version under qemu with Debian's arm64 glibc", async () => {
+  await ensureDebianPackages("qemu-user", "libc6-arm64-cross");
+  const run = Bun.spawnSync([...QEMU_ARM64, join(RELEASE, "tsvisor-linux-arm64"), "--version"], { stdout: "pipe", stderr: "pipe" });
   expect([run.stdout.toString(), run.stderr.toString(), run.exitCode]).toEqual([`tsvisor ${version}\n`, "", 0]);
 }, 120_000);
 
-test("the x64 musl executable loads under Debian's musl loader but for libstdc++, which Debian ships for glibc only", () => {
+test("the x64 musl executable loads under Debian's musl loader but for libstdc++, which Debian ships for glibc only", async () => {
   // Bun's musl build links libstdc++ (Alpine: `apk add libstdc++`). Debian's `musl` package has the
   // loader and libc, not a musl libstdc++, so --version cannot run here; what can be checked is that
   // musl's loader accepts the executable and that libstdc++ is the one library it is missing.
-  ensure("musl");
+  await ensureDebianPackages("musl");
   const list = Bun.spawnSync(["/lib/ld-musl-x86_64.so.1", "--list", join(RELEASE, "tsvisor-linux-x64-musl")], { stdout: "pipe", stderr: "pipe" });
   const output = list.stdout.toString() + list.stderr.toString();
   const missing = [...output.matchAll(/Error loading shared library (\S+): No such file/g)].map((m) => m[1]);
   expect([missing, /libc\.musl-x86_64\.so\.1 => \/lib\/ld-musl-x86_64\.so\.1/.test(output)]).toEqual([["libstdc++.so.6"], true]);
 });
+
+// A release executable must do the job, not only start: `tsvisor run` with a program whose lines
+// reach its log files and, prefixed, the console. (Regression: release builds once left out the
+// poll worker's entry point, and every program's output was lost from the first spawn on.) The musl
+// executables cannot run here (above: no musl libstdc++ in Debian, and Alpine's packages are not
+// reachable from this machine to debootstrap-like an Alpine root), so only the glibc ones are run.
+test.each([
+  ["tsvisor-linux-x64", [] as string[], 20_000],
+  ["tsvisor-linux-arm64 under qemu", QEMU_ARM64, 90_000],
+] as const)("%s supervises a program: its output lands in its log files and on the console", async (name, emulator, timeoutMs) => {
+  if (emulator.length > 0) await ensureDebianPackages("qemu-user", "libc6-arm64-cross");
+  const executable = join(RELEASE, name.split(" ")[0]!);
+  const dir = mkdtempSync(join(tmpdir(), "tsvisor-release-"));
+  try {
+    writeFileSync(join(dir, "tsvisor.toml"), `
+[supervisor]
+log_dir = "${dir}/logs"
+socket = "${dir}/tsvisor.sock"
+[programs.talker]
+command = ["sh", "-c", "echo to stdout; echo to stderr >&2; exec sleep infinity"]
+`);
+    const proc = Bun.spawn([...emulator, executable, "run", "-c", join(dir, "tsvisor.toml")], { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr] = [collect(proc.stdout), collect(proc.stderr)];
+    const logFile = (file: string) => (existsSync(join(dir, "logs", file)) ? readFileSync(join(dir, "logs", file), "utf8") : "");
+    try {
+      await waitFor(() => logFile("talker.out.log") === "to stdout\n" && logFile("talker.err.log") === "to stderr\n" &&
+        stdout.text.includes("talker | to stdout\n") && stderr.text.includes("talker | to stderr\n"), `talker's lines in ${dir}/logs and on the console`, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- stdout:\n${stdout.text}\n--- stderr:\n${stderr.text}`);
+    } finally {
+      proc.kill("SIGTERM");
+    }
+    expect(await proc.exited).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+// A stream's text so far, read as it arrives.
+function collect(stream: ReadableStream<Uint8Array>): { text: string } {
+  const sink = { text: "" };
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) sink.text += decoder.decode(chunk, { stream: true });
+  })();
+  return sink;
+}
