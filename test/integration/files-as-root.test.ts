@@ -66,6 +66,7 @@ test("a backup planted as a link to a root file is refused by `tsvisor logs` and
 console = false
 [http]
 listen = "127.0.0.1:${port}"
+token = "a-token-of-20-chars!"
 [programs.app]
 command = ["sh", "-c", "ln -s ${rootfile} ${app}/out.log.1; echo planted; exec sleep 1000"]
 user = "nobody"
@@ -75,7 +76,7 @@ startsecs = 0
 `);
   await waitFor(() => readLines(join(app, "out.log")).includes("planted"), "the program's line in out.log");
   const logs = await runTsvisor(["logs", "app", "-n", "100", "-c", join(dir.path, "tsvisor.toml")]);
-  const http = await fetch(`http://127.0.0.1:${port}/api/v1/programs/app/logs?lines=100`);
+  const http = await fetch(`http://127.0.0.1:${port}/api/v1/programs/app/logs?lines=100`, { headers: { authorization: "Bearer a-token-of-20-chars!" } });
   const body = await http.text();
   const refused = `refusing ${app}/out.log.1: it is a symbolic link (to ${rootfile}) owned by uid 65534`;
   expect({

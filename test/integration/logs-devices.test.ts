@@ -84,7 +84,7 @@ test("a named pipe as stdout_logfile gets every line, stays a pipe and is never 
   const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const port = freePort();
   try {
-    await using daemon = Daemon.start(dir.path, `[supervisor]\nconsole = false\n[http]\nlisten = "127.0.0.1:${port}"\n[programs.p]\ncommand = ${HUNDRED_LINES}\nstartsecs = 0\nstdout_logfile = "${fifo}"\n${ROTATING}`);
+    await using daemon = Daemon.start(dir.path, `[supervisor]\nconsole = false\n[http]\nlisten = "127.0.0.1:${port}"\ntoken = "a-token-of-20-chars!"\n[programs.p]\ncommand = ${HUNDRED_LINES}\nstartsecs = 0\nstdout_logfile = "${fifo}"\n${ROTATING}`);
     let received = "";
     const buffer = Buffer.alloc(65536);
     await waitFor(() => {
@@ -96,7 +96,7 @@ test("a named pipe as stdout_logfile gets every line, stays a pipe and is never 
       return received.split("\n").length > 100;
     }, "100 lines through the named pipe", 10_000).catch(() => {});
     const logs = await runTsvisor(["logs", "p", "-c", join(dir.path, "tsvisor.toml")]);
-    const http = await fetch(`http://127.0.0.1:${port}/api/v1/programs/p/logs`);
+    const http = await fetch(`http://127.0.0.1:${port}/api/v1/programs/p/logs`, { headers: { authorization: "Bearer a-token-of-20-chars!" } });
     const message = `p's stdout goes to ${fifo}, a named pipe, not to a file: no lines are kept there to read back`;
     expect({
       received: received.split("\n").filter(Boolean),
