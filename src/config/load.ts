@@ -1,7 +1,7 @@
 // The config module's entry point: find the file, read it and its includes, merge, resolve, and
 // throw every problem at once as a ConfigError. Consumers import loadConfig from here.
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, lstatSync, statSync, type Stats } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { TsvisorError } from "../errors.ts";
 import { ConfigError, displayPath } from "./diagnostic.ts";
 import { readConfigFiles } from "./include.ts";
@@ -43,7 +43,8 @@ export function loadConfig(options: LoadOptions): Config {
 
 // Lookup order: -c FILE, $TSVISOR_CONFIG, ./tsvisor.toml, /etc/tsvisor/tsvisor.toml. A file named
 // explicitly (-c or the variable) must exist: falling back past it would run some other config.
-export function findConfigFile(options: Pick<LoadOptions, "file" | "env" | "cwd" | "systemFile">): string {
+// ./tsvisor.toml is only taken when someone trusted put it there (see trustedLocalConfig()).
+export function findConfigFile(options: Pick<LoadOptions, "file" | "env" | "cwd" | "systemFile" | "uid">): string {
   if (options.file !== undefined) {
     return explicit(resolve(options.cwd, options.file), "-c", "check the path given with -c");
   }
@@ -53,11 +54,37 @@ export function findConfigFile(options: Pick<LoadOptions, "file" | "env" | "cwd"
   }
   const local = resolve(options.cwd, "tsvisor.toml");
   const system = options.systemFile ?? SYSTEM_CONFIG;
-  for (const candidate of [local, system]) if (isFile(candidate)) return candidate;
+  if (isFile(local)) return trustedLocalConfig(local, options.uid);
+  if (isFile(system)) return system;
   throw new TsvisorError(
     "CONFIG_NOT_FOUND",
     `no config file found; tried $TSVISOR_CONFIG (not set), ${local}, ${system}`,
     "write tsvisor.toml in the current directory, pass -c FILE, or set TSVISOR_CONFIG",
+  );
+}
+
+// The working directory is not trusted (docs/security.md): `tsvisor check` runs as root from a
+// HEALTHCHECK in a WORKDIR the app's user often owns, and a tsvisor.toml planted there would decide
+// which socket root talks to, or which programs root runs. Like git's safe.directory, a config found
+// there counts only when its owner is the caller or root, it is no link and no one else may write it,
+// and no one else may write the directory either (or they could swap it after this check). Named with
+// -c, it is read whoever owns it: the caller chose it.
+function trustedLocalConfig(file: string, uid: number): string {
+  const dir = dirname(file);
+  const [fileStat, dirStat] = [lstatSync(file), statSync(dir)];
+  const trusted = (s: Stats) => s.uid === uid || s.uid === 0;
+  const othersMayWrite = (s: Stats) => (s.mode & 0o022) !== 0;
+  const problem = fileStat.isSymbolicLink() ? "it is a symbolic link"
+    : !trusted(fileStat) ? `it is owned by uid ${fileStat.uid}, not by you (uid ${uid}) or root`
+    : othersMayWrite(fileStat) ? `others may write it (mode ${(fileStat.mode & 0o777).toString(8).padStart(4, "0")})`
+    : !trusted(dirStat) ? `its directory is owned by uid ${dirStat.uid}, not by you (uid ${uid}) or root`
+    : othersMayWrite(dirStat) ? `others may write its directory (mode ${(dirStat.mode & 0o7777).toString(8).padStart(4, "0")})`
+    : null;
+  if (problem === null) return file;
+  throw new TsvisorError(
+    "CONFIG_UNTRUSTED",
+    `not reading ${file} found in the working directory: ${problem}, so someone else could have put it there`,
+    `pass -c ${file} to read it anyway, run from another directory, or pass --socket PATH (client commands)`,
   );
 }
 

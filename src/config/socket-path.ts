@@ -51,7 +51,10 @@ export async function clientSocketPath(ctx: SocketContext & { file?: string | un
     file = findConfigFile(ctx);
   } catch (error) {
     const fallback = defaultSocketPath(ctx, null);
-    if (fallback !== null && ctx.file === undefined && !ctx.env.TSVISOR_CONFIG) return fallback;
+    // no config at all: the default socket; a config refused (untrusted, unreadable) is said, not passed over
+    const notFound = error instanceof TsvisorError && error.code === "CONFIG_NOT_FOUND";
+    if (notFound && fallback !== null && ctx.file === undefined && !ctx.env.TSVISOR_CONFIG) return fallback;
+    if (error instanceof TsvisorError && error.code === "CONFIG_UNTRUSTED") throw error;
     if (error instanceof TsvisorError) {
       throw new TsvisorError(error.code, error.message, "pass --socket PATH or set TSVISOR_SOCKET, or point -c / TSVISOR_CONFIG at the daemon's config");
     }

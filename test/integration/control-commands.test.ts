@@ -1,5 +1,6 @@
 // Every client command against a real `tsvisor run` over its real socket, with its exit code.
 import { expect, test } from "bun:test";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
 import { Daemon, fixture, isAlive, readLines, runTsvisor, tempDir, waitFor, writeConfig } from "./_harness.ts";
@@ -219,6 +220,7 @@ test("without --socket or TSVISOR_SOCKET a client finds the socket in the config
   });
   await daemon.waitForLog(/success: web entered RUNNING/);
   const viaConfig = await runTsvisor(["check", "-c", join(dir.path, "tsvisor.toml")], { env: { TSVISOR_SOCKET: "" } });
+  chmodSync(dir.path, 0o755); // ./tsvisor.toml counts only in a directory no one else may write (docs/security.md)
   const viaCwd = await runTsvisor(["check"], { cwd: dir.path, env: { TSVISOR_SOCKET: "" } });
   const viaFlag = await runTsvisor(["check", "--socket", socket], { env: { TSVISOR_SOCKET: "" } });
   expect([viaConfig.exitCode, viaCwd.exitCode, viaFlag.exitCode]).toEqual([0, 0, 0]);
