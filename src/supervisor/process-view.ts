@@ -39,6 +39,8 @@ export interface ProcessView {
 export type ProcessSnapshot = ProcessRecord & {
   /** Output lines lost to a full or failing disk or a console reader too far behind. */
   droppedLogLines: number;
+  /** What its health check says; null without a check. */
+  health: HealthStatus | null;
 };
 
 export function viewOf({ spec, record, logs, health, usage, restartedBecause }: Managed, now: number): ProcessView {
@@ -62,4 +64,4 @@ export function viewOf({ spec, record, logs, health, usage, restartedBecause }: 
   };
 }
 
-export const snapshotOf = (m: Managed): ProcessSnapshot => ({ ...m.record, droppedLogLines: m.logs?.droppedLines ?? 0 });
+export const snapshotOf = (m: Managed): ProcessSnapshot => ({ ...m.record, droppedLogLines: m.logs?.droppedLines ?? 0, health: m.health?.health?.status ?? null });

@@ -74,3 +74,25 @@ test("a reload (SIGHUP) is RELOADING=1 with MONOTONIC_USEC, then READY=1 once th
   expect(Math.abs(Number(reloading.fields.MONOTONIC_USEC) - reloading.t)).toBeLessThan(1_000_000);
   expect(listener.messages.indexOf(reloading)).toBeLessThan(listener.messages.indexOf(ready));
 });
+
+// Regression: #19 — READY=1 went out while a program with a health check was RUNNING but not yet healthy.
+test("READY=1 waits for a program's health check to pass, as depends_on does", async () => {
+  using dir = tempDir();
+  await using listener = await NotifyListener.start(join(dir.path, "notify.sock"));
+  const healthy = join(dir.path, "healthy");
+  await using daemon = Daemon.start(dir.path, `
+[programs.api]
+command = ["sleep", "1000"]
+startsecs = 0
+[programs.api.healthcheck]
+command = ["test", "-e", "${healthy}"]
+interval = "0.2s"
+retries = 1000
+`, { env: { NOTIFY_SOCKET: listener.address } });
+  // RUNNING, probed and failing: not ready yet
+  await waitFor(async () => (await daemon.status("api"))?.health_error != null, "api's first failed probe");
+  expect(listener.messages.some((m) => m.fields.READY === "1")).toBe(false);
+  await Bun.write(healthy, "");
+  const ready = await listener.next((m) => m.fields.READY === "1", "READY=1 once healthy");
+  expect(ready.raw).toBe("READY=1\nSTATUS=1 running");
+});

@@ -28,3 +28,15 @@ test("BACKOFF and STOPPED are not settled", () => {
 test("with no autostart process, ready at the first look", () => {
   expect(new ReadinessLatch([]).observe(snap({ manual: "STOPPED" }))).toBe(true);
 });
+
+// Regression: #19 — READY=1 went out while a program with a health check had not passed it yet.
+test("a process with a health check settles at the check's first verdict, not at RUNNING", () => {
+  const latch = new ReadinessLatch(["api", "web"]);
+  expect([
+    latch.observe([{ name: "api", state: "RUNNING", health: "starting" }, { name: "web", state: "RUNNING", health: null }]),
+    latch.observe([{ name: "api", state: "RUNNING", health: "healthy" }, { name: "web", state: "RUNNING", health: null }]),
+  ]).toEqual([false, true]);
+  // an unhealthy verdict (retries used up) settles it too, as FATAL does: STATUS= tells the rest
+  const unhealthy = new ReadinessLatch(["api"]);
+  expect([unhealthy.observe([{ name: "api", state: "RUNNING", health: "starting" }]), unhealthy.observe([{ name: "api", state: "RUNNING", health: "unhealthy" }])]).toEqual([false, true]);
+});
