@@ -24,6 +24,8 @@ export interface Managed {
   restartedBecause: string | null;
   /** A restart for a limit is under way: a second reason waits for it. */
   restarting: boolean;
+  /** Restarts for an unhealthy check in a row, with no healthy verdict between (its give-up counts them). */
+  healthRestarts: number;
   /** Process names of every instance of the programs in its depends_on. */
   dependsOn: string[];
   /** A start is waiting for its dependencies to be ready. */
@@ -39,7 +41,7 @@ export interface Managed {
 // A process tsvisor has not run yet, with the instances its depends_on names (no health check yet).
 export function newManaged(spec: ProcessSpec, processes: readonly ProcessSpec[], scheduler?: Scheduler): Managed {
   return {
-    spec, record: newProcessRecord(spec.name), timers: new ProcessTimers(scheduler), usage: null, restartedBecause: null, restarting: false,
+    spec, record: newProcessRecord(spec.name), timers: new ProcessTimers(scheduler), usage: null, restartedBecause: null, restarting: false, healthRestarts: 0,
     dependsOn: dependencyNames(spec, processes), awaitingDependencies: false,
   };
 }

@@ -5,6 +5,7 @@
 import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
 import { HealthMonitor } from "../health/monitor.ts";
+import type { HealthStatus } from "../health/health-state.ts";
 import { sendSignal } from "../os/kill.ts";
 import type { Scheduler } from "../os/long-timer.ts";
 import type { HealthChange, Output, Transition } from "./listeners.ts";
@@ -230,18 +231,36 @@ export class Supervisor {
 
   private healthMonitor(m: Managed, check: NonNullable<ProcessSpec["program"]["healthcheck"]>): HealthMonitor {
     const context = () => ({ cwd: m.spec.program.directory, env: programEnvironment(this.options.env, m.spec), credentials: m.spec.credentials });
+    const log = this.options.logger;
+    let previous: HealthStatus = "starting";
     return new HealthMonitor(check, context, (health, becameUnhealthy) => {
       if (becameUnhealthy) {
         const why = `unhealthy: ${health.lastError} (${countOf(health.failures, "failed check")} in a row)`;
-        if (check.on_unhealthy === "restart") void this.restartFor(m, why);
-        else this.options.logger.warn(`${why}: ${m.spec.name}`);
+        log.warn(`${why}: ${m.spec.name}`);
+        if (check.on_unhealthy === "restart") this.restartForHealth(m, why);
+      } else if (health.status === "healthy") {
+        if (previous === "unhealthy") log.info(`healthy again: ${m.spec.name}`);
+        m.healthRestarts = 0;
       }
+      previous = health.status;
       if (health.status !== "starting") {
         const { name, group } = m.spec;
         this.listeners.notifyHealth({ name, group, pid: m.record.pid, state: m.record.state, status: health.status, error: health.lastError });
       }
       this.listeners.notifyChange(); // depends_on may be waiting for this health
     }, this.now);
+  }
+
+  // on_unhealthy = "restart", with supervisord's give-up: after `startretries` restarts for health
+  // with no healthy verdict between them, the program is left running and reported unhealthy.
+  private restartForHealth(m: Managed, why: string): void {
+    const { startretries } = m.spec.program;
+    if (startretries !== "unlimited" && m.healthRestarts >= startretries) {
+      this.options.logger.error(`gave up: ${m.spec.name} stayed unhealthy after ${countOf(m.healthRestarts, "restart")} for its health check (startretries); left running, reported unhealthy`);
+      return;
+    }
+    m.healthRestarts++;
+    void this.restartFor(m, why);
   }
 
   // Restart through the normal stop path (stopsignal, stopwaitsecs, SIGKILL), then start again;

@@ -120,3 +120,29 @@ healthcheck = { command = ["false"], interval = "100ms", retries = 1, start_peri
   expect(Date.now() - starting.started_at!).toBeGreaterThanOrEqual(1500);
   expect(unhealthy.health_error).toBe("command exited with status 1");
 });
+
+// Regression: #19 — with on_unhealthy = "restart" the `unhealthy:` line was never logged, a return to
+// healthy never was in any mode, and a program that stayed unhealthy was restarted forever.
+test(`on_unhealthy = "restart" logs unhealthy and healthy again, and gives up after startretries restarts`, async () => {
+  using dir = tempDir();
+  const ok = join(dir.path, "ok");
+  await using daemon = Daemon.start(dir.path, `
+[programs.api]
+command = ["sleep", "1000"]
+startsecs = 0
+startretries = 2
+[programs.api.healthcheck]
+command = ["test", "-e", "${ok}"]
+interval = "200ms"
+retries = 1
+on_unhealthy = "restart"
+`);
+  await daemon.waitForLog(/unhealthy: command exited with status 1 \(1 failed check in a row\): api/);
+  await daemon.waitForLog(/gave up: api stayed unhealthy after 2 restarts for its health check \(startretries\); left running, reported unhealthy/);
+  expect(daemon.logLines(/restarting: api \(unhealthy/).length).toBe(2);
+  const left = await daemon.status("api");
+  expect([left?.state, left?.health]).toEqual(["RUNNING", "unhealthy"]);
+  writeFileSync(ok, "");
+  await daemon.waitForLog(/healthy again: api/);
+  expect((await daemon.status("api"))?.pid).toBe(left?.pid);
+});
