@@ -88,3 +88,20 @@ autorestart = true
   expect(readLines(record)[1]).toStartWith("stop limited TERM");
   expect(daemon.logLines(/max_runtime: limited ran for 0.5s; stopping it/).length).toBeGreaterThanOrEqual(1);
 });
+
+// Issue 19: the README said max_runtime counts from RUNNING; it counts from the spawn (now documented).
+test("max_runtime counts from the spawn, startsecs included", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `
+[programs.limited]
+command = ["sleep", "1000"]
+startsecs = 1
+max_runtime = "1.5s"
+autorestart = false
+`);
+  const at = (line: string) => Date.parse(line.split(" ")[0]!);
+  const spawned = at(await daemon.waitForLog(/spawned: limited/));
+  const stopping = at(await daemon.waitForLog(/max_runtime: limited ran for 1.5s; stopping it/));
+  // from RUNNING it would be 2.5 s after the spawn
+  expect(stopping - spawned).toBeLessThan(2300);
+});
