@@ -106,6 +106,8 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   let reloads: Promise<unknown> = Promise.resolve();
   const reload = (): Promise<ReloadDiff> => {
     const run = reloads.then(async () => {
+      // a reload that reached the daemon after a shutdown began would answer "no changes": say why
+      if (shuttingDown) throw new TsvisorError("SHUTTING_DOWN", "the config was not read again");
       systemd?.reloading();
       try {
         const next = loadConfig(loadOptions); // a ConfigError leaves everything as it is

@@ -36,6 +36,11 @@ export function refused(error: ErrorBody): void {
     process.exitCode = EXIT.NOT_OK;
     return;
   }
+  if (error.code === "SHUTTING_DOWN") {
+    process.stderr.write(`tsvisor: ${describeError(error)}${error.message ? `: ${error.message}` : ""}\n`);
+    process.exitCode = EXIT.NOT_OK; // the daemon answered: the thing asked for is not ok, not a usage error
+    return;
+  }
   if (error.code === "CONFIG_INVALID") fail(new TsvisorError(error.code, `${describeError(error)}; nothing changed:\n${error.message ?? ""}`));
   fail(new TsvisorError(error.code, `ERROR (${describeError(error)})`), EXIT.USAGE);
 }

@@ -32,6 +32,8 @@ export interface ControlDeps {
 const RELOAD_ERRORS: Record<string, ErrorCode> = {
   CONFIG_INVALID: "CONFIG_INVALID",
   CONFIG_NOT_FOUND: "CONFIG_INVALID", // the file was removed or renamed since tsvisor started
+  CONFIG_UNTRUSTED: "CONFIG_INVALID", // ./tsvisor.toml's owner or mode changed since tsvisor started
+  SHUTTING_DOWN: "SHUTTING_DOWN",
 };
 
 // A request line -> its reply; never throws (a bug becomes an INTERNAL reply, the daemon goes on).

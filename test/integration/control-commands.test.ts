@@ -245,6 +245,8 @@ autostart = false
   expect(await daemon.ctl(["shutdown", "--no-wait"])).toEqual({ stdout: "Shutting down\n", stderr: "", exitCode: 0 });
   expect((await statuses(daemon)).slow!.state).toBe("STOPPING");
   expect(await daemon.ctl(["start", "idle"])).toEqual({ stdout: "idle: ERROR (tsvisor is shutting down)\n", stderr: "", exitCode: 1 });
+  // Regression: #19 — a reload during a shutdown answered "no changes", exit 0
+  expect(await daemon.ctl(["reload"])).toEqual({ stdout: "", stderr: "tsvisor: tsvisor is shutting down: the config was not read again\n", exitCode: 1 });
   expect(await daemon.exited()).toBe(0);
   expect(daemon.logLines(/killing: slow/).length).toBe(1);
 });
