@@ -30,12 +30,22 @@ async function probeHttp(url: string, timeoutMs: number): Promise<ProbeResult> {
   try {
     // redirect "manual": a 3xx counts as healthy (Kubernetes' httpGet), without following it anywhere
     const response = await fetch(url, { signal: abortSignalAfter(timeoutMs), redirect: "manual", headers: { "user-agent": "tsvisor-healthcheck" } });
-    await response.body?.cancel();
+    await drain(response.body);
     return response.status >= 200 && response.status < 400 ? { ok: true } : { ok: false, error: `HTTP ${response.status}` };
   } catch (error) {
     if ((error as Error).name === "TimeoutError") return timedOut(timeoutMs);
     return { ok: false, error: describeError(error) };
   }
+}
+
+// Read a health answer to its end (within the probe's timeout, which covers the body too; each
+// chunk is dropped as it comes). Cancelling it unread reset the connection while the server was
+// still writing, and some servers log an error for every such probe (Python's http.server: a
+// ConnectionResetError traceback each time), as curl or Kubernetes' prober would not make them.
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (body === null) return;
+  const reader = body.getReader();
+  while (!(await reader.read()).done);
 }
 
 function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {

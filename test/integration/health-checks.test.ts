@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProcessStatus } from "../../src/control/protocol.ts";
-import { Daemon, FIXTURES, freePort, tempDir, waitFor } from "./_harness.ts";
+import { Daemon, FIXTURES, freePort, readLines, tempDir, waitFor } from "./_harness.ts";
 
 const healthIs = (daemon: Daemon, name: string, health: ProcessStatus["health"]) =>
   waitFor(async () => {
@@ -145,4 +145,25 @@ on_unhealthy = "restart"
   writeFileSync(ok, "");
   await daemon.waitForLog(/healthy again: api/);
   expect((await daemon.status("api"))?.pid).toBe(left?.pid);
+});
+
+// Regression: #19 — the HTTP probe reset the connection right after the status line, and a Python
+// http.server logged a ConnectionResetError traceback for every probe.
+test("an HTTP probe reads the answer to its end: a Python http.server logs each probe and no error", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const page = join(dir.path, "health");
+  writeFileSync(page, "ok\n".repeat(2_000_000)); // 6 MB: more than the socket buffers hold at once
+  await using daemon = Daemon.start(dir.path, `
+[programs.py]
+command = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", "${dir.path}", "${port}"]
+startsecs = 0
+[programs.py.healthcheck]
+http = "http://127.0.0.1:${port}/health"
+interval = "200ms"
+`);
+  await healthIs(daemon, "py", "healthy");
+  const log = join(dir.path, "logs", "py.err.log");
+  await waitFor(() => readLines(log).filter((l) => l.includes('"GET /health HTTP/1.1" 200')).length >= 5, "five probes in the server's log");
+  expect(readLines(log).filter((l) => /Traceback|ConnectionResetError|BrokenPipe/.test(l))).toEqual([]);
 });
