@@ -16,6 +16,7 @@ import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
+import { lockDirectory } from "./os/file-lock.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
@@ -29,6 +30,9 @@ import { withoutNotifyVariables } from "./systemd/child-environment.ts";
 import type { HttpServer } from "./http/server.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
 import { version as VERSION } from "../package.json";
+
+// The file in log_dir whose flock says which tsvisor writes there (docs/logs.md).
+const LOG_DIR_LOCK = ".tsvisor.lock";
 
 /** tsvisor's own exit codes in `run` mode (README "Exit codes"; a critical program's code otherwise). */
 export const DAEMON_EXIT = {
@@ -48,6 +52,7 @@ const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 export async function runDaemon(options: { configFile?: string; socket?: string; command?: string[] }): Promise<number> {
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
   let config = loadConfig(loadOptions);
+  claimLogDir(config.supervisor.log_dir);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   startReaping(logger);
   keepFdReserve(logger);
@@ -199,6 +204,24 @@ function inheritedEnvironment(config: Config): Record<string, string | undefined
   const env = withoutNotifyVariables(process.env);
   for (const name of config.http?.token_variables ?? []) delete env[name];
   return env;
+}
+
+// One tsvisor per log_dir: a second one (another socket, the same log_dir) would write into the same
+// files, their rotations racing. The lock lasts as long as this process; a directory that cannot be
+// made or opened is left to the log files themselves to report.
+function claimLogDir(logDir: string): void {
+  let lock: ReturnType<typeof lockDirectory>;
+  try {
+    lock = lockDirectory(logDir, LOG_DIR_LOCK);
+  } catch {
+    return;
+  }
+  if (lock.held) return;
+  throw new TsvisorError(
+    "LOG_DIR_IN_USE",
+    `log_dir ${logDir} is in use by another tsvisor${lock.holder === null ? "" : ` (pid ${lock.holder})`}: both would write into the same log files`,
+    "give each tsvisor its own [supervisor] log_dir, or stop the other one first",
+  );
 }
 
 // Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.

@@ -33,6 +33,8 @@ const SYMBOLS = {
   renameat: { args: [i32, ptr, i32, ptr], returns: i32 },
   unlinkat: { args: [i32, ptr, i32], returns: i32 },
   readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
+  // a whole-file lock the kernel drops when the holder ends, however it ends (os/file-lock.ts)
+  flock: { args: [i32, i32], returns: i32 },
 } as const;
 
 export const WNOHANG = 1;
@@ -44,9 +46,11 @@ export const SIG_SETMASK = 2;
 export const F_GETFD = 1;
 export const F_SETFD = 2;
 export const FD_CLOEXEC = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
 /** sizeof(sigset_t) in glibc (musl's is 128 too). */
 export const SIGSET_BYTES = 128;
-export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EEXIST: 17, ENOTDIR: 20, EINVAL: 22, ENOTTY: 25, ENXIO: 6, ELOOP: 40 } as const;
+export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EEXIST: 17, ENOTDIR: 20, EINVAL: 22, ENOTTY: 25, ENXIO: 6, ELOOP: 40, EWOULDBLOCK: 11 } as const;
 export const AT_FDCWD = -100;
 // open(2) flags that node:fs's constants lack; the same value on x86_64 and arm64 (asm-generic).
 export const O_PATH = 0o10000000;
