@@ -245,8 +245,11 @@ function keepFdReserve(logger: ConsolaInstance): void {
 function warnAboutRestartOnlyKeys(current: Config, next: Config, logger: ConsolaInstance): void {
   const { socket, socket_mode, socket_owner, log_dir } = current.supervisor;
   const after = next.supervisor;
-  if (socket !== after.socket || socket_mode !== after.socket_mode || socket_owner !== after.socket_owner || log_dir !== after.log_dir) {
-    logger.warn("reload: [supervisor] socket, socket_mode, socket_owner and log_dir take effect when tsvisor restarts; the other keys apply now");
+  if (socket !== after.socket || socket_mode !== after.socket_mode || socket_owner !== after.socket_owner) {
+    logger.warn("reload: [supervisor] socket, socket_mode and socket_owner take effect when tsvisor restarts; the other keys apply now");
+  }
+  if (log_dir !== after.log_dir) {
+    logger.warn(`reload: log_dir is now ${after.log_dir}: the programs with auto log files restarted into it; tsvisor.log stays in ${log_dir} until tsvisor restarts`);
   }
   if (!Bun.deepEquals(current.hooks, next.hooks) || !Bun.deepEquals(current.eventlisteners, next.eventlisteners)) {
     logger.warn("reload: [[hooks]] and [eventlisteners] take effect when tsvisor restarts (docs/events.md)");
