@@ -88,7 +88,7 @@ function isOfType(value: XmlRpcValue, type: string): boolean {
 // The result of an op, or the Fault its error stands for.
 function resultOf<O extends Op>(response: Response<O>, name = ""): Results[O] {
   if (response.ok) return response.result as Results[O];
-  throw faultOf(response.error.code, response.error.name ?? name, response.error.reason);
+  throw faultOf(response.error.code, response.error.name ?? name, response.error.state);
 }
 
 const str = (v: XmlRpcValue) => v as string;
@@ -110,7 +110,7 @@ async function statusOf(ctx: RpcContext, names?: string[]): Promise<ProcessStatu
 function resultStruct(outcome: Outcome, groupOf: ReadonlyMap<string, string>, verbFault?: (o: Extract<Outcome, { ok: false }>) => RpcFault): XmlRpcStruct {
   const group = groupOf.get(outcome.name) ?? outcome.name;
   if (outcome.ok) return { name: outcome.name, group, status: FAULTS.SUCCESS, description: "OK" };
-  const fault = verbFault?.(outcome) ?? faultOf(outcome.error.code, makeNamespec(group, outcome.name), outcome.error.reason);
+  const fault = verbFault?.(outcome) ?? faultOf(outcome.error.code, makeNamespec(group, outcome.name), outcome.error.state);
   return { name: outcome.name, group, status: fault.code, description: fault.message };
 }
 
@@ -121,7 +121,7 @@ async function oneProcess(verb: Verb, namespec: string, wait: boolean, ctx: RpcC
   const target = protocolName(namespec);
   if (target.process === null) return manyProcesses(verb, target.group, wait, ctx);
   const outcome = resultOf(await ctx.call({ op: verb, names: [target.name], wait }), namespec).outcomes[0]!;
-  if (!outcome.ok) throw faultOf(outcome.error.code, namespec, outcome.error.reason);
+  if (!outcome.ok) throw faultOf(outcome.error.code, namespec, outcome.error.state);
   return true;
 }
 
@@ -143,7 +143,7 @@ async function signal(namespec: string | null, signal: string, ctx: RpcContext):
   const { outcomes } = resultOf(response, namespec ?? "all");
   if (target?.process !== null && target !== null) {
     const outcome = outcomes[0]!;
-    if (!outcome.ok) throw faultOf(outcome.error.code, namespec!, outcome.error.reason);
+    if (!outcome.ok) throw faultOf(outcome.error.code, namespec!, outcome.error.state);
     return true;
   }
   // a group or all: only the processes a signal can reach are in the result (isSignallable)

@@ -39,15 +39,16 @@ export class RpcFault extends Error {
 export const STATE_CODES: Record<StateName, number> = { STOPPED: 0, STARTING: 10, RUNNING: 20, BACKOFF: 30, STOPPING: 40, EXITED: 100, FATAL: 200, UNKNOWN: 1000 };
 
 // A control protocol error code -> supervisord's Fault, for an error about `name`.
-export function faultOf(code: ErrorCode, name: string, reason?: string | null): RpcFault {
+export function faultOf(code: ErrorCode, name: string, state?: StateName | null): RpcFault {
   switch (code) {
     case "NO_SUCH_PROCESS":
     case "NO_SUCH_GROUP":
       return new RpcFault("BAD_NAME", name);
     case "ALREADY_STARTED": return new RpcFault("ALREADY_STARTED", name);
     case "NOT_RUNNING": return new RpcFault("NOT_RUNNING", name);
-    // rpcinterface.py: a spawn that failed is SPAWN_ERROR, a process that died before RUNNING ABNORMAL_TERMINATION
-    case "START_FAILED": return new RpcFault(reason?.startsWith("spawn error") ? "SPAWN_ERROR" : "ABNORMAL_TERMINATION", name);
+    // rpcinterface.py: a start that failed or died before startsecs (BACKOFF: supervisord's spawnerr is set
+    // then) is SPAWN_ERROR; one that ended any other way (stopped meanwhile) is ABNORMAL_TERMINATION
+    case "START_FAILED": return new RpcFault(state === "BACKOFF" || state === "FATAL" ? "SPAWN_ERROR" : "ABNORMAL_TERMINATION", name);
     case "SHUTTING_DOWN": return new RpcFault("SHUTDOWN_STATE");
     case "BAD_SIGNAL": return new RpcFault("BAD_SIGNAL", name);
     case "NO_LOG": return new RpcFault("NO_FILE", name);
