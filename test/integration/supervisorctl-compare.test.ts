@@ -114,3 +114,39 @@ test("supervisorctl prints the same for every verb under tsvisor as under superv
   await same("shutdown");
   expect(await tsvisor.exited()).toBe(0);
 }, 240_000);
+
+// tail -f and maintail -f read supervisord's /logtail and /mainlogtail streams (HTTP, chunked), not XML-RPC.
+test("tail -f streams a program's new output under tsvisor as under supervisord; maintail -f streams the daemon's log", async () => {
+  using dir = tempDir();
+  const theirs = join(dir.path, "supervisord");
+  const ours = join(dir.path, "tsvisor");
+  mkdirSync(theirs);
+  mkdirSync(ours);
+  const TICKER = `sh -c "i=0; while :; do i=$((i+1)); echo line $i; echo err $i >&2; sleep 0.2; done"`;
+  await using supervisord = Supervisord.start(theirs, `[program:ticker]\ncommand = ${TICKER}\nstartsecs = 0\n`);
+  await using tsvisor = Daemon.startFile(ours, "tsvisor.toml", `[supervisor]\nlog_dir = "${ours}/logs"\nconsole = false\n[programs.ticker]\ncommand = ${JSON.stringify(TICKER)}\nstartsecs = 0\n`);
+  await supervisord.ready(theirs);
+  await tsvisor.waitForSocket();
+  const follow = async (cwd: string, url: string, args: string[], until: RegExp) => {
+    const conf = join(cwd, "supervisorctl.conf");
+    writeFileSync(conf, `[supervisorctl]\nserverurl = ${url}\n`);
+    const proc = Bun.spawn(["/usr/bin/python3", "/usr/bin/supervisorctl", "-c", conf, ...args], { cwd, env: { PATH: process.env.PATH!, LANG: "C.UTF-8" }, stdout: "pipe", stderr: "pipe" });
+    let out = "";
+    const reading = (async () => {
+      for await (const chunk of proc.stdout) out += new TextDecoder().decode(chunk);
+    })();
+    await waitFor(() => until.test(out), `supervisorctl ${args.join(" ")} to print ${until}; so far: ${JSON.stringify(out)}`);
+    proc.kill("SIGINT");
+    const code = await proc.exited;
+    await reading;
+    return { out, code };
+  };
+  for (const [args, until] of [[["tail", "-f", "ticker"], /line \d+\n(.|\n)*line \d+\n/], [["tail", "-f", "ticker", "stderr"], /err \d+\n(.|\n)*err \d+\n/]] as const) {
+    const [a, b] = await Promise.all([follow(theirs, supervisord.url, [...args], until), follow(ours, `unix://${tsvisor.socket}`, [...args], until)]);
+    const shape = (r: { out: string; code: number }) => [r.out.split("\n")[0], r.code, /^(line|err) \d+$/m.test(r.out)];
+    expect(shape(b)).toEqual(shape(a));
+    expect(shape(b)).toEqual(["==> Press Ctrl-C to exit <==", 0, true]);
+  }
+  const main = await follow(ours, `unix://${tsvisor.socket}`, ["maintail", "-f"], /spawned: ticker/);
+  expect(main.out.split("\n")[0]).toBe("==> Press Ctrl-C to exit <==");
+}, 60_000);
