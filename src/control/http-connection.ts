@@ -5,6 +5,7 @@
 // refused with its status and the connection closed. Writes never block: replies queue (bounded) and
 // a stream (tail -f) is read from only as fast as the socket takes it.
 import type { Socket } from "bun";
+import { WriteQueue } from "./write-queue.ts";
 import { MAX_RPC_BODY_BYTES } from "./xmlrpc-codec.ts";
 
 /** Answers one request; a body marked `X-Accel-Buffering: no` (a log tail) is sent as it comes. */
@@ -15,6 +16,8 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_HEADERS = 100;
 /** Bytes queued for a client that does not read; beyond this its connection is dropped. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** How long a closing connection's reader has to take its last answer. */
+const CLOSE_GRACE_MS = 10_000;
 /** A stream waits for the socket once this much of it is queued. */
 const STREAM_QUEUE_BYTES = 256 * 1024;
 
@@ -47,20 +50,22 @@ export class HttpConnection {
   private input = Buffer.alloc(0);
   private head: Head | null = null;
   private busy = false;
+  /** The last answer is queued: the socket ends once it is out. */
+  private closing = false;
   private closed = false;
-  private output: Uint8Array[] = [];
-  private outputBytes = 0;
+  private readonly output: WriteQueue;
   private idleTimer: Timer | undefined;
   private waitingForDrain: (() => void) | null = null;
   /** Cancels the stream being sent (tail -f), when one is. */
   private cancelStream: (() => void) | null = null;
 
   constructor(private readonly socket: Socket<unknown>, private readonly options: HttpConnectionOptions) {
+    this.output = new WriteQueue(socket);
     this.armIdleTimer();
   }
 
   receive(chunk: Uint8Array): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     if (this.input.length + chunk.length > MAX_HEAD_BYTES + MAX_RPC_BODY_BYTES) return this.refuse(413, "the request is too large");
     this.input = Buffer.concat([this.input, chunk]);
     this.next();
@@ -68,7 +73,11 @@ export class HttpConnection {
 
   drain(): void {
     this.flush();
-    if (this.outputBytes < STREAM_QUEUE_BYTES) {
+    if (this.closing && this.output.empty && !this.closed) {
+      this.socket.end();
+      return this.gone();
+    }
+    if (this.output.bytes < STREAM_QUEUE_BYTES) {
       const resume = this.waitingForDrain;
       this.waitingForDrain = null;
       resume?.();
@@ -78,7 +87,7 @@ export class HttpConnection {
   gone(): void {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    this.output = [];
+    this.output.clear();
     this.input = Buffer.alloc(0);
     this.cancelStream?.();
     this.cancelStream = null;
@@ -154,7 +163,7 @@ export class HttpConnection {
         if (done || this.closed) break;
         if (value.length === 0) continue;
         this.write(chunked ? Buffer.concat([Buffer.from(`${value.length.toString(16)}\r\n`), value, Buffer.from("\r\n")]) : value);
-        if (this.outputBytes >= STREAM_QUEUE_BYTES) await new Promise<void>((resolve) => (this.waitingForDrain = resolve));
+        if (this.output.bytes >= STREAM_QUEUE_BYTES) await new Promise<void>((resolve) => (this.waitingForDrain = resolve));
       }
       if (chunked) this.write(Buffer.from("0\r\n\r\n"));
     } catch {
@@ -167,8 +176,7 @@ export class HttpConnection {
   private write(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;
     this.output.push(bytes);
-    this.outputBytes += bytes.length;
-    if (this.outputBytes > MAX_QUEUED_BYTES) {
+    if (this.output.bytes > MAX_QUEUED_BYTES) {
       this.socket.terminate();
       return this.gone();
     }
@@ -176,17 +184,7 @@ export class HttpConnection {
   }
 
   private flush(): void {
-    while (this.output.length > 0 && !this.closed) {
-      const head = this.output[0]!;
-      const written = this.socket.write(head);
-      if (written < 0) return this.gone();
-      this.outputBytes -= written;
-      if (written < head.length) {
-        this.output[0] = head.subarray(written);
-        return;
-      }
-      this.output.shift();
-    }
+    if (!this.closed && !this.output.flush()) this.gone();
   }
 
   // Answer a request that cannot be read, then close: what follows it cannot be trusted to be a request.
@@ -197,12 +195,22 @@ export class HttpConnection {
     this.close();
   }
 
+  // End the connection once what is queued is out (drain() finishes it), or cut it after a grace.
   private close(): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    clearTimeout(this.idleTimer);
+    this.input = Buffer.alloc(0);
     this.flush();
-    if (this.output.length === 0) this.socket.end();
-    else setTimeout(() => this.socket.end(), 1000).unref(); // a last chance for a slow reader
-    this.gone();
+    if (this.output.empty) {
+      this.socket.end();
+      return this.gone();
+    }
+    setTimeout(() => {
+      if (this.closed) return;
+      this.socket.terminate();
+      this.gone();
+    }, CLOSE_GRACE_MS).unref();
   }
 
   private armIdleTimer(): void {
