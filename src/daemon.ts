@@ -8,11 +8,14 @@ import { loadConfig, type LoadOptions } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { daemonSocketPath } from "./config/socket-path.ts";
 import { FORWARD_SIGNALS } from "./config/values.ts";
+import type { ControlDeps } from "./control/dispatch.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
+import { groupEvent } from "./events/event.ts";
 import { startMonitoring } from "./events/monitoring.ts";
 import { flushConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
+import { emptyLog, readRange, tailRange } from "./logs/log-range.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
@@ -21,6 +24,7 @@ import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper
 import { signalNumber } from "./os/signals.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
 import { MainCommand } from "./main-command.ts";
+import { ConfigGroups } from "./supervisor/config-groups.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./supervisor/leftovers.ts";
 import { countOf } from "./supervisor/plural.ts";
@@ -59,8 +63,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // Set just before the programs start (its first STATUS= is then about them, not about an empty
   // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
+  const socketPath = daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config);
   // What programs, hooks, listeners and CMD inherit; a reload may name another token variable to leave out.
-  const inherited = inheritedEnvironment(config);
+  const inherited = inheritedEnvironment(config, socketPath);
   const main = options.command ? new MainCommand(options.command, { logger, env: inherited }) : null;
 
   let shuttingDown = false;
@@ -90,6 +95,11 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
 
   // Events, hooks and event listeners (docs/events.md): listeners start before the programs do.
   const monitoring = startMonitoring(config, supervisor, { logger, env: inherited });
+  // supervisorctl's reread/add/remove/update: the config read last, and groups added and removed one at a time
+  const groups = new ConfigGroups(config, supervisor, {
+    load: () => loadConfig(loadOptions),
+    onGroup: (change, group) => monitoring.bus.emit(groupEvent(change === "added" ? "PROCESS_GROUP_ADDED" : "PROCESS_GROUP_REMOVED", group, Date.now())),
+  });
 
   // Nothing else holds the event loop open when every program is stopped or FATAL, and tsvisor must
   // stay up then (supervisord does): an operator may still start them.
@@ -117,7 +127,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
       try {
         const next = loadConfig(loadOptions); // a ConfigError leaves everything as it is
         for (const name of next.http?.token_variables ?? []) delete inherited[name];
+        const before = supervisor.specs();
         const diff = await supervisor.applyConfig(next);
+        groups.reloaded(next, before);
         logger.info(`reload: ${describeDiff(diff)}`);
         warnAboutRestartOnlyKeys(config, next, logger);
         reloadHttp(http, config, next, logger);
@@ -157,16 +169,20 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   if (!unnamed.ok) logger.warn(`${unnamed.reason}: they are never forwarded`);
 
   // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
-  const { socket_mode, socket_owner } = config.supervisor;
-  const controlDeps = {
+  const { socket_mode, socket_owner, rpc_username, rpc_password, log_dir } = config.supervisor;
+  const controlDeps: ControlDeps = {
     supervisor, events: monitoring.bus, version: VERSION, reload, reopenLogs: reopenLogsOnRequest,
     shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket"),
+    shuttingDown: () => shuttingDown, mainLog: join(log_dir, "tsvisor.log"), logs: { read: readRange, tail: tailRange, empty: emptyLog }, groups,
   };
+  const rpcCredentials = rpc_username !== null && rpc_password !== null ? { username: rpc_username, password: rpc_password } : null;
   const control = await startControlServer({
-    path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
+    path: socketPath,
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
     deps: controlDeps,
+    // supervisorctl -s unix://PATH: loaded at the first HTTP connection, so a tsvisor nobody asks pays nothing
+    http: once(() => import("./http/control-socket-http.ts").then(({ controlSocketHandler }) => controlSocketHandler(controlDeps, rpcCredentials))),
   });
   // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
   // Loaded only when configured: a tsvisor without [http] pays nothing for it at start.
@@ -200,9 +216,13 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
 // tsvisor's environment without what is for tsvisor alone: systemd's notify variables, and the
 // variables [http] token is read from (any program, `user = "nobody"` ones too, could read it in its
 // /proc/self/environ). A program that needs one gets it by name in its own `environment`.
-function inheritedEnvironment(config: Config): Record<string, string | undefined> {
+// With SUPERVISOR_SERVER_URL, as supervisord sets it, so that supervisor.childutils.getRPCInterface()
+// reaches this tsvisor. Never SUPERVISOR_USERNAME/PASSWORD: a program of any user could read them
+// (supervisord 4.2.5 sets neither; docs/supervisord.md).
+function inheritedEnvironment(config: Config, socketPath: string): Record<string, string | undefined> {
   const env = withoutNotifyVariables(process.env);
   for (const name of config.http?.token_variables ?? []) delete env[name];
+  env.SUPERVISOR_SERVER_URL = `unix://${socketPath}`;
   return env;
 }
 
@@ -222,6 +242,12 @@ function claimLogDir(logDir: string): void {
     `log_dir ${logDir} is in use by another tsvisor${lock.holder === null ? "" : ` (pid ${lock.holder})`}: both would write into the same log files`,
     "give each tsvisor its own [supervisor] log_dir, or stop the other one first",
   );
+}
+
+// The first call's promise, for every call (a lazy import, done once).
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | null = null;
+  return () => (loaded ??= load());
 }
 
 // Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.

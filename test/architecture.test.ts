@@ -30,7 +30,7 @@ const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-
 // health/'s decision: pure like the machine (results and time arrive as arguments).
 const PURE_HEALTH = ["health/health-state.ts"];
 // http/'s decisions: which endpoint, who may ask, which status, what /metrics says; tested without a server.
-const PURE_HTTP = ["http/routes.ts", "http/request-guard.ts", "http/status-codes.ts", "http/metrics.ts"];
+const PURE_HTTP = ["http/routes.ts", "http/request-guard.ts", "http/basic-auth.ts", "http/status-codes.ts", "http/metrics.ts"];
 
 // Which imports each file may have: a list of allowed prefixes, first matching rule wins.
 const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
@@ -61,7 +61,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts turns an
   // exit into a shell's code with the one function for it (supervisor/exit-status.ts, itself pure).
-  [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "supervisor/exit-status.ts", "node:crypto"]],
+  [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/basic-auth.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "supervisor/exit-status.ts", "node:crypto"]],
   // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does;
   // api.ts names the event types a server without a token leaves out (the leaf that lists them).
   [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
@@ -76,7 +76,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs;
   // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
   [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "main-command.ts", "errors.ts", "consola", "node:", "../package.json"]],
+  // http/control-socket-http.ts answers supervisorctl on the control socket, loaded at the first HTTP connection.
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "http/control-socket-http.ts", "main-command.ts", "errors.ts", "consola", "node:", "../package.json"]],
   // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).
   [(f) => f === "main-command.ts", ["os/", "supervisor/exit-status.ts", "supervisor/states.ts", "systemd/readiness.ts", "consola"]],
   [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],

@@ -34,6 +34,10 @@ export function describeError(error: ErrorBody): string {
     case "IDLE_TIMEOUT": return "no request came in time";
     case "NO_SUCH_EVENT_TYPE": return `no event type ${JSON.stringify(error.name)}; use PROCESS_STATE_FATAL, PROCESS_STATE, EVENT, … (docs/events.md)`;
     case "BUSY": return "tsvisor is busy; try again";
+    case "NO_LOG": return error.message ?? "no log file";
+    case "LOG_UNREADABLE": return `cannot read the log: ${error.message ?? "no detail"}`;
+    case "ALREADY_ADDED": return "process group already active";
+    case "STILL_RUNNING": return "process group still running";
     case "INTERNAL": return `internal error in tsvisor: ${error.message ?? "no detail"}`;
     default: return error.code satisfies never;
   }

@@ -20,6 +20,8 @@ export const DEFAULTS: {
     log_timestamps: false,
     forward_signals: [],
     sample_interval: 5,
+    rpc_username: null,
+    rpc_password: null,
   },
   program: {
     directory: null,
@@ -84,4 +86,6 @@ export const HOOK_DEFAULTS: Readonly<Pick<HookConfig, "programs" | "timeout">> =
 export const EVENT_LISTENER_DEFAULTS: Readonly<Pick<EventListenerConfig, "buffer_size">> = { buffer_size: 10 };
 
 // [http]: `listen` is required (the table's presence turns the server on); the rest as docs/http.md says.
-export const HTTP_DEFAULTS: Readonly<Omit<HttpConfig, "listen">> = { token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600 };
+export const HTTP_DEFAULTS: Readonly<Omit<HttpConfig, "listen">> = {
+  token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600, username: null, password: null,
+};

@@ -14,7 +14,10 @@ const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
   stderr_logfile_backups: true, console: true, log_timestamps: true, critical: true,
   stdout_events_enabled: true, stderr_events_enabled: true, depends_on: true, max_memory: true, healthcheck: true,
 };
-const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = { socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true, forward_signals: true, sample_interval: true };
+const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = {
+  socket: true, socket_mode: true, socket_owner: true, log_dir: true, console: true, log_timestamps: true, forward_signals: true, sample_interval: true,
+  rpc_username: true, rpc_password: true,
+};
 
 // [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
 export function renderConfig(config: Config): string {
@@ -23,6 +26,7 @@ export function renderConfig(config: Config): string {
   lines.push("", "[supervisor]");
   for (const key of Object.keys(SUPERVISOR_KEYS) as (keyof SupervisorConfig)[]) {
     if (key === "socket_mode") lines.push(`socket_mode = "${renderOctal(config.supervisor.socket_mode, 4)}"`);
+    else if (key === "rpc_password") lines.push(renderSecret(key, config.supervisor.rpc_password));
     else lines.push(renderKey(key, config.supervisor[key]));
   }
   for (const [name, program] of Object.entries(config.programs)) {
@@ -56,6 +60,8 @@ function renderHttp(http: HttpConfig): string[] {
     renderKey("listen", listen.type === "unix" ? listen.path : formatHostPort(listen.host, listen.port)),
     http.token_file !== null ? renderKey("token_file", http.token_file) : http.token === null ? "# token = (not set)" : "# token = (set; not shown)",
     renderKey("read_only", http.read_only),
+    renderKey("username", http.username),
+    renderSecret("password", http.password),
     ...(listen.type === "unix" ? [`socket_mode = "${renderOctal(http.socket_mode, 4)}"`] : []),
   ];
 }
@@ -73,6 +79,11 @@ function renderHealthCheck(check: HealthCheckConfig): string[] {
 // Modes and masks as people write them: 0o600 -> "0600".
 function renderOctal(value: number, digits: number): string {
   return value.toString(8).padStart(digits, "0");
+}
+
+// A password is a secret like the token: `config show` says only whether one is set.
+function renderSecret(key: string, value: string | null): string {
+  return `# ${key} = (${value === null ? "not set" : "set; not shown"})`;
 }
 
 function renderKey(key: string, value: unknown): string {

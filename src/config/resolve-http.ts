@@ -15,7 +15,7 @@ import { readTokenFile } from "./token-file.ts";
 import { ValueError, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
-const HTTP_KEYS = ["listen", "token", "token_file", "read_only", "socket_mode"];
+const HTTP_KEYS = ["listen", "token", "token_file", "read_only", "socket_mode", "username", "password"];
 /** Shorter tokens are refused: a bearer token is the only lock on a non-loopback address. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -38,6 +38,8 @@ export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, ctx: Pick<Re
       }
     } else if (key === "read_only") http.read_only = report.convert(file, at, () => values.boolean(value)) ?? HTTP_DEFAULTS.read_only;
     else if (key === "socket_mode") http.socket_mode = report.convert(file, at, () => values.fileMode(value)) ?? HTTP_DEFAULTS.socket_mode;
+    else if (key === "username") http.username = report.convert(file, at, () => basicUsername(value)) ?? null;
+    else if (key === "password") http.password = report.convert(file, at, () => basicPassword(value)) ?? null;
     else report.add(file, at, unknownKey(key, HTTP_KEYS));
   }
   const first = entries.values().next().value!.file;
@@ -54,9 +56,23 @@ export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, ctx: Pick<Re
     });
   }
   const tcp = http.listen.type === "tcp" ? http.listen : null;
-  if (tcp !== null && !isLoopbackHost(tcp.host) && !entries.has("token") && tokenFileEntry === undefined) {
-    report.add(listenEntry.file, ["http", "listen"], `${show(listenEntry.value)} is not a loopback address, so [http] needs a token`, {
+  const userEntry = entries.get("username");
+  const passwordEntry = entries.get("password");
+  if ((userEntry === undefined) !== (passwordEntry === undefined)) {
+    const [set, missing] = userEntry === undefined ? ["password", "username"] : ["username", "password"];
+    report.add((userEntry ?? passwordEntry)!.file, ["http", set], `${set} is set without ${missing}; basic auth needs both`, { hint: `add ${missing}, or remove ${set}` });
+  }
+  const basic = userEntry !== undefined && passwordEntry !== undefined;
+  const beyondLoopback = tcp !== null && !isLoopbackHost(tcp.host);
+  if (beyondLoopback && !entries.has("token") && tokenFileEntry === undefined && !basic) {
+    report.add(listenEntry.file, ["http", "listen"], `${show(listenEntry.value)} is not a loopback address, so [http] needs a token (or username and password)`, {
       at: "value", hint: 'add token_file = "/run/secrets/tsvisor_token" to [http] (a file only root can read), or listen on "127.0.0.1:PORT" or a unix socket path',
+    });
+  }
+  // Beyond loopback the password is a lock anyone on the network may try: as long as a token must be.
+  if (beyondLoopback && passwordEntry !== undefined && http.password !== null && http.password !== undefined && !isShaPassword(http.password) && http.password.length < MIN_TOKEN_LENGTH) {
+    report.add(passwordEntry.file, ["http", "password"], `the password is ${http.password.length} characters long; on a listen address beyond loopback at least ${MIN_TOKEN_LENGTH} are needed`, {
+      hint: "generate one with: head -c 24 /dev/urandom | base64 (and write it as {SHA} followed by the hex SHA-1 of it to keep it out of the file)",
     });
   }
   const modeEntry = entries.get("socket_mode");
@@ -104,3 +120,20 @@ function checkToken(text: string, from: string): string {
   }
   return text;
 }
+
+// supervisord's username: it travels in a Basic header as "user:password", so no ":" and visible text.
+export function basicUsername(value: unknown): string {
+  const text = values.text(value);
+  if (text.length > 256 || !/^[\x21-\x39\x3b-\x7e\u00a0-\uffff]+$/.test(text)) throw new ValueError(`expected a user name of visible characters without ":" or spaces (at most 256); got ${show(value)}`);
+  return text;
+}
+
+// supervisord's password: plain text, or "{SHA}" followed by the 40 hex digits of its SHA-1.
+export function basicPassword(value: unknown): string {
+  const text = values.text(value);
+  if (text.startsWith("{SHA}") && !isShaPassword(text)) throw new ValueError('a "{SHA}" password must be followed by the 40 hex digits of the SHA-1 of the password', { hint: "echo -n PASSWORD | sha1sum" });
+  if (text.length > 1024 || /[\x00-\x1f\x7f]/.test(text)) throw new ValueError("expected a password of at most 1024 characters without control characters");
+  return text;
+}
+
+const isShaPassword = (text: string) => /^\{SHA\}[0-9a-fA-F]{40}$/.test(text);

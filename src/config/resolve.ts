@@ -15,7 +15,7 @@ import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
 import { didYouMean, unknownKey } from "./suggest.ts";
 import { resolveEventListeners, resolveHooks } from "./resolve-events.ts";
-import { resolveHttp } from "./resolve-http.ts";
+import { basicPassword, basicUsername, resolveHttp } from "./resolve-http.ts";
 import { ValueError, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
@@ -118,6 +118,8 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
   log_timestamps: values.boolean,
   forward_signals: values.forwardSignals,
   sample_interval: values.duration,
+  rpc_username: basicUsername,
+  rpc_password: basicPassword,
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -176,6 +178,12 @@ function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, logDir: strin
     const name = key as keyof SupervisorConfig;
     const converted = report.convert(file, ["supervisor", key], () => SUPERVISOR_KEYS[name](value, file));
     if (converted !== undefined) Object.assign(supervisor, { [name]: converted });
+  }
+  const user = entries.get("rpc_username");
+  const password = entries.get("rpc_password");
+  if ((user === undefined) !== (password === undefined)) {
+    const [set, missing] = user === undefined ? ["rpc_password", "rpc_username"] : ["rpc_username", "rpc_password"];
+    report.add((user ?? password)!.file, ["supervisor", set], `${set} is set without ${missing}; supervisorctl sends both or neither`, { hint: `add ${missing}, or remove ${set}` });
   }
   return supervisor;
 }

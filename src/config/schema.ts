@@ -132,6 +132,10 @@ export interface SupervisorConfig {
   forward_signals: string[];
   /** Seconds between two samples of every program's CPU and memory from /proc; 0: no sampling (and no max_memory). */
   sample_interval: number;
+  /** User name supervisorctl and XML-RPC clients must give on the control socket (HTTP basic auth); null: none asked. */
+  rpc_username: string | null;
+  /** Its password: plain, or "{SHA}" and the hex SHA-1 of it (supervisord's form); set with rpc_username. */
+  rpc_password: string | null;
 }
 
 /** One process to supervise: a program instance after numprocs expansion. */
@@ -192,6 +196,10 @@ export interface HttpConfig {
   read_only: boolean;
   /** File mode of a unix `listen` socket, e.g. 0o600 (written "0600"). Owner-only by default. */
   socket_mode: number;
+  /** supervisord's basic auth: a client that gives this user name and `password` counts as one with the token. */
+  username: string | null;
+  /** Plain, or "{SHA}" and the hex SHA-1 of it; set with username. */
+  password: string | null;
 }
 
 export interface Config {

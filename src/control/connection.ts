@@ -3,6 +3,7 @@
 // replies the client does not read, and writes that never block (Bun's socket.write is unbuffered).
 import type { Socket } from "bun";
 import { MAX_LINE_BYTES, encodeLine, errorResponse, type ErrorBody, type EventLine, type Response } from "./protocol.ts";
+import { WriteQueue } from "./write-queue.ts";
 
 /** Replies queued for a client that does not read beyond this are dropped with the connection. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
@@ -24,8 +25,7 @@ export interface ConnectionOptions {
 export class Connection {
   private input: Uint8Array[] = [];
   private inputBytes = 0;
-  private output: Uint8Array[] = [];
-  private outputBytes = 0;
+  private readonly output: WriteQueue;
   private inFlight = 0;
   private idleTimer: Timer | undefined;
   private closing = false;
@@ -34,6 +34,7 @@ export class Connection {
   private stopStream: (() => void) | null = null;
 
   constructor(private readonly socket: Socket<unknown>, private readonly options: ConnectionOptions) {
+    this.output = new WriteQueue(socket);
     this.armIdleTimer();
   }
 
@@ -61,18 +62,9 @@ export class Connection {
 
   /** The socket can take more: write what is queued. */
   drain(): void {
-    while (this.output.length > 0 && !this.closed) {
-      const head = this.output[0]!;
-      const written = this.socket.write(head);
-      if (written < 0) return this.gone();
-      this.outputBytes -= written;
-      if (written < head.length) {
-        this.output[0] = head.subarray(written);
-        return;
-      }
-      this.output.shift();
-    }
-    if (this.closing && this.output.length === 0 && !this.closed) {
+    if (this.closed) return;
+    if (!this.output.flush()) return this.gone();
+    if (this.closing && this.output.empty) {
       this.socket.end();
       this.gone();
     }
@@ -86,7 +78,7 @@ export class Connection {
     this.stopStream = null;
     clearTimeout(this.idleTimer);
     this.input = [];
-    this.output = [];
+    this.output.clear();
   }
 
   private handle(bytes: Uint8Array): void {
@@ -113,10 +105,8 @@ export class Connection {
 
   private send(reply: Response | EventLine, cap = MAX_QUEUED_BYTES): void {
     if (this.closed) return;
-    const bytes = new TextEncoder().encode(encodeLine(reply));
-    this.output.push(bytes);
-    this.outputBytes += bytes.length;
-    if (this.outputBytes > cap) {
+    this.output.push(new TextEncoder().encode(encodeLine(reply)));
+    if (this.output.bytes > cap) {
       this.socket.terminate();
       return this.gone();
     }

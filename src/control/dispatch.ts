@@ -3,15 +3,26 @@
 import { TsvisorError } from "../errors.ts";
 import type { EventBus } from "../events/event-bus.ts";
 import { concernsNames, type TsvisorEvent } from "../events/event.ts";
-import { expandEventName } from "../events/event-types.ts";
+import { UNNAMED_DEFAULT_TYPES, expandEventName } from "../events/event-types.ts";
 import type { StreamStarter } from "./connection.ts";
 import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
 import { RUNNING_STATES, STOPPED_STATES } from "../supervisor/states.ts";
+import type { ConfigGroups } from "../supervisor/config-groups.ts";
+import type { ProcessSpec } from "../config/schema.ts";
 import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
+import { remoteEvent } from "../events/event.ts";
 import {
-  PROTOCOL_VERSION, decodeRequest, errorResponse, type ErrorBody, type ErrorCode, type Outcome, type ProcessStatus,
-  type Request, type RequestId, type Response, type Results,
+  MAX_LOG_READ_BYTES, PROTOCOL_VERSION, decodeRequest, errorResponse, type ConfigInfo, type ErrorBody, type ErrorCode, type LogStream,
+  type Outcome, type ProcessStatus, type Request, type RequestId, type Response, type Results,
 } from "./protocol.ts";
+
+/** Log files read and emptied by path, as supervisord's API does (logs/log-range.ts); each throws TsvisorError NO_LOG or BAD_ARGUMENTS. */
+export interface LogAccess {
+  read(path: string, label: string, offset: number, length: number, cap: number): Uint8Array;
+  tail(path: string, label: string, offset: number, length: number, cap: number): { data: Uint8Array; offset: number; overflow: boolean };
+  /** false when there is no file to empty. */
+  empty(path: string): boolean;
+}
 
 /** What the daemon lends the control socket. */
 export interface ControlDeps {
@@ -26,6 +37,13 @@ export interface ControlDeps {
   shutdown: () => void;
   /** Reopen every log file at its configured path, as SIGUSR2 does; returns how many. */
   reopenLogs: () => number;
+  /** Is a shutdown under way (SIGTERM, `shutdown`)? */
+  shuttingDown: () => boolean;
+  /** tsvisor's own log file (tsvisor.log in log_dir). */
+  mainLog: string;
+  logs: LogAccess;
+  /** reread / add_group / remove_group / config_info. */
+  groups: ConfigGroups;
 }
 
 // Errors a reload may throw that the protocol names; anything else is a bug (INTERNAL).
@@ -35,6 +53,8 @@ const RELOAD_ERRORS: Record<string, ErrorCode> = {
   CONFIG_UNTRUSTED: "CONFIG_INVALID", // ./tsvisor.toml's owner or mode changed since tsvisor started
   SHUTTING_DOWN: "SHUTTING_DOWN",
 };
+// The same for log reads (logs/log-range.ts): a file that is not there, or bytes that cannot be read.
+const LOG_ERRORS: Record<string, ErrorCode> = { NO_LOG: "NO_LOG", BAD_ARGUMENTS: "BAD_REQUEST" };
 
 // A request line -> its reply; never throws (a bug becomes an INTERNAL reply, the daemon goes on).
 export async function handleLine(line: string, deps: ControlDeps, follow: (start: StreamStarter) => void = () => {}): Promise<Response> {
@@ -52,6 +72,8 @@ export async function handleRequest(request: Request, id: RequestId, deps: Contr
   } catch (error) {
     const code = error instanceof TsvisorError ? RELOAD_ERRORS[error.code] : undefined;
     if (code !== undefined) return errorResponse(id, { code, message: (error as Error).message });
+    if (error instanceof TsvisorError && Object.hasOwn(LOG_ERRORS, error.code)) return errorResponse(id, { code: LOG_ERRORS[error.code]!, message: error.message });
+    if (isLogRequest(request) && (error as NodeJS.ErrnoException).code !== undefined) return errorResponse(id, { code: "LOG_UNREADABLE", message: (error as Error).message });
     return errorResponse(id, { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) });
   }
 }
@@ -62,7 +84,7 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
   const { supervisor } = deps;
   switch (request.op) {
     case "version":
-      return { result: { version: deps.version, protocol: PROTOCOL_VERSION, pid: process.pid } };
+      return { result: { version: deps.version, protocol: PROTOCOL_VERSION, pid: process.pid, state: deps.shuttingDown() ? "SHUTTING_DOWN" : "RUNNING" } };
     case "shutdown":
       deps.shutdown();
       return { result: {} };
@@ -70,6 +92,22 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
       return { result: { files: deps.reopenLogs() } };
     case "reload":
       return { result: await deps.reload() };
+    case "read_log":
+    case "tail_log":
+    case "clear_log":
+      return handleLog(request, deps);
+    case "config_info":
+      return { result: { processes: configInfo(deps) } };
+    case "reread":
+      return { result: deps.groups.reread() };
+    case "add_group":
+    case "remove_group": {
+      const change = await (request.op === "add_group" ? deps.groups.add(request.name) : deps.groups.remove(request.name));
+      return change.ok ? { result: { processes: change.processes } } : { error: { code: change.fault, name: request.name } };
+    }
+    case "remote_event":
+      deps.events.emit(remoteEvent(request.type, request.data, Date.now()));
+      return { result: {} };
     default:
   }
   const resolved = supervisor.resolveNames(request.names ?? ["all"]);
@@ -113,7 +151,7 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
 // `events`: the recent ones that match, and with follow a stream of the new ones from the reply on.
 function handleEvents(request: Extract<Request, { op: "events" }>, id: RequestId, deps: ControlDeps, follow: (start: StreamStarter) => void): Answer {
   const types = new Set<string>();
-  for (const name of request.types ?? ["EVENT"]) {
+  for (const name of request.types ?? UNNAMED_DEFAULT_TYPES) {
     const expanded = expandEventName(name);
     if (expanded === null) return { error: { code: "NO_SUCH_EVENT_TYPE", name } };
     for (const type of expanded) types.add(type);
@@ -130,6 +168,65 @@ function handleEvents(request: Extract<Request, { op: "events" }>, id: RequestId
     }));
   }
   return { result: { events: deps.events.recent().filter(wanted) } };
+}
+
+type LogRequest = Extract<Request, { op: "read_log" | "tail_log" | "clear_log" }>;
+const isLogRequest = (request: Request): request is LogRequest => request.op === "read_log" || request.op === "tail_log" || request.op === "clear_log";
+
+// A process's log (or, without a name, tsvisor's own): bytes by offset, as supervisord's API reads them,
+// or emptied. Text is UTF-8 with U+FFFD for what is not (a read may cut a character in two).
+function handleLog(request: LogRequest, deps: ControlDeps): Answer {
+  const files: { path: string; label: string }[] = [];
+  if (request.name === undefined) {
+    files.push({ path: deps.mainLog, label: "tsvisor's log" });
+  } else {
+    const spec = findOne(deps.supervisor, request.name);
+    if (spec === null) return { error: { code: "NO_SUCH_PROCESS", name: request.name } };
+    const streams: LogStream[] = request.op === "clear_log" ? ["stdout", "stderr"] : [request.stream ?? "stdout"];
+    for (const stream of streams) {
+      const path = logPathOf(spec, stream);
+      if (path !== null) files.push({ path, label: `${spec.name}'s ${stream}` });
+      else if (request.op !== "clear_log") return { error: { code: "NO_LOG", name: request.name, message: `${spec.name} keeps no ${stream} log` } };
+    }
+  }
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  if (request.op === "clear_log") return { result: { files: files.filter(({ path }) => deps.logs.empty(path)).length } };
+  const { path, label } = files[0]!;
+  if (request.op === "read_log") return { result: { data: text(deps.logs.read(path, label, request.offset, request.length, MAX_LOG_READ_BYTES)) } };
+  const tail = deps.logs.tail(path, label, request.offset, request.length, MAX_LOG_READ_BYTES);
+  return { result: { data: text(tail.data), offset: tail.offset, overflow: tail.overflow } };
+}
+
+// The one process a name stands for ("web", "worker:worker-1"); null when it names none, or several.
+function findOne(supervisor: Supervisor, name: string): ProcessSpec | null {
+  const resolved = supervisor.resolveNames([name]);
+  if (!resolved.ok || resolved.names.length !== 1) return null;
+  return supervisor.specs().find((spec) => spec.name === resolved.names[0]) ?? null;
+}
+
+// The file a stream is written to; null when none is kept (`none`, or stderr sent to stdout).
+function logPathOf(spec: ProcessSpec, stream: LogStream): string | null {
+  if (stream === "stdout") return spec.stdout_logfile;
+  return spec.program.redirect_stderr ? null : spec.stderr_logfile;
+}
+
+// The config read last, process by process, in supervisord's getAllConfigInfo order (by name).
+function configInfo(deps: ControlDeps): ConfigInfo[] {
+  const active = new Set(deps.supervisor.specs().map((spec) => spec.name));
+  const known = deps.groups.knownProcesses();
+  const groupPriority = new Map<string, number>();
+  for (const spec of known) groupPriority.set(spec.group, Math.min(groupPriority.get(spec.group) ?? Infinity, spec.program.priority));
+  return known.map((spec): ConfigInfo => {
+    const p = spec.program;
+    return {
+      name: spec.name, group: spec.group, in_use: active.has(spec.name), autostart: p.autostart, priority: p.priority,
+      group_priority: groupPriority.get(spec.group)!, command: p.command, directory: p.directory, user: p.user, exitcodes: p.exitcodes,
+      startsecs: p.startsecs, startretries: p.startretries, stopsignal: p.stopsignal, stopwaitsecs: p.stopwaitsecs, killasgroup: p.killasgroup,
+      redirect_stderr: p.redirect_stderr, stdout_logfile: spec.stdout_logfile, stdout_logfile_maxbytes: p.stdout_logfile_maxbytes,
+      stdout_logfile_backups: p.stdout_logfile_backups, stdout_events_enabled: p.stdout_events_enabled, stderr_logfile: logPathOf(spec, "stderr"),
+      stderr_logfile_maxbytes: p.stderr_logfile_maxbytes, stderr_logfile_backups: p.stderr_logfile_backups, stderr_events_enabled: p.stderr_events_enabled,
+    };
+  }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function toStatus(v: ProcessView): ProcessStatus {

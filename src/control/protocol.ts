@@ -27,10 +27,36 @@ export type Request =
   | { op: "reopen_logs" }
   | { op: "version" }
   // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
-  | { op: "events"; names?: string[]; types?: string[]; follow?: boolean };
+  | { op: "events"; names?: string[]; types?: string[]; follow?: boolean }
+  // bytes of a process's log (without name: tsvisor's own), as supervisord's readProcessStdoutLog reads them
+  | { op: "read_log"; name?: string; stream?: LogStream; offset: number; length: number }
+  // the end of a log from an offset on, as supervisord's tailProcessStdoutLog (for `tail -f` by polling)
+  | { op: "tail_log"; name: string; stream?: LogStream; offset: number; length: number }
+  // empty a process's log files (without name: tsvisor's own)
+  | { op: "clear_log"; name?: string }
+  // every process of the config read last (at start, reload or reread), whether it runs now or not
+  | { op: "config_info" }
+  // read the config again and say which groups it adds, changes and removes; applies nothing
+  | { op: "reread" }
+  // start supervising one group of the config read last / stop supervising one whose processes are all stopped
+  | { op: "add_group"; name: string }
+  | { op: "remove_group"; name: string }
+  // a REMOTE_COMMUNICATION event for event listeners and hooks
+  | { op: "remote_event"; type: string; data: string };
+
+/** Which output of a process a log op reads. */
+export type LogStream = "stdout" | "stderr";
 
 export type Op = Request["op"];
-export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs"];
+export const OPS: readonly Op[] = [
+  "status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs",
+  "read_log", "tail_log", "clear_log", "config_info", "reread", "add_group", "remove_group", "remote_event",
+];
+
+/** Most bytes one read_log or tail_log answers with; a longer read is cut there (read on from where it ended). */
+export const MAX_LOG_READ_BYTES = 1024 * 1024;
+/** Longest `type` and `data` of a remote_event. */
+export const MAX_REMOTE_EVENT_BYTES = 32 * 1024;
 
 /** Every error code the daemon may answer with; docs/protocol.md says when each is sent. */
 export type ErrorCode =
@@ -48,6 +74,10 @@ export type ErrorCode =
   | "SHUTTING_DOWN" // tsvisor is stopping everything; nothing is started any more
   | "CONFIG_INVALID" // reload: the config file does not load (`message` holds the diagnostics)
   | "NO_SUCH_EVENT_TYPE" // events: a name in `types` is no event type or class (`name`)
+  | "NO_LOG" // read_log, tail_log, clear_log: the process keeps no log of that stream, or the file is not there (`name`, `message`)
+  | "LOG_UNREADABLE" // read_log, clear_log: the log file exists but could not be read or emptied (`message`)
+  | "ALREADY_ADDED" // add_group: the group is supervised already (`name`)
+  | "STILL_RUNNING" // remove_group: a process of the group is not stopped (`name`)
   | "BUSY" // the connection was refused: `reason` "connections" (`limit` are open) or "file_descriptors"; then closed
   | "INTERNAL"; // a bug in tsvisor (`message`)
 
@@ -131,8 +161,10 @@ export interface EventRecord {
   expected: boolean | null;
   reason: string | null;
   tries: number | null;
-  /** PROCESS_LOG_* only: the lines written. */
+  /** PROCESS_LOG_* only: the lines written; REMOTE_COMMUNICATION: its data. */
   data?: string;
+  /** REMOTE_COMMUNICATION only: the type its sender gave. */
+  remote_type?: string;
 }
 
 /** After the reply to `events` with follow: one line per new event, with the request's id. */
@@ -154,8 +186,50 @@ export interface Results {
   shutdown: Record<string, never>;
   /** How many log files were reopened at their configured paths (USR2's job). */
   reopen_logs: { files: number };
-  version: { version: string; protocol: number; pid: number };
+  /** `state`: RUNNING, or SHUTTING_DOWN once a shutdown has begun. */
+  version: { version: string; protocol: number; pid: number; state: "RUNNING" | "SHUTTING_DOWN" };
   events: { events: EventRecord[] };
+  read_log: { data: string };
+  /** `offset`: the log's size, where the next tail_log starts; `overflow`: bytes between the asked offset and `data` were skipped. */
+  tail_log: { data: string; offset: number; overflow: boolean };
+  clear_log: { files: number };
+  config_info: { processes: ConfigInfo[] };
+  /** Group names (the `group` of processes), each list sorted. */
+  reread: { added: string[]; changed: string[]; removed: string[] };
+  /** The processes of the group, by name. */
+  add_group: { processes: string[] };
+  remove_group: { processes: string[] };
+  remote_event: Record<string, never>;
+}
+
+/** One process of the config as `config_info` shows it: the settings supervisord's getAllConfigInfo names. */
+export interface ConfigInfo {
+  name: string;
+  group: string;
+  /** Supervised now (false: read by reread, not added yet). */
+  in_use: boolean;
+  autostart: boolean;
+  priority: number;
+  /** The group's priority: the lowest of its programs'. */
+  group_priority: number;
+  command: string[];
+  directory: string | null;
+  user: string | null;
+  exitcodes: number[];
+  startsecs: number;
+  startretries: number | "unlimited";
+  stopsignal: string;
+  stopwaitsecs: number;
+  killasgroup: boolean;
+  redirect_stderr: boolean;
+  stdout_logfile: string | null;
+  stdout_logfile_maxbytes: number;
+  stdout_logfile_backups: number;
+  stdout_events_enabled: boolean;
+  stderr_logfile: string | null;
+  stderr_logfile_maxbytes: number;
+  stderr_logfile_backups: number;
+  stderr_events_enabled: boolean;
 }
 
 export type Response<O extends Op = Op> =
@@ -207,6 +281,18 @@ function checkFields(value: Record<string, unknown>): string | null {
   if (has("follow") && typeof value.follow !== "boolean") return "follow";
   if (has("types") && (!Array.isArray(value.types) || !value.types.every((t) => typeof t === "string"))) return "types";
   if (op === "signal" && (typeof value.signal !== "string" || value.signal === "")) return "signal";
+  const nameRequired = op === "tail_log" || op === "add_group" || op === "remove_group";
+  if ((has("name") || nameRequired) && (typeof value.name !== "string" || value.name === "")) return "name";
+  if (has("stream") && value.stream !== "stdout" && value.stream !== "stderr") return "stream";
+  if (op === "read_log" || op === "tail_log") {
+    // supervisord's offsets: a negative read_log offset counts from the end; lengths are never negative
+    if (!Number.isSafeInteger(value.offset) || (op === "tail_log" && (value.offset as number) < 0)) return "offset";
+    if (!Number.isSafeInteger(value.length) || (value.length as number) < 0) return "length";
+  }
+  if (op === "remote_event") {
+    if (typeof value.type !== "string" || value.type.length > MAX_REMOTE_EVENT_BYTES) return "type";
+    if (typeof value.data !== "string" || value.data.length > MAX_REMOTE_EVENT_BYTES) return "data";
+  }
   return null;
 }
 

@@ -1,11 +1,13 @@
 // The control socket: claim the path (refuse a live tsvisor's, replace a stale file), bind it
-// owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts.
+// owner-only, widen it only as configured, and hand each connection's lines to dispatch.ts — or, when
+// its first bytes are an HTTP request line, its requests to the HTTP handler (supervisorctl's XML-RPC).
 import type { Socket } from "bun";
 import { TsvisorError } from "../errors.ts";
 import { fdShortageFor } from "../os/fd-budget.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
 import { sendRequest } from "./client.ts";
 import { Connection } from "./connection.ts";
+import { type HttpHandler, HttpConnection, sniffProtocol } from "./http-connection.ts";
 import { handleLine, type ControlDeps } from "./dispatch.ts";
 import { encodeLine, errorResponse, type ErrorBody } from "./protocol.ts";
 
@@ -18,6 +20,8 @@ export interface ControlServerOptions {
   deps: ControlDeps;
   /** Close a connection with no complete request for this long. */
   idleMs?: number;
+  /** Answers a connection that speaks HTTP (loaded at its first use); none: such a connection is read as JSON lines. */
+  http?: () => Promise<HttpHandler>;
 }
 
 export interface ControlServer {
@@ -38,18 +42,20 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw bindError(path, `the path is ${Buffer.byteLength(path)} bytes long; a unix socket path may have at most ${MAX_PATH_BYTES}`);
   }
   await claimPath(path);
-  const connections = new Set<Connection>();
+  const connections = new Set<SniffingConnection>();
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
-  let listener: ReturnType<typeof Bun.listen<Connection | undefined>>;
+  let listener: ReturnType<typeof Bun.listen<SniffingConnection | undefined>>;
+  const { http } = options;
   try {
-    listener = bindOwnerOnly(() => Bun.listen<Connection | undefined>({
+    listener = bindOwnerOnly(() => Bun.listen<SniffingConnection | undefined>({
       unix: path,
       socket: {
         open(socket) {
           const busy: ErrorBody | null = connections.size >= MAX_CONNECTIONS ? { code: "BUSY", reason: "connections", limit: MAX_CONNECTIONS }
             : fdShortageFor("control") !== null ? { code: "BUSY", reason: "file_descriptors" } : null;
           if (busy !== null) return refuse(socket, busy);
-          socket.data = new Connection(socket, { idleMs, handleLine: (line, follow) => handleLine(line, options.deps, follow) });
+          const json = () => new Connection(socket, { idleMs, handleLine: (line, follow) => handleLine(line, options.deps, follow) });
+          socket.data = new SniffingConnection(json, http ? () => new HttpConnection(socket, { idleMs, handler: http }) : null);
           connections.add(socket.data);
         },
         data: (socket, chunk) => socket.data?.receive(chunk),
@@ -88,7 +94,7 @@ const REFUSAL_GRACE_MS = 1000;
 // Say why, so the client can tell "busy" from "gone". Its request is never read, and closing a unix
 // socket with unread input resets it, which can beat the answer to the client: so only this side is
 // shut, and the client closes once it has read the line (or is cut off after a grace).
-function refuse(socket: Socket<Connection | undefined>, error: ErrorBody): void {
+function refuse(socket: Socket<SniffingConnection | undefined>, error: ErrorBody): void {
   socket.write(encodeLine(errorResponse(null, error)));
   socket.shutdown();
   setTimeout(() => socket.terminate(), REFUSAL_GRACE_MS).unref();
@@ -112,4 +118,39 @@ async function claimPath(path: string): Promise<void> {
 
 function bindError(path: string, why: string, hint = "set another path with [supervisor] socket, --socket or TSVISOR_SOCKET"): TsvisorError {
   return new TsvisorError("SOCKET_UNAVAILABLE", `fatal: unable to bind ${path}: ${why}`, hint);
+}
+
+// A connection whose protocol its first bytes tell: a JSON-lines one from the start (its idle timeout
+// runs, so a client that says nothing is still told), handed to HTTP when a request line begins it.
+class SniffingConnection {
+  private current: Connection | HttpConnection;
+  private first: Uint8Array | null = new Uint8Array();
+
+  constructor(json: () => Connection, private readonly http: (() => HttpConnection) | null) {
+    this.current = json();
+  }
+
+  receive(chunk: Uint8Array): void {
+    if (this.first === null) return this.current.receive(chunk);
+    const bytes = this.first.length === 0 ? chunk : Buffer.concat([this.first, chunk]);
+    const verdict = this.http === null ? "json" : sniffProtocol(bytes);
+    if (verdict === "undecided") {
+      this.first = bytes.slice(); // Bun reuses the chunk's memory after the callback
+      return;
+    }
+    this.first = null;
+    if (verdict === "http") {
+      this.current.gone();
+      this.current = this.http!();
+    }
+    this.current.receive(bytes);
+  }
+
+  drain(): void {
+    this.current.drain();
+  }
+
+  gone(): void {
+    this.current.gone();
+  }
 }

@@ -16,8 +16,8 @@ export class EventBus {
 
   /** Record the event and hand it to every subscriber, in subscription order. */
   emit(event: TsvisorEvent): void {
-    // output lines would push every state change out of the history: they are only streamed
-    if (!event.type.startsWith("PROCESS_LOG_")) {
+    // output lines and ticks (one every 5 s) would push every state change out of the history: they are only streamed
+    if (!event.type.startsWith("PROCESS_LOG_") && !event.type.startsWith("TICK_")) {
       this.history.push(event);
       if (this.history.length > this.historySize) this.history.shift();
     }

@@ -8,6 +8,9 @@ export const EVENT_TYPES = [
   "SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING",
   "HEALTH_HEALTHY", "HEALTH_UNHEALTHY",
   "PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR",
+  "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED",
+  "REMOTE_COMMUNICATION",
+  "TICK_5", "TICK_60", "TICK_3600",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -21,11 +24,19 @@ export const EVENT_CLASSES: ReadonlyMap<string, readonly EventType[]> = new Map<
   ["SUPERVISOR_STATE_CHANGE", ["SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING"]],
   ["HEALTH", ["HEALTH_HEALTHY", "HEALTH_UNHEALTHY"]],
   ["PROCESS_LOG", ["PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR"]],
+  ["PROCESS_GROUP", ["PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED"]],
+  ["TICK", ["TICK_5", "TICK_60", "TICK_3600"]],
   ["EVENT", EVENT_TYPES],
 ]);
 
 /** Every name `on`, `events` and `types` accept: the types, then the classes. */
 export const EVENT_NAMES: readonly string[] = [...EVENT_TYPES, ...EVENT_CLASSES.keys()];
+
+/** What a reader gets when it names no type: every type but the ticks, which would drown the rest (one every 5 s). */
+export const UNNAMED_DEFAULT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => !t.startsWith("TICK_"));
+
+/** The periods of supervisord's TICK_N events, in seconds. */
+export const TICK_PERIODS = [5, 60, 3600] as const;
 
 // "PROCESS_STATE" / "PROCESS_STATE_FATAL" / "EVENT" -> the types they stand for; null for any other name.
 export function expandEventName(name: string): readonly EventType[] | null {

@@ -29,8 +29,10 @@ export interface TsvisorEvent {
   reason: string | null;
   /** STARTING and BACKOFF: failed starts in a row so far (supervisord's `tries`). */
   tries: number | null;
-  /** PROCESS_LOG_* only: the lines the process wrote (whole lines, newlines included). */
+  /** PROCESS_LOG_* only: the lines the process wrote (whole lines, newlines included); REMOTE_COMMUNICATION: its data. */
   data?: string;
+  /** REMOTE_COMMUNICATION only: the `type` its sender gave (supervisord's sendRemoteCommEvent). */
+  remote_type?: string;
 }
 
 // A transition -> its PROCESS_STATE_* event.
@@ -56,7 +58,26 @@ function pidOf(t: Transition): number | null {
 
 // tsvisor's own start (all autostart programs asked to start) and stop.
 export function supervisorEvent(type: "SUPERVISOR_STATE_CHANGE_RUNNING" | "SUPERVISOR_STATE_CHANGE_STOPPING", now: number, reason: string | null = null): TsvisorEvent {
-  return { type, time: now, program: null, group: null, from_state: null, to_state: null, pid: null, exit_code: null, signal: null, expected: null, reason, tries: null };
+  return { ...ownEvent(type, now), reason };
+}
+
+// supervisord's TICK_N: the period rolled over at `when` (a multiple of it, in seconds since the epoch).
+export function tickEvent(period: 5 | 60 | 3600, when: number): TsvisorEvent {
+  return ownEvent(`TICK_${period}`, when * 1000);
+}
+
+// A group began or ceased to be supervised (supervisorctl add/remove/update, a reload).
+export function groupEvent(type: "PROCESS_GROUP_ADDED" | "PROCESS_GROUP_REMOVED", group: string, now: number): TsvisorEvent {
+  return { ...ownEvent(type, now), group };
+}
+
+// sendRemoteCommEvent(type, data): a message for event listeners, from whoever may use the control socket.
+export function remoteEvent(type: string, data: string, now: number): TsvisorEvent {
+  return { ...ownEvent("REMOTE_COMMUNICATION", now), remote_type: type, data };
+}
+
+function ownEvent(type: EventType, time: number): TsvisorEvent {
+  return { type, time, program: null, group: null, from_state: null, to_state: null, pid: null, exit_code: null, signal: null, expected: null, reason: null, tries: null };
 }
 
 // Lines a process wrote on a stream whose events are enabled.

@@ -7,6 +7,7 @@ import { spawnConversing, type ConversingChild } from "../os/spawn.ts";
 import type { TsvisorEvent } from "./event.ts";
 import { expandEventName, type EventType } from "./event-types.ts";
 import { definedOnly } from "./hooks.ts";
+import { supervisorNames } from "../supervisor/program-environment.ts";
 import { ListenerReader, envelope } from "./listener-protocol.ts";
 
 // A listener that died is started again after 1 s, 2 s, … (up to a minute) of failures in a row,
@@ -84,10 +85,7 @@ export class ListenerPool {
 
   private start(): void {
     if (this.closed) return;
-    const env: Record<string, string> = {
-      ...definedOnly(this.options.env),
-      SUPERVISOR_ENABLED: "1", SUPERVISOR_PROCESS_NAME: this.name, SUPERVISOR_GROUP_NAME: this.name,
-    };
+    const env: Record<string, string> = { ...definedOnly(this.options.env), ...supervisorNames(this.name, this.name) };
     let child: ConversingChild;
     try {
       child = spawnConversing(this.config.command, env);

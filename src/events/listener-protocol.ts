@@ -20,6 +20,9 @@ export function envelope(event: TsvisorEvent, serial: number, pool: string, pool
 // events.py: "processname:web groupname:web from_state:STARTING pid:42"; the extras depend on the state.
 export function payloadOf(event: TsvisorEvent): string {
   if (event.type.startsWith("SUPERVISOR_STATE_CHANGE_")) return "";
+  if (event.type.startsWith("TICK_")) return `when:${Math.floor(event.time / 1000)}`;
+  if (event.type.startsWith("PROCESS_GROUP_")) return `groupname:${event.group ?? ""}\n`;
+  if (event.type === "REMOTE_COMMUNICATION") return `type:${event.remote_type ?? ""}\n${event.data ?? ""}`;
   const fields: [string, string | number][] = [["processname", event.program ?? ""], ["groupname", event.group ?? ""]];
   if (event.type === "PROCESS_LOG_STDOUT" || event.type === "PROCESS_LOG_STDERR") {
     fields.push(["pid", event.pid ?? 0], ["channel", event.type === "PROCESS_LOG_STDOUT" ? "stdout" : "stderr"]);

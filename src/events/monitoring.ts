@@ -5,7 +5,8 @@ import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/schema.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { EventBus } from "./event-bus.ts";
-import { healthEvent, logEvent, processStateEvent, supervisorEvent } from "./event.ts";
+import { healthEvent, logEvent, processStateEvent, supervisorEvent, tickEvent } from "./event.ts";
+import { TICK_PERIODS } from "./event-types.ts";
 import { HookRunner } from "./hooks.ts";
 import { ListenerPool } from "./listener-pool.ts";
 
@@ -30,6 +31,7 @@ export function startMonitoring(config: Config, supervisor: Supervisor, options:
   bus.subscribe((event) => hooks.handle(event));
   const listeners = Object.entries(config.eventlisteners).map(([name, listener]) => new ListenerPool(name, listener, { logger, env: options.env }));
   for (const pool of listeners) bus.subscribe((event) => pool.handle(event));
+  const ticks = startTicks((period, when) => bus.emit(tickEvent(period, when)));
   let stopping = false;
   return {
     bus,
@@ -40,8 +42,32 @@ export function startMonitoring(config: Config, supervisor: Supervisor, options:
       bus.emit(supervisorEvent("SUPERVISOR_STATE_CHANGE_STOPPING", Date.now()));
     },
     async close() {
+      ticks.stop();
       hooks.close();
       await Promise.all(listeners.map((pool) => pool.close()));
     },
   };
+}
+
+// supervisord's TICK_5, TICK_60 and TICK_3600: when the wall clock crosses a multiple of the period
+// (supervisord's timeslice()), never at start-up itself. One timer, armed for the next 5 s boundary.
+function startTicks(emit: (period: (typeof TICK_PERIODS)[number], when: number) => void): { stop(): void } {
+  const slice = (period: number, seconds: number) => seconds - (seconds % period);
+  const startedAt = Math.floor(Date.now() / 1000);
+  const last = new Map<number, number>(TICK_PERIODS.map((p) => [p, slice(p, startedAt)]));
+  let timer: Timer | undefined;
+  const arm = () => {
+    timer = setTimeout(() => {
+      const now = Math.floor(Date.now() / 1000);
+      for (const period of TICK_PERIODS) {
+        const current = slice(period, now);
+        if (current === last.get(period)) continue;
+        last.set(period, current);
+        emit(period, current);
+      }
+      arm();
+    }, 5000 - (Date.now() % 5000) + 5); // just past the boundary, so the second read is the new one
+  };
+  arm();
+  return { stop: () => clearTimeout(timer) };
 }

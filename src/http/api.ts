@@ -5,14 +5,16 @@ import type { ProcessSpec } from "../config/schema.ts";
 import { type ControlDeps, handleRequest } from "../control/dispatch.ts";
 import type { StreamStarter } from "../control/connection.ts";
 import { MAX_LINE_BYTES, type Outcome, type Request as ControlRequest, type Response as ControlResponse } from "../control/protocol.ts";
-import { EVENT_TYPES, expandEventName } from "../events/event-types.ts";
+import { EVENT_TYPES, UNNAMED_DEFAULT_TYPES, expandEventName } from "../events/event-types.ts";
 import { fdShortageFor, fdUsage } from "../os/fd-budget.ts";
 import { readRssBytes } from "../os/procfs.ts";
 import { dashboardResponse } from "./dashboard.ts";
 import { eventStreamResponse } from "./event-stream.ts";
 import { isLogLookupError, logStream, logText, parseFlag, parseLogQuery } from "./log-view.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { readAtMost } from "./request-body.ts";
 import type { Grants } from "./request-guard.ts";
+import { supervisordAnswer } from "./supervisord-endpoints.ts";
 import type { Action, Route } from "./routes.ts";
 import { HTTP_STATUS, type HttpErrorBody } from "./status-codes.ts";
 
@@ -27,7 +29,7 @@ export interface ApiDeps {
   /** The current specs, for log file paths (they change with a reload). */
   processes: () => readonly ProcessSpec[];
   /** What clients may do and see now (a reload may change it). */
-  access: () => { grants: Grants; tokenRequired: boolean };
+  access: () => { grants: Grants; tokenRequired: boolean; refusal: string };
   /** The server's own figures; `streams` is counted against MAX_STREAMS here. */
   counters: HttpCounters;
 }
@@ -76,6 +78,13 @@ export async function answer(route: Route, request: Request, url: URL, deps: Api
         httpStreams: streams, httpConnections: connections, httpConnectionsRefused: refused,
       });
       return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" } });
+    }
+    case "rpc":
+    case "logtail":
+    case "mainlogtail": {
+      const { grants, refusal } = deps.access();
+      const streams = { get open() { return deps.counters.streams; }, set open(n: number) { deps.counters.streams = n; }, max: MAX_STREAMS };
+      return supervisordAnswer(route, request, { control: deps.control, grants, refusal, streams });
     }
     default:
       return route satisfies never;
@@ -147,7 +156,7 @@ const NOT_OUTPUT_EVENTS = EVENT_TYPES.filter((type) => !isOutputEvent(type));
 // The `types` of a client that may not see output: every type (none named, or EVENT) means every other
 // type; naming PROCESS_LOG or one of its types is refused (null). Unknown names go on to be refused as such.
 function withoutOutputEvents(types: string[] | undefined): string[] | null {
-  if (types === undefined || types.length === 0) return [...NOT_OUTPUT_EVENTS];
+  if (types === undefined || types.length === 0) return UNNAMED_DEFAULT_TYPES.filter((type) => !isOutputEvent(type));
   if (types.some((name) => name !== "EVENT" && expandEventName(name)?.some(isOutputEvent))) return null;
   return types.flatMap((name) => (name === "EVENT" ? NOT_OUTPUT_EVENTS : [name]));
 }
@@ -192,17 +201,6 @@ async function readJsonBody(request: Request): Promise<{ value: Record<string, u
   return { value: value as Record<string, unknown> };
 }
 
-// The whole body, or null as soon as it passes `limit` (a chunked body has no Content-Length to trust).
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 let nextId = 1;
 // One request through the same dispatch as the socket's.

@@ -13,7 +13,15 @@ export type Route =
   | { kind: "logs"; name: string }
   | { kind: "check" }
   | { kind: "events" }
-  | { kind: "metrics" };
+  | { kind: "metrics" }
+  // supervisord's own endpoints (docs/supervisord.md): XML-RPC, and the log tails `supervisorctl tail -f` reads
+  | { kind: "rpc" }
+  | { kind: "logtail"; name: string; stream: "stdout" | "stderr" }
+  | { kind: "mainlogtail" };
+
+/** The routes of supervisord's endpoints, which the control socket serves too. */
+export type SupervisordRoute = Extract<Route, { kind: "rpc" | "logtail" | "mainlogtail" }>;
+export const isSupervisordRoute = (route: Route): route is SupervisordRoute => route.kind === "rpc" || route.kind === "logtail" || route.kind === "mainlogtail";
 
 export type RouteMatch = { route: Route } | { error: "NOT_FOUND" } | { error: "METHOD_NOT_ALLOWED"; allow: string };
 
@@ -26,8 +34,11 @@ function routeOf(path: string): { route: Route; method: "GET" | "POST" } | null 
     case "/api/v1/programs": return { route: { kind: "programs" }, method: "GET" };
     case "/api/v1/check": return { route: { kind: "check" }, method: "GET" };
     case "/api/v1/events": return { route: { kind: "events" }, method: "GET" };
+    case "/RPC2": return { route: { kind: "rpc" }, method: "POST" };
+    case "/mainlogtail": return { route: { kind: "mainlogtail" }, method: "GET" };
     default:
   }
+  if (path.startsWith("/logtail/")) return logtailRoute(path.slice("/logtail/".length));
   const parts = path.split("/"); // "", "api", "v1", "programs", NAME, [what]
   if (parts.length < 5 || parts.length > 6 || parts.slice(0, 4).join("/") !== "/api/v1/programs") return null;
   const name = decodeName(parts[4]!);
@@ -47,6 +58,14 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
   // HEAD is GET without the body (RFC 9110); Bun leaves the body out itself.
   if (method === found.method || (method === "HEAD" && found.method === "GET")) return { route: found.route };
   return { error: "METHOD_NOT_ALLOWED", allow: found.method === "GET" ? "GET, HEAD" : "POST" };
+}
+
+// supervisorctl's "/logtail/NAME/stdout" (NAME a namespec, "group:name"); no channel means stdout.
+function logtailRoute(rest: string): { route: Route; method: "GET" } | null {
+  const [segment, stream = "stdout", ...more] = rest.split("/");
+  const name = decodeName(segment!);
+  if (name === null || more.length > 0 || (stream !== "stdout" && stream !== "stderr")) return null;
+  return { route: { kind: "logtail", name, stream }, method: "GET" };
 }
 
 // "worker%3A%2A" -> "worker:*"; null for an empty name or broken %-encoding.

@@ -11,10 +11,10 @@ import { TsvisorError } from "../errors.ts";
 import { fdShortageFor } from "../os/fd-budget.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
 import { type ApiDeps, type HttpCounters, OUTPUT_NEEDS_TOKEN, answer, errorResponse } from "./api.ts";
-import { grantsOf, refusal, type GuardSettings } from "./request-guard.ts";
-import { matchRoute, type Route } from "./routes.ts";
+import { grantsOf, hasCredentials, refusal, type GuardSettings } from "./request-guard.ts";
+import { isSupervisordRoute, matchRoute, type Route } from "./routes.ts";
 import type { HttpErrorBody } from "./status-codes.ts";
-import { requestUrl, sendFetchResponse, toFetchRequest } from "./web-bridge.ts";
+import { isStream, requestUrl, sendFetchResponse, toFetchRequest } from "./web-bridge.ts";
 
 export interface HttpServerOptions {
   config: HttpConfig;
@@ -52,10 +52,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { logger } = options;
   let config = options.config;
   const { listen } = config;
-  const guardOf = (c: HttpConfig): GuardSettings => ({ token: c.token, readOnly: c.read_only, tcp: listen.type === "tcp" });
+  const guardOf = (c: HttpConfig): GuardSettings => ({
+    token: c.token, basic: c.username !== null && c.password !== null ? { username: c.username, password: c.password } : null, readOnly: c.read_only, tcp: listen.type === "tcp",
+  });
   let guard = guardOf(config);
   const counters: HttpCounters = { streams: 0, connections: 0, refused: 0 };
-  const deps: ApiDeps = { ...options.deps, access: () => ({ grants: grantsOf(guard), tokenRequired: guard.token !== null }), counters };
+  const deps: ApiDeps = { ...options.deps, access: () => ({ grants: grantsOf(guard), tokenRequired: hasCredentials(guard), refusal: refusalReason(guard) }), counters };
   const streams = new Set<AbortController>();
   const where = listen.type === "unix" ? listen.path : formatHostPort(listen.host, listen.port);
 
@@ -69,7 +71,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const h = req.headers;
     const refused = refusal({ method, authorization: h.authorization ?? null, host: h.host ?? null, origin: h.origin ?? null }, match.route, guard);
-    if (refused !== null) return errorResponse(refusalBody(refused, match.route), refused === "UNAUTHORIZED" ? { "www-authenticate": 'Bearer realm="tsvisor"' } : {});
+    if (refused !== null) return errorResponse(refusalBody(refused, match.route), refused === "UNAUTHORIZED" ? { "www-authenticate": challengeFor(match.route) } : {});
     return answer(match.route, toFetchRequest(req, url), url, deps);
   };
 
@@ -87,7 +89,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
     // a stream lives until its reader goes: the idle timeout would cut it between keep-alives
-    if (response.headers.get("content-type")?.startsWith("text/event-stream")) req.socket.setTimeout(0);
+    if (isStream(response)) req.socket.setTimeout(0);
     // a body left unread (refused before it was read, or past the limit) must not be taken for the next request
     if (!req.complete) response.headers.set("connection", "close");
     await sendFetchResponse(response, res, req.method === "HEAD", streams).catch(() => res.destroy());
@@ -164,10 +166,21 @@ function logAccess(logger: ConsolaInstance, what: string, config: HttpConfig): v
   logger.warn(`${what} without a token, so read-only: every local user may read status, check, state events and /metrics there; actions and programs' logs need a token (set [http] token_file): ${endpoints}`);
 }
 
+// supervisorctl and XML-RPC clients speak Basic auth only; the API's clients send the token as Bearer.
+function challengeFor(route: Route): string {
+  return isSupervisordRoute(route) ? 'Basic realm="tsvisor"' : 'Bearer realm="tsvisor"';
+}
+
+// Why an XML-RPC action is refused when the grants refuse it (it is judged once its method is known).
+function refusalReason(guard: GuardSettings): string {
+  if (guard.readOnly) return "this server is read-only ([http] read_only = true)";
+  return "this server listens on TCP without credentials, so it is read-only: set [http] username and password, or a token";
+}
+
 // The words a refusal carries where the code alone would leave the reader guessing.
 function refusalBody(code: Exclude<ReturnType<typeof refusal>, null>, route: Route): HttpErrorBody {
   if (code !== "TOKEN_REQUIRED") return { code };
-  if (route.kind === "logs") return { code, message: OUTPUT_NEEDS_TOKEN };
+  if (route.kind === "logs" || route.kind === "logtail" || route.kind === "mainlogtail") return { code, message: OUTPUT_NEEDS_TOKEN };
   return { code, message: "this server listens on TCP without a token, so it is read-only: actions need a token (set [http] token_file)" };
 }
 

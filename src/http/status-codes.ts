@@ -13,7 +13,6 @@ export type HttpOnlyCode =
   | "METHOD_NOT_ALLOWED" // the endpoint exists; the Allow header lists its methods
   | "BODY_TOO_LARGE" // a body over MAX_BODY_BYTES (`limit`)
   | "UNSUPPORTED_MEDIA_TYPE" // a body that is not application/json
-  | "NO_LOG" // the process keeps no log of that stream
   | "TOO_MANY_STREAMS"; // MAX_STREAMS event or log streams are open
 
 export type HttpErrorCode = ErrorCode | HttpOnlyCode;
@@ -35,6 +34,9 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   NO_SUCH_PROCESS: 404,
   NO_SUCH_GROUP: 404,
   NO_LOG: 404,
+  LOG_UNREADABLE: 500,
+  ALREADY_ADDED: 409,
+  STILL_RUNNING: 409,
   METHOD_NOT_ALLOWED: 405,
   ALREADY_STARTED: 409,
   NOT_RUNNING: 409,

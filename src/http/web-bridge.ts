@@ -28,17 +28,18 @@ export function toFetchRequest(req: IncomingMessage, url: URL): Request {
 export async function sendFetchResponse(response: Response, res: ServerResponse, head: boolean, streams: Set<AbortController>): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
+  const reason = response.statusText || undefined; // supervisorctl prints the reason phrase of a refusal
   if (response.body === null || head) {
     await response.body?.cancel();
-    res.writeHead(response.status, headers).end();
+    res.writeHead(response.status, reason, headers).end();
     return;
   }
-  if (!headers["content-type"]?.startsWith("text/event-stream")) {
+  if (!isStream(response)) {
     const bytes = new Uint8Array(await response.arrayBuffer());
-    res.writeHead(response.status, { ...headers, "content-length": String(bytes.length) }).end(bytes);
+    res.writeHead(response.status, reason, { ...headers, "content-length": String(bytes.length) }).end(bytes);
     return;
   }
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, reason, headers);
   const abort = new AbortController();
   streams.add(abort);
   res.once("close", () => abort.abort());
@@ -46,6 +47,11 @@ export async function sendFetchResponse(response: Response, res: ServerResponse,
   // stopped reading loses its connection as soon as its stream gives up on it.
   await response.body.pipeTo(socketSink(res), { signal: abort.signal }).catch(() => res.destroy());
   streams.delete(abort);
+}
+
+/** A body written as it comes: Server-Sent Events, and anything marked `X-Accel-Buffering: no` (a log tail), which tells a proxy the same. */
+export function isStream(response: Response): boolean {
+  return response.headers.get("content-type")?.startsWith("text/event-stream") === true || response.headers.get("x-accel-buffering") === "no";
 }
 
 // A sink whose write resolves when the socket has taken the chunk (node's own buffer holds at most one).

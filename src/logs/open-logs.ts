@@ -1,12 +1,18 @@
 // Every open log output, so that USR2 (after an external logrotate) and `tsvisor logs --reopen` can
 // reopen them all at their paths.
-const OPEN = new Set<{ reopen(): void }>();
+interface OpenLog {
+  reopen(): void;
+  /** The path it writes to, when it is a file. */
+  readonly path?: string;
+}
 
-export function trackOpenLog(log: { reopen(): void }): void {
+const OPEN = new Set<OpenLog>();
+
+export function trackOpenLog(log: OpenLog): void {
   OPEN.add(log);
 }
 
-export function untrackOpenLog(log: { reopen(): void }): void {
+export function untrackOpenLog(log: OpenLog): void {
   OPEN.delete(log);
 }
 
@@ -14,4 +20,9 @@ export function untrackOpenLog(log: { reopen(): void }): void {
 export function reopenLogFiles(): number {
   for (const log of OPEN) log.reopen();
   return OPEN.size;
+}
+
+/** Reopen the outputs that write to `path` (after it was emptied: they count its size from zero again). */
+export function reopenLogAt(path: string): void {
+  for (const log of OPEN) if (log.path === path) log.reopen();
 }

@@ -1,16 +1,23 @@
 // The environment a program (and its command health probe) runs with.
 import type { ProcessSpec } from "../config/schema.ts";
 
-// tsvisor's environment, then the program's own, then the names that tell a program who it is
-// (supervisord sets SUPERVISOR_PROCESS_NAME and SUPERVISOR_GROUP_NAME the same way).
+// tsvisor's environment (with SUPERVISOR_SERVER_URL, daemon.ts), supervisord's names for the process,
+// the program's own environment (which may override those, as under supervisord, whose process.py
+// applies it last), then tsvisor's names for the process.
 export function programEnvironment(base: Record<string, string | undefined>, spec: ProcessSpec): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
   return {
     ...env,
+    ...supervisorNames(spec.name, spec.group),
     ...spec.program.environment,
     TSVISOR_PROCESS_NAME: spec.name,
     TSVISOR_GROUP_NAME: spec.group,
     TSVISOR_PROCESS_NUM: String(spec.num),
   };
+}
+
+// What supervisord tells every child (process.py _spawn_as_child): it runs under a supervisor, and as what.
+export function supervisorNames(processName: string, groupName: string): Record<string, string> {
+  return { SUPERVISOR_ENABLED: "1", SUPERVISOR_PROCESS_NAME: processName, SUPERVISOR_GROUP_NAME: groupName };
 }

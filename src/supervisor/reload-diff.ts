@@ -35,6 +35,34 @@ export function diffProcesses(old: readonly ProcessSpec[], next: readonly Proces
   return diff;
 }
 
+/** Group names (a process's `group`) sorted by what supervisorctl's `update` would do to them. */
+export interface GroupDiff {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+// supervisord's diff_to_active(): a group is changed when any of its processes is added, removed or
+// changed; each list sorted, as supervisorctl prints them.
+export function diffGroups(active: readonly ProcessSpec[], next: readonly ProcessSpec[]): GroupDiff {
+  const diff = diffProcesses(active, next);
+  const groupOf = new Map([...active, ...next].map((spec) => [spec.name, spec.group]));
+  const before = new Set(active.map((spec) => spec.group));
+  const after = new Set(next.map((spec) => spec.group));
+  const touched = new Set([...diff.added, ...diff.removed, ...diff.changed].map((name) => groupOf.get(name)!));
+  // a process that moved from one group to another touches both
+  for (const spec of next) {
+    const old = active.find((a) => a.name === spec.name);
+    if (old !== undefined && old.group !== spec.group) touched.add(old.group).add(spec.group);
+  }
+  const sorted = (names: Iterable<string>) => [...names].sort();
+  return {
+    added: sorted([...after].filter((g) => !before.has(g))),
+    changed: sorted([...touched].filter((g) => before.has(g) && after.has(g))),
+    removed: sorted([...before].filter((g) => !after.has(g))),
+  };
+}
+
 // "added web; removed cron; changed worker-0, worker-1; unchanged db" (empty kinds left out).
 export function describeDiff(diff: ReloadDiff): string {
   const parts = (["added", "removed", "changed", "unchanged"] as const)

@@ -51,8 +51,9 @@ test.concurrent("config check prints the diagnostics on stderr and exits 2", asy
 test.concurrent("config show prints TOML with the defaults filled in", async () => {
   const dir = writeTree({ "tsvisor.toml": toml("[programs.web]", 'command = "x"') });
   const [stdout, stderr, code] = await run(dir, "show");
-  expect([stdout.split("\n").slice(2, 13), stderr, code]).toEqual([
-    ["[supervisor]", "# socket = (not set)", 'socket_mode = "0600"', "# socket_owner = (not set)", 'log_dir = "/var/log/tsvisor"', "console = true", "log_timestamps = false", "forward_signals = []", "sample_interval = 5", "", "[programs.web]"],
+  expect([stdout.split("\n").slice(2, 15), stderr, code]).toEqual([
+    ["[supervisor]", "# socket = (not set)", 'socket_mode = "0600"', "# socket_owner = (not set)", 'log_dir = "/var/log/tsvisor"', "console = true", "log_timestamps = false", "forward_signals = []", "sample_interval = 5",
+      "# rpc_username = (not set)", "# rpc_password = (not set)", "", "[programs.web]"],
     "",
     0,
   ]);

@@ -29,7 +29,7 @@ describe("[http]", () => {
     ['"[::1]:9001"', { type: "tcp", host: "::1", port: 9001 }],
     ['"/run/tsvisor-http.sock"', { type: "unix", path: "/run/tsvisor-http.sock" }],
   ])("listen = %s", (value, listen) => {
-    expect(load(withHttp(`listen = ${value}`)).http).toEqual({ listen, token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600 } as never);
+    expect(load(withHttp(`listen = ${value}`)).http).toEqual({ listen, token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600, username: null, password: null } as never);
   });
 
   test("a relative socket path is taken from the config file's directory", () => {
@@ -39,14 +39,14 @@ describe("[http]", () => {
 
   test("the token is expanded from the environment; the variables it names are kept", () => {
     const http = load(withHttp('listen = "0.0.0.0:9001"', 'token = "${TSVISOR_TOKEN}"', "read_only = true"), { env: { TSVISOR_TOKEN: TOKEN } }).http;
-    expect(http).toEqual({ listen: { type: "tcp", host: "0.0.0.0", port: 9001 }, token: TOKEN, token_file: null, token_variables: ["TSVISOR_TOKEN"], read_only: true, socket_mode: 0o600 });
+    expect(http).toEqual({ listen: { type: "tcp", host: "0.0.0.0", port: 9001 }, token: TOKEN, token_file: null, token_variables: ["TSVISOR_TOKEN"], read_only: true, socket_mode: 0o600, username: null, password: null });
     const joined = load(withHttp('listen = "127.0.0.1:9001"', 'token = "${PART_A}-${PART_B:-fallback-part}"'), { env: { PART_A: "a".repeat(16) } }).http;
     expect([joined!.token, joined!.token_variables]).toEqual([`${"a".repeat(16)}-fallback-part`, ["PART_A", "PART_B"]]);
   });
 
   test("a non-loopback address without a token is refused, with the fix", () => {
     expect(loadError(withHttp('listen = "0.0.0.0:9001"'))).toMatchInlineSnapshot(`
-      "tsvisor.toml:5:10: http.listen: "0.0.0.0:9001" is not a loopback address, so [http] needs a token
+      "tsvisor.toml:5:10: http.listen: "0.0.0.0:9001" is not a loopback address, so [http] needs a token (or username and password)
           5 | listen = "0.0.0.0:9001"
             |          ^
             = hint: add token_file = "/run/secrets/tsvisor_token" to [http] (a file only root can read), or listen on "127.0.0.1:PORT" or a unix socket path"

@@ -19,7 +19,7 @@ describe("keys", () => {
 
   test("an unknown key with nothing close lists the allowed ones", () => {
     expect(loadError({ "tsvisor.toml": toml("[supervisor]", 'colour = "blue"') })).toMatchInlineSnapshot(`
-      "tsvisor.toml:2:1: supervisor.colour: unknown key "colour"; allowed: socket socket_mode socket_owner log_dir console log_timestamps forward_signals sample_interval
+      "tsvisor.toml:2:1: supervisor.colour: unknown key "colour"; allowed: socket socket_mode socket_owner log_dir console log_timestamps forward_signals sample_interval rpc_username rpc_password
           2 | colour = "blue"
             | ^"
     `);

@@ -52,7 +52,7 @@ describe("defaults", () => {
     expect(config).toEqual({
       file: expect.stringMatching(/\/tsvisor\.toml$/),
       files: [config.file],
-      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, forward_signals: [], sample_interval: 5 },
+      supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, forward_signals: [], sample_interval: 5, rpc_username: null, rpc_password: null },
       programs: { web },
       processes: [{
         name: "web", group: "web", num: 0, credentials: null, program: web,
@@ -121,7 +121,7 @@ describe("defaults", () => {
     });
     const dir = config.file.replace(/\/tsvisor\.toml$/, "");
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
-      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, forward_signals: ["USR1", "WINCH"], sample_interval: 5 },
+      supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, forward_signals: ["USR1", "WINCH"], sample_interval: 5, rpc_username: null, rpc_password: null },
       web: {
         command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,

@@ -11,6 +11,7 @@ import { startControlServer } from "../../src/control/server.ts";
 import { EventBus } from "../../src/events/event-bus.ts";
 import { supervisorEvent } from "../../src/events/event.ts";
 import { createLogger } from "../../src/logs/logger.ts";
+import { ConfigGroups } from "../../src/supervisor/config-groups.ts";
 import { Supervisor } from "../../src/supervisor/supervisor.ts";
 
 test("a follower that stops reading is dropped, and emitting never waits for it", async () => {
@@ -20,7 +21,11 @@ test("a follower that stops reading is dropped, and emitting never waits for it"
   const supervisor = new Supervisor(config, { logger: createLogger({ debug: false }), env: {} });
   const server = await startControlServer({
     path: join(dir, "s.sock"), mode: 0o600, owner: null,
-    deps: { supervisor, events, version: "test", reload: async () => ({ added: [], removed: [], changed: [], unchanged: [] }), reopenLogs: () => 0, shutdown: () => {} },
+    deps: {
+      supervisor, events, version: "test", reload: async () => ({ added: [], removed: [], changed: [], unchanged: [] }), reopenLogs: () => 0, shutdown: () => {},
+      shuttingDown: () => false, mainLog: join(dir, "tsvisor.log"), logs: { read: () => new Uint8Array(), tail: () => ({ data: new Uint8Array(), offset: 0, overflow: false }), empty: () => false },
+      groups: new ConfigGroups(config, supervisor, { load: () => config, onGroup: () => {} }),
+    },
   });
   let received = 0;
   let resumed = false;

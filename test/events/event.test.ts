@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ProgramConfig } from "../../src/config/schema.ts";
 import { DEFAULTS } from "../../src/config/defaults.ts";
-import { processStateEvent, type TsvisorEvent } from "../../src/events/event.ts";
+import { groupEvent, processStateEvent, remoteEvent, supervisorEvent, tickEvent, type TsvisorEvent } from "../../src/events/event.ts";
 import { ListenerReader, envelope, payloadOf } from "../../src/events/listener-protocol.ts";
 import { exitedWith } from "../../src/supervisor/exit-status.ts";
 import { newProcessRecord, step, type ProcessEvent, type ProcessRecord } from "../../src/supervisor/machine.ts";
@@ -67,4 +67,15 @@ test("a listener's READY and RESULT are read whole across any split into chunks;
       { type: "ready" }, { type: "result", body: "OK" }, { type: "ready" }, { type: "result", body: "FAIL" }, { type: "garbage", text: "nonsense" },
     ]);
   }
+});
+
+test("supervisord's payloads for its own events: TICK_N, PROCESS_GROUP_*, REMOTE_COMMUNICATION, SUPERVISOR_STATE_CHANGE_*", () => {
+  expect([
+    payloadOf(tickEvent(60, 1_795_492_440)),
+    payloadOf(groupEvent("PROCESS_GROUP_ADDED", "worker", 0)),
+    payloadOf(groupEvent("PROCESS_GROUP_REMOVED", "worker", 0)),
+    payloadOf(remoteEvent("deploy", "v2\nnow", 0)),
+    payloadOf(supervisorEvent("SUPERVISOR_STATE_CHANGE_STOPPING", 0)),
+  ]).toEqual(["when:1795492440", "groupname:worker\n", "groupname:worker\n", "type:deploy\nv2\nnow", ""]);
+  expect(tickEvent(5, 1_795_492_445).type).toBe("TICK_5");
 });

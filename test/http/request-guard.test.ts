@@ -8,8 +8,8 @@ const post = (over: Partial<GuardedRequest> = {}) => get({ method: "POST", ...ov
 const programs: Route = { kind: "programs" };
 const restart: Route = { kind: "action", name: "web", action: "restart" };
 const dashboard: Route = { kind: "dashboard" };
-const open: GuardSettings = { token: null, readOnly: false, tcp: true };
-const locked: GuardSettings = { token: TOKEN, readOnly: false, tcp: true };
+const open: GuardSettings = { token: null, basic: null, readOnly: false, tcp: true };
+const locked: GuardSettings = { token: TOKEN, basic: null, readOnly: false, tcp: true };
 
 describe("without a token (loopback)", () => {
   test.each([

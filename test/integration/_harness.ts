@@ -80,6 +80,18 @@ export class Daemon implements AsyncDisposable {
     return new Daemon(proc, dir, env.TSVISOR_SOCKET);
   }
 
+  /**
+   * Start `tsvisor run -c DIR/FILE` on a config written as is (TOML, or any format tsvisor reads); its
+   * control socket is DIR/tsvisor.sock as with start().
+   */
+  static startFile(dir: string, file: string, text: string, options: { env?: Record<string, string> } = {}): Daemon {
+    const path = join(dir, file);
+    writeFileSync(path, text);
+    const env = { TSVISOR_SOCKET: join(dir, "tsvisor.sock"), ...options.env };
+    const proc = Bun.spawn([TSVISOR, "run", "-c", path], { cwd: dir, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    return new Daemon(proc, dir, env.TSVISOR_SOCKET);
+  }
+
   /** Run a client command (`tsvisor status`, ...) against this daemon's socket. */
   ctl(args: string[], options: { env?: Record<string, string> } = {}) {
     return runTsvisor(args, { cwd: this.dir, env: { TSVISOR_SOCKET: this.socket, ...options.env } });

@@ -87,7 +87,7 @@ describe("with a token: every endpoint", () => {
   test("GET /api/v1 says which tsvisor answers and how", async () => {
     const { stdout } = await shared.daemon.ctl(["version"]);
     const [status, about] = await api(`/api/v1`);
-    expect([status, about]).toEqual([200, { version: expect.any(String), protocol: 1, pid: shared.daemon.proc.pid, read_only: false, token_required: true, logs: true }]);
+    expect([status, about]).toEqual([200, { version: expect.any(String), protocol: 1, pid: shared.daemon.proc.pid, state: "RUNNING", read_only: false, token_required: true, logs: true }]);
     expect(stdout).toContain(about.version);
   });
 

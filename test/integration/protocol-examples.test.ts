@@ -10,7 +10,7 @@ test("version and reload answer with the envelope and the fields docs/protocol.m
   await using daemon = Daemon.start(dir.path, programs);
   await daemon.waitForSocket();
   expect(await sendRequest(daemon.socket, { op: "version" })).toEqual({
-    v: 1, id: expect.any(Number), ok: true, result: { version: expect.any(String), protocol: 1, pid: daemon.proc.pid },
+    v: 1, id: expect.any(Number), ok: true, result: { version: expect.any(String), protocol: 1, pid: daemon.proc.pid, state: "RUNNING" },
   });
   writeConfig(dir.path, `${programs.replace('"1000"]', '"1001"]')}[programs.cron]\ncommand = ["sleep", "1000"]\n`);
   expect(await sendRequest(daemon.socket, { op: "reload" })).toEqual({

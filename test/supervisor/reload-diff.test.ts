@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULTS } from "../../src/config/defaults.ts";
 import type { ProcessSpec, ProgramConfig } from "../../src/config/schema.ts";
-import { describeDiff, diffConfigs, diffProcesses } from "../../src/supervisor/reload-diff.ts";
+import { describeDiff, diffConfigs, diffGroups, diffProcesses } from "../../src/supervisor/reload-diff.ts";
 
 const program = (overrides: Partial<ProgramConfig> = {}): ProgramConfig => ({ ...DEFAULTS.program, command: ["app"], ...overrides });
 const spec = (name: string, overrides: Partial<ProgramConfig> = {}, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({
@@ -62,4 +62,18 @@ test.each([
   [{ added: [], removed: [], changed: [], unchanged: [] }, "no programs"],
 ])("describeDiff(%o) is %p", (diff, words) => {
   expect(describeDiff(diff)).toBe(words);
+});
+
+describe("diffGroups: supervisorctl reread's available / changed / disappeared", () => {
+  const inGroup = (name: string, group: string, command = ["sleep", "1"]) => ({ ...spec(name, { command }), group });
+  test.each([
+    ["nothing changed", [inGroup("web", "web")], [inGroup("web", "web")], { added: [], changed: [], removed: [] }],
+    ["a program added and one gone", [inGroup("web", "web"), inGroup("cron", "cron")], [inGroup("web", "web"), inGroup("extra", "extra")], { added: ["extra"], changed: [], removed: ["cron"] }],
+    ["one instance more makes the group changed", [inGroup("w-0", "w")], [inGroup("w-0", "w"), inGroup("w-1", "w")], { added: [], changed: ["w"], removed: [] }],
+    ["a changed setting", [inGroup("web", "web")], [inGroup("web", "web", ["sleep", "2"])], { added: [], changed: ["web"], removed: [] }],
+    ["a process moved to another group touches both", [inGroup("a", "g1"), inGroup("b", "g2")], [inGroup("a", "g2"), inGroup("b", "g2")], { added: [], changed: ["g2"], removed: ["g1"] }],
+    ["sorted, as supervisorctl prints them", [], [inGroup("b", "b"), inGroup("a", "a")], { added: ["a", "b"], changed: [], removed: [] }],
+  ] as const)("%s", (_, active, next, expected) => {
+    expect(diffGroups(active, next)).toEqual(expected as never);
+  });
 });
