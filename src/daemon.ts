@@ -56,6 +56,9 @@ const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 export async function runDaemon(options: { configFile?: string; socket?: string; command?: string[] }): Promise<number> {
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
   let config = loadConfig(loadOptions);
+  // A reload reads the file tsvisor started with, not the lookup again: a tsvisor.toml that appeared
+  // in the working directory since (planted, or left by someone) must not take over (docs/security.md).
+  const reloadOptions: LoadOptions = { ...loadOptions, file: config.file };
   claimLogDir(config.supervisor.log_dir);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
   startReaping(logger);
@@ -97,7 +100,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   const monitoring = startMonitoring(config, supervisor, { logger, env: inherited });
   // supervisorctl's reread/add/remove/update: the config read last, and groups added and removed one at a time
   const groups = new ConfigGroups(config, supervisor, {
-    load: () => loadConfig(loadOptions),
+    load: () => loadConfig(reloadOptions),
     onGroup: (change, group) => monitoring.bus.emit(groupEvent(change === "added" ? "PROCESS_GROUP_ADDED" : "PROCESS_GROUP_REMOVED", group, Date.now())),
   });
 
@@ -125,7 +128,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
       if (shuttingDown) throw new TsvisorError("SHUTTING_DOWN", "the config was not read again");
       systemd?.reloading();
       try {
-        const next = loadConfig(loadOptions); // a ConfigError leaves everything as it is
+        const next = loadConfig(reloadOptions); // a ConfigError leaves everything as it is
         for (const name of next.http?.token_variables ?? []) delete inherited[name];
         const before = supervisor.specs();
         const diff = await supervisor.applyConfig(next);
