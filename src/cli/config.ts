@@ -1,7 +1,8 @@
 // `tsvisor config check|show`: load the config the way `run` would, without starting anything.
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
-import { renderConfig } from "../config/render.ts";
+import { type DefaultSocket, renderConfig } from "../config/render.ts";
+import { daemonSocketPath, socketOverride } from "../config/socket-path.ts";
 import type { Config } from "../config/schema.ts";
 import { configArgs } from "./_args.ts";
 import { fail } from "./_exit.ts";
@@ -25,7 +26,8 @@ const show = defineCommand({
   meta: { name: "show", description: "Print the resolved config as TOML, every default filled in" },
   args: { ...configArgs },
   run({ args }) {
-    process.stdout.write(renderConfig(load(args.config)));
+    const config = load(args.config);
+    process.stdout.write(renderConfig(config, defaultSocket(config)));
   },
 });
 
@@ -42,6 +44,15 @@ function load(file: string | undefined): Config {
   } catch (error) {
     fail(error);
   }
+}
+
+// The socket `tsvisor run` would use with this config, in this environment, when the config names none.
+function defaultSocket(config: Config): DefaultSocket {
+  const ctx = { env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
+  const path = daemonSocketPath(ctx, config);
+  const why = socketOverride(ctx) !== null ? "from $TSVISOR_SOCKET, which tsvisor run would use"
+    : ctx.uid === 0 ? "the default as root" : ctx.env.XDG_RUNTIME_DIR ? "the default for this user: in $XDG_RUNTIME_DIR" : "the default for this user: beside the config file";
+  return { path, why };
 }
 
 // Show argv as a shell would need it typed, so the line can be copied.

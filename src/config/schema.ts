@@ -142,8 +142,12 @@ export interface SupervisorConfig {
 export interface ProcessSpec {
   /** Unique name of this instance (process_name expanded). */
   name: string;
-  /** The `[programs.NAME]` key the instance comes from. */
+  /** Its process group (supervisord's): the `[groups.NAME]` key its program belongs to, else its program's key. */
   group: string;
+  /** The `[programs.NAME]` key the instance comes from. */
+  programName: string;
+  /** The group's priority: a `[groups.NAME]` priority, else the program's own; orders before `program.priority`. */
+  groupPriority: number;
   /** Instance number ({num}). */
   num: number;
   /** Numeric credentials resolved from `user`; null runs as tsvisor's own user. */
@@ -179,6 +183,14 @@ export interface EventListenerConfig {
   buffer_size: number;
 }
 
+/** One `[groups.NAME]` table: programs supervised as one process group (supervisord's `[group:x]`). */
+export interface GroupConfig {
+  /** The `[programs.NAME]` keys in the group, as written; each program is in one group at most. */
+  programs: string[];
+  /** Lower starts first and stops last; orders groups before each program's own priority. */
+  priority: number;
+}
+
 /** Where the HTTP server listens: a TCP address, or a unix socket path. */
 export type HttpListen = { type: "tcp"; host: string; port: number } | { type: "unix"; path: string };
 
@@ -210,6 +222,8 @@ export interface Config {
   supervisor: SupervisorConfig;
   /** Programs by their `[programs.NAME]` key. */
   programs: Record<string, ProgramConfig>;
+  /** `[groups.NAME]` by name; a program in none is a group of its own (not listed here). */
+  groups: Record<string, GroupConfig>;
   /** Instances of every program, in config order (unsorted: ordering is the supervisor's job). */
   processes: ProcessSpec[];
   /** `[[hooks]]` in config order. */
@@ -218,4 +232,9 @@ export interface Config {
   eventlisteners: Record<string, EventListenerConfig>;
   /** `[http]`; null when the table is absent: nothing listens on TCP. */
   http: HttpConfig | null;
+  /**
+   * What the file asks that tsvisor does not do, or does differently (a supervisord.conf's `minfds`, …),
+   * one line each with its place: `config check` prints them, `run` logs them. Never part of a diff.
+   */
+  warnings: string[];
 }

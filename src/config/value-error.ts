@@ -15,6 +15,31 @@ export class ValueError extends Error {
   }
 }
 
+/** Several bad values at once, e.g. the bad elements of one array, each with its own path; reported one by one. */
+export class ValueErrors extends ValueError {
+  constructor(readonly errors: readonly ValueError[]) {
+    super(errors.map((e) => e.message).join("; "));
+    this.name = "ValueErrors";
+  }
+}
+
+// Check each element of an array on its own: every bad one is reported (path: its index), not only the first.
+export function eachElement<T, R>(list: readonly T[], check: (item: T, index: number) => R): R[] {
+  const errors: ValueError[] = [];
+  const results: R[] = [];
+  list.forEach((item, index) => {
+    try {
+      results.push(check(item, index));
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      errors.push(new ValueError(error.message, { path: [String(index), ...error.path], ...(error.hint ? { hint: error.hint } : {}) }));
+    }
+  });
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ValueErrors(errors);
+  return results;
+}
+
 /** Characters of a value echoed in a message; more is cut to "...". */
 const SHOWN = 80;
 

@@ -27,7 +27,7 @@ describe("keys", () => {
 
   test("an unknown top-level table suggests the closest one", () => {
     expect(loadError({ "tsvisor.toml": toml("[programms.web]", 'command = "x"') })).toMatchInlineSnapshot(`
-      "tsvisor.toml:1:2: programms: unknown top-level key "programms"; allowed: include supervisor programs hooks eventlisteners http (did you mean "programs"?)
+      "tsvisor.toml:1:2: programms: unknown top-level key "programms"; allowed: include supervisor programs groups hooks eventlisteners http (did you mean "programs"?)
           1 | [programms.web]
             |  ^"
     `);

@@ -9,7 +9,7 @@ const REPO = resolve(import.meta.dir, "../..");
 // A never-started process of program "web"; each test overrides what it is about.
 function status(over: Partial<ProcessStatus>): ProcessStatus {
   return {
-    name: "web-0", group: "web", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, stopped_at: null,
+    name: "web-0", group: "web", program: "web", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, stopped_at: null,
     restarts: 0, last_exit: null, reason: null, wanted: false, dropped_log_lines: 0, health: null, health_error: null,
     cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, pss_bytes: null, peak_pss_bytes: null, restarted_because: null, ...over,
   };
