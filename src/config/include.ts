@@ -1,13 +1,14 @@
 // Read the main config file and, depth first, every file it includes: parse each with smol-toml and
 // keep its text, so later errors can point into it. Problems become diagnostics, all collected. The
 // files together are bounded (limits.ts): what the loader reads, parses and echoes stays small.
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, sep } from "node:path";
 import { TomlError, parse } from "smol-toml";
 import { type Diagnostic, formatPath } from "./diagnostic.ts";
 import { decodeConfigText, findUnsafeValues } from "./input-bounds.ts";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_FILES } from "./limits.ts";
 import { locateKey } from "./locate.ts";
+import { readBounded } from "./read-bounded.ts";
 import { show } from "./value-error.ts";
 
 /** One parsed config file. */
@@ -65,12 +66,12 @@ export function readConfigFiles(main: string, display: (file: string) => string)
     }
     let bytes: Buffer;
     try {
-      const size = statSync(path).size;
-      bytes = size > bytesLeft ? Buffer.alloc(0) : readFileSync(path);
-      if (size > bytesLeft || bytes.length > bytesLeft) {
+      const read = readBounded(path, bytesLeft);
+      if ("tooLarge" in read) {
         const what = from ? `with ${display(path)}, the config files are` : "the config file is";
-        return limitError(path, from?.file, `${what} larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${Math.max(size, bytes.length)} bytes in ${display(path)}), more than any config needs`);
+        return limitError(path, from?.file, `${what} larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${read.tooLarge} bytes in ${display(path)}), more than any config needs`);
       }
+      bytes = read.bytes;
     } catch (error) {
       const reason = (error as Error).message;
       if (from) includeError(from.file, `cannot read ${show(from.pattern)}: ${reason}`);
@@ -152,7 +153,7 @@ function expandPattern(pattern: string, dir: string, display: (file: string) => 
 }
 
 // Two paths to one file (a symlink, a "../" detour) are the same file for cycles and repeats.
-function identity(path: string): string {
+export function identity(path: string): string {
   try {
     return realpathSync(path);
   } catch {
