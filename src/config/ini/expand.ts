@@ -7,6 +7,36 @@ import { ValueError, show } from "../value-error.ts";
 /** A name's value: text (ENV_X, here, program_name ...) or a number (process_num, numprocs). */
 export type ExpansionValue = string | number;
 
+/** The names a value may use. */
+export interface ExpansionNames {
+  get(name: string): ExpansionValue | undefined;
+  keys(): Iterable<string>;
+}
+
+/** Names in layers, the last one first: shared ones (the environment) are never copied per key. */
+export class LayeredNames implements ExpansionNames {
+  private readonly layers: ReadonlyMap<string, ExpansionValue>[];
+  constructor(...layers: ReadonlyMap<string, ExpansionValue>[]) {
+    this.layers = layers;
+  }
+  get(name: string): ExpansionValue | undefined {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const value = this.layers[i]!.get(name);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+  *keys(): Iterable<string> {
+    for (const layer of this.layers) yield* layer.keys();
+  }
+  with(layer: ReadonlyMap<string, ExpansionValue>): LayeredNames {
+    return new LayeredNames(...this.layers, layer);
+  }
+}
+
+/** Thrown in template mode for a %(process_num) tsvisor's {num} cannot write (a width of spaces, say). */
+export class NotATemplate extends Error {}
+
 /** Characters one expanded value may grow to: an environment variable repeated can multiply a short value. */
 export const MAX_EXPANDED_CHARS = 1024 * 1024;
 
@@ -14,8 +44,9 @@ export const MAX_EXPANDED_CHARS = 1024 * 1024;
 const SPEC = /^([-#0 +]*)(\d*)(?:\.(\d*))?[hlL]?([a-zA-Z%])/;
 
 // Expand every %(...) in `text` with `names`; throws a ValueError that says which name is missing and
-// which are available, or what is malformed. `key` names the key in messages.
-export function expandPercent(text: string, names: ReadonlyMap<string, ExpansionValue>, key: string): string {
+// which are available, or what is malformed. `key` names the key in messages. With `template`, the
+// name it gives becomes tsvisor's {num} ({num:0N} for a width of zeros) instead of its value.
+export function expandPercent(text: string, names: ExpansionNames, key: string, template?: string): string {
   let out = "";
   let i = 0;
   for (let at = text.indexOf("%"); at >= 0; at = text.indexOf("%", i)) {
@@ -24,7 +55,7 @@ export function expandPercent(text: string, names: ReadonlyMap<string, Expansion
       out += "%";
       i = at + 2;
     } else {
-      const { value, end } = expandOne(text, at, names, key);
+      const { value, end } = expandOne(text, at, names, key, template);
       out += value;
       i = end;
     }
@@ -34,7 +65,7 @@ export function expandPercent(text: string, names: ReadonlyMap<string, Expansion
 }
 
 // One %(name)spec at `at` -> its text and where the text after it starts.
-function expandOne(text: string, at: number, names: ReadonlyMap<string, ExpansionValue>, key: string): { value: string; end: number } {
+function expandOne(text: string, at: number, names: ExpansionNames, key: string, template: string | undefined): { value: string; end: number } {
   if (text[at + 1] !== "(") {
     const what = at + 1 >= text.length ? "a lone \"%\" at the end" : `"%${text[at + 1]}" without a (name)`;
     throw new ValueError(`${what} in ${show(text)}; write %% for a literal %, or %(NAME)s`, { hint: 'supervisord reads % as the start of an expansion such as %(ENV_HOME)s or %(program_name)s' });
@@ -60,7 +91,12 @@ function expandOne(text: string, at: number, names: ReadonlyMap<string, Expansio
       hint: name.startsWith("ENV_") ? `export ${name.slice(4)} before starting tsvisor` : undefined,
     });
   }
-  return { value: convert(value, flags, width, precision, conversion, name), end: close + whole.length };
+  const end = close + whole.length;
+  if (name !== template) return { value: convert(value, flags, width, precision, conversion, name), end };
+  if (precision === undefined && /^[dius]$/.test(conversion) && (width === "" || (flags === "0" && conversion !== "s" && Number(width) >= 1 && Number(width) <= 9))) {
+    return { value: width === "" ? "{num}" : `{num:0${Number(width)}}`, end };
+  }
+  throw new NotATemplate(`%(${name})${whole}`);
 }
 
 // Python's %s and %d (and %i, %u) on a string or an integer.
