@@ -4,7 +4,7 @@
 import type { ConsolaInstance } from "consola";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
-import { watchPipe } from "./pipe-reader.ts";
+import { watchPipe, type WatchedPipe } from "./pipe-reader.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./line-loss.ts";
 import { openLogFile, type LogFile } from "./log-file.ts";
@@ -73,6 +73,7 @@ export class ProcessLogs {
   private readonly reading = new Set<Promise<void>>();
   // Pipes being read, with the partial line each holds back, for close() to write out.
   private readonly splitters = new Map<LineSplitter, StreamLog>();
+  private readonly pipes = new Set<WatchedPipe>();
 
   constructor(private readonly options: ProcessLogsOptions) {
     const { name, redirectStderr } = options;
@@ -102,6 +103,14 @@ export class ProcessLogs {
     return done;
   }
 
+  /**
+   * Handle what the pipes hold now, before the poll thread reports it: the process has exited, so all
+   * it wrote is in them, and its last lines must come before tsvisor's `exited:` line (issue 15).
+   */
+  readPending(): void {
+    for (const pipe of this.pipes) pipe.readNow();
+  }
+
   /** Resolves when every pipe being read has ended, or after timeoutMs (a grandchild still holding one). */
   async drain(timeoutMs: number): Promise<void> {
     if (this.reading.size === 0) return;
@@ -126,10 +135,12 @@ export class ProcessLogs {
         const piece = splitter.push(data);
         if (piece !== null) log.write(piece);
       };
-      watchPipe(fd, onData, () => {
+      const pipe = watchPipe(fd, onData, () => {
+        this.pipes.delete(pipe);
         this.flush(splitter, log);
         resolve();
       });
+      this.pipes.add(pipe);
     });
   }
 
