@@ -22,7 +22,7 @@ import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
 import { MainCommand } from "./main-command.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./supervisor/leftovers.ts";
-import { countOf } from "./supervisor/plural.ts";
+import { countOf } from "./plural.ts";
 import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";

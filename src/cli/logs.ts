@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
 import { findProcess, logFileOf } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
+import { countOf } from "../plural.ts";
 import { follow, lastLines, openCursor } from "../logs/tail.ts";
 import { configArgs, socketArgs } from "./_args.ts";
 import { EXIT, fail } from "./_exit.ts";
@@ -45,7 +46,7 @@ export default defineCommand({
 async function reopenLogs(args: { socket?: string; config?: string }): Promise<void> {
   const reply = await request(args, { op: "reopen_logs" });
   if (!reply.ok) return refused(reply.error);
-  process.stdout.write(`reopened ${reply.result.files} log files\n`);
+  process.stdout.write(`reopened ${countOf(reply.result.files, "log file")}\n`);
 }
 
 function parseCount(text: string | undefined): number {

@@ -2,6 +2,7 @@
 // lines, written to its log files (rotating, optionally timestamped) and mirrored on tsvisor's console.
 // Lives as long as the process is configured: the files stay open across restarts, as in supervisord.
 import type { ConsolaInstance } from "consola";
+import { countOf } from "../plural.ts";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
 import { watchPipe, type WatchedPipe } from "./pipe-reader.ts";
@@ -123,7 +124,7 @@ export class ProcessLogs {
   close(): void {
     for (const [splitter, log] of this.splitters) this.flush(splitter, log);
     for (const file of this.files) file.close();
-    if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${this.droppedLines} lines dropped in all`);
+    if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);
   }
 
   private pump(fd: number | null, log: StreamLog): Promise<void> {
@@ -163,7 +164,7 @@ export class ProcessLogs {
     return (event) => {
       if (event.type === "failing") logger.warn(`log: ${name} ${what}: ${event.reason}; dropping lines until it works again`);
       else if (event.type === "warning") logger.warn(`log: ${name} ${what}: ${event.reason}`);
-      else logger.info(`log: ${name} ${what}: writing again; ${event.droppedLines} lines dropped (${this.droppedLines} in all)`);
+      else logger.info(`log: ${name} ${what}: writing again; ${countOf(event.droppedLines, "line")} dropped (${this.droppedLines} in all)`);
     };
   }
 }
