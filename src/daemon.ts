@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { loadConfig, type LoadOptions } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
-import { daemonSocketPath } from "./config/socket-path.ts";
+import { NO_LOGFILE } from "./config/defaults.ts";
+import { daemonSocketPath, privateTempDirs } from "./config/socket-path.ts";
 import { FORWARD_SIGNALS } from "./config/values.ts";
 import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
@@ -16,6 +17,7 @@ import { createLogger } from "./logs/logger.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
+import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
@@ -48,7 +50,9 @@ const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT"] as const;
 export async function runDaemon(options: { configFile?: string; socket?: string; command?: string[] }): Promise<number> {
   const loadOptions: LoadOptions = { file: options.configFile, env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
   let config = loadConfig(loadOptions);
-  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
+  const logDir = prepareLogDir(config.supervisor.log_dir, loadOptions.uid);
+  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: logDir === null ? undefined : join(logDir, "tsvisor.log") });
+  for (const note of config.notes) logger.warn(note);
   startReaping(logger);
   keepFdReserve(logger);
   // Set just before the programs start (its first STATUS= is then about them, not about an empty
@@ -156,7 +160,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
     shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket"),
   };
   const control = await startControlServer({
-    path: daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
+    path: await daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config),
     mode: socket_mode,
     owner: socket_owner === null ? null : resolveOwner(socket_owner),
     deps: controlDeps,
@@ -197,6 +201,17 @@ function inheritedEnvironment(config: Config): Record<string, string | undefined
   const env = withoutNotifyVariables(process.env);
   for (const name of config.http?.token_variables ?? []) delete env[name];
   return env;
+}
+
+// The log directory, or null when log files are off (log_dir = "none"). One in tsvisor's private
+// directory under /tmp (the default when nothing else can be written) is made 0700 first, so that
+// nothing is written into a directory another user made under that name.
+function prepareLogDir(logDir: string, uid: number): string | null {
+  if (logDir === NO_LOGFILE) return null;
+  const privateDir = privateTempDirs(uid).find((dir) => logDir.startsWith(`${dir}/`));
+  const problem = privateDir === undefined ? null : privateDirProblem(privateDir, { create: true, uid });
+  if (problem !== null) throw new TsvisorError("LOG_DIR_UNAVAILABLE", `unable to use ${privateDir} for the log files: it ${problem}`, "set [supervisor] log_dir to a directory of your own");
+  return logDir;
 }
 
 // Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.
