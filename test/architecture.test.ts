@@ -69,15 +69,17 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
   // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix
   // socket, and refuses a connection when the descriptors kept for answering run short (os/fd-budget.ts).
-  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
+  // dispatch.ts answers log_files with the shape config/process-log.ts gives `tsvisor logs` and the HTTP API.
+  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "config/process-log.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
   // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it.
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "errors.ts", "os/inherited-fds.ts", "os/foreground-child.ts"]],
-  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs;
+  // cli/logs.ts reads log files itself (the daemon only says where they are): logs/tail.ts for one, logs/merged-tail.ts
+  // for several, and with the daemon down it selects processes as the daemon would (supervisor/operator.ts, pure);
   // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
-  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
+  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "supervisor/operator.ts", "logs/tail.ts", "logs/merged-tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "main-command.ts", "errors.ts", "plural.ts", "consola", "node:", "../package.json"]],
   // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).
   [(f) => f === "main-command.ts", ["os/", "supervisor/exit-status.ts", "supervisor/states.ts", "systemd/readiness.ts", "consola"]],

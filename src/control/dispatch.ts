@@ -1,5 +1,6 @@
 // One decoded request -> one call on the supervisor (or the daemon) -> the reply. Faults become
 // protocol error codes here; words are left to the CLI.
+import { logFilesOf } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
 import type { EventBus } from "../events/event-bus.ts";
 import { concernsNames, type TsvisorEvent } from "../events/event.ts";
@@ -9,7 +10,7 @@ import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
 import { RUNNING_STATES, STOPPED_STATES } from "../supervisor/states.ts";
 import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
 import {
-  PROTOCOL_VERSION, decodeRequest, errorResponse, type ErrorBody, type ErrorCode, type Outcome, type ProcessStatus,
+  PROTOCOL_VERSION, decodeRequest, errorResponse, type ErrorBody, type ErrorCode, type Outcome, type ProcessLogFiles, type ProcessStatus,
   type Request, type RequestId, type Response, type Results,
 } from "./protocol.ts";
 
@@ -76,6 +77,8 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
   switch (request.op) {
     case "status":
       return { result: { processes: supervisor.view(names).map(toStatus) } };
+    case "log_files":
+      return { result: { processes: logFilesOfNames(supervisor, names) } };
     case "check": {
       // Without names (or with "all") a liveness question: every process that should run does, and a
       // stop by hand is not a fault. A process named is a readiness question (Kubernetes readiness
@@ -128,6 +131,12 @@ function handleEvents(request: Extract<Request, { op: "events" }>, id: RequestId
     }));
   }
   return { result: { events: deps.events.recent().filter(wanted) } };
+}
+
+// The files the daemon writes each process's output to, as configured now (after any reload).
+function logFilesOfNames(supervisor: Supervisor, names: readonly string[]): ProcessLogFiles[] {
+  const wanted = new Set(names);
+  return supervisor.specs().filter((spec) => wanted.has(spec.name)).map(logFilesOf);
 }
 
 function toStatus(v: ProcessView): ProcessStatus {

@@ -25,12 +25,14 @@ export type Request =
   | { op: "reload" }
   | { op: "shutdown" }
   | { op: "reopen_logs" }
+  // where each process's output is kept (`tsvisor logs` reads those files itself)
+  | { op: "log_files"; names?: string[] }
   | { op: "version" }
   // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
   | { op: "events"; names?: string[]; types?: string[]; follow?: boolean };
 
 export type Op = Request["op"];
-export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs"];
+export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs", "log_files"];
 
 /** Every error code the daemon may answer with; docs/protocol.md says when each is sent. */
 export type ErrorCode =
@@ -102,6 +104,20 @@ export interface ProcessStatus {
   restarted_because: string | null;
 }
 
+/** Where one process's output is kept: what `log_files` answers (config/process-log.ts has the same shape). */
+export interface ProcessLogFiles {
+  name: string;
+  group: string;
+  /** The stdout log and how many rotated copies (path.1 ... path.N) it keeps; null: stdout_logfile = "none". */
+  stdout: { path: string; backups: number } | null;
+  /** As stdout; null: stderr_logfile = "none", or redirect_stderr. */
+  stderr: { path: string; backups: number } | null;
+  /** stderr goes to the stdout log. */
+  redirect_stderr: boolean;
+  /** Every line in the files begins with an RFC 3339 timestamp (log_timestamps). */
+  timestamps: boolean;
+}
+
 /** A health check's verdict. */
 export type HealthName = "starting" | "healthy" | "unhealthy";
 
@@ -154,6 +170,8 @@ export interface Results {
   shutdown: Record<string, never>;
   /** How many log files were reopened at their configured paths (USR2's job). */
   reopen_logs: { files: number };
+  /** The processes named (all without names), in config order. */
+  log_files: { processes: ProcessLogFiles[] };
   version: { version: string; protocol: number; pid: number };
   events: { events: EventRecord[] };
 }
