@@ -81,3 +81,32 @@ stopwaitsecs = 30
   expect(journal).toContain("tsvisor exiting with code 0");
   expect(journal.filter((line) => /SIGKILL/.test(line))).toEqual([]);
 });
+
+test("`systemctl reload` of a broken config fails visibly: non-zero, the reason at error priority in the journal, the unit and its programs untouched", async () => {
+  const keeper = `
+[programs.keeper]
+command = ["sleep", "infinity"]
+`;
+  await using system = await BootedSystem.boot({ config: keeper });
+  expect((await system.systemctl("start", "tsvisor")).exitCode).toBe(0);
+  const mainPid = await system.property("tsvisor", "MainPID");
+  const [before] = await processes(system);
+
+  system.writeFile("/etc/tsvisor/tsvisor.toml", `${keeper}
+[programs.broken]
+command = 5
+`);
+  const reload = await system.systemctl("reload", "tsvisor");
+  expect([reload.exitCode, reload.stderr]).toEqual([1, expect.stringContaining("Job for tsvisor.service failed")]);
+  expect([await system.property("tsvisor", "ActiveState"), await system.property("tsvisor", "MainPID")]).toEqual(["active", mainPid]);
+  const [after] = await processes(system);
+  expect([after!.name, after!.state, after!.pid, after!.started_at]).toEqual(["keeper", "RUNNING", before!.pid, before!.started_at]);
+  // ExecReload's `tsvisor reload` says why, every line at error priority, the file by its absolute path
+  const errors = await system.journalctl("-u", "tsvisor", "-o", "cat", "-p", "err");
+  expect(errors).toEqual(expect.arrayContaining([
+    expect.stringMatching(/nothing changed:$/),
+    "/etc/tsvisor/tsvisor.toml:6:11: programs.broken.command: expected a command string or a non-empty array of non-empty strings; got 5",
+    "    6 | command = 5",
+    "      |           ^",
+  ]));
+});
