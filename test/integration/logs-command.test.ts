@@ -6,6 +6,7 @@ import { expect, test } from "bun:test";
 import { appendFileSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, TSVISOR, readLines, runTsvisor, tempDir, waitFor } from "./_harness.ts";
+import { runAsNobody } from "./_nobody.ts";
 
 const WEB = `
 [programs.web]
@@ -116,4 +117,17 @@ test("with the daemon stopped the config says where the logs are: the same strea
   expect(await daemon.exited()).toBe(0);
   const stopped = await daemon.ctl(["logs", "web", "-c", join(dir.path, "tsvisor.toml")]);
   expect([stopped, running.stdout.split("\n").length]).toEqual([running, 3]);
+});
+
+test("a user who may not read the log files is told so, with no stack trace: exit 2", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `[supervisor]\nsocket_mode = "0666"\n${WEB}`);
+  await waitFor(() => readLines(join(dir.path, "logs/api.out.log")).length > 0, "api's line in its log");
+  const asNobody = (args: string[]) => runAsNobody([TSVISOR, ...args, "--socket", daemon.socket]);
+  const [one, all] = [await asNobody(["logs", "api"]), await asNobody(["logs", "web"])];
+  const denied = (name: string) => `cannot read ${join(dir.path, `logs/${name}.out.log`)}: permission denied`;
+  expect([one, all]).toEqual([
+    { stdout: "", stderr: `tsvisor: ${denied("api")}\nhint: a log file is readable by root and by the program's user (mode 0640): run tsvisor logs as one of them\n`, exitCode: 2 },
+    { stdout: "", stderr: `tsvisor: ${denied("web-0")}; left out\ntsvisor: ${denied("web-1")}; left out\n`, exitCode: 2 },
+  ]);
 });
