@@ -1,15 +1,15 @@
 // The release executables where users run them: mounted into the debian:bookworm-slim stand-in
 // (test/docker/_images.ts) as its ENTRYPOINT, on the test run's own Docker engine, supervising a real
 // program whose lines must reach `docker logs` (prefixed) and its log file. x64 runs natively; arm64
-// under qemu-user-static (a static binary that runs in any image), with Debian's arm64 glibc mounted
-// where `-L` names it. Needs dist/release from `npm run build:release`: `npm run test:release` runs
+// under qemu-user-static, with Debian's arm64 glibc mounted at its own paths (_arm64.ts says why not
+// qemu's -L). Needs dist/release from `npm run build:release`: `npm run test:release` runs
 // build-release.slow.ts first, and this file with the engine preloaded.
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ensureDebianPackages } from "../infra/debian-packages.ts";
 import { Container, configDir } from "../docker/_container.ts";
 import { REPO, baseImagesOnly } from "../docker/_images.ts";
+import { arm64InContainerFlags } from "./_arm64.ts";
 
 const RELEASE = join(REPO, "dist/release");
 const CONFIG = `
@@ -23,18 +23,10 @@ const HOW: Record<string, () => Promise<{ flags: string[]; args: string[] }>> = 
     flags: ["-v", `${join(RELEASE, "tsvisor-linux-x64")}:/usr/local/bin/tsvisor:ro`, "--entrypoint", "/usr/local/bin/tsvisor"],
     args: ["run"],
   }),
-  "arm64 under qemu-user-static": async () => {
-    await ensureDebianPackages("qemu-user-static", "libc6-arm64-cross");
-    return {
-      flags: [
-        "-v", `${join(RELEASE, "tsvisor-linux-arm64")}:/usr/local/bin/tsvisor:ro`,
-        "-v", "/usr/bin/qemu-aarch64-static:/usr/bin/qemu-aarch64-static:ro",
-        "-v", "/usr/aarch64-linux-gnu:/usr/aarch64-linux-gnu:ro",
-        "--entrypoint", "/usr/bin/qemu-aarch64-static",
-      ],
-      args: ["-L", "/usr/aarch64-linux-gnu", "/usr/local/bin/tsvisor", "run"],
-    };
-  },
+  "arm64 under qemu-user-static": async () => ({
+    flags: ["-v", `${join(RELEASE, "tsvisor-linux-arm64")}:/usr/local/bin/tsvisor:ro`, ...await arm64InContainerFlags()],
+    args: ["/usr/local/bin/tsvisor", "run"],
+  }),
 };
 
 test.each(Object.keys(HOW))("the %s release executable as a container's ENTRYPOINT: output in docker logs, prefixed, and in its log file; docker stop exits 0", async (target) => {
