@@ -25,6 +25,8 @@ export type Request =
   | { op: "reload" }
   | { op: "shutdown" }
   | { op: "reopen_logs" }
+  // where each process's output is kept (`tsvisor logs` reads those files itself)
+  | { op: "log_files"; names?: string[] }
   | { op: "version" }
   // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
   | { op: "events"; names?: string[]; types?: string[]; follow?: boolean }
@@ -49,7 +51,7 @@ export type LogStream = "stdout" | "stderr";
 
 export type Op = Request["op"];
 export const OPS: readonly Op[] = [
-  "status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs",
+  "status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs", "log_files",
   "read_log", "tail_log", "clear_log", "config_info", "reread", "add_group", "remove_group", "remote_event",
 ];
 
@@ -132,6 +134,20 @@ export interface ProcessStatus {
   restarted_because: string | null;
 }
 
+/** Where one process's output is kept: what `log_files` answers (config/process-log.ts has the same shape). */
+export interface ProcessLogFiles {
+  name: string;
+  group: string;
+  /** The stdout log and how many rotated copies (path.1 ... path.N) it keeps; null: stdout_logfile = "none". */
+  stdout: { path: string; backups: number } | null;
+  /** As stdout; null: stderr_logfile = "none", or redirect_stderr. */
+  stderr: { path: string; backups: number } | null;
+  /** stderr goes to the stdout log. */
+  redirect_stderr: boolean;
+  /** Every line in the files begins with an RFC 3339 timestamp (log_timestamps). */
+  timestamps: boolean;
+}
+
 /** A health check's verdict. */
 export type HealthName = "starting" | "healthy" | "unhealthy";
 
@@ -188,6 +204,8 @@ export interface Results {
   reopen_logs: { files: number };
   /** `state`: RUNNING, or SHUTTING_DOWN once a shutdown has begun. */
   version: { version: string; protocol: number; pid: number; state: "RUNNING" | "SHUTTING_DOWN" };
+  /** The processes named (all without names), in config order. */
+  log_files: { processes: ProcessLogFiles[] };
   events: { events: EventRecord[] };
   read_log: { data: string };
   /** `offset`: the log's size, where the next tail_log starts; `overflow`: bytes between the asked offset and `data` were skipped. */

@@ -13,7 +13,7 @@ import { SupervisorListeners } from "./listeners.ts";
 import type { ProcessRecord } from "./machine.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./leftovers.ts";
 import { asPrioritised, dependencyNames, newManaged, type Managed } from "./managed.ts";
-import { countOf } from "./plural.ts";
+import { countOf } from "../plural.ts";
 import { resolveNames, type NameResolution, type Outcome } from "./operator.ts";
 import { OperatorRequests } from "./operator-requests.ts";
 import { startOrder, stopBatches, withDependencies } from "./order.ts";

@@ -61,6 +61,7 @@ describe("defaults", () => {
       hooks: [],
       eventlisteners: {},
       http: null,
+      notes: [],
     });
   });
 
