@@ -20,7 +20,7 @@ function importsOf(file: string): string[] {
 }
 
 const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/machine-steps.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
-  "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/plural.ts", "supervisor/state-graph.ts",
+  "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/plural.ts", "supervisor/state-graph.ts", "supervisor/history.ts",
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];

@@ -5,6 +5,7 @@ import type { EventBus } from "../events/event-bus.ts";
 import { concernsNames, type TsvisorEvent } from "../events/event.ts";
 import { expandEventName } from "../events/event-types.ts";
 import type { StreamStarter } from "./connection.ts";
+import { toHistory } from "./history-result.ts";
 import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
 import { RUNNING_STATES, STOPPED_STATES } from "../supervisor/states.ts";
 import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
@@ -78,6 +79,8 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
   switch (request.op) {
     case "status":
       return { result: { processes: supervisor.view(names).map(toStatus) } };
+    case "history":
+      return { result: { processes: supervisor.history(names, request.since ?? 0).map(toHistory) } };
     case "check": {
       // Without names (or with "all") a liveness question: every process that should run does, and a
       // stop by hand is not a fault. A process named is a readiness question (Kubernetes readiness

@@ -27,10 +27,12 @@ export type Request =
   | { op: "reopen_logs" }
   | { op: "version" }
   // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
-  | { op: "events"; names?: string[]; types?: string[]; follow?: boolean };
+  | { op: "events"; names?: string[]; types?: string[]; follow?: boolean }
+  // each process's samples and events (docs/protocol.md); with `since`, only what came after it (ms since the epoch)
+  | { op: "history"; names?: string[]; since?: number };
 
 export type Op = Request["op"];
-export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs"];
+export const OPS: readonly Op[] = ["status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs", "history"];
 
 /** Every error code the daemon may answer with; docs/protocol.md says when each is sent. */
 export type ErrorCode =
@@ -135,6 +137,41 @@ export interface EventRecord {
   data?: string;
 }
 
+/** What a history event is (docs/protocol.md `history`). */
+export type HistoryEventKind = "start" | "exit" | "spawn_error" | "stop" | "fatal" | "unhealthy" | "healthy";
+
+/** Why a process was started: at start-up or by hand, a restart by hand, autorestart after a crash or an expected exit, a retry from BACKOFF, or tsvisor's own restarts. */
+export type StartCause = "start" | "by_hand" | "crash" | "exit" | "retry" | "unhealthy" | "max_memory" | "max_runtime";
+
+/** One event of a process's history; fields are null where they do not apply. */
+export interface HistoryEvent {
+  time: number;
+  kind: HistoryEventKind;
+  /** start: the new process; exit: the one that ended. */
+  pid: number | null;
+  /** start, spawn_error: why the process was started. */
+  cause: StartCause | null;
+  exit_code: number | null;
+  /** The signal that killed it, without "SIG". */
+  signal: string | null;
+  /** exit: was the code in exitcodes? */
+  expected: boolean | null;
+}
+
+/** One process's history; times are milliseconds since the epoch, each column oldest first. */
+export interface ProcessHistory {
+  name: string;
+  group: string;
+  /** sample_interval in ms, how far apart the samples are; 0 when sampling is off (events only). */
+  sample_interval_ms: number;
+  /** The last 720 samples of its live processes (an hour at the default sample_interval); memory is PSS, RSS where there is none. */
+  samples: { time: number[]; cpu_percent: (number | null)[]; memory_bytes: number[]; health: (HealthName | null)[] };
+  /** One point per 2 minutes of samples, the last 720 (a day): mean and highest CPU, highest memory, worst health; `time` is the bucket's start. */
+  buckets: { time: number[]; cpu_percent: (number | null)[]; cpu_max_percent: (number | null)[]; memory_bytes: number[]; health: (HealthName | null)[] };
+  /** The last 128 events. */
+  events: HistoryEvent[];
+}
+
 /** After the reply to `events` with follow: one line per new event, with the request's id. */
 export interface EventLine {
   v: number;
@@ -156,6 +193,7 @@ export interface Results {
   reopen_logs: { files: number };
   version: { version: string; protocol: number; pid: number };
   events: { events: EventRecord[] };
+  history: { processes: ProcessHistory[] };
 }
 
 export type Response<O extends Op = Op> =
@@ -207,6 +245,7 @@ function checkFields(value: Record<string, unknown>): string | null {
   if (has("follow") && typeof value.follow !== "boolean") return "follow";
   if (has("types") && (!Array.isArray(value.types) || !value.types.every((t) => typeof t === "string"))) return "types";
   if (op === "signal" && (typeof value.signal !== "string" || value.signal === "")) return "signal";
+  if (has("since") && !(typeof value.since === "number" && Number.isFinite(value.since) && value.since >= 0)) return "since";
   return null;
 }
 
