@@ -6,7 +6,7 @@ import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
 import { findProcess, logFileOf } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
-import { follow, lastLines, openCursor } from "../logs/tail.ts";
+import { follow, lastLines, openCursor, type LogCursor } from "../logs/tail.ts";
 import { configArgs, socketArgs } from "./_args.ts";
 import { EXIT, fail } from "./_exit.ts";
 import { refused, request } from "./_request.ts";
@@ -27,11 +27,7 @@ export default defineCommand({
     try {
       if (!args.name) throw new TsvisorError("USAGE", "name a process: tsvisor logs NAME [-n N] [-f] [--stderr], or tsvisor logs --reopen");
       const count = parseCount(args.lines);
-      const config = loadConfig({ ...(args.config === undefined ? {} : { file: args.config }), env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
-      const stream = args.stderr ? "stderr" : "stdout";
-      const spec = findProcess(config.processes, args.name, config.file);
-      const { path, backups } = logFileOf(spec, stream);
-      const cursor = openCursor(path, `${spec.name}'s ${stream}`);
+      const { cursor, backups, path } = await openProcessLog(args, args.name, args.stderr ? "stderr" : "stdout");
       if (cursor.fd === null && !args.follow) throw new TsvisorError("NO_LOG", `no log yet: ${path} does not exist`, "the process has not written anything since its log was created; -f waits for it");
       await write(lastLines(cursor, backups, count));
       if (args.follow) await follow(cursor, (data) => void process.stdout.write(data));
@@ -41,6 +37,14 @@ export default defineCommand({
     }
   },
 });
+
+/** A process's log, its current file opened where reading starts, as `tsvisor logs` and `tsvisor top`'s log pane read it. */
+export async function openProcessLog(args: { config?: string | undefined }, name: string, stream: "stdout" | "stderr"): Promise<{ cursor: LogCursor; backups: number; path: string }> {
+  const config = loadConfig({ ...(args.config === undefined ? {} : { file: args.config }), env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 });
+  const spec = findProcess(config.processes, name, config.file);
+  const { path, backups } = logFileOf(spec, stream);
+  return { cursor: openCursor(path, `${spec.name}'s ${stream}`), backups, path };
+}
 
 async function reopenLogs(args: { socket?: string; config?: string }): Promise<void> {
   const reply = await request(args, { op: "reopen_logs" });
