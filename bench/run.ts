@@ -20,6 +20,7 @@ const BENCHES: Bench[] = [
   { file: "logs.bench.ts", title: "Log throughput", args: SHORT ? ["--short"] : [] },
   { file: "init.bench.ts", title: "Reaping storm and signal latency vs tini", args: SHORT ? ["--short"] : [] },
   { file: "http.bench.ts", title: "HTTP API vs supervisord's XML-RPC, 50 programs", args: SHORT ? ["--short"] : [] },
+  { file: "top.bench.ts", title: "History memory per process and `tsvisor top`'s cost on the daemon, 50 programs", args: SHORT ? ["--short"] : [] },
 ];
 
 function machine(): string {

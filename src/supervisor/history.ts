@@ -1,7 +1,9 @@
 // One process's history: its last samples (CPU, memory, health), a coarser day of them, and its last
 // events (starts and why, exits, stops by hand, FATAL, health turns), each in a ring of typed arrays.
-// The rings are allocated whole on first use and never grow: a process costs HISTORY_BYTES however
-// long tsvisor runs, and nothing is allocated per sample. Pure: time arrives as `now`.
+// All of them are views of one buffer, allocated whole on first use and never grown: a process costs
+// HISTORY_BYTES however long tsvisor runs (one buffer rather than sixteen arrays: each small array
+// was rounded up to the heap's size classes, 13 KB more per process, measured by bench/top.bench.ts),
+// and nothing is allocated per sample. A program that never ran costs nothing. Pure: time arrives as `now`.
 //
 //   samples  the last SAMPLE_SLOTS samples, one per sample_interval (an hour at the default 5 s)
 //   buckets  one point per BUCKET_MS of samples (mean and highest CPU, highest memory, worst health):
@@ -81,35 +83,92 @@ class Ring {
   slot(k: number): number {
     return (this.next - this.size + k + this.capacity) % this.capacity;
   }
+
+  // The first k whose time is after `since`, looked for from the newest back: a reader that asks
+  // for what is new costs what is new, not the whole ring. (After a clock set back, what came before
+  // the jump and after `since` is not found; it is still in the ring for a reader from 0.)
+  firstAfter(since: number, time: (slot: number) => number): number {
+    let k = this.size;
+    while (k > 0 && time(this.slot(k - 1)) > since) k--;
+    return k;
+  }
+}
+
+// Views of one buffer, handed out one after the other. Every column's length in bytes is a multiple
+// of 8 (720 and 128 slots), so each view starts aligned to its element size whatever the order.
+class Carver {
+  readonly buffer = new ArrayBuffer(HISTORY_BYTES);
+  private offset = 0;
+  take<T>(kind: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): T {
+    const view = new kind(this.buffer, this.offset, length);
+    this.offset += length * kind.BYTES_PER_ELEMENT;
+    return view;
+  }
 }
 
 class Samples {
   readonly ring = new Ring(SAMPLE_SLOTS);
-  readonly time = new Float64Array(SAMPLE_SLOTS);
-  readonly cpu = new Float32Array(SAMPLE_SLOTS); // NaN: not known (the first sample of a process)
-  readonly kib = new Uint32Array(SAMPLE_SLOTS);
-  readonly health = new Uint8Array(SAMPLE_SLOTS);
+  readonly time: Float64Array;
+  readonly cpu: Float32Array; // NaN: not known (the first sample of a process)
+  readonly kib: Uint32Array;
+  readonly health: Uint8Array;
+  constructor(carver: Carver) {
+    this.time = carver.take(Float64Array, SAMPLE_SLOTS);
+    this.cpu = carver.take(Float32Array, SAMPLE_SLOTS);
+    this.kib = carver.take(Uint32Array, SAMPLE_SLOTS);
+    this.health = carver.take(Uint8Array, SAMPLE_SLOTS);
+  }
 }
 
 class Buckets {
   readonly ring = new Ring(BUCKET_SLOTS);
-  readonly number = new Uint32Array(BUCKET_SLOTS);
-  readonly cpu = new Float32Array(BUCKET_SLOTS);
-  readonly cpuMax = new Float32Array(BUCKET_SLOTS);
-  readonly kib = new Uint32Array(BUCKET_SLOTS);
-  readonly health = new Uint8Array(BUCKET_SLOTS);
+  readonly number: Uint32Array;
+  readonly cpu: Float32Array;
+  readonly cpuMax: Float32Array;
+  readonly kib: Uint32Array;
+  readonly health: Uint8Array;
+  constructor(carver: Carver) {
+    this.number = carver.take(Uint32Array, BUCKET_SLOTS);
+    this.cpu = carver.take(Float32Array, BUCKET_SLOTS);
+    this.cpuMax = carver.take(Float32Array, BUCKET_SLOTS);
+    this.kib = carver.take(Uint32Array, BUCKET_SLOTS);
+    this.health = carver.take(Uint8Array, BUCKET_SLOTS);
+  }
 }
 
 class Events {
   readonly ring = new Ring(EVENT_SLOTS);
-  readonly time = new Float64Array(EVENT_SLOTS);
-  readonly kind = new Uint8Array(EVENT_SLOTS);
-  readonly flags = new Uint8Array(EVENT_SLOTS); // start, spawn_error: the cause; exit: 1 when expected
-  readonly pid = new Int32Array(EVENT_SLOTS);
-  readonly value = new Int32Array(EVENT_SLOTS); // exit: the code, or minus the signal's number
+  readonly time: Float64Array;
+  readonly kind: Uint8Array;
+  readonly flags: Uint8Array; // start, spawn_error: the cause; exit: 1 when expected
+  readonly pid: Int32Array;
+  readonly value: Int32Array; // exit: the code, or minus the signal's number
+  constructor(carver: Carver) {
+    this.time = carver.take(Float64Array, EVENT_SLOTS);
+    this.kind = carver.take(Uint8Array, EVENT_SLOTS);
+    this.flags = carver.take(Uint8Array, EVENT_SLOTS);
+    this.pid = carver.take(Int32Array, EVENT_SLOTS);
+    this.value = carver.take(Int32Array, EVENT_SLOTS);
+  }
 }
 
-// The bucket being filled: its sums, kept as plain numbers until it is over.
+// The three rings of a history, in one buffer.
+class Rings {
+  readonly samples: Samples;
+  readonly buckets: Buckets;
+  readonly events: Events;
+  readonly byteLength: number;
+  constructor() {
+    const carver = new Carver();
+    this.samples = new Samples(carver);
+    this.buckets = new Buckets(carver);
+    this.events = new Events(carver);
+    this.byteLength = carver.buffer.byteLength;
+  }
+}
+
+// The bucket being filled: its sums, kept as plain numbers until it is over. One per history, reused
+// from bucket to bucket; `number` -1 while no sample is in it.
 interface OpenBucket {
   number: number;
   cpuSum: number;
@@ -120,16 +179,14 @@ interface OpenBucket {
 }
 
 export class ProcessHistory {
-  private samples: Samples | null = null;
-  private buckets: Buckets | null = null;
-  private events: Events | null = null;
-  private open: OpenBucket | null = null;
+  private rings: Rings | null = null;
+  private readonly open: OpenBucket = { number: -1, cpuSum: 0, cpuCount: 0, cpuMax: Number.NaN, kib: 0, health: 0 };
   /** Why the start under way began, from the step that asked for the spawn until its outcome is recorded. */
   startCause: StartCause = "start";
 
   /** One sample of the live process; `cpuPercent` is null on a process's first sample. */
   addSample(now: number, cpuPercent: number | null, memoryBytes: number, health: HealthName | null): void {
-    const s = (this.samples ??= new Samples());
+    const s = (this.rings ??= new Rings()).samples;
     const slot = s.ring.push();
     const kib = Math.min(Math.round(memoryBytes / 1024), 0xffff_ffff);
     const code = HEALTH_CODES.indexOf(health);
@@ -141,7 +198,7 @@ export class ProcessHistory {
   }
 
   addEvent(now: number, event: HistoryEvent): void {
-    const e = (this.events ??= new Events());
+    const e = (this.rings ??= new Rings()).events;
     const slot = e.ring.push();
     e.time[slot] = now;
     e.kind[slot] = EVENT_KINDS.indexOf(event.kind);
@@ -155,18 +212,21 @@ export class ProcessHistory {
     return { samples: this.readSamples(since), buckets: this.readBuckets(since), events: this.readEvents(since) };
   }
 
-  /** Bytes held in typed arrays now: 0 before the first sample and event, HISTORY_BYTES at most. */
+  /** Bytes held in typed arrays: 0 before the first sample or event, HISTORY_BYTES from then on. */
   get byteSize(): number {
-    const sizes = [this.samples, this.buckets, this.events].flatMap((part) =>
-      part === null ? [] : Object.values(part).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.byteLength));
-    return sizes.reduce((a, b) => a + b, 0);
+    return this.rings?.byteLength ?? 0;
   }
 
   // Samples go into the bucket of their time; a sample in another bucket closes the open one. A clock
   // set back only starts a new bucket: readers take the rings in order, not sorted.
   private addToBucket(number: number, cpuPercent: number | null, kib: number, health: number): void {
-    if (this.open !== null && this.open.number !== number) this.closeBucket(this.open);
-    const b = (this.open ??= { number, cpuSum: 0, cpuCount: 0, cpuMax: Number.NaN, kib: 0, health: 0 });
+    const b = this.open;
+    if (b.number !== number) {
+      if (b.number !== -1) this.closeBucket(b);
+      b.number = number;
+      b.cpuSum = b.cpuCount = b.kib = b.health = 0;
+      b.cpuMax = Number.NaN;
+    }
     if (cpuPercent !== null) {
       b.cpuSum += cpuPercent;
       b.cpuCount++;
@@ -177,23 +237,21 @@ export class ProcessHistory {
   }
 
   private closeBucket(open: OpenBucket): void {
-    const b = (this.buckets ??= new Buckets());
+    const b = this.rings!.buckets; // a bucket closes on a sample: the rings exist
     const slot = b.ring.push();
     b.number[slot] = open.number;
     b.cpu[slot] = open.cpuCount > 0 ? open.cpuSum / open.cpuCount : Number.NaN;
     b.cpuMax[slot] = open.cpuMax;
     b.kib[slot] = open.kib;
     b.health[slot] = open.health;
-    this.open = null;
   }
 
   private readSamples(since: number): HistoryData["samples"] {
     const out: HistoryData["samples"] = { time: [], cpuPercent: [], memoryBytes: [], health: [] };
-    const s = this.samples;
-    if (s === null) return out;
-    for (let k = 0; k < s.ring.size; k++) {
+    if (this.rings === null) return out;
+    const s = this.rings.samples;
+    for (let k = s.ring.firstAfter(since, (i) => s.time[i]!); k < s.ring.size; k++) {
       const i = s.ring.slot(k);
-      if (s.time[i]! <= since) continue;
       out.time.push(s.time[i]!);
       out.cpuPercent.push(known(s.cpu[i]!));
       out.memoryBytes.push(s.kib[i]! * 1024);
@@ -204,13 +262,11 @@ export class ProcessHistory {
 
   private readBuckets(since: number): HistoryData["buckets"] {
     const out: HistoryData["buckets"] = { time: [], cpuPercent: [], cpuMaxPercent: [], memoryBytes: [], health: [] };
-    const b = this.buckets;
-    if (b === null) return out;
-    for (let k = 0; k < b.ring.size; k++) {
+    if (this.rings === null) return out;
+    const b = this.rings.buckets;
+    for (let k = b.ring.firstAfter(since, (i) => b.number[i]! * BUCKET_MS); k < b.ring.size; k++) {
       const i = b.ring.slot(k);
-      const time = b.number[i]! * BUCKET_MS;
-      if (time <= since) continue;
-      out.time.push(time);
+      out.time.push(b.number[i]! * BUCKET_MS);
       out.cpuPercent.push(known(b.cpu[i]!));
       out.cpuMaxPercent.push(known(b.cpuMax[i]!));
       out.memoryBytes.push(b.kib[i]! * 1024);
@@ -221,11 +277,10 @@ export class ProcessHistory {
 
   private readEvents(since: number): EventEntry[] {
     const out: EventEntry[] = [];
-    const e = this.events;
-    if (e === null) return out;
-    for (let k = 0; k < e.ring.size; k++) {
+    if (this.rings === null) return out;
+    const e = this.rings.events;
+    for (let k = e.ring.firstAfter(since, (i) => e.time[i]!); k < e.ring.size; k++) {
       const i = e.ring.slot(k);
-      if (e.time[i]! <= since) continue;
       const kind = EVENT_KINDS[e.kind[i]!]!;
       const value = e.value[i]!;
       const started = kind === "start" || kind === "spawn_error";
