@@ -127,6 +127,19 @@ function cpuNs(pid: number): number {
 const anonKiB = (pid: number): number => Number(/^RssAnon:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
 const vmRssKiB = (pid: number): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
 
+// The readings grouped by the minute since start they were taken in.
+function byMinute<T extends { at: number }>(readings: readonly T[]): [string, T[]][] {
+  const minutes = new Map<number, T[]>();
+  for (const r of readings) minutes.set(Math.floor(r.at / 60), [...(minutes.get(Math.floor(r.at / 60)) ?? []), r]);
+  return [...minutes].map(([m, rows]) => [`${m}–${m + 1}`, rows]);
+}
+
+// "16.8 / 19.5 / 22.0"
+function spreadOf(values: number[], format: (n: number) => string): string {
+  const sorted = values.toSorted((a, b) => a - b);
+  return [sorted[0]!, sorted[Math.floor((sorted.length - 1) / 2)]!, sorted.at(-1)!].map(format).join(" / ");
+}
+
 function report(structure: ReturnType<typeof historyStructure>, memory: { at: number; sampled: number; unsampled: number }[], samples: number, cpu: number[], wallNs: number): string {
   const mib = (kib: number) => (kib / 1024).toFixed(1);
   const [withTop, idle, top] = cpu as [number, number, number];
@@ -143,11 +156,11 @@ function report(structure: ReturnType<typeof historyStructure>, memory: { at: nu
     `| VmRSS per history, the same 2,000 (the allocator's own overhead included) | ${Math.round(structure.rssPerHistory)} |`,
     `| JS heap for ${PROGRAMS} programs' histories | ${Math.round(structure.heapPerHistory * PROGRAMS)} |`,
     "",
-    `RssAnon of a tsvisor with ${PROGRAMS} programs sampled every 100 ms (each sample ring fills at 72 s, then wraps every 72 s; ${samples} samples kept of p0 at the end), and of one with sampling off (nothing sampled, nothing kept), MiB:`,
+    `RssAnon of a tsvisor with ${PROGRAMS} programs sampled every 100 ms (each sample ring fills at 72 s, then wraps every 72 s; ${samples} samples kept of p0 at the end), and of one with sampling off (nothing sampled, nothing kept), read every 10 s, by minute since start: lowest / median / highest, MiB (the spread is the garbage collector's: sampling allocates per sample, the history does not):`,
     "",
-    "| time since start (s) | sampled every 100 ms | sampling off |",
+    "| minute | sampled every 100 ms | sampling off |",
     "|---:|---:|---:|",
-    ...memory.map((m) => `| ${m.at.toFixed(0)} | ${mib(m.sampled)} | ${mib(m.unsampled)} |`),
+    ...byMinute(memory).map(([minute, rows]) => `| ${minute} | ${spreadOf(rows.map((m) => m.sampled), mib)} | ${spreadOf(rows.map((m) => m.unsampled), mib)} |`),
     "",
     "### `tsvisor top -d 1` on the daemon",
     "",

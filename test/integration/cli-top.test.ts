@@ -88,8 +88,6 @@ class Tmux implements Disposable {
   }
 }
 
-const top = (daemon: Daemon, extra = "") => `TSVISOR_SOCKET=${daemon.socket} ${extra}${TSVISOR} top -d 0.5; echo "top exited $?"`;
-
 // The shell's terminal modes as `stty -a` shows two of them: line editing and echo, both on at a prompt.
 async function terminalModes(tmux: Tmux): Promise<string> {
   tmux.type("stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon\\|-\\?echo' | tr '\\n' ' '; echo modes-shown");
@@ -105,18 +103,31 @@ async function started(daemon: Daemon): Promise<Record<string, number>> {
   return pids;
 }
 
+// Start top in the shell and wait for its three rows; `prefix`: variables or options for it.
+async function runTop(tmux: Tmux, daemon: Daemon, prefix = "", options = ""): Promise<string> {
+  tmux.type(`TSVISOR_SOCKET=${daemon.socket} ${prefix}${TSVISOR} top -d 0.5 ${options}; echo "top exited $?"`);
+  return tmux.waitForScreen((s) => Object.keys(rowsOf(s)).length === 3 && s.includes("q quit"), "top's three rows and its keys");
+}
+
+// A daemon running CONFIG's programs, and a shell in a `width` x `height` terminal beside it.
+async function setUp(dir: string, width: number, height: number) {
+  const daemon = Daemon.start(dir, CONFIG);
+  const pids = await started(daemon);
+  const tmux = Tmux.start(dir, width, height);
+  return { daemon, pids, tmux, [Symbol.asyncDispose]: async () => { tmux[Symbol.dispose](); await daemon[Symbol.asyncDispose](); } };
+}
+
 // The rows of top's screen: name -> the words of its row.
 const rowsOf = (screen: string) =>
   Object.fromEntries(screen.split("\n").filter((l) => /^[ >](web|big|ticker) /.test(l)).map((l) => [l.slice(1).split(/\s+/)[0]!, l.slice(1).trim().split(/\s+/)]));
 
 test("top shows a row per process; o sorts by memory; a restart from the keyboard shows the new pid; q gives the screen back", async () => {
   using dir = tempDir();
-  await using daemon = Daemon.start(dir.path, CONFIG);
-  const pids = await started(daemon);
-  using tmux = Tmux.start(dir.path, 100, 30);
+  await using setup = await setUp(dir.path, 100, 30);
+  const { daemon, pids, tmux } = setup;
   tmux.type("echo before-top");
-  tmux.type(top(daemon));
-  const screen = await tmux.waitForScreen((s) => Object.keys(rowsOf(s)).length === 3 && /tsvisor top · 3 processes/.test(s), "three rows");
+  const screen = await runTop(tmux, daemon);
+  expect(screen).toMatch(/^tsvisor top · 3 processes: 3 RUNNING /);
   const rows = rowsOf(screen);
   // name, state, pid, in config order, and the selection on the first
   expect(Object.entries(rows).map(([name, words]) => [name, words[1], Number(words[2])])).toEqual([["web", "RUNNING", pids.web], ["big", "RUNNING", pids.big], ["ticker", "RUNNING", pids.ticker]]);
@@ -150,18 +161,15 @@ test("top shows a row per process; o sorts by memory; a restart from the keyboar
 
 test("Ctrl-C and SIGTERM quit too, each giving the terminal back", async () => {
   using dir = tempDir();
-  await using daemon = Daemon.start(dir.path, CONFIG);
-  await started(daemon);
-  using tmux = Tmux.start(dir.path, 80, 24);
-  tmux.type(top(daemon));
-  await tmux.waitForScreen((s) => Object.keys(rowsOf(s)).length === 3, "three rows");
+  await using setup = await setUp(dir.path, 80, 24);
+  const { daemon, tmux } = setup;
+  await runTop(tmux, daemon);
   tmux.press("C-c");
   await tmux.waitForScreen((s) => s.includes("top exited 0"), "top to exit on Ctrl-C");
   expect(await terminalModes(tmux)).toBe("icanon echo");
 
   tmux.type("clear");
-  tmux.type(top(daemon));
-  await tmux.waitForScreen((s) => Object.keys(rowsOf(s)).length === 3, "three rows again");
+  await runTop(tmux, daemon);
   process.kill(tmux.foregroundPid(), "SIGTERM");
   await tmux.waitForScreen((s) => s.includes("top exited 143"), "top to exit on SIGTERM, as a shell reports it");
   expect(await terminalModes(tmux)).toBe("icanon echo");
@@ -169,11 +177,9 @@ test("Ctrl-C and SIGTERM quit too, each giving the terminal back", async () => {
 
 test("l follows the selected process's log in the pane, as tsvisor logs -f does", async () => {
   using dir = tempDir();
-  await using daemon = Daemon.start(dir.path, CONFIG);
-  await started(daemon);
-  using tmux = Tmux.start(dir.path, 100, 30);
-  tmux.type(`${top(daemon).replace(" top ", ` top -c ${join(dir.path, "tsvisor.toml")} `)}`);
-  await tmux.waitForScreen((s) => Object.keys(rowsOf(s)).length === 3, "three rows");
+  await using setup = await setUp(dir.path, 100, 30);
+  const { daemon, tmux } = setup;
+  await runTop(tmux, daemon, "", `-c ${join(dir.path, "tsvisor.toml")}`);
   tmux.press("End", "l");
   const ticks = (s: string) => [...s.matchAll(/^tick (\d+)$/gm)].map((m) => Number(m[1]));
   const first = await tmux.waitForScreen((s) => s.includes("log of ticker (stdout, following") && ticks(s).length > 3, "ticker's lines in the pane");
@@ -190,11 +196,9 @@ test.each([
   ["TERM=dumb", "no escape sequence at all, each frame printed below the last", (escapes: string) => !escapes.includes("\u001b")],
 ])("at 80x24 with %s: %s, every line within 80 columns", async (env, _what, check) => {
   using dir = tempDir();
-  await using daemon = Daemon.start(dir.path, CONFIG);
-  await started(daemon);
-  using tmux = Tmux.start(dir.path, 80, 24);
-  tmux.type(top(daemon, `${env} `));
-  await tmux.waitForScreen((s) => Object.keys(rowsOf(s)).length === 3 && s.includes("q quit"), "three rows and the keys");
+  await using setup = await setUp(dir.path, 80, 24);
+  const { daemon, tmux } = setup;
+  await runTop(tmux, daemon, `${env} `);
   const escapes = tmux.screen(true);
   expect(check(escapes)).toBe(true);
   // every line of the frame fits: the keys' line is the screen's last, nothing wrapped below it
