@@ -5,12 +5,12 @@
 import type { ConsolaInstance } from "consola";
 import type { Config, ProcessSpec } from "../config/schema.ts";
 import { HealthMonitor } from "../health/monitor.ts";
-import { recordHealthTurn } from "./history-recorder.ts";
 import type { HealthStatus } from "../health/health-state.ts";
 import { sendSignal } from "../os/kill.ts";
 import type { Scheduler } from "../os/long-timer.ts";
 import type { HealthChange, Output, Transition } from "./listeners.ts";
 import { SupervisorListeners } from "./listeners.ts";
+import { recordHealthTurn } from "./history-recorder.ts";
 import type { ProcessRecord } from "./machine.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./leftovers.ts";
 import { asPrioritised, dependencyNames, newManaged, type Managed } from "./managed.ts";
