@@ -6,14 +6,14 @@ import { graphEdges, INITIAL_STATE, type GraphEdge } from "../supervisor/state-g
 import type { ProcessState } from "../supervisor/states.ts";
 
 const WIDTH = 840;
-const HEIGHT = 480;
+const HEIGHT = 520;
 const BOX = { w: 124, h: 36 };
 
 /** Where each state is drawn (its centre). */
 export const STATE_PLACES: Record<ProcessState, { x: number; y: number }> = {
-  UNKNOWN: { x: 130, y: 50 }, STOPPED: { x: 400, y: 50 },
-  BACKOFF: { x: 130, y: 215 }, STARTING: { x: 400, y: 215 }, RUNNING: { x: 670, y: 215 },
-  FATAL: { x: 130, y: 380 }, EXITED: { x: 400, y: 380 }, STOPPING: { x: 670, y: 380 },
+  UNKNOWN: { x: 130, y: 90 }, STOPPED: { x: 400, y: 90 },
+  BACKOFF: { x: 130, y: 255 }, STARTING: { x: 400, y: 255 }, RUNNING: { x: 670, y: 255 },
+  FATAL: { x: 130, y: 420 }, EXITED: { x: 400, y: 420 }, STOPPING: { x: 670, y: 420 },
 };
 
 // How far an arrow bows out of the straight line, as a share of its length (positive: to the right of
