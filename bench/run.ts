@@ -21,6 +21,7 @@ const BENCHES: Bench[] = [
   { file: "init.bench.ts", title: "Reaping storm and signal latency vs tini", args: SHORT ? ["--short"] : [] },
   { file: "http.bench.ts", title: "HTTP API vs supervisord's XML-RPC, 50 programs", args: SHORT ? ["--short"] : [] },
   { file: "rpc.bench.ts", title: "supervisord's XML-RPC API served by tsvisor vs by supervisord, 50 programs", args: SHORT ? ["--short"] : [] },
+  { file: "top.bench.ts", title: "History memory per process and `tsvisor top`'s cost on the daemon, 50 programs", args: SHORT ? ["--short"] : [] },
 ];
 
 function machine(): string {

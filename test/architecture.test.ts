@@ -20,7 +20,7 @@ function importsOf(file: string): string[] {
 }
 
 const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/machine-steps.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
-  "supervisor/critical.ts", "supervisor/usage.ts",
+  "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/state-graph.ts", "supervisor/history.ts",
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
@@ -65,8 +65,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // exit into a shell's code with the one function for it (supervisor/exit-status.ts, itself pure).
   [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/basic-auth.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "supervisor/exit-status.ts", "node:crypto"]],
   // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does;
+  // state-graph-svg.ts draws the help view's graph from the machine's table (supervisor/state-graph.ts, pure);
   // api.ts names the event types a server without a token leaves out (the leaf that lists them).
-  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
+  [(f) => f.startsWith("http/"), ["http/", "control/", "supervisor/state-graph.ts", "supervisor/states.ts", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
   // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix
   // socket, and refuses a connection when the descriptors kept for answering run short (os/fd-budget.ts).
   // dispatch.ts answers log_files with the shape config/process-log.ts gives `tsvisor logs` and the HTTP API.

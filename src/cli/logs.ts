@@ -8,7 +8,7 @@ import { defineCommand } from "citty";
 import { logFileOf, type ProcessLogFiles } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
 import { closeLogs, followMerged, lastLinesMerged, openLogs, type LogSource } from "../logs/merged-tail.ts";
-import { follow, lastLines, openCursor } from "../logs/tail.ts";
+import { follow, lastLines, openCursor, type LogCursor } from "../logs/tail.ts";
 import { countOf } from "../plural.ts";
 import { configArgs, socketArgs } from "./_args.ts";
 import { EXIT, fail } from "./_exit.ts";
@@ -93,6 +93,15 @@ async function printMerged(files: readonly ProcessLogFiles[], options: PrintOpti
   } finally {
     closeLogs(opened.logs);
   }
+}
+
+/** A process's log, its current file opened where reading starts, as `tsvisor top`'s log pane reads it
+ * (the paths from the daemon, else the config, as `tsvisor logs`). */
+export async function openProcessLog(args: { config?: string | undefined; socket?: string | undefined }, name: string, stream: "stdout" | "stderr"): Promise<{ cursor: LogCursor; backups: number; path: string }> {
+  const [files] = await findLogFiles(args, [name]);
+  if (files === undefined) throw new TsvisorError("NO_LOG", `no log of ${name}`);
+  const { path, backups } = logFileOf(files, stream);
+  return { cursor: openCursor(path, `${files.name}'s ${stream}`), backups, path };
 }
 
 async function reopenLogs(args: { socket?: string; config?: string }): Promise<void> {

@@ -6,6 +6,7 @@ import type { EventBus } from "../events/event-bus.ts";
 import { concernsNames, type TsvisorEvent } from "../events/event.ts";
 import { UNNAMED_DEFAULT_TYPES, expandEventName } from "../events/event-types.ts";
 import type { StreamStarter } from "./connection.ts";
+import { toHistory } from "./history-result.ts";
 import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
 import { RUNNING_STATES, STOPPED_STATES } from "../supervisor/states.ts";
 import type { ConfigGroups } from "../supervisor/config-groups.ts";
@@ -119,6 +120,8 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
       return { result: { processes: supervisor.view(names).map(toStatus) } };
     case "log_files":
       return { result: { processes: logFilesOfNames(supervisor, names) } };
+    case "history":
+      return { result: { processes: supervisor.history(names, request.since ?? 0).map(toHistory) } };
     case "check": {
       // Without names (or with "all") a liveness question: every process that should run does, and a
       // stop by hand is not a fault. A process named is a readiness question (Kubernetes readiness
