@@ -42,7 +42,8 @@ test("a second tsvisor on a live socket refuses to start and leaves the first al
   using dir = tempDir();
   await using first = Daemon.start(dir.path, PROGRAM);
   await first.waitForSocket();
-  await using second = Daemon.start(dir.path, PROGRAM);
+  // its own log_dir, so that the socket (not the log directory's lock) is what it runs into
+  await using second = Daemon.start(dir.path, `${PROGRAM}\n[supervisor]\nlog_dir = "${join(dir.path, "logs-2")}"\n`);
   expect(await second.exited()).toBe(2);
   expect(second.log.slice(0, 2)).toEqual([
     `tsvisor: fatal: unable to bind ${first.socket}: in use by tsvisor pid ${first.proc.pid}`,
