@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { loadConfig, type LoadOptions } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
-import { daemonSocketPath } from "./config/socket-path.ts";
+import { NO_LOGFILE } from "./config/defaults.ts";
+import { daemonSocketPath, privateTempDirs } from "./config/socket-path.ts";
 import { FORWARD_SIGNALS } from "./config/values.ts";
 import type { ControlDeps } from "./control/dispatch.ts";
 import { startControlServer } from "./control/server.ts";
@@ -20,6 +21,7 @@ import { reopenLogFiles } from "./logs/open-logs.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
 import { lockDirectory } from "./os/file-lock.ts";
+import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
@@ -27,7 +29,7 @@ import { MainCommand } from "./main-command.ts";
 import { ConfigGroups } from "./supervisor/config-groups.ts";
 import { criticalExitCode } from "./supervisor/critical.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./supervisor/leftovers.ts";
-import { countOf } from "./supervisor/plural.ts";
+import { countOf } from "./plural.ts";
 import { describeDiff, type ReloadDiff } from "./supervisor/reload-diff.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
@@ -59,14 +61,16 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // A reload reads the file tsvisor started with, not the lookup again: a tsvisor.toml that appeared
   // in the working directory since (planted, or left by someone) must not take over (docs/security.md).
   const reloadOptions: LoadOptions = { ...loadOptions, file: config.file };
-  claimLogDir(config.supervisor.log_dir);
-  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: join(config.supervisor.log_dir, "tsvisor.log") });
+  const logDir = prepareLogDir(config.supervisor.log_dir, loadOptions.uid);
+  if (logDir !== null) claimLogDir(logDir);
+  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: logDir === null ? undefined : join(logDir, "tsvisor.log") });
+  for (const note of config.notes) logger.warn(note);
   startReaping(logger);
   keepFdReserve(logger);
   // Set just before the programs start (its first STATUS= is then about them, not about an empty
   // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
-  const socketPath = daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config);
+  const socketPath = await daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config);
   // What programs, hooks, listeners and CMD inherit; a reload may name another token variable to leave out.
   const inherited = inheritedEnvironment(config, socketPath);
   const main = options.command ? new MainCommand(options.command, { logger, env: inherited }) : null;
@@ -172,11 +176,11 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   if (!unnamed.ok) logger.warn(`${unnamed.reason}: they are never forwarded`);
 
   // Bound before any program starts: a second tsvisor on the same socket refuses to start at all.
-  const { socket_mode, socket_owner, rpc_username, rpc_password, log_dir } = config.supervisor;
+  const { socket_mode, socket_owner, rpc_username, rpc_password } = config.supervisor;
   const controlDeps: ControlDeps = {
     supervisor, events: monitoring.bus, version: VERSION, reload, reopenLogs: reopenLogsOnRequest,
     shutdown: () => stopEverything(DAEMON_EXIT.STOPPED, "shutdown requested on the control socket"),
-    shuttingDown: () => shuttingDown, mainLog: join(log_dir, "tsvisor.log"), logs: { read: readRange, tail: tailRange, empty: emptyLog }, groups,
+    shuttingDown: () => shuttingDown, mainLog: logDir === null ? null : join(logDir, "tsvisor.log"), logs: { read: readRange, tail: tailRange, empty: emptyLog }, groups,
   };
   const rpcCredentials = rpc_username !== null && rpc_password !== null ? { username: rpc_username, password: rpc_password } : null;
   const control = await startControlServer({
@@ -187,6 +191,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
     // supervisorctl -s unix://PATH: loaded at the first HTTP connection, so a tsvisor nobody asks pays nothing
     http: once(() => import("./http/control-socket-http.ts").then(({ controlSocketHandler }) => controlSocketHandler(controlDeps, rpcCredentials))),
   });
+  if (control.replacedStale) logger.info(`control socket ${control.path}: took it over from an earlier tsvisor that is gone (a stale socket nobody listened on was removed)`);
   // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
   // Loaded only when configured: a tsvisor without [http] pays nothing for it at start.
   const httpConfig = config.http;
@@ -251,6 +256,17 @@ function claimLogDir(logDir: string): void {
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | null = null;
   return () => (loaded ??= load());
+}
+
+// The log directory, or null when log files are off (log_dir = "none"). One in tsvisor's private
+// directory under /tmp (the default when nothing else can be written) is made 0700 first, so that
+// nothing is written into a directory another user made under that name.
+function prepareLogDir(logDir: string, uid: number): string | null {
+  if (logDir === NO_LOGFILE) return null;
+  const privateDir = privateTempDirs(uid).find((dir) => logDir.startsWith(`${dir}/`));
+  const problem = privateDir === undefined ? null : privateDirProblem(privateDir, { create: true, uid });
+  if (problem !== null) throw new TsvisorError("LOG_DIR_UNAVAILABLE", `unable to use ${privateDir} for the log files: it ${problem}`, "set [supervisor] log_dir to a directory of your own");
+  return logDir;
 }
 
 // Orphans become tsvisor's children (as PID 1, or as a subreaper) and are reaped on SIGCHLD.

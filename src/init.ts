@@ -54,7 +54,8 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       process.stderr.write(`tsvisor: exec failed: ${error.message}\n`);
-      resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" ? 126 : 1)); // tini's codes
+      // tini's codes: the kernel's EACCES (a directory is one too) 126, ENOENT 127
+      resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" || error.errno === "EISDIR" ? 126 : 1));
     }
   });
   clearTimeout(catchUnnamed);

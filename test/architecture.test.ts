@@ -20,11 +20,12 @@ function importsOf(file: string): string[] {
 }
 
 const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/machine-steps.ts", "supervisor/backoff.ts", "supervisor/order.ts", "supervisor/reload-diff.ts", "supervisor/exit-status.ts", "supervisor/operator.ts",
-  "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/plural.ts",
+  "supervisor/critical.ts", "supervisor/usage.ts", "supervisor/state-graph.ts", "supervisor/history.ts",
 ];
 // systemd/'s decisions: pure like the machine, so they are tested without a socket or a clock.
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
-const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts", "colour.ts"];
+// plural.ts: counts in words ("1 log file"), for the supervisor's, the log writer's and the CLI's messages alike.
+const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts", "colour.ts", "plural.ts"];
 // events/'s decisions: what an event is and how a supervisord listener reads it; pure like the machine.
 const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts"];
 // health/'s decision: pure like the machine (results and time arrive as arguments).
@@ -35,7 +36,7 @@ const PURE_HTTP = ["http/routes.ts", "http/request-guard.ts", "http/basic-auth.t
 // Which imports each file may have: a list of allowed prefixes, first matching rule wins.
 const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => LEAVES.includes(f), []],
-  [(f) => PURE_SUPERVISOR.includes(f), ["supervisor/states.ts", "config/schema.ts", ...PURE_SUPERVISOR]],
+  [(f) => PURE_SUPERVISOR.includes(f), ["supervisor/states.ts", "config/schema.ts", "plural.ts", ...PURE_SUPERVISOR]],
   [(f) => PURE_HEALTH.includes(f), ["config/schema.ts"]],
   // health/ runs probes (a command probe is spawned as the program is, through os/spawn.ts) and knows nothing of the supervisor;
   // its timers, like every timer with a delay from the config, go through os/long-timer.ts.
@@ -45,9 +46,10 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // non-blocking (os/pipe.ts), compiles its C helper (os/tiny-cc.ts) and dlopens libc (os/libc-path.ts):
   // fd and FFI mechanics that know nothing of programs; it opens, renames and reads its files only
   // through os/safe-open.ts (no link followed as root).
-  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
-  // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them.
-  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
+  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
+  // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them,
+  // and picks the default socket and log_dir among places it can write (os/private-dir.ts asks the kernel).
+  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
   [(f) => PURE_EVENTS.includes(f), ["events/", "supervisor/states.ts", "supervisor/backoff.ts", "supervisor/exit-status.ts", "supervisor/supervisor.ts"]],
   // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/.
@@ -57,27 +59,30 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.
   // watchdog-abort.ts writes the watchdog's line as the logger would, from a handler in C.
   [(f) => f.startsWith("systemd/"), ["systemd/", "os/", "logs/journal-format.ts", "logs/logger.ts", "supervisor/states.ts", "errors.ts", "consola", "node:", "bun"]],
-  [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "consola", "node:"]],
+  [(f) => f.startsWith("supervisor/"), ["supervisor/", "os/", "logs/", "health/", "config/schema.ts", "errors.ts", "plural.ts", "consola", "node:"]],
   [(f) => f === "control/client.ts", ["control/protocol.ts", "errors.ts", "node:", "bun"]],
   // request-guard.ts hashes tokens (node:crypto) and shares config/'s loopback rule; metrics.ts turns an
   // exit into a shell's code with the one function for it (supervisor/exit-status.ts, itself pure).
   [(f) => PURE_HTTP.includes(f), ["http/routes.ts", "http/basic-auth.ts", "http/status-codes.ts", "control/protocol.ts", "config/loopback.ts", "os/signals.ts", "supervisor/exit-status.ts", "node:crypto"]],
   // http/ answers through control/dispatch.ts, as the socket does, and reads log files as `tsvisor logs` does;
+  // state-graph-svg.ts draws the help view's graph from the machine's table (supervisor/state-graph.ts, pure);
   // api.ts names the event types a server without a token leaves out (the leaf that lists them).
-  [(f) => f.startsWith("http/"), ["http/", "control/", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
+  [(f) => f.startsWith("http/"), ["http/", "control/", "supervisor/state-graph.ts", "supervisor/states.ts", "config/schema.ts", "config/process-log.ts", "config/values.ts", "events/event-types.ts", "logs/tail.ts", "logs/line-splitter.ts", "os/", "errors.ts", "consola", "node:", "bun", "./dashboard.html"]],
   // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix
   // socket, and refuses a connection when the descriptors kept for answering run short (os/fd-budget.ts).
-  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
+  // dispatch.ts answers log_files with the shape config/process-log.ts gives `tsvisor logs` and the HTTP API.
+  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "config/process-log.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
   // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it.
   [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "errors.ts", "os/inherited-fds.ts", "os/foreground-child.ts"]],
-  // cli/logs.ts reads log files itself when no daemon runs: logs/tail.ts is the one piece of logs/ a client needs;
+  // cli/logs.ts reads log files itself (the daemon only says where they are): logs/tail.ts for one, logs/merged-tail.ts
+  // for several, and with the daemon down it selects processes as the daemon would (supervisor/operator.ts, pure);
   // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
-  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "logs/tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
+  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "supervisor/operator.ts", "logs/tail.ts", "logs/merged-tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
   // http/control-socket-http.ts answers supervisorctl on the control socket, loaded at the first HTTP connection.
-  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "http/control-socket-http.ts", "main-command.ts", "errors.ts", "consola", "node:", "../package.json"]],
+  [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "http/control-socket-http.ts", "main-command.ts", "errors.ts", "plural.ts", "consola", "node:", "../package.json"]],
   // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).
   [(f) => f === "main-command.ts", ["os/", "supervisor/exit-status.ts", "supervisor/states.ts", "systemd/readiness.ts", "consola"]],
   [(f) => f === "init.ts", ["os/", "logs/", "supervisor/exit-status.ts", "errors.ts", "node:"]],

@@ -3,6 +3,7 @@
 // "wbe: ERROR (no such process)", the status table. Colour only on a terminal, never with NO_COLOR.
 import { ANSI, paint } from "../colour.ts";
 import type { ErrorBody, Offender, Outcome, ProcessStatus, StateName } from "../control/protocol.ts";
+import { countOf } from "../plural.ts";
 
 /** What a start/stop/restart/signal request asked for: picks the word for a success. */
 export type Verb = "start" | "stop" | "restart" | "signal";
@@ -82,7 +83,7 @@ export function describeStatus(p: ProcessStatus, now: number): string {
   if (p.reason) parts.push(p.state === "RUNNING" || p.state === "STARTING" ? `last exit: ${p.reason}` : p.reason);
   if (p.pid === null && p.stopped_at !== null && p.state !== "BACKOFF") parts.push(`${formatAge(now - p.stopped_at)} ago`);
   if (!p.wanted && p.state === "STOPPED" && p.started_at !== null) parts.push("stopped by hand");
-  if (p.dropped_log_lines > 0) parts.push(`${p.dropped_log_lines} log lines dropped`);
+  if (p.dropped_log_lines > 0) parts.push(`${countOf(p.dropped_log_lines, "log line")} dropped`);
   if (p.health_error !== null && p.health !== null && p.health !== "healthy") parts.push(`health check: ${p.health_error}`);
   if (p.restarted_because !== null) parts.push(`restarted for ${p.restarted_because}`);
   return parts.join(", ");

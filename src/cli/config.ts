@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
 import { type DefaultSocket, renderConfig } from "../config/render.ts";
-import { daemonSocketPath, socketOverride } from "../config/socket-path.ts";
+import { defaultSocketCandidates, socketOverride } from "../config/socket-path.ts";
 import type { Config } from "../config/schema.ts";
 import { configArgs } from "./_args.ts";
 import { fail } from "./_exit.ts";
@@ -47,12 +47,16 @@ function load(file: string | undefined): Config {
 }
 
 // The socket `tsvisor run` would use with this config, in this environment, when the config names none.
+// Only described, never made: `config show` changes nothing on disk (daemonSocketPath would make a
+// private directory), so the fallbacks the daemon tries in turn are named too.
 function defaultSocket(config: Config): DefaultSocket {
   const ctx = { env: process.env, cwd: process.cwd(), uid: process.getuid?.() ?? 0 };
-  const path = daemonSocketPath(ctx, config);
-  const why = socketOverride(ctx) !== null ? "from $TSVISOR_SOCKET, which tsvisor run would use"
-    : ctx.uid === 0 ? "the default as root" : ctx.env.XDG_RUNTIME_DIR ? "the default for this user: in $XDG_RUNTIME_DIR" : "the default for this user: beside the config file";
-  return { path, why };
+  const override = socketOverride(ctx);
+  if (override !== null) return { path: override, why: "from $TSVISOR_SOCKET, which tsvisor run would use" };
+  const [first, ...fallbacks] = defaultSocketCandidates(ctx, config.file);
+  const why = ctx.uid === 0 ? "the default as root" : ctx.env.XDG_RUNTIME_DIR ? "the default for this user: in $XDG_RUNTIME_DIR" : "the default for this user: beside the config file";
+  const then = fallbacks.length === 0 ? "" : `; where it cannot be made, ${fallbacks.map((c) => c.path).join(", then ")}`;
+  return { path: first!.path, why: `${why}${then}` };
 }
 
 // Show argv as a shell would need it typed, so the line can be copied.

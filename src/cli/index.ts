@@ -17,6 +17,7 @@ export const root = defineCommand({
     config: () => import("./config.ts").then((m) => m.configCommand),
     logs: () => import("./logs.ts").then((m) => m.default),
     events: () => import("./events.ts").then((m) => m.default),
+    top: () => import("./top.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

@@ -1,6 +1,6 @@
 // One shape for every config error, parse or validation: file:line:col: key.path: message, then the
 // line with a caret under the column (smol-toml's codeblock), so all errors read and grep alike.
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { TsvisorError } from "../errors.ts";
 
 /** One problem in a config file. */
@@ -36,10 +36,12 @@ export function formatPath(path: readonly string[]): string {
   return path.map((key) => (/^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key))).join(".");
 }
 
-// The name to show for a file: relative to cwd when that is shorter, so messages stay readable.
+// The name to show for a file: relative to cwd when that is shorter, so messages stay readable. From
+// "/" (systemd's and Docker's default working directory) always absolute: "etc/tsvisor/tsvisor.toml"
+// there reads as a path that lost its leading "/" (issue 15).
 export function displayPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);
-  return rel !== "" && rel.length < file.length ? rel : file;
+  return rel !== "" && rel.length < file.length && resolve(cwd) !== "/" ? rel : file;
 }
 
 /**

@@ -21,6 +21,7 @@ export interface LoadOptions {
   /** Tests replace the system-wide path, which may exist on the machine running them. */
   systemFile?: string;
   lookupUser?: ResolveContext["lookupUser"];
+  probeDir?: ResolveContext["probeDir"];
 }
 
 // The system-wide config, last in the lookup order (DESIGN "Contracts").

@@ -3,13 +3,14 @@
 // validate()), so one `config check` shows all of them.
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { type UserCredentials, lookupUser } from "../os/users.ts";
-import { AUTO_LOGFILE, DEFAULTS, LOG_DIR_ROOT, LOG_DIR_USER, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
+import { AUTO_LOGFILE, DEFAULTS, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
 import { type Diagnostic, type KeyLocator, MAX_DIAGNOSTICS } from "./diagnostic.ts";
 import { dictionary } from "./dictionary.ts";
 import { findDependencyProblems } from "./depends-on.ts";
 import { expandVariables } from "./expand.ts";
 import { healthcheck } from "./healthcheck.ts";
 import { MAX_NUMPROCS_START, MAX_PROCESSES } from "./limits.ts";
+import { type DirProbe, defaultLogDir } from "./log-dir.ts";
 import type { RawConfig, RawEntry } from "./merge.ts";
 import type { Config, HookConfig, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
 import { didYouMean, unknownKey } from "./suggest.ts";
@@ -27,6 +28,8 @@ export interface ResolveContext {
   uid: number;
   /** Defaults to /etc/passwd through os/users.ts. */
   lookupUser?: (nameOrUid: string) => UserCredentials | null;
+  /** Whether the default log_dir's places can be written; defaults to asking the file system (config/log-dir.ts). */
+  probeDir?: DirProbe;
 }
 
 type Converter<T> = (value: unknown, file: string) => T;
@@ -113,7 +116,7 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
   socket: path,
   socket_mode: values.fileMode,
   socket_owner: values.owner,
-  log_dir: path,
+  log_dir: (value, file) => (values.text(value).toLowerCase() === NO_LOGFILE ? NO_LOGFILE : path(value, file)), // "none": no log files by default
   console: values.boolean,
   log_timestamps: values.boolean,
   forward_signals: values.forwardSignals,
@@ -127,7 +130,9 @@ const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
 // Merged raw tables -> the Config, with every diagnostic found (the Config is only usable when there are none).
 export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Config; diagnostics: Diagnostic[]; omitted: number } {
   const report = new Reporter(raw.locate, raw.format);
-  const supervisor = resolveSupervisor(raw.supervisor, defaultLogDir(raw.file, ctx.uid), report);
+  // the file system is asked only when the default is needed
+  const logDir = raw.supervisor.has("log_dir") ? null : defaultLogDir(raw.file, ctx.uid, ctx.probeDir);
+  const supervisor = resolveSupervisor(raw.supervisor, logDir?.dir ?? NO_LOGFILE, report);
   const programs: ResolvedProgram[] = [];
   let count = 0;
   for (const [name, entry] of raw.programs) {
@@ -152,7 +157,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     hooks: [],
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
     http: resolveHttp(raw.http, ctx, report),
-    warnings: [],
+    notes: logDir?.note ? [logDir.note] : [],
   };
   const names = [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs), ...Object.keys(groups)])];
   config.hooks = withGroupedPrograms(resolveHooks(raw.hooks, names, report), config.processes);
@@ -165,11 +170,6 @@ interface ResolvedProgram {
   file: string;
   program: ProgramConfig;
   credentials: Credentials;
-}
-
-// /var/log/tsvisor as root; otherwise a directory a user can write: logs/ beside the main config file.
-function defaultLogDir(mainFile: string, uid: number): string {
-  return uid === 0 ? LOG_DIR_ROOT : join(dirname(mainFile), LOG_DIR_USER);
 }
 
 function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, logDir: string, report: Reporter): SupervisorConfig {
@@ -243,7 +243,7 @@ function resolveLogKeys(
   for (const key of INHERITED_KEYS) if (!Object.hasOwn(table, key)) program[key] = supervisor[key];
   for (const [key, suffix] of [["stdout_logfile", "out"], ["stderr_logfile", "err"]] as const) {
     if (program[key] === AUTO_LOGFILE) {
-      program[key] = join(supervisor.log_dir, `${program.process_name}.${suffix}.log`);
+      program[key] = supervisor.log_dir === NO_LOGFILE ? NO_LOGFILE : join(supervisor.log_dir, `${program.process_name}.${suffix}.log`);
     } else if (program[key] !== NO_LOGFILE && program.numprocs > 1 && !/\{num(:0\d)?\}/.test(program[key])) {
       report.add(file, [...at, key], `${key} ${show(program[key])} has no {num}, so the ${program.numprocs} instances would write one file`, {
         at: "value", hint: `put {num} in the file name, e.g. "${join(dirname(program[key]), `{name}-{num}.${suffix}.log`)}"`,

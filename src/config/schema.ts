@@ -122,7 +122,11 @@ export interface SupervisorConfig {
   socket_mode: number;
   /** "user" or "user:group" (names or numbers) to own the control socket; null keeps tsvisor's own. */
   socket_owner: string | null;
-  /** Directory for log files: /var/log/tsvisor as root, else logs/ beside the main config file. */
+  /**
+   * Directory for log files: /var/log/tsvisor as root, else logs/ beside the main config file; where
+   * that cannot be written, logs/ in the user's private directory under /tmp (config/log-dir.ts).
+   * "none": "auto" log files are off, and there is no tsvisor.log.
+   */
   log_dir: string;
   /** Mirror every program's output on tsvisor's stdout/stderr (docker logs, journald); programs may override. */
   console: boolean;
@@ -232,9 +236,6 @@ export interface Config {
   eventlisteners: Record<string, EventListenerConfig>;
   /** `[http]`; null when the table is absent: nothing listens on TCP. */
   http: HttpConfig | null;
-  /**
-   * What the file asks that tsvisor does not do, or does differently (a supervisord.conf's `minfds`, …),
-   * one line each with its place: `config check` prints them, `run` logs them. Never part of a diff.
-   */
-  warnings: string[];
+  /** What resolving chose that the user should hear of (a default log_dir that could not be used); `run` logs each as a warning. */
+  notes: string[];
 }

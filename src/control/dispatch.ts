@@ -1,10 +1,12 @@
 // One decoded request -> one call on the supervisor (or the daemon) -> the reply. Faults become
 // protocol error codes here; words are left to the CLI.
+import { logFilesOf } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
 import type { EventBus } from "../events/event-bus.ts";
 import { concernsNames, type TsvisorEvent } from "../events/event.ts";
 import { UNNAMED_DEFAULT_TYPES, expandEventName } from "../events/event-types.ts";
 import type { StreamStarter } from "./connection.ts";
+import { toHistory } from "./history-result.ts";
 import type { Outcome as SupervisorOutcome } from "../supervisor/operator.ts";
 import { RUNNING_STATES, STOPPED_STATES } from "../supervisor/states.ts";
 import type { ConfigGroups } from "../supervisor/config-groups.ts";
@@ -13,7 +15,7 @@ import type { ProcessView, Supervisor } from "../supervisor/supervisor.ts";
 import { remoteEvent } from "../events/event.ts";
 import {
   MAX_LOG_READ_BYTES, PROTOCOL_VERSION, decodeRequest, errorResponse, type ConfigInfo, type ErrorBody, type ErrorCode, type LogStream,
-  type Outcome, type ProcessStatus, type Request, type RequestId, type Response, type Results,
+  type Outcome, type ProcessLogFiles, type ProcessStatus, type Request, type RequestId, type Response, type Results,
 } from "./protocol.ts";
 
 /** Log files read and emptied by path, as supervisord's API does (logs/log-range.ts); each throws TsvisorError NO_LOG or BAD_ARGUMENTS. */
@@ -40,7 +42,7 @@ export interface ControlDeps {
   /** Is a shutdown under way (SIGTERM, `shutdown`)? */
   shuttingDown: () => boolean;
   /** tsvisor's own log file (tsvisor.log in log_dir). */
-  mainLog: string;
+  mainLog: string | null;
   logs: LogAccess;
   /** reread / add_group / remove_group / config_info. */
   groups: ConfigGroups;
@@ -116,6 +118,10 @@ async function handle(request: Exclude<Request, { op: "events" }>, deps: Control
   switch (request.op) {
     case "status":
       return { result: { processes: supervisor.view(names).map(toStatus) } };
+    case "log_files":
+      return { result: { processes: logFilesOfNames(supervisor, names) } };
+    case "history":
+      return { result: { processes: supervisor.history(names, request.since ?? 0).map(toHistory) } };
     case "check": {
       // Without names (or with "all") a liveness question: every process that should run does, and a
       // stop by hand is not a fault. A process named is a readiness question (Kubernetes readiness
@@ -178,6 +184,7 @@ const isLogRequest = (request: Request): request is LogRequest => request.op ===
 function handleLog(request: LogRequest, deps: ControlDeps): Answer {
   const files: { path: string; label: string }[] = [];
   if (request.name === undefined) {
+    if (deps.mainLog === null) return { error: { code: "NO_LOG", message: "tsvisor keeps no log file (log_dir = \"none\")" } };
     files.push({ path: deps.mainLog, label: "tsvisor's log" });
   } else {
     const spec = findOne(deps.supervisor, request.name);
@@ -225,6 +232,12 @@ function configInfo(deps: ControlDeps): ConfigInfo[] {
       stderr_logfile_maxbytes: p.stderr_logfile_maxbytes, stderr_logfile_backups: p.stderr_logfile_backups, stderr_events_enabled: p.stderr_events_enabled,
     };
   }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+// The files the daemon writes each process's output to, as configured now (after any reload).
+function logFilesOfNames(supervisor: Supervisor, names: readonly string[]): ProcessLogFiles[] {
+  const wanted = new Set(names);
+  return supervisor.specs().filter((spec) => wanted.has(spec.name)).map(logFilesOf);
 }
 
 function toStatus(v: ProcessView): ProcessStatus {

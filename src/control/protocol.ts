@@ -25,6 +25,8 @@ export type Request =
   | { op: "reload" }
   | { op: "shutdown" }
   | { op: "reopen_logs" }
+  // where each process's output is kept (`tsvisor logs` reads those files itself)
+  | { op: "log_files"; names?: string[] }
   | { op: "version" }
   // recent events (the daemon keeps the last 1000); with follow, then every new one as an EventLine
   | { op: "events"; names?: string[]; types?: string[]; follow?: boolean }
@@ -42,15 +44,17 @@ export type Request =
   | { op: "add_group"; name: string }
   | { op: "remove_group"; name: string }
   // a REMOTE_COMMUNICATION event for event listeners and hooks
-  | { op: "remote_event"; type: string; data: string };
+  | { op: "remote_event"; type: string; data: string }
+  // each process's samples and events (docs/protocol.md); with `since`, only what came after it (ms since the epoch)
+  | { op: "history"; names?: string[]; since?: number };
 
 /** Which output of a process a log op reads. */
 export type LogStream = "stdout" | "stderr";
 
 export type Op = Request["op"];
 export const OPS: readonly Op[] = [
-  "status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs",
-  "read_log", "tail_log", "clear_log", "config_info", "reread", "add_group", "remove_group", "remote_event",
+  "status", "start", "stop", "restart", "signal", "check", "reload", "shutdown", "version", "events", "reopen_logs", "log_files",
+  "read_log", "tail_log", "clear_log", "config_info", "reread", "add_group", "remove_group", "remote_event", "history",
 ];
 
 /** Most bytes one read_log or tail_log answers with; a longer read is cut there (read on from where it ended). */
@@ -134,6 +138,20 @@ export interface ProcessStatus {
   restarted_because: string | null;
 }
 
+/** Where one process's output is kept: what `log_files` answers (config/process-log.ts has the same shape). */
+export interface ProcessLogFiles {
+  name: string;
+  group: string;
+  /** The stdout log and how many rotated copies (path.1 ... path.N) it keeps; null: stdout_logfile = "none". */
+  stdout: { path: string; backups: number } | null;
+  /** As stdout; null: stderr_logfile = "none", or redirect_stderr. */
+  stderr: { path: string; backups: number } | null;
+  /** stderr goes to the stdout log. */
+  redirect_stderr: boolean;
+  /** Every line in the files begins with an RFC 3339 timestamp (log_timestamps). */
+  timestamps: boolean;
+}
+
 /** A health check's verdict. */
 export type HealthName = "starting" | "healthy" | "unhealthy";
 
@@ -169,6 +187,41 @@ export interface EventRecord {
   remote_type?: string;
 }
 
+/** What a history event is (docs/protocol.md `history`). */
+export type HistoryEventKind = "start" | "exit" | "spawn_error" | "stop" | "fatal" | "unhealthy" | "healthy";
+
+/** Why a process was started: at start-up or by hand, a restart by hand, autorestart after a crash or an expected exit, a retry from BACKOFF, or tsvisor's own restarts. */
+export type StartCause = "start" | "by_hand" | "crash" | "exit" | "retry" | "unhealthy" | "max_memory" | "max_runtime";
+
+/** One event of a process's history; fields are null where they do not apply. */
+export interface HistoryEvent {
+  time: number;
+  kind: HistoryEventKind;
+  /** start: the new process; exit: the one that ended. */
+  pid: number | null;
+  /** start, spawn_error: why the process was started. */
+  cause: StartCause | null;
+  exit_code: number | null;
+  /** The signal that killed it, without "SIG". */
+  signal: string | null;
+  /** exit: was the code in exitcodes? */
+  expected: boolean | null;
+}
+
+/** One process's history; times are milliseconds since the epoch, each column oldest first. */
+export interface ProcessHistory {
+  name: string;
+  group: string;
+  /** sample_interval in ms, how far apart the samples are; 0 when sampling is off (events only). */
+  sample_interval_ms: number;
+  /** The last 720 samples of its live processes (an hour at the default sample_interval); memory is PSS, RSS where there is none. */
+  samples: { time: number[]; cpu_percent: (number | null)[]; memory_bytes: number[]; health: (HealthName | null)[] };
+  /** One point per 2 minutes of samples, the last 720 (a day): mean and highest CPU, highest memory, worst health; `time` is the bucket's start. */
+  buckets: { time: number[]; cpu_percent: (number | null)[]; cpu_max_percent: (number | null)[]; memory_bytes: number[]; health: (HealthName | null)[] };
+  /** The last 128 events. */
+  events: HistoryEvent[];
+}
+
 /** After the reply to `events` with follow: one line per new event, with the request's id. */
 export interface EventLine {
   v: number;
@@ -190,6 +243,8 @@ export interface Results {
   reopen_logs: { files: number };
   /** `state`: RUNNING, or SHUTTING_DOWN once a shutdown has begun. */
   version: { version: string; protocol: number; pid: number; state: "RUNNING" | "SHUTTING_DOWN" };
+  /** The processes named (all without names), in config order. */
+  log_files: { processes: ProcessLogFiles[] };
   events: { events: EventRecord[] };
   read_log: { data: string };
   /** `offset`: the log's size, where the next tail_log starts; `overflow`: bytes between the asked offset and `data` were skipped. */
@@ -202,6 +257,7 @@ export interface Results {
   add_group: { processes: string[] };
   remove_group: { processes: string[] };
   remote_event: Record<string, never>;
+  history: { processes: ProcessHistory[] };
 }
 
 /** One process of the config as `config_info` shows it: the settings supervisord's getAllConfigInfo names. */
@@ -295,6 +351,7 @@ function checkFields(value: Record<string, unknown>): string | null {
     if (typeof value.type !== "string" || value.type.length > MAX_REMOTE_EVENT_BYTES) return "type";
     if (typeof value.data !== "string" || value.data.length > MAX_REMOTE_EVENT_BYTES) return "data";
   }
+  if (has("since") && !(typeof value.since === "number" && Number.isFinite(value.since) && value.since >= 0)) return "since";
   return null;
 }
 

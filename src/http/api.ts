@@ -68,6 +68,11 @@ export async function answer(route: Route, request: Request, url: URL, deps: Api
       return events(url.searchParams, deps);
     case "logs":
       return logs(route.name, url.searchParams, deps);
+    case "history": {
+      const since = Number(url.searchParams.get("since") ?? 0);
+      if (!Number.isFinite(since) || since < 0) return errorResponse({ code: "BAD_REQUEST", field: "since", message: "since must be a time in milliseconds since the epoch (a number >= 0)" });
+      return reply(await control({ op: "history", names: [route.name], since }, deps));
+    }
     case "metrics": {
       const r = await control({ op: "status" } as const, deps);
       if (!r.ok) return reply(r);

@@ -1,12 +1,14 @@
 // The dashboard page (dashboard.html: one self-contained file, no external resources) embedded in the
-// binary, and the headers it is served with. Its inline script and style are allowed by their hashes
-// in the Content-Security-Policy, so nothing injected into the page could run.
+// binary, with the state graph of its help view drawn in, and the headers it is served with. Its
+// inline script and style are allowed by their hashes in the Content-Security-Policy, so nothing
+// injected into the page could run.
 import { createHash } from "node:crypto";
 // Imported as text, not as a Bun HTML bundle (which is what the .html type declares).
 import page from "./dashboard.html" with { type: "text" };
+import { renderStateGraph } from "./state-graph-svg.ts";
 
-export const DASHBOARD_PAGE = page as unknown as string;
-// About 17 KB as written (with its comments), 6.5 KB on the wire for a browser that takes gzip.
+export const DASHBOARD_PAGE = (page as unknown as string).replace("<!-- state graph -->", () => renderStateGraph());
+// About 41 KB as written (with its comments and the state graph), 13 KB on the wire for a browser that takes gzip.
 const DASHBOARD_PAGE_GZIP = Bun.gzipSync(Buffer.from(DASHBOARD_PAGE));
 
 // 'sha256-…' for each inline <script> or <style> block of the page.

@@ -2,7 +2,7 @@
 // last lines and then every new one as Server-Sent Events, across rotations (what `tsvisor logs -f`
 // prints, read the same way: logs/tail.ts).
 import { closeSync } from "node:fs";
-import { findProcess, logFileOf } from "../config/process-log.ts";
+import { findProcess, logFileOf, logFilesOf } from "../config/process-log.ts";
 import type { ProcessSpec } from "../config/schema.ts";
 import { TsvisorError } from "../errors.ts";
 import { LineSplitter } from "../logs/line-splitter.ts";
@@ -75,7 +75,7 @@ const lineMessage = (line: string): StreamMessage => ({ event: "line", data: lin
 // through it), is NO_LOG with the reason: the daemon reads as root and shows nothing of such files.
 function openLog(processes: readonly ProcessSpec[], name: string, query: LogQuery): { cursor: LogCursor; last: Uint8Array } {
   const spec = findProcess(processes, name, "the running tsvisor");
-  const { path, backups } = logFileOf(spec, query.stream);
+  const { path, backups } = logFileOf(logFilesOf(spec), query.stream);
   let cursor: LogCursor | null = null;
   try {
     cursor = openCursor(path, `${spec.name}'s ${query.stream}`);

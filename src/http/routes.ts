@@ -11,6 +11,7 @@ export type Route =
   | { kind: "program"; name: string }
   | { kind: "action"; name: string; action: Action }
   | { kind: "logs"; name: string }
+  | { kind: "history"; name: string }
   | { kind: "check" }
   | { kind: "events" }
   | { kind: "metrics" }
@@ -46,6 +47,7 @@ function routeOf(path: string): { route: Route; method: "GET" | "POST" } | null 
   const what = parts[5];
   if (what === undefined) return { route: { kind: "program", name }, method: "GET" };
   if (what === "logs") return { route: { kind: "logs", name }, method: "GET" };
+  if (what === "history") return { route: { kind: "history", name }, method: "GET" };
   if (ACTIONS.includes(what)) return { route: { kind: "action", name, action: what as Action }, method: "POST" };
   return null;
 }

@@ -2,9 +2,10 @@
 // lines, written to its log files (rotating, optionally timestamped) and mirrored on tsvisor's console.
 // Lives as long as the process is configured: the files stay open across restarts, as in supervisord.
 import type { ConsolaInstance } from "consola";
+import { countOf } from "../plural.ts";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
-import { watchPipe } from "./pipe-reader.ts";
+import { watchPipe, type WatchedPipe } from "./pipe-reader.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./line-loss.ts";
 import { openLogFile, type LogFile } from "./log-file.ts";
@@ -73,6 +74,7 @@ export class ProcessLogs {
   private readonly reading = new Set<Promise<void>>();
   // Pipes being read, with the partial line each holds back, for close() to write out.
   private readonly splitters = new Map<LineSplitter, StreamLog>();
+  private readonly pipes = new Set<WatchedPipe>();
 
   constructor(private readonly options: ProcessLogsOptions) {
     const { name, redirectStderr } = options;
@@ -102,6 +104,14 @@ export class ProcessLogs {
     return done;
   }
 
+  /**
+   * Handle what the pipes hold now, before the poll thread reports it: the process has exited, so all
+   * it wrote is in them, and its last lines must come before tsvisor's `exited:` line (issue 15).
+   */
+  readPending(): void {
+    for (const pipe of this.pipes) pipe.readNow();
+  }
+
   /** Resolves when every pipe being read has ended, or after timeoutMs (a grandchild still holding one). */
   async drain(timeoutMs: number): Promise<void> {
     if (this.reading.size === 0) return;
@@ -114,7 +124,7 @@ export class ProcessLogs {
   close(): void {
     for (const [splitter, log] of this.splitters) this.flush(splitter, log);
     for (const file of this.files) file.close();
-    if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${this.droppedLines} lines dropped in all`);
+    if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);
   }
 
   private pump(fd: number | null, log: StreamLog): Promise<void> {
@@ -126,10 +136,12 @@ export class ProcessLogs {
         const piece = splitter.push(data);
         if (piece !== null) log.write(piece);
       };
-      watchPipe(fd, onData, () => {
+      const pipe = watchPipe(fd, onData, () => {
+        this.pipes.delete(pipe);
         this.flush(splitter, log);
         resolve();
       });
+      this.pipes.add(pipe);
     });
   }
 
@@ -152,7 +164,7 @@ export class ProcessLogs {
     return (event) => {
       if (event.type === "failing") logger.warn(`log: ${name} ${what}: ${event.reason}; dropping lines until it works again`);
       else if (event.type === "warning") logger.warn(`log: ${name} ${what}: ${event.reason}`);
-      else logger.info(`log: ${name} ${what}: writing again; ${event.droppedLines} lines dropped (${this.droppedLines} in all)`);
+      else logger.info(`log: ${name} ${what}: writing again; ${countOf(event.droppedLines, "line")} dropped (${this.droppedLines} in all)`);
     };
   }
 }

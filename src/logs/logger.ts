@@ -6,6 +6,7 @@
 // lines, so the two never interleave mid-line.
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola";
 import { ANSI, paint, wantsColour } from "../colour.ts";
+import { countOf } from "../plural.ts";
 import { consoleStderr } from "./console-mirror.ts";
 import { type LogStyle, formatJournalLine, stderrLogStyle } from "./journal-format.ts";
 import { openLogFile } from "./log-file.ts";
@@ -53,7 +54,7 @@ function fileReporter(path: string): ConsolaReporter {
   const file = openLogFile({
     path, maxBytes: OWN_LOG_MAX_BYTES, backups: OWN_LOG_BACKUPS,
     onTrouble: (event) => {
-      const what = event.type === "recovered" ? `writing again; ${event.droppedLines} lines dropped` : event.reason;
+      const what = event.type === "recovered" ? `writing again; ${countOf(event.droppedLines, "line")} dropped` : event.reason;
       consoleStderr().write(`${new Date().toISOString()} WARN log: ${path}: ${what}\n`, true);
     },
   });

@@ -17,7 +17,7 @@ export function nativePrefix(): NativePrefix | null {
   const library = compileC("prefix-lines.c", source, {
     count_newlines: { args: ["ptr", "u64"], returns: "u64" },
     prefix_lines: { args: ["ptr", "u64", "ptr", "u64", "i32", "ptr"], returns: "u64" },
-  });
+  }, ["memchr", "memcpy"]);
   if (library === null) return (loaded = null); // the JavaScript path does the same, slower
   const { symbols } = library;
   loaded = {

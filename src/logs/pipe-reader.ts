@@ -18,25 +18,40 @@ const BUSY_BYTES = 64 * 1024;
 
 const buffer = new Uint8Array(READ_BYTES);
 
+/** A pipe being read. */
+export interface WatchedPipe {
+  /**
+   * Read what the pipe holds right now, without waiting for the poll thread to report it: called when
+   * the writer has exited, so that its last lines are handled before the news of its exit. Calls
+   * onEnd when the pipe has ended; the fd itself is closed by the watch's next turn, since the poll
+   * thread may still be watching it (closed here, its number could be reused under the poll).
+   */
+  readNow(): void;
+}
+
 /**
  * Read `fd` (non-blocking) until it ends, then close it. `onData` gets a view of a shared buffer,
- * valid only during the call.
+ * valid only during the call; `onEnd` is called once.
  */
-export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd: () => void): void {
-  const turn = () => {
+export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd: () => void): WatchedPipe {
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  // Reads up to TURN_BYTES; "ended" at EOF (or a read error, which ends the pipe as EOF would).
+  const readSome = (): { total: number; state: "ended" | "empty" | "more" } => {
     let total = 0;
     while (total < TURN_BYTES) {
       let n: number;
       try {
         n = readSync(fd, buffer, 0, READ_BYTES, null);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EAGAIN") break;
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return { total, state: "empty" };
         n = 0; // any other error ends the pipe like EOF: nothing more can come from it
       }
-      if (n === 0) {
-        closeSync(fd);
-        return onEnd();
-      }
+      if (n === 0) return { total, state: "ended" };
       try {
         onData(buffer.subarray(0, n));
       } catch (error) {
@@ -45,8 +60,21 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
       }
       total += n;
     }
+    return { total, state: "more" };
+  };
+  const turn = () => {
+    const { total, state } = readSome();
+    if (state === "ended") {
+      closeSync(fd);
+      return end();
+    }
     if (total >= BUSY_BYTES) setImmediate(turn);
     else armReadable(fd, turn);
   };
   armReadable(fd, turn);
+  return {
+    readNow: () => {
+      if (!ended && readSome().state === "ended") end();
+    },
+  };
 }

@@ -154,15 +154,23 @@ function openIfExists(path: string, label: string | null): number | null {
     found = find(path);
   } catch (error) {
     if (isErrno(error, "ENOENT")) return null; // its directory is missing
-    throw error;
+    throw deniedOr(error, path);
   }
   try {
     if (found.kind === "missing") return null;
     if (found.kind === "stream") throw label !== null ? notAFile(label, path, found.what) : new UnsafePathError(path, "is a pipe or a device, not a rotated log file");
     return openRead(found.dir, found.name);
+  } catch (error) {
+    throw deniedOr(error, path);
   } finally {
     found.dir.close();
   }
+}
+
+// EACCES in words: a log is tsvisor's and its program's to read (0640), not every user's.
+function deniedOr(error: unknown, path: string): unknown {
+  if (!isErrno(error, "EACCES") && !isErrno(error, "EPERM")) return error;
+  return new TsvisorError("LOG_UNREADABLE", `cannot read ${path}: permission denied`, "a log file is readable by root and by the program's user (mode 0640): run tsvisor logs as one of them");
 }
 
 // Device and inode of what stands at `path` (a link's own, not its target's); null when nothing does.

@@ -32,6 +32,16 @@ export function commandError(
   return denied ?? { code: "ENOENT" };
 }
 
+// Why a command cannot be executed, in words (for status, tsvisor's log and init mode's message);
+// `credentials` names the user it was checked for.
+export function describeCommandProblem(command: string, code: CommandProblem, credentials: { uid: number } | null = null): string {
+  const quoted = JSON.stringify(command);
+  if (code === "ENOENT") return `can't find command ${quoted}`;
+  if (code === "EISDIR") return `command ${quoted} is a directory, not a program`;
+  if (code === "EACCES") return `command ${quoted} is not executable${credentials === null ? "" : ` by uid ${credentials.uid}`} (permission denied)`;
+  return `command ${quoted} is not an executable format`;
+}
+
 // Marks tsvisor's own credentials: the kernel's access() answers for them.
 const SELF = { uid: -1, gid: -1 };
 

@@ -4,6 +4,7 @@
 // place (same pid, so nothing is left of the helper once CMD runs).
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
+import { commandError, describeCommandProblem } from "./command-check.ts";
 import { inheritedFds, keepAcrossExec } from "./inherited-fds.ts";
 import { ERRNO, SIGSET_BYTES, SIG_DFL, SIG_IGN, SIG_SETMASK, errno, libc } from "./libc.ts";
 import { parseSignalMask } from "./procfs.ts";
@@ -43,10 +44,18 @@ export function execAsForegroundChild(argv: string[]): { code: number; message: 
   strings.forEach((s, i) => (vector[i] = BigInt(ptr(s))));
   c.execvp(strings[0] ?? Buffer.from("\0"), vector);
   const code = errno(); // reached only when execvp failed
-  const quoted = JSON.stringify(argv[0] ?? "");
-  if (code === ERRNO.ENOENT) return { code: 127, message: `can't find command ${quoted}` };
-  if (code === ERRNO.EACCES) return { code: 126, message: `command ${quoted} is not executable (permission denied)` };
-  return { code: 1, message: `exec ${quoted} failed (errno ${code})` };
+  const command = argv[0] ?? "";
+  if (code === ERRNO.ENOENT) return { code: 127, message: describeCommandProblem(command, "ENOENT") };
+  // the kernel says EACCES for a directory too: say which it is (the code stays tini's 126)
+  if (code === ERRNO.EACCES) return { code: 126, message: describeCommandProblem(command, isDirectory(command) ? "EISDIR" : "EACCES") };
+  return { code: 1, message: `exec ${JSON.stringify(command)} failed (errno ${code})` };
+}
+
+// Is the command execvp() failed on a directory (found as execvp finds it: PATH, or a path)?
+function isDirectory(command: string): boolean {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return commandError(command, env, null)?.code === "EISDIR";
 }
 
 // Socket activation: LISTEN_PID names tsvisor, this helper's parent, which passed its sockets on to

@@ -11,11 +11,14 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface Scheduler {
   set(fire: () => void, ms: number): unknown;
   clear(handle: unknown): void;
+  /** Let the process exit although this timer is armed (Timer#unref); optional for a test's scheduler. */
+  unref?(handle: unknown): void;
 }
 
 const RUNTIME: Scheduler = {
   set: (fire, ms) => setTimeout(fire, ms),
   clear: (handle) => clearTimeout(handle as Timer),
+  unref: (handle) => void (handle as Timer).unref(),
 };
 
 /** An armed timer; cancel() may be called any number of times, before or after it fired. */
@@ -23,20 +26,28 @@ export interface LongTimer {
   cancel(): void;
 }
 
+/** `unref`: the timer alone does not keep tsvisor running (every step of the chain is unref'd). */
+export interface TimerOptions {
+  scheduler?: Scheduler;
+  unref?: boolean;
+}
+
 // Call `fire` once after `ms` (any number >= 0, Infinity: never).
-export function setLongTimeout(fire: () => void, ms: number, scheduler: Scheduler = RUNTIME): LongTimer {
+export function setLongTimeout(fire: () => void, ms: number, scheduler: Scheduler | TimerOptions = RUNTIME): LongTimer {
   assertDelay(ms);
+  const { scheduler: s = RUNTIME, unref = false } = "set" in scheduler ? { scheduler } : scheduler;
   let handle: unknown;
   const arm = (remaining: number) => {
     const step = Math.min(remaining, MAX_TIMER_MS);
-    handle = scheduler.set(() => (remaining > step ? arm(remaining - step) : fire()), step);
+    handle = s.set(() => (remaining > step ? arm(remaining - step) : fire()), step);
+    if (unref) s.unref?.(handle);
   };
   arm(ms);
-  return { cancel: () => scheduler.clear(handle) };
+  return { cancel: () => s.clear(handle) };
 }
 
 // Call `fire` every `ms` (> 0), each period counted from the end of the call before it.
-export function setLongInterval(fire: () => void, ms: number, scheduler: Scheduler = RUNTIME): LongTimer {
+export function setLongInterval(fire: () => void, ms: number, scheduler: Scheduler | TimerOptions = RUNTIME): LongTimer {
   assertDelay(ms);
   if (ms === 0) throw new RangeError("an interval of 0 ms would never let anything else run");
   let current: LongTimer;

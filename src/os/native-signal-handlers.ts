@@ -15,7 +15,7 @@ let library: Library<typeof SYMBOLS> | null | undefined;
 const keptLines: Buffer[] = [];
 
 function handlers(): Library<typeof SYMBOLS>["symbols"] | null {
-  if (library === undefined) library = compileC("signal-handlers.c", source, SYMBOLS);
+  if (library === undefined) library = compileC("signal-handlers.c", source, SYMBOLS, ["write", "getpid", "kill", "raise", "sigaction", "__errno_location"]);
   return library?.symbols ?? null;
 }
 

@@ -3,7 +3,7 @@
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
-import { commandError } from "./command-check.ts";
+import { commandError, describeCommandProblem } from "./command-check.ts";
 import { withParentDeathSignal } from "./parent-death.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
@@ -160,11 +160,6 @@ function assertDirectory(dir: string): void {
 
 function describeSpawnError(command: string, error: unknown, credentials: SpawnRequest["credentials"] = null): string {
   const code = (error as { code?: string }).code;
-  const quoted = JSON.stringify(command);
-  const by = credentials === null ? "" : ` by uid ${credentials.uid}`;
-  if (code === "ENOENT") return `can't find command ${quoted}`;
-  if (code === "EISDIR") return `command ${quoted} is a directory, not a program`;
-  if (code === "EACCES") return `command ${quoted} is not executable${by} (permission denied)`;
-  if (code === "ENOEXEC") return `command ${quoted} is not an executable format`;
-  return `can't start ${quoted}: ${(error as Error).message ?? String(error)}`;
+  if (code === "ENOENT" || code === "EISDIR" || code === "EACCES" || code === "ENOEXEC") return describeCommandProblem(command, code, credentials);
+  return `can't start ${JSON.stringify(command)}: ${(error as Error).message ?? String(error)}`;
 }

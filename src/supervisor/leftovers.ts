@@ -13,7 +13,7 @@ import type { ConsolaInstance } from "consola";
 import { type ProcessIdentity, isRunning, ownDescendants, signalProcess, stopProcesses, subtree, uniqueProcesses } from "../os/descendants.ts";
 import { readEnvironValue, readOwnChildren, readStat } from "../os/procfs.ts";
 import { isBunChild } from "../os/reaper.ts";
-import { countOf } from "./plural.ts";
+import { countOf } from "../plural.ts";
 
 /** The leftovers of one program's process, tracked while tsvisor stops them. */
 export class Leftovers {

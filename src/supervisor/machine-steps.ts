@@ -5,7 +5,7 @@ import type { ProgramConfig } from "../config/schema.ts";
 import { backoffDelayMs, hasUsedUpRetries, isExpectedExit, shouldRestart } from "./backoff.ts";
 import { describeExit, type ExitStatus } from "./exit-status.ts";
 import type { Action, LogLevel, ProcessRecord, Step, TimerName } from "./machine.ts";
-import { countOf } from "./plural.ts";
+import { countOf } from "../plural.ts";
 import type { ProcessState } from "./states.ts";
 
 // Action helpers.

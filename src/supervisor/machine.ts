@@ -83,7 +83,34 @@ type Handler<E extends ProcessEvent["type"]> = (
   cfg: ProgramConfig,
   now: number,
 ) => Step;
-type HandlerTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Handler<E> } };
+
+/**
+ * An edge of the state graph, in the words docs/states.md and the dashboard's help view show:
+ * "FROM -> TO: cause". A row may take several hops in one event (STARTING -> BACKOFF -> FATAL).
+ */
+export type EdgeLabel = `${ProcessState} -> ${ProcessState}: ${string}`;
+
+/** One row of the table: the edges its handler may take, and the handler. */
+interface Row<E extends ProcessEvent["type"]> {
+  edges: readonly EdgeLabel[];
+  on: Handler<E>;
+}
+type RowTable = { [S in ProcessState]?: { [E in ProcessEvent["type"]]?: Row<E> } };
+
+// A row: its handler, with the edges it may take written beside it (test/supervisor/state-graph.test.ts
+// checks them against what the handler does, so the drawn graph cannot drift from the code).
+const row = <E extends ProcessEvent["type"]>(edges: readonly EdgeLabel[], on: Handler<E>): Row<E> => ({ edges, on });
+
+// What follows an exit from RUNNING (exitFromRunning), wherever the exit is handled.
+const AFTER_EXIT: readonly EdgeLabel[] = [
+  "EXITED -> STARTING: autorestart",
+  "EXITED -> BACKOFF: autorestart, a second short run in a row",
+];
+// What follows a failed start (failStart), wherever it is noticed.
+const AFTER_FAILED_START: readonly EdgeLabel[] = [
+  "BACKOFF -> FATAL: startretries used up",
+  "BACKOFF -> STOPPED: tsvisor is shutting down",
+];
 
 // A new process record, as tsvisor first sees a configured program.
 export function newProcessRecord(name: string): ProcessRecord {
@@ -93,89 +120,84 @@ export function newProcessRecord(name: string): ProcessRecord {
   };
 }
 
-// One row per edge, labelled as supervisord labels them in process.py. Unlisted pairs keep the state.
-const TRANSITIONS: HandlerTable = {
+// One row per (state, event), each with the edges it takes, labelled as supervisord labels them in
+// process.py. Unlisted pairs keep the state.
+const TRANSITIONS: RowTable = {
   STOPPED: {
-    // STOPPED -> STARTING
-    start: (p) => startWanted(p),
+    start: row(["STOPPED -> STARTING: start (autostart or by hand)"], (p) => startWanted(p)),
   },
   EXITED: {
-    // EXITED -> STARTING (by hand)
-    start: (p) => startWanted(p),
+    start: row(["EXITED -> STARTING: start by hand"], (p) => startWanted(p)),
   },
   FATAL: {
-    // FATAL -> STARTING (by hand)
-    start: (p) => startWanted(p),
+    start: row(["FATAL -> STARTING: start by hand"], (p) => startWanted(p)),
   },
   UNKNOWN: {
-    start: (p) => startWanted(p),
+    start: row(["UNKNOWN -> STARTING: start by hand"], (p) => startWanted(p)),
   },
   STARTING: {
-    spawned: (p, e, cfg, now) => {
+    spawned: row(["STARTING -> RUNNING: spawned, startsecs = 0"], (p, e, cfg, now) => {
       const armed: Action[] = [log("info", `spawned: ${p.name} (pid ${e.pid})`)];
       if (cfg.max_runtime !== null) armed.push(setTimer("max_runtime", cfg.max_runtime * 1000));
       const started = { ...p, pid: e.pid, startedAt: now };
-      // STARTING -> RUNNING at once when startsecs = 0
       if (cfg.startsecs === 0) return to("RUNNING", started, { backoff: 0, runningAt: now }, [runningLog(p, cfg)], armed);
       return { proc: started, actions: [...armed, setTimer("startsecs", cfg.startsecs * 1000)] };
-    },
-    // STARTING -> BACKOFF: the program could not be executed at all
-    spawnFailed: (p, e, cfg) =>
-      failStart(p, cfg, `spawn error: ${e.error}`, [log("error", `spawnerr: ${p.name}: ${e.error}`)]),
-    // STARTING -> RUNNING: stayed up for startsecs
-    timer: (p, e, cfg, now) => {
+    }),
+    spawnFailed: row(["STARTING -> BACKOFF: could not be executed", ...AFTER_FAILED_START], (p, e, cfg) =>
+      failStart(p, cfg, `spawn error: ${e.error}`, [log("error", `spawnerr: ${p.name}: ${e.error}`)])),
+    timer: row(["STARTING -> RUNNING: stayed up startsecs", "STARTING -> STOPPING: max_runtime reached"], (p, e, cfg, now) => {
       if (e.timer === "startsecs") return to("RUNNING", p, { backoff: 0, runningAt: now }, [runningLog(p, cfg)]);
       if (e.timer === "max_runtime") return beginStop(p, cfg, "max_runtime");
       return ignored(p, e);
-    },
-    exited: (p, e, cfg, now) => {
-      // The exit can arrive before the startsecs timer fires although startsecs has passed.
+    }),
+    exited: row([
+      "STARTING -> STOPPING: ended, leaving processes behind",
+      "STARTING -> BACKOFF: exited before startsecs", ...AFTER_FAILED_START,
+      // the exit can arrive before the startsecs timer fires although startsecs has passed
+      "STARTING -> RUNNING: stayed up startsecs", "RUNNING -> EXITED: exited", ...AFTER_EXIT,
+    ], (p, e, cfg, now) => {
       const failedStart = p.startedAt === null || now - p.startedAt < cfg.startsecs * 1000;
-      // STARTING -> STOPPING: it left processes behind; they go first
       if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, failedStart, cfg, cancel("startsecs", "max_runtime"));
       return exitWhileStarting(p, e.status, failedStart, cfg, now, cancel("startsecs", "max_runtime"));
-    },
-    // STARTING -> STOPPING
-    stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
-    shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
+    }),
+    stop: row(["STARTING -> STOPPING: stop"], (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e))),
+    shutdown: row([], (p) => ({ proc: { ...p, noRestart: true }, actions: [] })),
   },
   RUNNING: {
-    exited: (p, e, cfg, now) =>
+    exited: row(["RUNNING -> STOPPING: ended, leaving processes behind", "RUNNING -> EXITED: exited", ...AFTER_EXIT], (p, e, cfg, now) =>
       e.leftovers?.length
-        // RUNNING -> STOPPING: it left processes behind; they go first
         ? stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("max_runtime"))
-        // RUNNING -> EXITED (-> STARTING when autorestart applies)
-        : exitFromRunning(p, e.status, cfg, now, cancel("max_runtime")),
-    // RUNNING -> STOPPING
-    stop: (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e)),
-    // RUNNING -> STOPPING: max_runtime reached
-    timer: (p, e, cfg) => {
+        : exitFromRunning(p, e.status, cfg, now, cancel("max_runtime"))),
+    stop: row(["RUNNING -> STOPPING: stop"], (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e))),
+    timer: row(["RUNNING -> STOPPING: max_runtime reached"], (p, e, cfg) => {
       if (e.timer !== "max_runtime") return ignored(p, e);
       const step = beginStop(p, cfg, "max_runtime");
       return { proc: step.proc, actions: [log("info", `max_runtime: ${p.name} ran for ${cfg.max_runtime}s; stopping it`), ...step.actions] };
-    },
-    shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
+    }),
+    shutdown: row([], (p) => ({ proc: { ...p, noRestart: true }, actions: [] })),
   },
   BACKOFF: {
-    // BACKOFF -> STARTING: the retry delay has passed
-    timer: (p, e) => (e.timer === "backoff" ? startSpawn(p, { restarts: p.restarts + 1, reason: p.reason }) : ignored(p, e)),
-    // BACKOFF -> STOPPED
-    stop: (p, e, _cfg, now) => to("STOPPED", p, { stoppedAt: now, wantedUp: wantedAfterStop(p, e) }, cancel("backoff")),
-    shutdown: (p, _e, _cfg, now) => to("STOPPED", p, { noRestart: true, stoppedAt: now }, cancel("backoff")),
+    timer: row(["BACKOFF -> STARTING: the retry delay has passed"], (p, e) =>
+      (e.timer === "backoff" ? startSpawn(p, { restarts: p.restarts + 1, reason: p.reason }) : ignored(p, e))),
+    stop: row(["BACKOFF -> STOPPED: stop"], (p, e, _cfg, now) => to("STOPPED", p, { stoppedAt: now, wantedUp: wantedAfterStop(p, e) }, cancel("backoff"))),
+    shutdown: row(["BACKOFF -> STOPPED: tsvisor is shutting down"], (p, _e, _cfg, now) => to("STOPPED", p, { noRestart: true, stoppedAt: now }, cancel("backoff"))),
   },
   STOPPING: {
-    exited: (p, e, cfg, now) => {
-      // still STOPPING: it left processes behind, which get the stop signal and stopwaitsecs of their own
+    // an exit that leaves processes behind keeps it STOPPING: they get the stop signal and stopwaitsecs of their own
+    exited: row(["STOPPING -> STOPPED: stopped", "STOPPING -> EXITED: the stop for max_runtime ended", ...AFTER_EXIT], (p, e, cfg, now) => {
       if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("stopwait"));
       return settleStop(p, e.status, false, cfg, now, cancel("stopwait"));
-    },
+    }),
     // the processes it left behind are gone: now its exit counts
-    leftoversGone: (p, e, cfg, now) => {
+    leftoversGone: row([
+      "STOPPING -> STOPPED: stopped", "STOPPING -> EXITED: what it left behind is gone", ...AFTER_EXIT,
+      "STOPPING -> BACKOFF: what a failed start left behind is gone", ...AFTER_FAILED_START,
+    ], (p, e, cfg, now) => {
       if (p.pendingExit === null) return ignored(p, e);
       const { status, failedStart } = p.pendingExit;
       return settleStop({ ...p, pendingExit: null }, status, failedStart, cfg, now, cancel("stopwait"));
-    },
-    timer: (p, e, cfg) => {
+    }),
+    timer: row([], (p, e, cfg) => {
       if (e.timer !== "stopwait") return ignored(p, e);
       if (p.pid === null) {
         // its own process has ended; what it left behind has not: SIGKILL, again every stopwaitsecs
@@ -197,12 +219,28 @@ const TRANSITIONS: HandlerTable = {
           setTimer("stopwait", cfg.stopwaitsecs * 1000),
         ],
       };
-    },
+    }),
     // still STOPPING, now on request: the exit ends in STOPPED even when max_runtime began the stop
-    stop: (p, e) => ({ proc: { ...p, stopCause: "request", wantedUp: wantedAfterStop(p, e) }, actions: [] }),
-    shutdown: (p) => ({ proc: { ...p, noRestart: true }, actions: [] }),
+    stop: row([], (p, e) => ({ proc: { ...p, stopCause: "request", wantedUp: wantedAfterStop(p, e) }, actions: [] })),
+    shutdown: row([], (p) => ({ proc: { ...p, noRestart: true }, actions: [] })),
   },
 };
+
+/** An edge of the state graph: a hop `from` -> `to` that the row (`state`, `event`) may take, and why. */
+export interface StateEdge {
+  state: ProcessState;
+  event: ProcessEvent["type"];
+  from: ProcessState;
+  to: ProcessState;
+  cause: string;
+}
+
+/** Every edge the table declares, row by row in table order: what docs/states.md draws. */
+export const STATE_EDGES: readonly StateEdge[] = Object.entries(TRANSITIONS).flatMap(([state, rows]) =>
+  Object.entries(rows as Record<string, Row<ProcessEvent["type"]>>).flatMap(([event, r]) => r.edges.map((label) => {
+    const [, from, to, cause] = /^(\S+) -> (\S+): (.+)$/.exec(label)!;
+    return { state: state as ProcessState, event: event as ProcessEvent["type"], from: from as ProcessState, to: to as ProcessState, cause: cause! };
+  })));
 
 // An event that has no meaning in this state: keep the state, leave a trace for debugging.
 function ignored(p: ProcessRecord, e: ProcessEvent): Step {
@@ -212,6 +250,6 @@ function ignored(p: ProcessRecord, e: ProcessEvent): Step {
 
 // Feed one event to one process.
 export function step(p: ProcessRecord, e: ProcessEvent, cfg: ProgramConfig, now: number): Step {
-  const handler = TRANSITIONS[p.state]?.[e.type] as Handler<typeof e.type> | undefined;
+  const handler = TRANSITIONS[p.state]?.[e.type]?.on as Handler<typeof e.type> | undefined;
   return handler ? handler(p, e as never, cfg, now) : ignored(p, e);
 }

@@ -1,11 +1,12 @@
 // What the supervisor keeps for each process besides the machine's record: its spec, timers, logs,
-// health check, last resource sample and dependencies; and the small pure questions asked of it.
+// health check, last resource sample, history and dependencies; and the small pure questions asked of it.
 import type { ProcessSpec } from "../config/schema.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import type { ProcessLogs } from "../logs/capture.ts";
 import type { LongTimer, Scheduler } from "../os/long-timer.ts";
 import { newProcessRecord, type ProcessRecord } from "./machine.ts";
 import type { Leftovers } from "./leftovers.ts";
+import { ProcessHistory, type StartCause } from "./history.ts";
 import type { Fault, Outcome } from "./operator.ts";
 import { ProcessTimers } from "./process-timers.ts";
 import type { Usage } from "./usage.ts";
@@ -24,6 +25,10 @@ export interface Managed {
   restartedBecause: string | null;
   /** A restart for a limit is under way: a second reason waits for it. */
   restarting: boolean;
+  /** Its samples and events (history.ts); kept across reloads while its settings stay the same. */
+  history: ProcessHistory;
+  /** A restart by hand or by tsvisor (health, max_memory) is under way: its start is recorded with this cause. */
+  restartCause: StartCause | null;
   /** Restarts for an unhealthy check in a row, with no healthy verdict between (its give-up counts them). */
   healthRestarts: number;
   /** Process names of every instance of the programs in its depends_on. */
@@ -42,6 +47,7 @@ export interface Managed {
 export function newManaged(spec: ProcessSpec, processes: readonly ProcessSpec[], scheduler?: Scheduler): Managed {
   return {
     spec, record: newProcessRecord(spec.name), timers: new ProcessTimers(scheduler), usage: null, restartedBecause: null, restarting: false, healthRestarts: 0,
+    history: new ProcessHistory(), restartCause: null,
     dependsOn: dependencyNames(spec, processes), awaitingDependencies: false,
   };
 }

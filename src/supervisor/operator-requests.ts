@@ -54,9 +54,15 @@ export class OperatorRequests {
 
   /** Stop what runs, then start everything named; without `wait` that happens after the answer. */
   async restart(names: readonly string[], wait: boolean): Promise<Outcome[]> {
+    const restarting = this.managed(names);
+    for (const m of restarting) m.restartCause = "by_hand"; // for the history: its next start is this restart
     const restart = async () => {
-      await this.stop(names.filter((n) => !STOPPED_STATES.includes(this.ctx.processes().get(n)!.record.state)), true);
-      return this.start(names, true);
+      try {
+        await this.stop(names.filter((n) => !STOPPED_STATES.includes(this.ctx.processes().get(n)!.record.state)), true);
+        return await this.start(names, true);
+      } finally {
+        for (const m of restarting) m.restartCause = null;
+      }
     };
     if (wait) return restart();
     void restart();

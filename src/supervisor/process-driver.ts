@@ -8,6 +8,7 @@ import { setLongTimeout } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { hasEndedForGood } from "./critical.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
+import { recordStep } from "./history-recorder.ts";
 import { Leftovers } from "./leftovers.ts";
 import type { Output, SupervisorListeners } from "./listeners.ts";
 import { logOptionsFor } from "./log-options.ts";
@@ -45,11 +46,13 @@ export class ProcessDriver {
     try {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         const [target, ev] = next;
-        const before = target.record.state;
-        const result = step(target.record, ev, target.spec.program, this.options.now());
-        target.pidBefore = target.record.pid;
+        const before = target.record;
+        const now = this.options.now();
+        const result = step(before, ev, target.spec.program, now);
+        target.pidBefore = before.pid;
         target.record = result.proc;
-        if (hasEndedForGood(before, result.proc)) ended.push(target);
+        recordStep(target, ev, before, result, now);
+        if (hasEndedForGood(before.state, result.proc)) ended.push(target);
         for (const action of result.actions) this.perform(target, action);
       }
     } finally {
@@ -144,6 +147,8 @@ export class ProcessDriver {
           // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
           if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
           m.health?.end();
+          // Its last lines are in the pipes already: shown before the `exited:`/`stopped:` line.
+          m.logs?.readPending();
           const status = signal !== null ? killedBy(signal) : exitedWith(code ?? 0);
           this.dispatch(m, { type: "exited", status, leftovers: this.leftoversOf(m, child.pid) });
         },

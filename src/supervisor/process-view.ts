@@ -1,6 +1,8 @@
 // A process as an operator sees it (`status`, `check`, the HTTP API): its record with what was
-// measured of it and what its health check says, as of `now`.
+// measured of it and what its health check says, as of `now`; and its history, signals by name.
 import type { HealthStatus } from "../health/health-state.ts";
+import { signalName } from "../os/signals.ts";
+import type { EventEntry, HistoryData } from "./history.ts";
 import type { ProcessRecord } from "./machine.ts";
 import type { Managed } from "./managed.ts";
 import { isOffender } from "./operator.ts";
@@ -67,3 +69,22 @@ export function viewOf({ spec, record, logs, health, usage, restartedBecause }: 
 }
 
 export const snapshotOf = (m: Managed): ProcessSnapshot => ({ ...m.record, droppedLogLines: m.logs?.droppedLines ?? 0, health: m.health?.health?.status ?? null });
+
+/** A process's history as an operator reads it: an exit's signal by name ("TERM"), as in `status`. */
+export interface HistoryView {
+  name: string;
+  group: string;
+  /** sample_interval in ms: the spacing of the samples (0: sampling is off, only events are kept). */
+  sampleIntervalMs: number;
+  samples: HistoryData["samples"];
+  buckets: HistoryData["buckets"];
+  events: (Omit<EventEntry, "signal"> & { signal: string | null })[];
+}
+
+export function historyViewOf({ spec, history }: Managed, since: number, sampleIntervalMs: number): HistoryView {
+  const { samples, buckets, events } = history.read(since);
+  return {
+    name: spec.name, group: spec.group, sampleIntervalMs, samples, buckets,
+    events: events.map((e) => ({ ...e, signal: e.signal === null ? null : signalName(e.signal) })),
+  };
+}

@@ -1,5 +1,5 @@
 // Every sample_interval, one walk of /proc over every program's process tree: each program's CPU and
-// memory for `status`, and its max_memory (usage.ts decides; the supervisor restarts).
+// memory for `status` and its history, and its max_memory (usage.ts decides; the supervisor restarts).
 import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumPss, sumTrees } from "../os/proc-tree.ts";
 import type { Managed } from "./managed.ts";
@@ -42,6 +42,7 @@ export class ResourceSampler {
       const sample = { pid: m.record.pid!, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes: sumPss(tree.pids) };
       const { usage, exceeded } = nextUsage(m.usage, sample, now, limit);
       m.usage = usage;
+      m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }

@@ -10,21 +10,22 @@ import { sendSignal } from "../os/kill.ts";
 import type { Scheduler } from "../os/long-timer.ts";
 import type { HealthChange, Output, Transition } from "./listeners.ts";
 import { SupervisorListeners } from "./listeners.ts";
+import { recordHealthTurn } from "./history-recorder.ts";
 import type { ProcessRecord } from "./machine.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./leftovers.ts";
 import { asPrioritised, dependencyNames, newManaged, type Managed } from "./managed.ts";
-import { countOf } from "./plural.ts";
+import { countOf } from "../plural.ts";
 import { resolveNames, type NameResolution, type Outcome } from "./operator.ts";
 import { OperatorRequests } from "./operator-requests.ts";
 import { startOrder, stopBatches, withDependencies } from "./order.ts";
 import { ProcessDriver } from "./process-driver.ts";
 import { programEnvironment } from "./program-environment.ts";
-import { snapshotOf, type ProcessSnapshot, type ProcessView } from "./process-view.ts";
+import { historyViewOf, snapshotOf, type HistoryView, type ProcessSnapshot, type ProcessView } from "./process-view.ts";
 import { type ReloadDiff, diffProcesses } from "./reload-diff.ts";
 import { ResourceSampler } from "./resource-sampler.ts";
 import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "./states.ts";
 
-export type { HealthChange, Output, ProcessSnapshot, ProcessView, Transition };
+export type { HealthChange, HistoryView, Output, ProcessSnapshot, ProcessView, Transition };
 
 // How long shutdown waits for the last output of stopped programs (a grandchild may hold a pipe open).
 const LOG_DRAIN_TIMEOUT_MS = 2000;
@@ -48,6 +49,8 @@ export class Supervisor {
   private readonly requests: OperatorRequests;
   private readonly sampler: ResourceSampler;
   private readonly now: () => number;
+  /** [supervisor] sample_interval as tsvisor started with it (a reload does not change the sampling). */
+  private readonly sampleIntervalMs: number;
   /** Set by shutdown(): no operator start and no reload starts anything any more. */
   private shuttingDown = false;
 
@@ -63,7 +66,8 @@ export class Supervisor {
       now: this.now,
       logger: options.logger,
     });
-    this.sampler = new ResourceSampler(config.supervisor.sample_interval * 1000, this.now, () => this.procs.values(), (m, why) => void this.restartFor(m, why));
+    this.sampleIntervalMs = config.supervisor.sample_interval * 1000;
+    this.sampler = new ResourceSampler(this.sampleIntervalMs, this.now, () => this.procs.values(), (m, why) => void this.restartFor(m, "max_memory", why));
     for (const spec of config.processes) this.procs.set(spec.name, this.manage(spec, config.processes));
   }
 
@@ -159,6 +163,11 @@ export class Supervisor {
     return this.requests.view(names);
   }
 
+  /** What each named process's history holds after `since` (ms since the epoch; 0: all of it), in config order. */
+  history(names: readonly string[], since: number): HistoryView[] {
+    return names.flatMap((name) => this.procs.get(name) ?? []).map((m) => historyViewOf(m, since, this.sampleIntervalMs));
+  }
+
   /** Start by ascending priority (OperatorRequests.start). */
   startProcesses(names: readonly string[], wait: boolean): Promise<Outcome[]> {
     return this.requests.start(names, wait);
@@ -237,9 +246,13 @@ export class Supervisor {
       if (becameUnhealthy) {
         const why = `unhealthy: ${health.lastError} (${countOf(health.failures, "failed check")} in a row)`;
         log.warn(`${why}: ${m.spec.name}`);
+        recordHealthTurn(m, this.now(), "unhealthy");
         if (check.on_unhealthy === "restart") this.restartForHealth(m, why);
       } else if (health.status === "healthy") {
-        if (previous === "unhealthy") log.info(`healthy again: ${m.spec.name}`);
+        if (previous === "unhealthy") {
+          log.info(`healthy again: ${m.spec.name}`);
+          recordHealthTurn(m, this.now(), "healthy");
+        }
         m.healthRestarts = 0;
       }
       previous = health.status;
@@ -260,15 +273,17 @@ export class Supervisor {
       return;
     }
     m.healthRestarts++;
-    void this.restartFor(m, why);
+    void this.restartFor(m, "unhealthy", why);
   }
 
   // Restart through the normal stop path (stopsignal, stopwaitsecs, SIGKILL), then start again;
-  // the reason is logged and kept for status. Nothing is started again during a shutdown or after a stop by hand.
-  private async restartFor(m: Managed, why: string): Promise<void> {
+  // the reason is logged and kept for status, the cause goes into the history with the new start.
+  // Nothing is started again during a shutdown or after a stop by hand.
+  private async restartFor(m: Managed, cause: "unhealthy" | "max_memory", why: string): Promise<void> {
     if (m.restarting || this.shuttingDown || !RUNNING_STATES.includes(m.record.state)) return;
     m.restarting = true;
     m.restartedBecause = why;
+    m.restartCause = cause;
     this.options.logger.warn(`restarting: ${m.spec.name} (${why})`);
     try {
       this.driver.dispatch(m, { type: "stop" });
@@ -280,6 +295,7 @@ export class Supervisor {
       }
     } finally {
       m.restarting = false;
+      m.restartCause = null;
     }
   }
 }

@@ -4,6 +4,7 @@
 // pure files beside it. Without NOTIFY_SOCKET every method does nothing.
 import type { ConsolaInstance } from "consola";
 import { describeAddress, sendDatagram, type UnixAddress } from "../os/datagram-socket.ts";
+import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { monotonicMicroseconds } from "../os/monotonic-clock.ts";
 import type { ProcessState } from "../supervisor/states.ts";
 import { formatNotifyMessage, type NotifyFields } from "./notify-message.ts";
@@ -64,7 +65,7 @@ export function notifySystemd(options: NotifierOptions): SystemdNotifier {
     stopping: () => send({ stopping: true }),
     close: () => {
       unsubscribe();
-      clearInterval(watchdog);
+      watchdog?.cancel();
     },
   };
 
@@ -93,7 +94,7 @@ export function notifySystemd(options: NotifierOptions): SystemdNotifier {
 
 // WATCHDOG=1 from a timer on tsvisor's own event loop, so the pings stop when that loop is stuck and
 // systemd's watchdog fires (a helper thread would keep pinging for a dead supervisor).
-function startWatchdog(env: NotifierOptions["env"], pid: number, logger: ConsolaInstance, ping: () => void): Timer | undefined {
+function startWatchdog(env: NotifierOptions["env"], pid: number, logger: ConsolaInstance, ping: () => void): LongTimer | undefined {
   let intervalMs: number | null;
   try {
     intervalMs = watchdogIntervalMs(env, pid);
@@ -105,10 +106,9 @@ function startWatchdog(env: NotifierOptions["env"], pid: number, logger: Consola
   logger.debug(`systemd watchdog: WATCHDOG=1 every ${intervalMs} ms`);
   explainWatchdogAbort(Number(env.WATCHDOG_USEC), logger); // a valid number: watchdogIntervalMs() checked it
   ping();
-  const timer = setInterval(ping, intervalMs);
+  // Chained past 2^31-1 ms (WatchdogSec= of weeks): setInterval would fire every millisecond then.
   // The watchdog alone must not keep tsvisor running after everything else is done.
-  timer.unref();
-  return timer;
+  return setLongInterval(ping, intervalMs, { unref: true });
 }
 
 // Send one datagram; a failure is logged, never thrown: systemd being gone must not stop the

@@ -337,9 +337,10 @@ describe("lookup", () => {
 test("a file far from the cwd is shown by its absolute path, a near one relative to the cwd", () => {
   const dir = writeTree({ "etc/tsvisor.toml": toml("[programs.web]", 'command = "x"', "priority = 1.5") });
   const message = (cwd: string) => errorText(() => loadConfig({ file: join(dir, "etc/tsvisor.toml"), cwd, env: {}, uid: 0 })).split(":")[0];
-  expect([message("/usr/share/doc/some/deep/dir"), message(join(dir, "etc")), message(join(dir, "var"))]).toEqual([
+  expect([message("/usr/share/doc/some/deep/dir"), message(join(dir, "etc")), message(join(dir, "var")), message("/")]).toEqual([
     `${dir}/etc/tsvisor.toml`,
     "tsvisor.toml",
     "../etc/tsvisor.toml",
+    `${dir}/etc/tsvisor.toml`, // from "/" (a unit's, a container's cwd), never "tmp/…" without its "/"
   ]);
 });

@@ -62,7 +62,7 @@ describe("defaults", () => {
       hooks: [],
       eventlisteners: {},
       http: null,
-      warnings: [],
+      notes: [],
     });
   });
 

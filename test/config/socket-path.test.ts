@@ -1,18 +1,23 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { clientSocketPath, daemonSocketPath, defaultSocketPath } from "../../src/config/socket-path.ts";
+import { clientSocketPath, daemonSocketPath, defaultSocketCandidates } from "../../src/config/socket-path.ts";
 import { TsvisorError } from "../../src/errors.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { toml, writeTree } from "./_helpers.ts";
 
-describe("defaultSocketPath", () => {
+describe("defaultSocketCandidates: the usual place first, then the private directories under /tmp and /dev/shm", () => {
   test.each([
     ["root", { uid: 0, env: { XDG_RUNTIME_DIR: "/run/user/0" } }, "/etc/tsvisor/tsvisor.toml", "/run/tsvisor.sock"],
     ["a user with XDG_RUNTIME_DIR", { uid: 1000, env: { XDG_RUNTIME_DIR: "/run/user/1000" } }, "/home/me/tsvisor.toml", "/run/user/1000/tsvisor.sock"],
     ["a user without it", { uid: 1000, env: {} }, "/home/me/app/tsvisor.toml", "/home/me/app/tsvisor.sock"],
     ["a user without it or a config", { uid: 1000, env: {} }, null, null],
-  ] as const)("%s", (_who, ctx, configFile, expected) => {
-    expect(defaultSocketPath(ctx, configFile)).toBe(expected);
+  ] as const)("%s", (_who, ctx, configFile, usual) => {
+    const uid = ctx.uid;
+    expect(defaultSocketCandidates(ctx, configFile)).toEqual([
+      ...(usual === null ? [] : [{ path: usual, privateDir: null }]),
+      { path: `/tmp/tsvisor-${uid}/tsvisor.sock`, privateDir: `/tmp/tsvisor-${uid}` },
+      { path: `/dev/shm/tsvisor-${uid}/tsvisor.sock`, privateDir: `/dev/shm/tsvisor-${uid}` },
+    ]);
   });
 });
 
@@ -21,6 +26,7 @@ describe("daemon and client choose the same socket: --socket, $TSVISOR_SOCKET, [
     "with/tsvisor.toml": toml('include = "conf.d/*.toml"', "[programs.web]", 'command = "x"', 'environment = { DB = "${UNSET_IN_THIS_SHELL}" }'),
     "with/conf.d/sock.toml": toml("[supervisor]", 'socket = "../run/ctl.sock"'),
     "without/tsvisor.toml": toml("[programs.web]", 'command = "x"'),
+    "xdg/.keep": "",
   });
   const ctx = (over: object = {}) => ({ env: {}, cwd: dir, uid: 1000, ...over });
 
@@ -29,13 +35,13 @@ describe("daemon and client choose the same socket: --socket, $TSVISOR_SOCKET, [
     ["$TSVISOR_SOCKET", { env: { TSVISOR_SOCKET: "/b.sock" } }, "with", "/b.sock"],
     ["[supervisor] socket, relative to the file that sets it", {}, "with", join(dir, "with/run/ctl.sock")],
     ["the default beside the config", {}, "without", join(dir, "without/tsvisor.sock")],
-    ["the default in XDG_RUNTIME_DIR", { env: { XDG_RUNTIME_DIR: "/run/user/1000" } }, "without", "/run/user/1000/tsvisor.sock"],
+    ["the default in XDG_RUNTIME_DIR", { env: { XDG_RUNTIME_DIR: join(dir, "xdg") } }, "without", join(dir, "xdg/tsvisor.sock")],
   ])("%s", async (_name, over, which, expected) => {
     const file = join(dir, which, "tsvisor.toml");
     const client = await clientSocketPath(ctx({ ...over, file }));
     // the daemon has the variables the operator's shell lacks, and resolves the whole config
     const config = loadConfig({ file, env: { UNSET_IN_THIS_SHELL: "x" }, cwd: dir, uid: 1000 });
-    expect([client, daemonSocketPath(ctx(over), config)]).toEqual([expected, expected]);
+    expect([client, await daemonSocketPath(ctx(over), config)]).toEqual([expected, expected]);
   });
 
   test("a client finds the socket although the programs would not resolve in its environment", async () => {

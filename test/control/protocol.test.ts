@@ -9,6 +9,7 @@ describe("decodeRequest", () => {
     ['{"v":1,"id":"a","op":"status"}', { id: "a", request: { v: 1, id: "a", op: "status" } }],
     ['{"v":1,"id":1,"op":"signal","signal":"HUP","names":["all"]}', { id: 1, request: { v: 1, id: 1, op: "signal", signal: "HUP", names: ["all"] } }],
     ['{"v":1,"id":1,"op":"start","names":["web"],"wait":false}', { id: 1, request: { v: 1, id: 1, op: "start", names: ["web"], wait: false } }],
+    ['{"v":1,"id":1,"op":"history","names":["web"],"since":1795489876995}', { id: 1, request: { v: 1, id: 1, op: "history", names: ["web"], since: 1795489876995 } }],
   ])("%s is a request", (line, expected) => {
     expect(decodeRequest(line)).toEqual(expected as never);
   });
@@ -25,6 +26,8 @@ describe("decodeRequest", () => {
     ['{"v":1,"id":3,"op":"status","names":"web"}', { id: 3, error: { code: "BAD_REQUEST", field: "names" } }],
     ['{"v":1,"id":3,"op":"start","names":["web"],"wait":"no"}', { id: 3, error: { code: "BAD_REQUEST", field: "wait" } }],
     ['{"v":1,"id":3,"op":"signal","names":["web"]}', { id: 3, error: { code: "BAD_REQUEST", field: "signal" } }],
+    ['{"v":1,"id":3,"op":"history","since":"yesterday"}', { id: 3, error: { code: "BAD_REQUEST", field: "since" } }],
+    ['{"v":1,"id":3,"op":"history","since":-1}', { id: 3, error: { code: "BAD_REQUEST", field: "since" } }],
     // JSON.parse makes "__proto__" an ordinary field: it cannot supply the op or any other field
     ['{"v":1,"id":3,"__proto__":{"op":"shutdown"}}', { id: 3, error: { code: "UNKNOWN_OP" } }],
     ['{"v":1,"id":3,"op":"constructor"}', { id: 3, error: { code: "UNKNOWN_OP" } }],

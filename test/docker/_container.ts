@@ -46,13 +46,16 @@ export class Container implements AsyncDisposable {
     return { stdout, stderr };
   }
 
-  /** The first line of `docker logs` (either stream) that matches, once there is one. */
+  /** The first line of `docker logs` (either stream) that matches, once there is one; fails at once when the container has exited without it. */
   async waitForLog(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     let seen = "";
     return waitFor(async () => {
+      const running = (await this.state()).Running; // before the logs: an exit after them is seen next time
       const { stdout, stderr } = await this.logs();
       seen = `--- stdout:\n${stdout}--- stderr:\n${stderr}`;
-      return `${stdout}\n${stderr}`.split("\n").find((line) => pattern.test(line));
+      const line = `${stdout}\n${stderr}`.split("\n").find((l) => pattern.test(l));
+      if (line === undefined && !running) throw new Error(`${this.image} exited without a line matching ${pattern} in docker logs\n${seen}`);
+      return line;
     }, `a line matching ${pattern} in docker logs of ${this.image}\n${seen}`, timeoutMs);
   }
 

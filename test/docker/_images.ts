@@ -66,6 +66,12 @@ export async function buildImage(engine: DockerEngine, dockerfile: string, tag: 
   return (await engine.dockerOk(["image", "inspect", "-f", "{{.Id}}", tag])).stdout.trim();
 }
 
+/** The engine, with the stand-ins for the base images (not the project's images): for a test that runs a binary in debian-slim. */
+export async function baseImagesOnly(): Promise<typeof BASE_IMAGES> {
+  await baseImages(await dockerEngine());
+  return BASE_IMAGES;
+}
+
 async function baseImages(engine: DockerEngine): Promise<void> {
   if ((await engine.docker(["image", "inspect", DEBIAN_IMAGE])).exitCode !== 0) {
     const rootfs = await debianRootfs({ name: "minbase" });

@@ -1,7 +1,7 @@
 // The top-level image as docs/install.md runs it: `docker run tsvisor` with the example config, and
 // what `docker logs` then holds.
 import { expect, test } from "bun:test";
-import { Container, configDir } from "./_container.ts";
+import { Container, configDir, run } from "./_container.ts";
 import { projectImages } from "./_images.ts";
 
 const IMAGES = await projectImages();
@@ -40,4 +40,24 @@ command = ["sh", "-c", "echo 'from the second program'; exec sleep infinity"]
   // stderr: the programs' stderr, prefixed, between tsvisor's own lines; nothing unprefixed.
   const errLines = stderr.split("\n").filter(Boolean);
   expect(errLines.filter((line) => !OWN_LINE.test(line))).toEqual(numbered("err"));
+});
+
+// Regression: issue 15 item 1 — on a terminal none of tsvisor's own lines appeared (consola was left
+// with no reporter): `docker run -t` showed the programs' lines only.
+test("`docker run -t` shows tsvisor's own lines, with the time of day and a coloured level, beside the program's", async () => {
+  await using container = await Container.start(IMAGES.tsvisor, [], { flags: ["-t"] });
+  await container.waitForLog(/success: hello entered RUNNING/);
+  // with a terminal Docker has one stream, the terminal's: everything is in stdout, lines end in \r\n
+  const lines = (await container.logs()).stdout.split("\r\n");
+  const spawned = lines.find((l) => l.includes("spawned: hello"));
+  expect([spawned, lines.includes("hello | hello from a program supervised by tsvisor")]).toEqual([
+    expect.stringMatching(/^\u001b\[90m\d\d:\d\d:\d\d\u001b\[0m \u001b\[36mINFO\u001b\[0m spawned: hello \(pid \d+\)$/), true,
+  ]);
+});
+
+// `tsvisor run -- CMD` (issue 15 item 9) as the image's ENTRYPOINT ["tsvisor", "run"] takes it: the
+// example's program runs as a service, CMD is the container's main process, and its code the container's.
+test("`docker run tsvisor -- CMD`: the config's programs run, then CMD, and the container exits with CMD's code", async () => {
+  const { exitCode, stdout } = await run(IMAGES.tsvisor, ["--", "sh", "-c", "echo from CMD; exit 3"]);
+  expect([exitCode, stdout.split("\n").filter(Boolean)]).toEqual([3, ["hello | hello from a program supervised by tsvisor", "from CMD"]]);
 });

@@ -59,8 +59,9 @@ describe("actions", () => {
 
   test("a TCP server without a token refuses every action and every log, and nothing else: no request can earn them", () => {
     const logs: Route = { kind: "logs", name: "web" };
-    expect([refusal(post(), restart, open), refusal(post({ authorization: `Bearer ${TOKEN}` }), restart, open), refusal(get(), logs, open), refusal(get(), programs, open)])
-      .toEqual(["TOKEN_REQUIRED", "TOKEN_REQUIRED", "TOKEN_REQUIRED", null]);
+    const history: Route = { kind: "history", name: "web" };
+    expect([refusal(post(), restart, open), refusal(post({ authorization: `Bearer ${TOKEN}` }), restart, open), refusal(get(), logs, open), refusal(get(), programs, open), refusal(get(), history, open)])
+      .toEqual(["TOKEN_REQUIRED", "TOKEN_REQUIRED", "TOKEN_REQUIRED", null, null]);
   });
 
   test("a unix socket without a token allows actions and logs: its file mode says who may connect", () => {

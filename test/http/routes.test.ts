@@ -13,6 +13,8 @@ test.each([
   ["GET", "/api/v1/programs/web", { route: { kind: "program", name: "web" } }],
   ["GET", "/api/v1/programs/worker%3A%2A", { route: { kind: "program", name: "worker:*" } }],
   ["GET", "/api/v1/programs/web/logs", { route: { kind: "logs", name: "web" } }],
+  ["GET", "/api/v1/programs/web/history", { route: { kind: "history", name: "web" } }],
+  ["POST", "/api/v1/programs/web/history", { error: "METHOD_NOT_ALLOWED", allow: "GET, HEAD" }],
   ["POST", "/api/v1/programs/web/start", { route: { kind: "action", name: "web", action: "start" } }],
   ["POST", "/api/v1/programs/web/stop", { route: { kind: "action", name: "web", action: "stop" } }],
   ["POST", "/api/v1/programs/web/restart", { route: { kind: "action", name: "web", action: "restart" } }],

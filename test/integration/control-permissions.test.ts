@@ -42,7 +42,8 @@ test("a second tsvisor on a live socket refuses to start and leaves the first al
   using dir = tempDir();
   await using first = Daemon.start(dir.path, PROGRAM);
   await first.waitForSocket();
-  await using second = Daemon.start(dir.path, PROGRAM);
+  // its own log_dir, so that the socket (not the log directory's lock) is what it runs into
+  await using second = Daemon.start(dir.path, `${PROGRAM}\n[supervisor]\nlog_dir = "${join(dir.path, "logs-2")}"\n`);
   expect(await second.exited()).toBe(2);
   expect(second.log.slice(0, 2)).toEqual([
     `tsvisor: fatal: unable to bind ${first.socket}: in use by tsvisor pid ${first.proc.pid}`,
@@ -52,7 +53,7 @@ test("a second tsvisor on a live socket refuses to start and leaves the first al
   expect((await first.ctl(["check"])).exitCode).toBe(0);
 });
 
-test("a stale socket left by a killed process is replaced; a file that is not a socket is not", async () => {
+test("a stale socket left by a killed process is replaced, and the log says so; a file that is not a socket is not", async () => {
   using dir = tempDir();
   const socket = join(dir.path, "tsvisor.sock");
   // A process that binds the path and dies by SIGKILL leaves the socket file behind with nobody on it.
@@ -71,8 +72,17 @@ test("a stale socket left by a killed process is replaced; a file that is not a 
   await using daemon = Daemon.start(dir.path, PROGRAM);
   await daemon.waitForSocket();
   expect((await daemon.ctl(["check"])).exitCode).toBe(0);
+  expect(daemon.logLines(/took it over/)).toEqual([
+    expect.stringContaining(`control socket ${socket}: took it over from an earlier tsvisor that is gone (a stale socket nobody listened on was removed)`),
+  ]);
   await daemon[Symbol.asyncDispose]();
   expect(isAlive(daemon.proc.pid)).toBe(false);
+
+  // a clean start on a free path says nothing of the kind
+  await using clean = Daemon.start(dir.path, PROGRAM);
+  await clean.waitForSocket();
+  expect(clean.logLines(/took it over/)).toEqual([]);
+  await clean[Symbol.asyncDispose]();
 
   writeFileSync(socket, "not a socket\n");
   await using refused = Daemon.start(dir.path, PROGRAM);

@@ -3,21 +3,10 @@
 // token form and a phone-width screen. Every test also fails on a console error or a CSP violation,
 // which is how a wrong hash of the inline script or style would show.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { DESKTOP, launchBrowser, openPage as openIn, PHONE, screenshot } from "./_browser.ts";
 import { Daemon, freePort, tempDir, waitFor } from "./_harness.ts";
 
-const REPO = resolve(import.meta.dir, "../..");
-const SCREENSHOTS = join(REPO, "test-results");
-
-const installed = Bun.spawnSync(["bash", join(REPO, "scripts/ensure-debian-packages.sh"), "chromium"], { stderr: "pipe" });
-if (installed.exitCode !== 0) throw new Error(`cannot install chromium: ${installed.stderr.toString()}`);
-
-// No network on the test machines: without these chromium spends its start-up on updates and sync.
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 375, height: 740 };
 const TOKEN = "dashboard-test-token-0123456789";
 
 // With a token (a TCP server without one is read-only and shows no logs); openPage() gives it to the
@@ -53,8 +42,7 @@ startretries = 0
 
 let browser: Browser;
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -66,27 +54,7 @@ async function settled(daemon: Daemon): Promise<void> {
   await waitFor(async () => (await daemon.status("web"))?.state === "RUNNING" && (await daemon.status("ticker"))?.state === "RUNNING", "web and ticker RUNNING");
 }
 
-/** A page in its own browser context, with every console error and CSP violation it reports. */
-interface OpenPage extends AsyncDisposable {
-  page: Page;
-  errors: string[];
-}
-
-async function openPage(url: string, viewport = DESKTOP, token: string | null = TOKEN): Promise<OpenPage> {
-  const context = await browser.newContext({ viewport, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) });
-  const page = await context.newPage();
-  // where the token form keeps what it was given, so the page starts with it
-  if (token !== null) await page.addInitScript(`sessionStorage.setItem("tsvisor-token", ${JSON.stringify(token)})`);
-  const errors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  // An init script runs outside the page's CSP, so it can report what the CSP blocks. (Page-side
-  // code is written as strings: the project's types have no DOM.)
-  await page.addInitScript(`document.addEventListener("securitypolicyviolation", (e) => console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI))`);
-  const response = await page.goto(url);
-  expect(response?.headers()["content-security-policy"]).toMatch(/script-src 'sha256-[^']+'; style-src 'sha256-[^']+'/);
-  return { page, errors, [Symbol.asyncDispose]: () => context.close() };
-}
+const openPage = (url: string, viewport = DESKTOP, token: string | null = TOKEN) => openIn(browser, url, viewport, token);
 
 const row = (page: Page, name: string) => page.locator(`[data-process="${name}"]`);
 const field = (page: Page, name: string, f: string) => row(page, name).locator(`[data-field="${f}"]`).innerText();
@@ -107,7 +75,6 @@ async function expected(daemon: Daemon) {
   return processes.map((p) => ({ name: p.name, state: p.state, pid: p.pid === null ? "-" : String(p.pid) }));
 }
 
-const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `dashboard-${name}.png`), fullPage: true });
 
 test("the page lists every process with its state and pid", async () => {
   using dir = tempDir();
@@ -200,7 +167,8 @@ test("on a TCP port without a token the page is read-only and shows no logs, and
   await settled(daemon);
   await using open = await openPage(`http://127.0.0.1:${port}/`, DESKTOP, null);
   await waitFor(async () => Bun.deepEquals(await shown(open.page), await expected(daemon)), "the page to show what tsvisor status shows");
-  expect(await open.page.locator("button[data-action]").count()).toBe(0);
+  // no action and no log: the history is read as status is, and stays
+  expect([await open.page.locator('button[data-action]:not([data-action="history"])').count(), await open.page.locator('[data-action="history"]').count()]).toEqual([0, 4]);
   expect(await open.page.locator("#about").innerText()).toContain("read-only, no logs: this server has no token");
   expect(await open.page.locator("#token-form").isHidden()).toBe(true);
   await screenshot(open.page, "no-token");

@@ -38,6 +38,18 @@ test("WATCHDOG=1 arrives at half of WATCHDOG_USEC, stops while tsvisor is frozen
   expect(listener.with("WATCHDOG").filter((m) => m.t > frozenFrom + 100_000 && m.t < frozenUntil)).toEqual([]);
 });
 
+// Regression: issue 15 (smaller items) — a WATCHDOG_USEC past 2^31-1 ms (WatchdogSec= of weeks) hit
+// setInterval's clamp: WATCHDOG=1 every millisecond instead of every 58 days.
+test("a watchdog of 116 days pings once at start, then not every millisecond", async () => {
+  using dir = tempDir();
+  await using listener = await NotifyListener.start(uniqueAbstractName());
+  await using daemon = Daemon.start(dir.path, CONFIG, { env: { NOTIFY_SOCKET: listener.address, WATCHDOG_USEC: "10000000000000" } });
+  await listener.next((m) => "WATCHDOG" in m.fields, "the first ping");
+  await daemon.waitForSocket();
+  await Bun.sleep(500); // an absence is only seen by waiting: a clamped interval would ping ~500 times
+  expect(listener.with("WATCHDOG").length).toBe(1);
+});
+
 // Regression: issue 15 item 17 — the watchdog's SIGABRT made Bun print "Bun has crashed, a bug in
 // Bun"; the journal must say the watchdog fired. systemd records the rest itself ("Watchdog timeout",
 // code=dumped, status=6/ABRT, result 'watchdog'), which SIGABRT's default action gives it.

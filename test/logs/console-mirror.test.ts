@@ -25,9 +25,9 @@ test("a reader that falls behind makes the mirror drop whole lines and count the
   const events: string[] = [];
   const mirror = new ConsoleMirror("web", output, (e) => events.push(e.type));
   const line = (i: number) => `line ${i} ${"x".repeat(90)}\n`;
-  const started = Date.now();
-  for (let i = 0; i < 30000; i++) mirror.write(Buffer.from(line(i))); // ~3 MB into a 1 MiB pipe + 64 KiB backlog
-  const blockedFor = Date.now() - started;
+  // ~3 MB into a 1 MiB pipe + 64 KiB backlog, with no one reading: a write that blocked would never
+  // return (the writes are synchronous), so getting past this loop is the proof (no clock involved)
+  for (let i = 0; i < 30000; i++) mirror.write(Buffer.from(line(i)));
   let seen = readAvailable(pipe.read).toString(); // the reader catches up: the backlog goes out
   await output.flush(5000);
   seen += readAvailable(pipe.read).toString();
@@ -37,10 +37,9 @@ test("a reader that falls behind makes the mirror drop whole lines and count the
   const lines = seen.split("\n").slice(0, -1);
   const numbers = lines.map((l) => Number(/^web \| line (\d+) x{90}$/.exec(l)?.[1]));
   expect([
-    blockedFor < 1000,
     lines.every((l) => /^web \| line \d+ x{90}$/.test(l)), // whole lines only
     numbers.every((n, i) => i === 0 || n > numbers[i - 1]!), // in order
     mirror.droppedLines > 0 && mirror.droppedLines === 30001 - lines.length,
     events,
-  ]).toEqual([true, true, true, true, ["failing", "recovered"]]);
+  ]).toEqual([true, true, true, ["failing", "recovered"]]);
 });

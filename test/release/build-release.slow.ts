@@ -7,12 +7,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { version } from "../../package.json";
 import { ensureDebianPackages } from "../infra/debian-packages.ts";
+import { arm64OnThisMachine } from "./_arm64.ts";
 import { waitFor } from "../infra/wait-for.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 const RELEASE = join(REPO, "dist/release");
-// qemu-user emulates an aarch64 CPU for one process; libc6-arm64-cross has the loader and libc it needs.
-const QEMU_ARM64 = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"];
 
 // The ELF machine and program interpreter of an executable: what decides where it can run.
 function elfTarget(file: string): { machine: string; interpreter: string } {
@@ -52,8 +51,8 @@ test("build:release makes four executables and their checksums; the x64 glibc on
 }, 300_000);
 
 test("the arm64 glibc executable answers --version under qemu with Debian's arm64 glibc", async () => {
-  await ensureDebianPackages("qemu-user", "libc6-arm64-cross");
-  const run = Bun.spawnSync([...QEMU_ARM64, join(RELEASE, "tsvisor-linux-arm64"), "--version"], { stdout: "pipe", stderr: "pipe" });
+  using arm64 = await arm64OnThisMachine();
+  const run = Bun.spawnSync([...arm64.command, join(RELEASE, "tsvisor-linux-arm64"), "--version"], { stdout: "pipe", stderr: "pipe" });
   expect([run.stdout.toString(), run.stderr.toString(), run.exitCode]).toEqual([`tsvisor ${version}\n`, "", 0]);
 }, 120_000);
 
@@ -74,10 +73,11 @@ test("the x64 musl executable loads under Debian's musl loader but for libstdc++
 // executables cannot run here (above: no musl libstdc++ in Debian, and Alpine's packages are not
 // reachable from this machine to debootstrap-like an Alpine root), so only the glibc ones are run.
 test.each([
-  ["tsvisor-linux-x64", [] as string[], 20_000],
-  ["tsvisor-linux-arm64 under qemu", QEMU_ARM64, 90_000],
-] as const)("%s supervises a program: its output lands in its log files and on the console", async (name, emulator, timeoutMs) => {
-  if (emulator.length > 0) await ensureDebianPackages("qemu-user", "libc6-arm64-cross");
+  ["tsvisor-linux-x64", false, 20_000],
+  ["tsvisor-linux-arm64 under qemu", true, 90_000],
+] as const)("%s supervises a program: its output lands in its log files and on the console", async (name, emulated, timeoutMs) => {
+  using arm64 = emulated ? await arm64OnThisMachine() : { command: [] as string[], [Symbol.dispose]() {} };
+  const emulator = arm64.command;
   const executable = join(RELEASE, name.split(" ")[0]!);
   const dir = mkdtempSync(join(tmpdir(), "tsvisor-release-"));
   try {

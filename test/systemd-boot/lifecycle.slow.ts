@@ -35,17 +35,28 @@ command = ["sleep", "infinity"]
   await waitFor(async () => (await system.property("tsvisor", "StatusText")) === "1 running, 1 stopped", "StatusText to say 1 running, 1 stopped");
 });
 
-test("`systemctl reload` applies a changed config: the added program starts, the unchanged one keeps running, tsvisor is not restarted", async () => {
-  const keeper = `
+const KEEPER = `
 [programs.keeper]
 command = ["sleep", "infinity"]
 `;
-  await using system = await BootedSystem.boot({ config: keeper });
-  expect((await system.systemctl("start", "tsvisor")).exitCode).toBe(0);
-  const mainPid = await system.property("tsvisor", "MainPID");
-  const [before] = await processes(system);
 
-  system.writeFile("/etc/tsvisor/tsvisor.toml", `${keeper}
+// A system running the unit on KEEPER: tsvisor's pid and keeper's process before a reload.
+async function startKeeper(): Promise<{ system: BootedSystem; mainPid: string; before: Process }> {
+  const system = await BootedSystem.boot({ config: KEEPER });
+  try {
+    expect((await system.systemctl("start", "tsvisor")).exitCode).toBe(0);
+    const [before] = await processes(system);
+    return { system, mainPid: await system.property("tsvisor", "MainPID"), before: before! };
+  } catch (error) {
+    await system[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+test("`systemctl reload` applies a changed config: the added program starts, the unchanged one keeps running, tsvisor is not restarted", async () => {
+  const { system: booted, mainPid, before } = await startKeeper();
+  await using system = booted;
+  system.writeFile("/etc/tsvisor/tsvisor.toml", `${KEEPER}
 [programs.newcomer]
 command = ["sleep", "infinity"]
 `);
@@ -55,7 +66,7 @@ command = ["sleep", "infinity"]
     return now.find((p) => p.name === "newcomer" && p.state === "RUNNING") && now;
   }, "newcomer to be RUNNING after the reload");
   const keeperAfter = after.find((p) => p.name === "keeper")!;
-  expect([keeperAfter.state, keeperAfter.pid, keeperAfter.started_at]).toEqual(["RUNNING", before!.pid, before!.started_at]);
+  expect([keeperAfter.state, keeperAfter.pid, keeperAfter.started_at]).toEqual(["RUNNING", before.pid, before.started_at]);
   expect(await system.property("tsvisor", "MainPID")).toBe(mainPid);
   expect(await system.journalctl("-u", "tsvisor", "-o", "cat", "--grep", "^reload:")).toEqual([expect.stringMatching(/^reload: added newcomer; .*unchanged keeper/)]);
 });
@@ -80,4 +91,26 @@ stopwaitsecs = 30
   expect(journal).toContain("stopped: polite (exit status 0)");
   expect(journal).toContain("tsvisor exiting with code 0");
   expect(journal.filter((line) => /SIGKILL/.test(line))).toEqual([]);
+});
+
+test("`systemctl reload` of a broken config fails visibly: non-zero, the reason at error priority in the journal, the unit and its programs untouched", async () => {
+  const { system: booted, mainPid, before } = await startKeeper();
+  await using system = booted;
+  system.writeFile("/etc/tsvisor/tsvisor.toml", `${KEEPER}
+[programs.broken]
+command = 5
+`);
+  const reload = await system.systemctl("reload", "tsvisor");
+  expect([reload.exitCode, reload.stderr]).toEqual([1, expect.stringContaining("Job for tsvisor.service failed")]);
+  expect([await system.property("tsvisor", "ActiveState"), await system.property("tsvisor", "MainPID")]).toEqual(["active", mainPid]);
+  const [after] = await processes(system);
+  expect([after!.name, after!.state, after!.pid, after!.started_at]).toEqual(["keeper", "RUNNING", before.pid, before.started_at]);
+  // ExecReload's `tsvisor reload` says why, every line at error priority, the file by its absolute path
+  const errors = await system.journalctl("-u", "tsvisor", "-o", "cat", "-p", "err");
+  expect(errors).toEqual(expect.arrayContaining([
+    expect.stringMatching(/nothing changed:$/),
+    "/etc/tsvisor/tsvisor.toml:6:11: programs.broken.command: expected a command string or a non-empty array of non-empty strings; got 5",
+    "    6 | command = 5",
+    "      |           ^",
+  ]));
 });

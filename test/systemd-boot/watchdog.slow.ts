@@ -28,4 +28,12 @@ command = ["sleep", "infinity"]
   expect(stdout).toMatch(/^worker\s+RUNNING\s/m);
   const systemdSaid = await system.journalctl("-u", "tsvisor", "-o", "cat", "--grep", "[Ww]atchdog");
   expect(systemdSaid).toEqual(expect.arrayContaining([expect.stringMatching(/Watchdog timeout/), "tsvisor.service: Failed with result 'watchdog'."]));
+  // Issue 15 item 17: tsvisor's own line, at crit, and not Bun's crash banner blaming Bun. systemd
+  // sends SIGCONT right after the SIGABRT (kill_and_sigcont), so the frozen tsvisor wakes to take it
+  // in its C handler, as a tsvisor whose JavaScript thread hung would.
+  const journal = await system.journalctl("-u", "tsvisor", "-o", "cat");
+  expect({
+    line: await system.journalctl("-u", "tsvisor", "-o", "cat", "-p", "crit", "--grep", "^watchdog:"),
+    banner: journal.filter((l) => /Bun has crashed|a bug in Bun/.test(l)),
+  }).toEqual({ line: ["watchdog: systemd's watchdog fired (no WATCHDOG=1 for 2 s); aborting"], banner: [] });
 });

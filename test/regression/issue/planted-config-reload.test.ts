@@ -9,10 +9,10 @@ import { NOBODY } from "../../integration/_nobody.ts";
 
 test("a reload reads the file tsvisor started with, not a tsvisor.toml planted in its working directory since", async () => {
   using dir = tempDir();
-  const [upper, work, app] = ["upper", "work", "app"].map((d) => join(dir.path, d));
+  const [upper, work, app] = [join(dir.path, "upper"), join(dir.path, "work"), join(dir.path, "app")];
   for (const d of [upper, work, app]) mkdirSync(d);
   chownSync(app, NOBODY, NOBODY); // the image's WORKDIR, the app user's
-  const [socket, proof, out] = ["tsvisor.sock", "PROOF", "daemon.out"].map((f) => join(dir.path, f));
+  const [socket, proof, out] = [join(dir.path, "tsvisor.sock"), join(dir.path, "PROOF"), join(dir.path, "daemon.out")];
   const planted = `[supervisor]\nsocket = "${socket}"\nlog_dir = "${join(dir.path, "logs")}"\n[programs.app]\ncommand = ["sleep", "1000"]\nuser = "nobody"\n[programs.pwn]\ncommand = ["sh", "-c", "id > ${proof}; exec sleep 1000"]\n`;
   const system = `[supervisor]\nsocket = "${socket}"\nlog_dir = "${join(dir.path, "logs")}"\n[programs.app]\ncommand = ["sleep", "1000"]\nuser = "nobody"\nstartsecs = 0\n`;
   writeFileSync(join(dir.path, "system.toml"), system);
