@@ -49,8 +49,11 @@ test.concurrent("config check prints the diagnostics on stderr and exits 2", asy
 });
 
 // Regression (issue 19): config show said "# socket = (not set)" where the daemon uses a default socket.
-const socketLine = (dir: string) =>
-  process.getuid?.() === 0 ? 'socket = "/run/tsvisor.sock" # the default as root' : `socket = "${dir}/tsvisor.sock" # the default for this user: beside the config file`;
+const socketLine = (dir: string) => {
+  const uid = process.getuid?.() ?? 0;
+  const fallbacks = `; where it cannot be made, /tmp/tsvisor-${uid}/tsvisor.sock, then /dev/shm/tsvisor-${uid}/tsvisor.sock`;
+  return uid === 0 ? `socket = "/run/tsvisor.sock" # the default as root${fallbacks}` : `socket = "${dir}/tsvisor.sock" # the default for this user: beside the config file${fallbacks}`;
+};
 
 test.concurrent("config show prints TOML with the defaults filled in, the socket the daemon would use among them", async () => {
   const dir = writeTree({ "tsvisor.toml": toml("[programs.web]", 'command = "x"') });
