@@ -12,6 +12,8 @@ const check = defineCommand({
   args: { ...configArgs },
   run({ args }) {
     const config = load(args.config);
+    // what the daemon would log as warnings at start (a supervisord.conf key tsvisor does not carry out)
+    for (const note of config.notes) console.error(`warning: ${note}`);
     const width = Math.max(10, ...config.processes.map((p) => p.name.length));
     for (const { name, program: p } of config.processes) {
       const summary = `priority ${p.priority}, autorestart ${p.autorestart}, startsecs ${p.startsecs}`;

@@ -276,8 +276,16 @@ function logfile(expanded: string, value: IniValue, ctx: ProgramContext, section
     ctx.builder.warn({ value, section }, `${show(expanded)} is supervisord's deprecated syslog log file: tsvisor keeps no log file for it and sends nothing to syslog`, "write the log to a file, or to /dev/stdout for docker logs and journald", "value");
     return "none";
   }
+  // Docker-style configs send output to the container's stdout this way: tsvisor's console mirror
+  // already does, so writing the file too would print each line twice
+  if (CONSOLE_FILES.includes(name.path)) {
+    ctx.builder.remember(["programs", section.slice(section.indexOf(":") + 1), value.key], { value, section }, `${name.path}: tsvisor's console mirror writes the output there already ([supervisor] console), so no log file`);
+    return "none";
+  }
   return resolve(dirname(value.file), name.path);
 }
+
+const CONSOLE_FILES = ["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2", "/proc/self/fd/1", "/proc/self/fd/2"];
 
 // Bytes as supervisord's units where they divide evenly: 52428800 -> "50MB" (what `config import` writes).
 export function sizeValue(bytes: number): number | string {
