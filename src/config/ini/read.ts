@@ -91,6 +91,14 @@ export function readIniFiles(main: string, ctx: IniReadContext): IniFiles {
       result.errors.push({ file: path, ...decoded.problem, path: "" });
       return true;
     }
+    // a NUL would cut a path or an argument short where the kernel reads it: refused, as TOML's reader does
+    const nul = decoded.text.indexOf("\0");
+    if (nul >= 0) {
+      const before = decoded.text.slice(0, nul);
+      const line = before.split("\n").length;
+      result.errors.push({ file: path, line, column: nul - before.lastIndexOf("\n"), path: "", message: "a NUL byte: a supervisord.conf is text, and a NUL would cut a path or an argument short" });
+      return true;
+    }
     const document = parseIni(decoded.text);
     for (const problem of document.problems) result.errors.push({ file: path, ...problem, path: "" });
     for (const section of document.sections) {
