@@ -248,6 +248,13 @@ export function processName(value: unknown): string {
   if (typeof value !== "string" || value === "") {
     throw new ValueError(`expected a name template like "{name}-{num}"; got ${show(value)}`);
   }
+  if (value.includes("%(")) {
+    // supervisord's template, written where tsvisor's is expected: show it in tsvisor's form
+    const tsvisor = value.replaceAll(/%\(program_name\)s/g, "{name}").replaceAll(/%\(process_num\)0?(\d?)d/g, (_, w: string) => (w === "" ? "{num}" : `{num:0${w}}`));
+    throw new ValueError(`${show(value)} is supervisord's %(...) form; tsvisor's templates are {name}, {num} and {num:0N}`, {
+      hint: tsvisor.includes("%(") ? 'write it with {name} and {num}, e.g. "{name}_{num:02}"' : `write process_name = ${show(tsvisor)} (or run the supervisord.conf itself: tsvisor reads that format)`,
+    });
+  }
   for (const part of checkPlaceholders(value)) {
     const isPlaceholder = part.startsWith("{") && part.endsWith("}");
     if (!isPlaceholder && !NAME_CHARS.test(part)) {
