@@ -26,17 +26,22 @@ export class ValueErrors extends ValueError {
 // Check each element of an array on its own: every bad one is reported (path: its index), not only the first.
 export function eachElement<T, R>(list: readonly T[], check: (item: T, index: number) => R): R[] {
   const errors: ValueError[] = [];
+  const indexes: number[] = [];
   const results: R[] = [];
   list.forEach((item, index) => {
     try {
       results.push(check(item, index));
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
-      errors.push(new ValueError(error.message, { path: [String(index), ...error.path], ...(error.hint ? { hint: error.hint } : {}) }));
+      errors.push(error);
+      indexes.push(index);
     }
   });
+  // one bad element: its message as it is; several: each says which element it is (all point at the value)
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new ValueErrors(errors);
+  if (errors.length > 1) {
+    throw new ValueErrors(errors.map((e, i) => new ValueError(`element ${indexes[i]! + 1}: ${e.message}`, { path: e.path, ...(e.hint ? { hint: e.hint } : {}) })));
+  }
   return results;
 }
 

@@ -68,6 +68,13 @@ describe("values", () => {
     `);
   });
 
+  // Regression (issue 19): "every error at once" held only for the first bad element of an array.
+  test("forward_signals reports every bad element, not only the first", () => {
+    const message = loadError({ "tsvisor.toml": toml("[supervisor]", 'forward_signals = ["HUP", "USR1", "NOPE"]', "[programs.web]", 'command = "x"') });
+    expect(message).toContain('tsvisor.toml:2:19: supervisor.forward_signals: element 1: tsvisor handles this signal itself, it cannot be forwarded: "HUP"');
+    expect(message).toContain('tsvisor.toml:2:19: supervisor.forward_signals: element 3: unknown signal "NOPE"');
+  });
+
   test("a bad value in a dotted key and in an inline table is located", () => {
     expect(loadError({ "tsvisor.toml": toml("[programs]", 'web = { command = "x", startsecs = -1 }', 'api.command = ""') })).toMatchInlineSnapshot(`
       "tsvisor.toml:2:36: programs.web.startsecs: expected seconds (a number >= 0) or a duration like "500ms", "10s", "5m", "1h"; got -1
