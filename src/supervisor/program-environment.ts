@@ -1,10 +1,12 @@
 // The environment a program (and its command health probe) runs with.
 import type { ProcessSpec } from "../config/schema.ts";
+import { SPAWN_MARK_VARIABLE } from "./leftovers.ts";
 
 // tsvisor's environment (with SUPERVISOR_SERVER_URL, daemon.ts), supervisord's names for the process,
 // the program's own environment (which may override those, as under supervisord, whose process.py
 // applies it last), then tsvisor's names for the process.
-export function programEnvironment(base: Record<string, string | undefined>, spec: ProcessSpec): Record<string, string> {
+// `mark`: the spawn's own mark (leftovers.ts), which finds what a double-forked daemon left behind.
+export function programEnvironment(base: Record<string, string | undefined>, spec: ProcessSpec, mark?: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
   return {
@@ -14,6 +16,7 @@ export function programEnvironment(base: Record<string, string | undefined>, spe
     TSVISOR_PROCESS_NAME: spec.name,
     TSVISOR_GROUP_NAME: spec.group,
     TSVISOR_PROCESS_NUM: String(spec.num),
+    ...(mark === undefined ? {} : { [SPAWN_MARK_VARIABLE]: mark }),
   };
 }
 

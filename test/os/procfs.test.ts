@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
+import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, parseStatusUids, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
 
 test("parseStat takes comm up to the last parenthesis, so a name with spaces and ')' parses", () => {
   expect(parseStat("4242 (my (odd) prog) Z 1 4242 4241 0 -1 4194560 100 0 0 0 150 25 0 0 20 0 1 0 300 12345678 2048")).toEqual({
@@ -13,6 +13,11 @@ test.each([
   ["7", [7]],
 ])("children file %p -> %p", (text, pids) => {
   expect(parseChildren(text)).toEqual(pids);
+});
+
+test("parseStatusUids reads real, effective, saved and filesystem uid, and null without the line", () => {
+  expect(parseStatusUids("Name:\tsh\nUid:\t65534\t0\t0\t0\nGid:\t0\t0\t0\t0\n")).toEqual([65534, 0, 0, 0]);
+  expect(parseStatusUids("Name:\tsh\n")).toBeNull();
 });
 
 test("parseStatusBytes reads a kB field as bytes, and null when the field is missing (a zombie has no VmRSS)", () => {
