@@ -117,3 +117,33 @@ test("an HTTP connection that sends nothing, or trickles its headers a byte a se
   const [idle, trickled] = await Promise.all([closedAfter(false), closedAfter(true)]);
   expect([idle >= 9 && idle < 15, trickled >= 9 && trickled < 15]).toEqual([true, true]);
 }, 30_000);
+
+// Red-team F9: the cap applied before any request, so a flood of idle connections from nobody left
+// everyone else refused (0 of 20 probes answered). Now a new connection closes the longest-idle one.
+test("under a flood of idle connections from nobody, the documented probe GET /api/v1/check is still answered every time", async () => {
+  using dir = tempDir();
+  const http = httpOn();
+  const port = new URL(http.base).port;
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`, { wrapper: ["prlimit", `--nofile=${LIMIT}:${LIMIT}`, "--"] });
+  await daemon.waitForLog(/http: listening on/);
+  await waitFor(async () => (await ctlWithin(daemon, ["check"]))[0] === 0, "every program RUNNING");
+  const before = fdCount(daemon.proc.pid);
+  const flood = Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", port, String(FLOOD)], {
+    cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "inherit",
+  });
+  try {
+    await waitFor(() => fdCount(daemon.proc.pid) >= before + HTTP_CAP - 8, `tsvisor holding ${HTTP_CAP} connections`);
+    const answers: (number | string)[] = [];
+    for (let i = 0; i < 20; i++) {
+      // a fresh connection each time, as a kubelet's probe makes
+      const status = await fetch(`${http.base}/api/v1/check`, { signal: AbortSignal.timeout(5000), keepalive: false }).then((r) => r.status, (e: Error) => e.name);
+      answers.push(status);
+    }
+    expect(answers).toEqual(Array(20).fill(200));
+    expect(fdCount(daemon.proc.pid)).toBeLessThanOrEqual(before + HTTP_CAP + 16);
+  } finally {
+    flood.kill("SIGTERM");
+    await flood.exited;
+  }
+  expect(daemon.logLines(/ERROR/)).toEqual([]);
+}, 90_000);
