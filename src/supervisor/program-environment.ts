@@ -8,7 +8,7 @@ import { SPAWN_MARK_VARIABLE } from "./leftovers.ts";
 // `mark`: the spawn's own mark (leftovers.ts), which finds what a double-forked daemon left behind.
 export function programEnvironment(base: Record<string, string | undefined>, spec: ProcessSpec, mark?: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(spec.program.inherit_environment ? base : ownOnly(base))) if (value !== undefined) env[key] = value;
   return {
     ...env,
     ...supervisorNames(spec.name, spec.group),
@@ -23,4 +23,14 @@ export function programEnvironment(base: Record<string, string | undefined>, spe
 // What supervisord tells every child (process.py _spawn_as_child): it runs under a supervisor, and as what.
 export function supervisorNames(processName: string, groupName: string): Record<string, string> {
   return { SUPERVISOR_ENABLED: "1", SUPERVISOR_PROCESS_NAME: processName, SUPERVISOR_GROUP_NAME: groupName };
+}
+
+/** PATH when tsvisor's environment has none: systemd's default for services. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// inherit_environment = false: of tsvisor's environment only PATH (to find commands, as systemd sets it
+// for every service) and SUPERVISOR_SERVER_URL (tsvisor's own, for supervisord's client libraries).
+function ownOnly(base: Record<string, string | undefined>): Record<string, string> {
+  const url = base.SUPERVISOR_SERVER_URL;
+  return { PATH: base.PATH ?? DEFAULT_PATH, ...(url === undefined ? {} : { SUPERVISOR_SERVER_URL: url }) };
 }
