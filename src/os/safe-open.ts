@@ -202,6 +202,21 @@ export function openRead(dir: SafeDir, name: string): number {
 }
 
 /**
+ * Open a file to read its first bytes where its links are followed as exec() follows them (a command):
+ * O_NONBLOCK, so that a named pipe swapped in after a stat() cannot hold tsvisor's thread in open()
+ * waiting for a writer, and the open fd is what is checked (fstat), not the path. Anything but a
+ * regular file is refused; the caller closes the fd.
+ */
+export function openFollowingRead(path: string): number {
+  const fd = libc().openat(AT_FDCWD, cString(path, path), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+  if (fd < 0) throw errnoError("open", path);
+  const stat = fstatSync(fd);
+  if (stat.isFile()) return fd;
+  closeSync(fd);
+  throw new UnsafePathError(path, `is ${describeKind(stat)} now, not a regular file`);
+}
+
+/**
  * Open a stream `find` found, for writing as is: non-blocking, so a FIFO without a reader fails with
  * ENXIO at once instead of holding tsvisor up, and a full one says EAGAIN.
  */
