@@ -49,7 +49,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
   // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them,
   // and picks the default socket and log_dir among places it can write (os/private-dir.ts asks the kernel).
-  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
+  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "os/safe-open.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
   [(f) => PURE_EVENTS.includes(f), ["events/", "supervisor/states.ts", "supervisor/backoff.ts", "supervisor/exit-status.ts", "supervisor/supervisor.ts"]],
   // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/.
