@@ -18,7 +18,7 @@ const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 // The daemon's peak resident memory (VmHWM), in bytes.
 const peakRss = (pid: number) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 
-test("a log made a 1 GiB sparse file without a newline: the logs endpoint, follow and `tsvisor logs` read 8 MiB of it at most, and the daemon stays small and answers", async () => {
+test("a log made a 1 GiB sparse file without a newline: the logs endpoint, follow, XML-RPC and `tsvisor logs` read 8 MiB of it at most, and the daemon stays small and answers", async () => {
   expect(process.getuid?.()).toBe(0);
   using dir = tempDir();
   const app = join(dir.path, "app");
@@ -57,6 +57,15 @@ ${http.block}`, { env: { TSVISOR_TOKEN: TOKEN } });
   const body = await response.arrayBuffer();
   const seconds = (performance.now() - started) / 1000;
 
+  // supervisorctl's ways: readProcessStdoutLog from 0 to the end, tailProcessStdoutLog of "everything"
+  const rpc = async (method: string, params: string) => (await fetch(`${http.base}/RPC2`, {
+    method: "POST", headers: { ...auth.headers, "content-type": "text/xml" },
+    body: `<?xml version="1.0"?><methodCall><methodName>supervisor.${method}</methodName><params>${params}</params></methodCall>`,
+  })).arrayBuffer();
+  const xmlrpc = [
+    await rpc("readProcessStdoutLog", "<param><value><string>app</string></value></param><param><value><int>0</int></value></param><param><value><int>0</int></value></param>"),
+    await rpc("tailProcessStdoutLog", "<param><value><string>app</string></value></param><param><value><int>0</int></value></param><param><value><int>2000000000</int></value></param>"),
+  ].map((reply) => reply.byteLength > 1024 && reply.byteLength <= 2 * MAX_TAIL_BYTES); // NULs travel as U+FFFD: 3 bytes each
   const cli = await daemon.ctl(["logs", "app", "-n", "5"]);
   const status = await Promise.race([daemon.status("app"), Bun.sleep(5_000).then(() => "no answer within 5 s")]);
   expect({
@@ -65,11 +74,12 @@ ${http.block}`, { env: { TSVISOR_TOKEN: TOKEN } });
     bodyHasBytes: body.byteLength > 0,
     quick: seconds < 10,
     followedAtMost8MiB: followed <= MAX_TAIL_BYTES,
+    xmlrpcBounded: xmlrpc,
     cli: { exitCode: cli.exitCode, atMost8MiB: cli.stdout.length <= MAX_TAIL_BYTES },
     daemonGrewLessThan256MiB: peakRss(daemon.proc.pid) - before < 256 * 1024 * 1024,
     state: typeof status === "object" ? status.state : status,
   }).toEqual({
-    status: 200, bodyAtMost8MiB: true, bodyHasBytes: true, quick: true, followedAtMost8MiB: true,
+    status: 200, bodyAtMost8MiB: true, bodyHasBytes: true, quick: true, followedAtMost8MiB: true, xmlrpcBounded: [true, true],
     cli: { exitCode: 0, atMost8MiB: true }, daemonGrewLessThan256MiB: true, state: "RUNNING",
   });
 }, 120_000);
