@@ -54,7 +54,8 @@ export class ConsoleOutput {
   write(data: Uint8Array | string, keep = false): boolean {
     if (this.broken) return keep;
     // program lines (not `keep`: tsvisor's own, coloured) reach a terminal with their controls shown
-    const bytes = this.terminal && !keep ? new TerminalText().push(typeof data === "string" ? Buffer.from(data) : data) : typeof data === "string" ? Buffer.from(data) : data;
+    const raw = typeof data === "string" ? Buffer.from(data) : data;
+    const bytes = this.terminal && !keep ? new TerminalText().push(raw) : raw;
     if (this.stream) return this.stream.write(Buffer.from(bytes)), true; // a copy: the stream keeps it
     if (this.queue.length > 0) {
       if (!keep && this.queued + bytes.length > this.capBytes) return false;
