@@ -140,6 +140,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
     if (state === "in-use") throw listenError(where, "another server listens on it", "stop it first, or choose another [http] listen path");
     if (state === "not-a-socket") throw listenError(where, "the path exists and is not a socket", "remove it, or choose another [http] listen path");
+    if (state === "stale-removed") logger.info(`http: took over ${listen.path}: a stale socket nobody listened on (left by a killed server) was removed`);
     try {
       await listenOn(server, (done) => bindOwnerOnly(() => server.listen(listen.path, done)));
       setSocketAccess(listen.path, config.socket_mode, null);
