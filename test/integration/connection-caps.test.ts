@@ -25,6 +25,21 @@ async function ctlWithin(daemon: Daemon, args: string[]): Promise<[number, strin
   return [proc.signalCode === "SIGKILL" ? 137 : code, stdout, stderr];
 }
 
+// A daemon with an [http] block under the descriptor limit LIMIT, its programs RUNNING.
+async function startLimited(dir: string, httpBlock: string): Promise<Daemon> {
+  const daemon = Daemon.start(dir, `${PROGRAMS}\n${httpBlock}`, { wrapper: ["prlimit", `--nofile=${LIMIT}:${LIMIT}`, "--"] });
+  await daemon.waitForLog(/http: listening on/);
+  await waitFor(async () => (await ctlWithin(daemon, ["check"]))[0] === 0, "every program RUNNING");
+  return daemon;
+}
+
+// FLOOD idle connections to 127.0.0.1:port from nobody, each reopened when closed (the fixture).
+function floodAsNobody(port: string) {
+  return Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", port, String(FLOOD)], {
+    cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "inherit",
+  });
+}
+
 // The highest descriptor count of `pid` sampled every 20 ms over `ms`.
 async function peakFds(pid: number, ms: number): Promise<number> {
   let peak = 0;
@@ -36,15 +51,11 @@ test("a connection flood from nobody is capped: tsvisor's descriptors stay bound
   using dir = tempDir();
   const http = httpOn();
   const port = new URL(http.base).port;
-  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`, { wrapper: ["prlimit", `--nofile=${LIMIT}:${LIMIT}`, "--"] });
-  await daemon.waitForLog(/http: listening on/);
-  await waitFor(async () => (await ctlWithin(daemon, ["check"]))[0] === 0, "every program RUNNING");
+  await using daemon = await startLimited(dir.path, http.block);
   const pids = async () => (JSON.parse((await ctlWithin(daemon, ["status", "--json"]))[1]) as { processes: { pid: number }[] }).processes.map((p) => p.pid);
   const before = { fds: fdCount(daemon.proc.pid), pids: await pids() };
 
-  const flood = Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", port, String(FLOOD)], {
-    cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "inherit",
-  });
+  const flood = floodAsNobody(port);
   const output: string[] = [];
   void (async () => {
     for await (const chunk of flood.stdout) output.push(...new TextDecoder().decode(chunk).split("\n").filter(Boolean));
@@ -124,13 +135,9 @@ test("under a flood of idle connections from nobody, the documented probe GET /a
   using dir = tempDir();
   const http = httpOn();
   const port = new URL(http.base).port;
-  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`, { wrapper: ["prlimit", `--nofile=${LIMIT}:${LIMIT}`, "--"] });
-  await daemon.waitForLog(/http: listening on/);
-  await waitFor(async () => (await ctlWithin(daemon, ["check"]))[0] === 0, "every program RUNNING");
+  await using daemon = await startLimited(dir.path, http.block);
   const before = fdCount(daemon.proc.pid);
-  const flood = Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", port, String(FLOOD)], {
-    cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "inherit",
-  });
+  const flood = floodAsNobody(port);
   try {
     await waitFor(() => fdCount(daemon.proc.pid) >= before + HTTP_CAP - 8, `tsvisor holding ${HTTP_CAP} connections`);
     const answers: (number | string)[] = [];
