@@ -41,7 +41,7 @@ test("many unknown keys in one table: the allowed keys are listed once, each lat
   expect(exitCode).toBe(2);
   const errors = stderr.split("\n").filter((line) => /programs\.web\.zz\d+: unknown key/.test(line));
   expect(errors.length).toBe(50);
-  expect(errors.filter((line) => line.includes("allowed: command directory environment"))).toEqual([errors[0]]);
+  expect(errors.filter((line) => line.includes("allowed: command directory environment"))).toEqual(errors.slice(0, 1));
   expect(errors.slice(1).every((line) => line.endsWith("; allowed: the keys listed above"))).toBe(true);
 });
 
