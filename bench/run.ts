@@ -55,6 +55,8 @@ function notes(): string {
   return existsSync(file) ? `\n${readFileSync(file, "utf8").trim()}\n` : "";
 }
 
+// Each --short run takes a few minutes at most; a full one (1,000 programs, 200 MB of logs) under an hour.
+const BENCH_TIMEOUT_MS = (SHORT ? 15 : 60) * 60_000;
 const sections: string[] = [];
 let failed = false;
 for (const bench of BENCHES) {
@@ -65,10 +67,12 @@ for (const bench of BENCHES) {
   }
   process.stderr.write(`\n=== ${bench.file} ${bench.args.join(" ")}\n`);
   const started = performance.now();
-  const proc = Bun.spawnSync([process.execPath, path, ...bench.args], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
+  // A benchmark that hangs (a wait for something that never comes) must not take CI's whole time with it
+  const proc = Bun.spawnSync([process.execPath, path, ...bench.args], { cwd: ROOT, stdout: "pipe", stderr: "inherit", timeout: BENCH_TIMEOUT_MS });
   const out = proc.stdout.toString();
   process.stdout.write(out);
-  process.stderr.write(`=== ${bench.file}: exit ${proc.exitCode} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  const ended = proc.exitedDueToTimeout ? `stopped: still running after ${BENCH_TIMEOUT_MS / 60_000} min` : `exit ${proc.exitCode}`;
+  process.stderr.write(`=== ${bench.file}: ${ended} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   if (proc.exitCode !== 0) failed = true;
   sections.push(`## ${bench.title}\n\n\`bun bench/${bench.file} ${bench.args.join(" ")}\`\n\n${out.trim()}\n`);
   if (bench.file === "control.bench.ts") {

@@ -193,6 +193,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
     // supervisorctl -s unix://PATH: loaded at the first HTTP connection, so a tsvisor nobody asks pays nothing
     http: once(() => import("./http/control-socket-http.ts").then(({ controlSocketHandler }) => controlSocketHandler(controlDeps, rpcCredentials))),
   });
+  if (control.replacedStale) logger.info(`control socket ${control.path}: took it over from an earlier tsvisor that is gone (a stale socket nobody listened on was removed)`);
   // The dashboard, HTTP API and /metrics (docs/http.md): the socket's operations, same meaning.
   // Loaded only when configured: a tsvisor without [http] pays nothing for it at start.
   const httpConfig = config.http;

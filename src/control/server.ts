@@ -26,6 +26,8 @@ export interface ControlServerOptions {
 
 export interface ControlServer {
   readonly path: string;
+  /** A socket file nobody listened on (left by a killed tsvisor) was removed to bind: the daemon logs it. */
+  readonly replacedStale: boolean;
   /** Stop listening, drop every connection and remove the socket file. */
   close(): void;
 }
@@ -41,7 +43,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   if (Buffer.byteLength(path) > MAX_PATH_BYTES) {
     throw bindError(path, `the path is ${Buffer.byteLength(path)} bytes long; a unix socket path may have at most ${MAX_PATH_BYTES}`);
   }
-  await claimPath(path);
+  const replacedStale = await claimPath(path);
   const connections = new Set<SniffingConnection>();
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   let listener: ReturnType<typeof Bun.listen<SniffingConnection | undefined>>;
@@ -81,6 +83,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   }
   return {
     path,
+    replacedStale,
     close() {
       for (const connection of connections) connection.gone();
       listener.stop(true); // also removes the socket file
@@ -100,13 +103,13 @@ function refuse(socket: Socket<SniffingConnection | undefined>, error: ErrorBody
   setTimeout(() => socket.terminate(), REFUSAL_GRACE_MS).unref();
 }
 
-// Free, or a stale socket (left by a killed tsvisor, now removed): bind. A live tsvisor's socket, or
-// anything that is not a socket: refuse, remove nothing.
-async function claimPath(path: string): Promise<void> {
+// Free, or a stale socket (left by a killed tsvisor, now removed: true): bind. A live tsvisor's
+// socket, or anything that is not a socket: refuse, remove nothing.
+async function claimPath(path: string): Promise<boolean> {
   const state = await claimSocketPath(path).catch((error: Error) => {
     throw bindError(path, error.message);
   });
-  if (state === "free") return;
+  if (state === "free" || state === "stale-removed") return state === "stale-removed";
   if (state === "not-a-socket") throw bindError(path, "the path exists and is not a socket", "remove it, or choose another path with [supervisor] socket");
   const pid = await sendRequest(path, { op: "version" }, { timeoutMs: 2000 }).then(
     (reply) => (reply.ok ? reply.result.pid : null),

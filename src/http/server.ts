@@ -35,7 +35,13 @@ export interface HttpServer {
   close(): void;
 }
 
-/** Connections open at once; one more is closed at once and counted (tsvisor_http_connections_refused_total). */
+/**
+ * Connections open at once. One more closes the longest-idle connection (one with no request being
+ * served: never sent one, still sending its headers, or between keep-alive requests) to make room;
+ * when every connection is serving a request, the new one is closed at once. Either is counted
+ * (tsvisor_http_connections_refused_total). So idle connections, which anyone who can connect may
+ * open (the cap applies before any request, hence before any token), cannot lock the others out.
+ */
 export const MAX_CONNECTIONS = 256;
 // No byte either way for this long closes a connection (a stream turns it off and sends keep-alives).
 const IDLE_TIMEOUT_MS = 10_000;
@@ -84,6 +90,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         ? errorResponse({ code: "BAD_REQUEST", field: "url", message: "the Host header and the request target make no valid URL" })
         : await handle(req, url);
     } catch (error) {
+      // the client went away while its body was read ("aborted", ECONNRESET): its own doing, no one to answer
+      if (req.destroyed || res.destroyed || req.socket.destroyed) {
+        logger.debug(`http: a client went away during its request: ${(error as Error).message}`);
+        return void res.destroy();
+      }
       logger.error(`http: ${(error as Error).stack ?? String(error)}`);
       response = errorResponse({ code: "INTERNAL", message: (error as Error).message });
     }
@@ -95,17 +106,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     await sendFetchResponse(response, res, req.method === "HEAD", streams).catch(() => res.destroy());
   };
 
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void serveOne(req, res));
-  Object.assign(server, { maxConnections: MAX_CONNECTIONS, timeout: IDLE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS });
-  server.on("drop", () => counters.refused++);
+  // Open connections with no request being served, longest idle first (a Set keeps insertion order).
+  const idle = new Set<Socket>();
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    idle.delete(req.socket);
+    res.once("close", () => {
+      if (!req.socket.destroyed) idle.add(req.socket);
+    });
+    void serveOne(req, res);
+  });
+  Object.assign(server, { timeout: IDLE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS });
   server.on("connection", (socket: Socket) => {
     // the descriptors kept for the control socket are not for HTTP clients
     if (fdShortageFor("http") !== null) {
       counters.refused++;
       return void socket.destroy();
     }
+    if (counters.connections >= MAX_CONNECTIONS) {
+      counters.refused++;
+      if (!evictIdle(idle)) return void socket.destroy();
+    }
     counters.connections++;
-    socket.once("close", () => counters.connections--);
+    idle.add(socket);
+    socket.once("close", () => {
+      counters.connections--;
+      idle.delete(socket);
+    });
   });
 
   if (listen.type === "unix") {
@@ -114,6 +140,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
     if (state === "in-use") throw listenError(where, "another server listens on it", "stop it first, or choose another [http] listen path");
     if (state === "not-a-socket") throw listenError(where, "the path exists and is not a socket", "remove it, or choose another [http] listen path");
+    if (state === "stale-removed") logger.info(`http: took over ${listen.path}: a stale socket nobody listened on (left by a killed server) was removed`);
     try {
       await listenOn(server, (done) => bindOwnerOnly(() => server.listen(listen.path, done)));
       setSocketAccess(listen.path, config.socket_mode, null);
@@ -197,4 +224,13 @@ function listenOn(server: Server, listen: (done: () => void) => void): Promise<v
 
 function listenError(where: string, why: string, hint = "change [http] listen, or remove [http] to serve no HTTP"): TsvisorError {
   return new TsvisorError("HTTP_UNAVAILABLE", `fatal: unable to listen on ${where}: ${why}`, hint);
+}
+
+// Close the longest-idle connection to make room for a new one; false when every one is busy.
+function evictIdle(idle: Set<Socket>): boolean {
+  const oldest = idle.values().next();
+  if (oldest.done === true) return false;
+  idle.delete(oldest.value);
+  oldest.value.destroy();
+  return true;
 }

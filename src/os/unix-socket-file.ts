@@ -7,10 +7,10 @@ import { O_PATH } from "./libc.ts";
 import { describeKind, openParent, UnsafePathError } from "./safe-open.ts";
 
 /** What stands at a socket path before binding. */
-export type SocketPathState = "free" | "in-use" | "not-a-socket";
+export type SocketPathState = "free" | "stale-removed" | "in-use" | "not-a-socket";
 
-// Nothing at the path, or a stale socket nobody listens on (removed here): "free". A live socket:
-// "in-use", left alone; anything that is not a socket is never removed either. Throws only when the
+// Nothing at the path: "free"; a stale socket nobody listens on: removed here, "stale-removed" (the
+// caller says so in its log, as supervisord does). A live socket: "in-use", left alone; anything that is not a socket is never removed either. Throws only when the
 // path cannot be examined.
 export async function claimSocketPath(path: string): Promise<SocketPathState> {
   let place: ReturnType<typeof openParent>;
@@ -31,7 +31,7 @@ export async function claimSocketPath(path: string): Promise<SocketPathState> {
     } catch (error) {
       throw new Error(`cannot remove the stale socket: ${describeSocketError(error as NodeJS.ErrnoException)}`);
     }
-    return "free";
+    return "stale-removed";
   } finally {
     dir.close();
   }

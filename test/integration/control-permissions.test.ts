@@ -53,7 +53,7 @@ test("a second tsvisor on a live socket refuses to start and leaves the first al
   expect((await first.ctl(["check"])).exitCode).toBe(0);
 });
 
-test("a stale socket left by a killed process is replaced; a file that is not a socket is not", async () => {
+test("a stale socket left by a killed process is replaced, and the log says so; a file that is not a socket is not", async () => {
   using dir = tempDir();
   const socket = join(dir.path, "tsvisor.sock");
   // A process that binds the path and dies by SIGKILL leaves the socket file behind with nobody on it.
@@ -72,8 +72,17 @@ test("a stale socket left by a killed process is replaced; a file that is not a 
   await using daemon = Daemon.start(dir.path, PROGRAM);
   await daemon.waitForSocket();
   expect((await daemon.ctl(["check"])).exitCode).toBe(0);
+  expect(daemon.logLines(/took it over/)).toEqual([
+    expect.stringContaining(`control socket ${socket}: took it over from an earlier tsvisor that is gone (a stale socket nobody listened on was removed)`),
+  ]);
   await daemon[Symbol.asyncDispose]();
   expect(isAlive(daemon.proc.pid)).toBe(false);
+
+  // a clean start on a free path says nothing of the kind
+  await using clean = Daemon.start(dir.path, PROGRAM);
+  await clean.waitForSocket();
+  expect(clean.logLines(/took it over/)).toEqual([]);
+  await clean[Symbol.asyncDispose]();
 
   writeFileSync(socket, "not a socket\n");
   await using refused = Daemon.start(dir.path, PROGRAM);

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
+import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, parseStatusUids, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
+import { waitFor } from "../infra/wait-for.ts";
 
 test("parseStat takes comm up to the last parenthesis, so a name with spaces and ')' parses", () => {
   expect(parseStat("4242 (my (odd) prog) Z 1 4242 4241 0 -1 4194560 100 0 0 0 150 25 0 0 20 0 1 0 300 12345678 2048")).toEqual({
@@ -13,6 +14,11 @@ test.each([
   ["7", [7]],
 ])("children file %p -> %p", (text, pids) => {
   expect(parseChildren(text)).toEqual(pids);
+});
+
+test("parseStatusUids reads real, effective, saved and filesystem uid, and null without the line", () => {
+  expect(parseStatusUids("Name:\tsh\nUid:\t65534\t0\t0\t0\nGid:\t0\t0\t0\t0\n")).toEqual([65534, 0, 0, 0]);
+  expect(parseStatusUids("Name:\tsh\n")).toBeNull();
 });
 
 test("parseStatusBytes reads a kB field as bytes, and null when the field is missing (a zombie has no VmRSS)", () => {
@@ -57,7 +63,11 @@ test("readEnvironValue reads what a process was started with", () => {
 
 test("readEnvironValue reads a bounded prefix, and an entry cut short there does not count", async () => {
   await using child = Bun.spawn(["sleep", "10"], { env: { A: "x".repeat(100), MARK: "web-10", Z: "y".repeat(100) } });
-  const environ = Buffer.from(await Bun.file(`/proc/${child.pid}/environ`).bytes());
+  // until the child has exec'd, /proc/PID/environ is still this process's
+  const environ = await waitFor(async () => {
+    const bytes = Buffer.from(await Bun.file(`/proc/${child.pid}/environ`).bytes());
+    return bytes.includes("MARK=web-10") && bytes;
+  }, "the child to exec with its own environment");
   const end = environ.indexOf("MARK=web-10") + "MARK=web-1".length; // the prefix ends inside the value
   expect([readEnvironValue(child.pid, "MARK"), readEnvironValue(child.pid, "MARK", end), readEnvironValue(child.pid, "MARK", end + 2)]).toEqual(["web-10", null, "web-10"]);
   child.kill();
