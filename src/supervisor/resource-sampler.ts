@@ -53,7 +53,8 @@ export class ResourceSampler {
       const sample = { pid: root, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes };
       const { usage, exceeded } = nextUsage(m.usage, sample, now, measured ? limit : null);
       m.usage = usage;
-      m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
+      // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
+      if (measured) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
