@@ -24,6 +24,7 @@ import { lockDirectory } from "./os/file-lock.ts";
 import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
+import { releaseStartupPages } from "./os/startup-pages.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
 import { MainCommand } from "./main-command.ts";
 import { ConfigGroups } from "./supervisor/config-groups.ts";
@@ -35,6 +36,7 @@ import { Supervisor } from "./supervisor/supervisor.ts";
 import { withoutNotifyVariables } from "./systemd/child-environment.ts";
 import type { HttpServer } from "./http/server.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
+import { ReadinessLatch } from "./systemd/readiness.ts";
 import { version as VERSION } from "../package.json";
 
 // The file in log_dir whose flock says which tsvisor writes there (docs/logs.md).
@@ -204,6 +206,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   systemd = notifySystemd({ env: process.env, pid: process.pid, logger, processes: supervisor, autostartNames });
   monitoring.running(); // before the programs' events, as supervisord emits it
   supervisor.startAll();
+  releaseStartupPagesOnceSettled(supervisor, autostartNames, logger);
   if (main) {
     main.startAfter(supervisor, autostartNames);
     void main.ended.then((code) => stopEverything(code, `${main.label} ended`));
@@ -232,6 +235,32 @@ function inheritedEnvironment(config: Config, socketPath: string): Record<string
   for (const name of config.http?.token_variables ?? []) delete env[name];
   env.SUPERVISOR_SERVER_URL = `unix://${socketPath}`;
   return env;
+}
+
+// Start-up is over once every autostart program has settled (systemd's READY=1 moment): then the
+// executable's pages it touched are let go (os/startup-pages.ts), a second after, for the start-up's
+// last steps. Looked at no more than every STARTUP_SETTLED_CHECK_MS, so that 1,000 programs starting
+// cost 1,000 state changes, not 1,000 snapshots of 1,000 programs each.
+const STARTUP_SETTLED_CHECK_MS = 200;
+const RELEASE_AFTER_SETTLED_MS = 1000;
+function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: readonly string[], logger: ConsolaInstance): void {
+  const latch = new ReadinessLatch(autostartNames);
+  let check: Timer | undefined;
+  const release = () => {
+    const kib = releaseStartupPages();
+    logger.debug(kib === null ? "start-up pages: can't be let go here" : `start-up pages: ${Math.round(kib / 1024)} MiB of the executable let go`);
+  };
+  const look = () => {
+    check = undefined;
+    if (!latch.observe(supervisor.snapshot())) return;
+    unsubscribe();
+    setTimeout(release, RELEASE_AFTER_SETTLED_MS).unref();
+  };
+  const unsubscribe = supervisor.onChange(() => {
+    check ??= setTimeout(look, STARTUP_SETTLED_CHECK_MS);
+    check.unref();
+  });
+  look();
 }
 
 // One tsvisor per log_dir: a second one (another socket, the same log_dir) would write into the same

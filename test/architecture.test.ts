@@ -49,7 +49,7 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
   // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them,
   // and picks the default socket and log_dir among places it can write (os/private-dir.ts asks the kernel).
-  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
+  [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "os/safe-open.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
   [(f) => PURE_EVENTS.includes(f), ["events/", "supervisor/states.ts", "supervisor/backoff.ts", "supervisor/exit-status.ts", "supervisor/supervisor.ts"]],
   // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/.
@@ -80,7 +80,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // cli/logs.ts reads log files itself (the daemon only says where they are): logs/tail.ts for one, logs/merged-tail.ts
   // for several, and with the daemon down it selects processes as the daemon would (supervisor/operator.ts, pure);
   // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
-  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "supervisor/operator.ts", "logs/tail.ts", "logs/merged-tail.ts", "logs/journal-format.ts", "citty", "node:", "../package.json"]],
+  // A log shown on a terminal has its control characters made visible (logs/terminal-text.ts, pure).
+  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "supervisor/operator.ts", "logs/tail.ts", "logs/merged-tail.ts", "logs/journal-format.ts", "logs/terminal-text.ts", "citty", "node:", "../package.json"]],
   // http/control-socket-http.ts answers supervisorctl on the control socket, loaded at the first HTTP connection.
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "http/control-socket-http.ts", "main-command.ts", "errors.ts", "plural.ts", "consola", "node:", "../package.json"]],
   // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).

@@ -2,6 +2,7 @@
 // (status, history samples, events) come in through apply*(), each key through handleKey(), which
 // says what to do (an action on a process, the log pane) and never does it; top.ts does the I/O.
 import type { EventRecord, ProcessHistory, ProcessStatus } from "../control/protocol.ts";
+import { showControls } from "../logs/terminal-text.ts";
 import type { Key } from "./_keys.ts";
 
 /** How the rows are ordered; `config` is the config's order, the others highest first. */
@@ -119,7 +120,7 @@ export function applyLogError(model: TopModel, error: string): TopModel {
 
 /** A line with every control character shown as a caret sequence (^[ for ESC), tabs as spaces. */
 export function visible(line: string): string {
-  return line.replace(/\t/g, "    ").replace(/[\u0000-\u001f\u007f\u0080-\u009f]/g, (c) => (c.charCodeAt(0) < 32 ? `^${String.fromCharCode(c.charCodeAt(0) + 64)}` : "?"));
+  return showControls(line.replace(/\t/g, "    ")).replace(/\n/g, "^J");
 }
 
 // The rows as shown: those the filter matches (a part of the name, any case), in the chosen order.

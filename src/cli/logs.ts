@@ -9,6 +9,7 @@ import { logFileOf, type ProcessLogFiles } from "../config/process-log.ts";
 import { TsvisorError } from "../errors.ts";
 import { closeLogs, followMerged, lastLinesMerged, openLogs, type LogSource } from "../logs/merged-tail.ts";
 import { follow, lastLines, openCursor, type LogCursor } from "../logs/tail.ts";
+import { TerminalText } from "../logs/terminal-text.ts";
 import { countOf } from "../plural.ts";
 import { configArgs, socketArgs } from "./_args.ts";
 import { EXIT, fail } from "./_exit.ts";
@@ -53,8 +54,9 @@ async function printOne(files: ProcessLogFiles, options: PrintOptions): Promise<
   const { path, backups } = logFileOf(files, options.stream);
   const cursor = openCursor(path, `${files.name}'s ${options.stream}`);
   if (cursor.fd === null && !options.follow) throw new TsvisorError("NO_LOG", `no log yet: ${path} does not exist`, "the process has not written anything since its log was created; -f waits for it");
-  await write(lastLines(cursor, backups, options.count));
-  if (options.follow) await follow(cursor, (data) => void process.stdout.write(data));
+  const shown = forStdout();
+  await write(shown(lastLines(cursor, backups, options.count)));
+  if (options.follow) await follow(cursor, (data) => void process.stdout.write(shown(data)));
   return EXIT.OK;
 }
 
@@ -82,9 +84,10 @@ async function printMerged(files: readonly ProcessLogFiles[], options: PrintOpti
     const last = lastLinesMerged(opened.logs, options.count, options.follow);
     leftOut.push(...last.refused);
     for (const error of leftOut) process.stderr.write(`tsvisor: ${error.message}; left out\n`);
-    await write(last.output);
+    const shown = forStdout(); // whole lines: one decoder serves every log
+    await write(shown(last.output));
     if (options.follow) {
-      await followMerged(last.logs, (data) => void process.stdout.write(data), (error, log) => {
+      await followMerged(last.logs, (data) => void process.stdout.write(shown(data)), (error, log) => {
         process.stderr.write(`tsvisor: ${log.source.label}: ${(error as Error).message}; no longer followed\n`);
       });
     }
@@ -116,6 +119,14 @@ function parseCount(text: string | undefined): number {
   if (text === undefined) return 50;
   if (/^\d+$/.test(text)) return Number(text);
   throw new TsvisorError("USAGE", `-n expects a number of lines >= 0; got ${JSON.stringify(text)}`);
+}
+
+// On a terminal, a log's control characters are shown, not obeyed (logs/terminal-text.ts); into a
+// pipe or a file, its bytes go as written (`tsvisor logs web > copy.log` is the log).
+function forStdout(): (data: Buffer) => Buffer {
+  if (!process.stdout.isTTY) return (data) => data;
+  const text = new TerminalText();
+  return (data) => text.push(data);
 }
 
 function write(data: Buffer): Promise<void> {

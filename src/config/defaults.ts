@@ -43,6 +43,7 @@ export const DEFAULTS: {
     stopasgroup: false,
     killasgroup: false,
     stop_descendants: true,
+    inherit_environment: true, // supervisord hands its environment down; systemd does not (docs/config.md)
     priority: 999,
     numprocs: 1,
     numprocs_start: 0,

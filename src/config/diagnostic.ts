@@ -65,9 +65,21 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: R
     if (!lines.has(file)) lines.set(file, new SourceLines(source));
     return lines.get(file);
   };
-  const shown = sorted.slice(0, MAX_DIAGNOSTICS).map((d) => formatOne(d, linesOf(d.file), cwd));
+  const lists = new Set<string>();
+  const shown = sorted.slice(0, MAX_DIAGNOSTICS).map((d) => formatOne({ ...d, message: listOnce(d.message, lists) }, linesOf(d.file), cwd));
   const more = sorted.length - shown.length + omitted;
   return [...shown, ...(more > 0 ? [`... and ${more} more`] : [])].join("\n");
+}
+
+// "unknown key …; allowed: (40 keys)" a hundred times over is 64 KiB of the same list: each list is
+// written out the first time, then referred to.
+const ALLOWED = "; allowed: ";
+function listOnce(message: string, seen: Set<string>): string {
+  const at = message.indexOf(ALLOWED);
+  if (at < 0) return message;
+  const list = message.slice(at + ALLOWED.length);
+  if (!seen.has(list)) return seen.add(list), message;
+  return `${message.slice(0, at)}${ALLOWED}the keys listed above`;
 }
 
 function formatOne(d: Diagnostic, source: SourceLines | undefined, cwd: string): string {

@@ -5,7 +5,7 @@ import { formatHostPort } from "./values.ts";
 
 // Key order in the output; a Record so a key added to the schema cannot be left out here.
 const PROGRAM_KEYS: Record<keyof ProgramConfig, true> = {
-  command: true, directory: true, environment: true, user: true, umask: true, autostart: true,
+  command: true, directory: true, environment: true, inherit_environment: true, user: true, umask: true, autostart: true,
   autorestart: true, exitcodes: true, startsecs: true, startretries: true, backoff_delay: true, backoff_factor: true,
   backoff_max: true, backoff_reset: true, stopsignal: true,
   stopwaitsecs: true, stopasgroup: true, killasgroup: true, stop_descendants: true, priority: true, numprocs: true,

@@ -75,6 +75,7 @@ const PROGRAM_KEYS: { [K in keyof ProgramConfig]: Converter<ProgramConfig[K]> } 
   stopasgroup: values.boolean,
   killasgroup: values.boolean,
   stop_descendants: values.boolean,
+  inherit_environment: values.boolean,
   priority: (v) => values.integer(v), // any integer, as in supervisord
   numprocs: (v) => values.integer(v, 1, MAX_PROCESSES),
   numprocs_start: (v) => values.integer(v, 0, MAX_NUMPROCS_START),

@@ -13,6 +13,8 @@ export interface ProgramConfig {
   directory: string | null;
   /** Variables set on top of tsvisor's environment, with ${VAR} and ${VAR:-default} already expanded. */
   environment: Record<string, string>;
+  /** Hand tsvisor's own environment down (supervisord does); false: only PATH (docs/security.md "Programs of other users"). */
+  inherit_environment: boolean;
   /** User name or numeric uid to run as; null keeps tsvisor's. Needs root to differ from tsvisor's user. */
   user: string | null;
   /** File mode creation mask, e.g. 0o022; null inherits tsvisor's. Written in the file as "022" or 18. */

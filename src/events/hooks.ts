@@ -11,7 +11,12 @@ import { expandEventName } from "./event-types.ts";
 
 /** Hook runs at the same time; more wait in the queue. */
 export const MAX_CONCURRENT_HOOKS = 4;
-/** Runs waiting beyond this are dropped (and logged): a burst of events must not grow memory without bound. */
+/**
+ * Runs waiting beyond this are dropped (and logged): a burst of events must not grow memory without
+ * bound. Each source has a queue of its own with this bound: every program's log lines (PROCESS_LOG_*),
+ * and every other event (state changes, tsvisor's own). So a program that floods its output can drop
+ * only its own log hooks, never another program's, nor a state change (red-team F13).
+ */
 export const MAX_QUEUED_HOOKS = 1000;
 /** A URL hook is tried this many times in all, waiting 1 s, 2 s, … between tries. */
 export const URL_ATTEMPTS = 3;
@@ -24,8 +29,13 @@ export interface HookRunnerOptions {
   retryDelayMs?: number;
 }
 
+type HookRun = [HookConfig, TsvisorEvent];
+
 export class HookRunner {
-  private readonly queue: [HookConfig, TsvisorEvent][] = [];
+  /** Runs waiting for events other than log lines: run first, in order. */
+  private readonly events: HookRun[] = [];
+  /** Runs waiting for log lines, one queue per program: taken in turn, so one program cannot crowd out the others. */
+  private readonly logLines = new Map<string, HookRun[]>();
   private running = 0;
   /** Hook commands running now, by pid: killed at shutdown so none outlives tsvisor. */
   private readonly children = new Set<number>();
@@ -36,7 +46,8 @@ export class HookRunner {
   /** Drop what waits and SIGKILL every hook command still running (tsvisor is exiting). */
   close(): void {
     this.closed = true;
-    this.queue.length = 0;
+    this.events.length = 0;
+    this.logLines.clear();
     for (const pid of this.children) sendSignal(pid, "KILL", true);
   }
 
@@ -45,18 +56,43 @@ export class HookRunner {
     if (this.closed) return;
     for (const hook of this.hooks) {
       if (!hookWants(hook, event)) continue;
-      if (this.queue.length >= MAX_QUEUED_HOOKS) {
-        this.options.logger.warn(`hook dropped: ${describeHook(hook)} for ${event.type} (${MAX_QUEUED_HOOKS} hook runs already waiting)`);
+      const queue = this.queueFor(event);
+      if (queue.length >= MAX_QUEUED_HOOKS) {
+        const whose = isLogLine(event) ? `for ${event.program}'s output` : "for events other than output";
+        this.options.logger.warn(`hook dropped: ${describeHook(hook)} for ${event.type} (${MAX_QUEUED_HOOKS} hook runs already waiting ${whose})`);
         continue;
       }
-      this.queue.push([hook, event]);
+      queue.push([hook, event]);
     }
     this.pump();
   }
 
+  private queueFor(event: TsvisorEvent): HookRun[] {
+    if (!isLogLine(event)) return this.events;
+    const key = event.program ?? "";
+    let queue = this.logLines.get(key);
+    if (queue === undefined) this.logLines.set(key, (queue = []));
+    return queue;
+  }
+
+  // The next run: events other than log lines first, then the program whose log lines waited longest
+  // since its last turn (it goes to the back of the Map's order).
+  private next(): HookRun | undefined {
+    if (this.events.length > 0) return this.events.shift();
+    for (const [key, queue] of this.logLines) {
+      this.logLines.delete(key);
+      const run = queue.shift();
+      if (queue.length > 0) this.logLines.set(key, queue);
+      if (run !== undefined) return run;
+    }
+    return undefined;
+  }
+
   private pump(): void {
-    while (this.running < MAX_CONCURRENT_HOOKS && this.queue.length > 0) {
-      const [hook, event] = this.queue.shift()!;
+    while (this.running < MAX_CONCURRENT_HOOKS) {
+      const next = this.next();
+      if (next === undefined) return;
+      const [hook, event] = next;
       this.running++;
       void this.run(hook, event)
         .catch((error: Error) => this.options.logger.warn(`hook failed: ${describeHook(hook)} for ${event.type}: ${error.message}`))
@@ -134,4 +170,9 @@ const describeHook = (hook: HookConfig) => (hook.command !== null ? JSON.stringi
 // Object.fromEntries defines each name as its own entry: a variable called __proto__ stays a variable.
 export function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+// A line of a program's output: the one event a program can make as fast as it likes.
+function isLogLine(event: TsvisorEvent): boolean {
+  return event.type === "PROCESS_LOG_STDOUT" || event.type === "PROCESS_LOG_STDERR";
 }

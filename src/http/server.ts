@@ -84,6 +84,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         ? errorResponse({ code: "BAD_REQUEST", field: "url", message: "the Host header and the request target make no valid URL" })
         : await handle(req, url);
     } catch (error) {
+      // the client went away while its body was read ("aborted", ECONNRESET): its own doing, no one to answer
+      if (req.destroyed || res.destroyed || req.socket.destroyed) {
+        logger.debug(`http: a client went away during its request: ${(error as Error).message}`);
+        return void res.destroy();
+      }
       logger.error(`http: ${(error as Error).stack ?? String(error)}`);
       response = errorResponse({ code: "INTERNAL", message: (error as Error).message });
     }
@@ -96,6 +101,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void serveOne(req, res));
+  // The cap is enforced where the connection is accepted (a refusal costs nothing): closing idle ones
+  // to make room instead let a flood that reopens what is closed keep the main thread busy (the
+  // control socket went unanswered for 5 s under it). So a local flood can fill the cap: docs/security.md.
   Object.assign(server, { maxConnections: MAX_CONNECTIONS, timeout: IDLE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: IDLE_TIMEOUT_MS });
   server.on("drop", () => counters.refused++);
   server.on("connection", (socket: Socket) => {

@@ -132,10 +132,8 @@ export class ProcessLogs {
     const splitter = new LineSplitter();
     this.splitters.set(splitter, log);
     return new Promise((resolve) => {
-      const onData = (data: Uint8Array) => {
-        const piece = splitter.push(data);
-        if (piece !== null) log.write(piece);
-      };
+      const write = (piece: Uint8Array) => log.write(piece);
+      const onData = (data: Uint8Array) => splitter.split(data, write);
       const pipe = watchPipe(fd, onData, () => {
         this.pipes.delete(pipe);
         this.flush(splitter, log);

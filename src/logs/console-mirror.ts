@@ -4,10 +4,12 @@
 // that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
 // bytes wait in memory, and past a cap program lines are dropped and counted instead.
 import { closeSync, fstatSync, writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { armWritable } from "../os/fd-watcher.ts";
 import { growPipe, setNonBlocking } from "../os/pipe.ts";
 import { countLines } from "./line-splitter.ts";
 import { prefixLines } from "./prefix-lines.ts";
+import { TerminalText } from "./terminal-text.ts";
 import type { TroubleEvent } from "./line-loss.ts";
 
 /** Unwritten bytes above which program lines are dropped rather than queued. */
@@ -23,11 +25,14 @@ export class ConsoleOutput {
   // A terminal is shared with the shell, so it is never made non-blocking: Node's stream writes it.
   private readonly stream: NodeJS.WriteStream | null;
   private readonly capBytes: number;
+  // A terminal (tsvisor run's own, or a log path such as /dev/console): program output shown, not obeyed.
+  private readonly terminal: boolean;
 
   /** `fd` written directly, unless `stream` (the same fd as a Node stream) is a terminal. */
   constructor(private readonly fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number } = {}) {
     this.capBytes = options.capBytes ?? CONSOLE_BACKLOG_BYTES;
     this.stream = options.stream?.isTTY ? options.stream : null;
+    this.terminal = isatty(fd);
     if (this.stream) {
       this.stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
       return;
@@ -48,7 +53,9 @@ export class ConsoleOutput {
    */
   write(data: Uint8Array | string, keep = false): boolean {
     if (this.broken) return keep;
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    // program lines (not `keep`: tsvisor's own, coloured) reach a terminal with their controls shown
+    const raw = typeof data === "string" ? Buffer.from(data) : data;
+    const bytes = this.terminal && !keep ? new TerminalText().push(raw) : raw;
     if (this.stream) return this.stream.write(Buffer.from(bytes)), true; // a copy: the stream keeps it
     if (this.queue.length > 0) {
       if (!keep && this.queued + bytes.length > this.capBytes) return false;

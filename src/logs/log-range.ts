@@ -48,7 +48,9 @@ export function emptyLog(path: string): boolean {
   const found = find(path);
   try {
     if (found.kind !== "file") return false; // missing, or a pipe or a device: nothing is kept there
-    const fd = openAppend(found.dir, found.name, { mode: 0o640 });
+    // Emptying writes nothing into the file, so whoever owns it is given nothing (its writer, reopened
+    // below, applies the owner rule).
+    const fd = openAppend(found.dir, found.name, { mode: 0o640, anyOwner: true });
     try {
       ftruncateSync(fd, 0);
     } finally {

@@ -31,42 +31,63 @@ export function openCursor(path: string, label = path): LogCursor {
 }
 
 /**
- * The last `n` lines of a log: the current file up to the cursor, then name.log.1 ... name.log.N as
- * far back as needed. Bytes as written (a last line without "\n" stays so).
+ * At most this many bytes of a log are read for one request (the last lines, or what a follower
+ * finds new at one look). The log is the program's own file: its user can make it a sparse file of
+ * terabytes with no newline, and tsvisor reads it as root on its only thread (docs/security.md,
+ * "Reading a log"). supervisord bounds its tails by bytes too (1,600 for `tail`, `readLog`'s length).
  */
-export function lastLines(cursor: LogCursor, backups: number, n: number): Buffer {
-  const parts: Buffer[] = [];
+export const MAX_TAIL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The last `n` lines of a log: the current file up to the cursor, then name.log.1 ... name.log.N as
+ * far back as needed, but never more than `maxBytes` back: a line that starts further back is cut to
+ * its last bytes. Bytes as written (a last line without "\n" stays so). The files are scanned with
+ * one block buffer; only the bytes returned are kept.
+ */
+export function lastLines(cursor: LogCursor, backups: number, n: number, maxBytes = MAX_TAIL_BYTES): Buffer {
   if (n <= 0) return Buffer.alloc(0);
-  let found = 0;
-  let atEnd = true; // the final "\n" of everything ends the last line; it does not start one
   const files: [number | null, number | null][] = [[cursor.fd, cursor.position]];
   try {
     // every backup opened before any is read: a rotation meanwhile then shifts nothing under the reader
     for (let i = 1; i <= backups; i++) files.push([openIfExists(`${cursor.path}.${i}`, null), null]);
-    for (const [fd, limit] of files) {
-      if (fd === null) continue;
-      let end = limit ?? fstatSync(fd).size;
-      while (end > 0) {
-        const start = Math.max(0, end - BLOCK_BYTES);
-        const block = Buffer.alloc(end - start);
-        readFully(fd, block, start);
-        let i = block.length - 1;
-        if (atEnd && block[i] === NEWLINE) i--;
-        atEnd = false;
-        for (i = block.lastIndexOf(NEWLINE, i); i !== -1; i = i > 0 ? block.lastIndexOf(NEWLINE, i - 1) : -1) {
-          if (++found === n) {
-            parts.unshift(block.subarray(i + 1));
-            return Buffer.concat(parts);
-          }
-        }
-        parts.unshift(block);
-        end = start;
-      }
-    }
-    return Buffer.concat(parts);
+    const spans = startOfLastLines(files, n, maxBytes);
+    const out = Buffer.alloc(spans.reduce((sum, span) => sum + span.end - span.start, 0));
+    let done = 0;
+    for (const { fd, start, end } of spans) done += readFully(fd, out.subarray(done, done + end - start), start);
+    return out.subarray(0, done); // shorter only if a file shrank meanwhile
   } finally {
     for (const [fd] of files.slice(1)) if (fd !== null) closeSync(fd);
   }
+}
+
+// Where the last `n` lines start, as byte ranges of the files (newest first in `files`, oldest first
+// in the answer), within `maxBytes` in all.
+function startOfLastLines(files: readonly [number | null, number | null][], n: number, maxBytes: number): { fd: number; start: number; end: number }[] {
+  const block = Buffer.allocUnsafe(BLOCK_BYTES);
+  const spans: { fd: number; start: number; end: number }[] = [];
+  let found = 0;
+  let atEnd = true; // the final "\n" of everything ends the last line; it does not start one
+  let budget = maxBytes;
+  for (const [fd, limit] of files) {
+    if (fd === null) continue;
+    const fileEnd = limit ?? fstatSync(fd).size;
+    let end = fileEnd;
+    while (end > 0 && budget > 0) {
+      const start = Math.max(0, end - BLOCK_BYTES, end - budget);
+      const read = block.subarray(0, readFully(fd, block.subarray(0, end - start), start));
+      budget -= end - start;
+      let i = read.length - 1;
+      if (atEnd && read[i] === NEWLINE) i--;
+      atEnd = false;
+      for (i = i < 0 ? -1 : read.lastIndexOf(NEWLINE, i); i !== -1; i = i > 0 ? read.lastIndexOf(NEWLINE, i - 1) : -1) {
+        if (++found === n) return [...spans, { fd, start: start + i + 1, end: fileEnd }].reverse();
+      }
+      end = start;
+    }
+    spans.push({ fd, start: end, end: fileEnd });
+    if (budget <= 0) break;
+  }
+  return spans.reverse();
 }
 
 /**
@@ -124,24 +145,31 @@ function readWhole(path: string, write: (data: Buffer) => void): void {
   }
 }
 
-// Bytes from the cursor to the end of its file.
+// Bytes from the cursor to the end the file has now. More than MAX_TAIL_BYTES new since the last look
+// (a file grown by gigabytes at once, as a sparse `truncate -s` does): only its last MAX_TAIL_BYTES
+// are read, as a first tail would, so that one look never holds the thread or the reader's memory.
 function readNew(cursor: LogCursor, write: (data: Buffer) => void): void {
   if (cursor.fd === null) return;
+  const size = fstatSync(cursor.fd).size;
+  cursor.position = Math.max(cursor.position, size - MAX_TAIL_BYTES);
   const buffer = Buffer.allocUnsafe(BLOCK_BYTES);
-  for (;;) {
-    const n = readSync(cursor.fd, buffer, 0, buffer.length, cursor.position);
+  while (cursor.position < size) {
+    const n = readSync(cursor.fd, buffer, 0, Math.min(buffer.length, size - cursor.position), cursor.position);
     if (n <= 0) return;
     cursor.position += n;
     write(Buffer.from(buffer.subarray(0, n)));
   }
 }
 
-function readFully(fd: number, into: Buffer, position: number): void {
-  for (let done = 0; done < into.length; ) {
+// Read into all of `into` from `position`; how many bytes were read (fewer at the end of the file).
+function readFully(fd: number, into: Buffer, position: number): number {
+  let done = 0;
+  while (done < into.length) {
     const n = readSync(fd, into, done, into.length - done, position + done);
-    if (n <= 0) return;
+    if (n <= 0) break;
     done += n;
   }
+  return done;
 }
 
 // The regular file at `path`, opened for reading; null when nothing is there. A log's own path

@@ -7,8 +7,9 @@
 // passes them all but needs one x bit on a file. For tsvisor's own user the kernel answers (access()).
 // For another user, ACLs, capabilities and security modules are not read: there the exec decides,
 // and its failure shows as an exit status.
-import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import { accessSync, closeSync, constants, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { openFollowingRead, UnsafePathError } from "./safe-open.ts";
 
 /** Why a command cannot be executed, in errno's words. */
 export type CommandProblem = "ENOENT" | "EACCES" | "ENOEXEC" | "EISDIR";
@@ -60,6 +61,7 @@ function checkFile(path: string, who: { uid: number; gid: number }): { code: Com
   if (who !== SELF && !searchable([path, real], who)) return { code: "EACCES" };
   if (!allowed(X)) return { code: "EACCES" };
   const format = executableFormat(real);
+  if (format === "not-a-file") return { code: "EACCES" };
   if (format === null) return { code: "ENOEXEC" };
   // a script is read by its interpreter, as the user
   if (format === "script" && !allowed(R)) return { code: "EACCES" };
@@ -93,14 +95,18 @@ function may(stats: Stats, who: { uid: number; gid: number }, bit: number): bool
   return ((stats.mode >> shift) & bit) !== 0;
 }
 
-// The kernel runs ELF files and "#!" scripts (binfmt_misc aside); null for anything else.
-function executableFormat(path: string): "elf" | "script" | null {
+// The kernel runs ELF files and "#!" scripts (binfmt_misc aside); null for anything else. The file
+// was a regular one when stat()ed, but the program's user may swap a named pipe in (RENAME_EXCHANGE)
+// before this open, which goes through safe-open so that it cannot block: "not-a-file" then, as
+// exec() would refuse it (EACCES).
+function executableFormat(path: string): "elf" | "script" | "not-a-file" | null {
   const head = Buffer.alloc(4);
   let fd: number;
   try {
-    fd = openSync(path, "r");
-  } catch {
-    return "elf"; // not readable by root?  let exec decide
+    fd = openFollowingRead(path);
+  } catch (error) {
+    if (error instanceof UnsafePathError) return "not-a-file";
+    return "elf"; // not readable by tsvisor's user?  let exec decide
   }
   try {
     const n = readSync(fd, head, 0, 4, 0);

@@ -12,7 +12,7 @@ export type DirectoryLock = { held: true; release(): void } | { held: false; hol
 export function lockDirectory(dir: string, name: string): DirectoryLock {
   const { dir: parent, name: file } = openParent(join(dir, name), { create: true });
   try {
-    const fd = openAppend(parent, file, { mode: 0o644 });
+    const fd = openAppend(parent, file, { mode: 0o644, anyOwner: true }); // it holds a pid, no secret
     if (libc().flock(fd, LOCK_EX | LOCK_NB) === 0) {
       ftruncateSync(fd, 0);
       writeSync(fd, `${process.pid}\n`);

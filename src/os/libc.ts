@@ -35,6 +35,8 @@ const SYMBOLS = {
   readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
   // a whole-file lock the kernel drops when the holder ends, however it ends (os/file-lock.ts)
   flock: { args: [i32, i32], returns: i32 },
+  // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
+  madvise: { args: [u64, u64, i32], returns: i32 },
 } as const;
 
 export const WNOHANG = 1;

@@ -5,6 +5,7 @@
 // back to one scan of /proc/[0-9]*/stat for all roots. Parsers are pure and exported for tests;
 // knows nothing about programs.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 
 /** What one /proc/PID/stat line tells about its process. */
 export interface ProcStat {
@@ -152,15 +153,18 @@ export function parseAuxvPageSize(auxv: Uint8Array): number {
 // The proportional set size of each process, summed: a page shared by N processes counts 1/N in each,
 // so a tree of 2,000 `sleep`s sharing libc counts it once, where summed RSS counted it 2,000 times
 // (3.1 GiB on a machine using 1.48 GiB). From /proc/PID/smaps_rollup (Linux >= 4.14), which costs more
-// than a stat read: the kernel walks the process's page tables (docs/health.md has the figures).
+// than a stat read: the kernel walks the process's page tables, and a program that maps much (12
+// processes each mapping a 1 GiB memfd 8 times) makes each read take 0.1-0.4 s. So the reads are
+// asynchronous: Bun does them on its thread pool, one after the other, and the JS thread, which
+// answers the control socket, never waits for one (docs/health.md, issue 18's F10).
 // null when the kernel has no smaps_rollup (or it may not be read): the caller falls back to RSS.
-export function sumPss(pids: readonly number[]): number | null {
+export async function sumPss(pids: readonly number[]): Promise<number | null> {
   if (smapsRollup === false) return null;
   let bytes = 0;
   for (const pid of pids) {
     let text: string;
     try {
-      text = readFileSync(`/proc/${pid}/smaps_rollup`, "latin1");
+      text = await readFile(`/proc/${pid}/smaps_rollup`, "latin1");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ESRCH" || (code === "ENOENT" && !existsSync(`/proc/${pid}`))) continue; // gone meanwhile

@@ -41,6 +41,21 @@ export function parseStatusBytes(text: string, field: string): number | null {
   return match ? Number(match[1]) * 1024 : null;
 }
 
+// "Uid:\t1000\t1000\t1000\t1000" in /proc/PID/status -> [real, effective, saved, filesystem]; null when missing.
+export function parseStatusUids(text: string): number[] | null {
+  const match = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(text);
+  return match ? match.slice(1).map(Number) : null;
+}
+
+// The process's uids (real, effective, saved, filesystem); null when it is gone.
+export function readUids(pid: number): number[] | null {
+  try {
+    return parseStatusUids(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
 // The pids of this process's children, from every thread's children file: a child is listed under
 // the thread that forked it, and an orphan under whichever thread the kernel picked as its reaper.
 // Falls back to scanning every /proc/PID/stat when the kernel lacks CONFIG_PROC_CHILDREN.

@@ -165,10 +165,13 @@ export function find(path: string, options: { create?: boolean } = {}): Found {
 /**
  * Open the regular file `name` in `dir` for appending, creating it (`mode`) when missing. Only a regular
  * file with a single name is accepted (a second name is a hard link someone made to another file).
- * A file created here is given to `owner` through its fd; an existing file keeps its owner, whoever
- * put it there.
+ * A file created here is given to `owner` through its fd. An existing file keeps its owner, and is
+ * written only when that owner is root, tsvisor's own user or `owner`: anyone who can write the
+ * directory can put a file of their own at a log's name (after `rm`, or before tsvisor first opens
+ * it), and what tsvisor writes there (root's program's output, tsvisor.log) would be theirs to read.
+ * `anyOwner`: for a file whose content is no one's secret (a lock file's pid).
  */
-export function openAppend(dir: SafeDir, name: string, options: { mode: number; owner?: { uid: number; gid: number } | null }): number {
+export function openAppend(dir: SafeDir, name: string, options: { mode: number; owner?: { uid: number; gid: number } | null; anyOwner?: boolean }): number {
   // O_NONBLOCK: a FIFO put in the file's place must not make the open wait for a reader.
   const flags = O_WRONLY | O_APPEND | O_NONBLOCK;
   for (let attempt = 1; ; attempt++) {
@@ -179,8 +182,10 @@ export function openAppend(dir: SafeDir, name: string, options: { mode: number; 
     // ELOOP: a link; ENXIO: a FIFO nobody reads. Either is refused by name.
     if (typeof fd !== "number") throw fd.code === "ELOOP" || fd.code === "ENXIO" ? dir.refusal(name) ?? fd : fd;
     try {
-      checkRegular(fstatSync(fd), dir.pathOf(name));
+      const stat = fstatSync(fd);
+      checkRegular(stat, dir.pathOf(name));
       if (typeof created === "number" && options.owner) chownQuietly(fd, options.owner);
+      if (typeof created !== "number" && !options.anyOwner) checkWriteOwner(stat, dir.pathOf(name), options.owner?.uid ?? null);
       return fd;
     } catch (error) {
       closeSync(fd);
@@ -199,6 +204,21 @@ export function openRead(dir: SafeDir, name: string): number {
     closeSync(fd);
     throw error;
   }
+}
+
+/**
+ * Open a file to read its first bytes where its links are followed as exec() follows them (a command):
+ * O_NONBLOCK, so that a named pipe swapped in after a stat() cannot hold tsvisor's thread in open()
+ * waiting for a writer, and the open fd is what is checked (fstat), not the path. Anything but a
+ * regular file is refused; the caller closes the fd.
+ */
+export function openFollowingRead(path: string): number {
+  const fd = libc().openat(AT_FDCWD, cString(path, path), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+  if (fd < 0) throw errnoError("open", path);
+  const stat = fstatSync(fd);
+  if (stat.isFile()) return fd;
+  closeSync(fd);
+  throw new UnsafePathError(path, `is ${describeKind(stat)} now, not a regular file`);
 }
 
 /**
@@ -305,6 +325,15 @@ function untrustedBecause(dir: SafeDir, link: Stats): string | null {
 function checkRegular(stat: Stats, path: string): void {
   if (!stat.isFile()) throw new UnsafePathError(path, `is ${describeKind(stat)}, not a regular file`);
   if (stat.nlink > 1) throw new UnsafePathError(path, `has ${stat.nlink} names (hard links): one of them may be another user's link to a file of root's`);
+}
+
+// An existing file to append to must belong to root, to tsvisor's user or to `expected` (the program's
+// user): anyone else put it there, and must not receive what tsvisor writes.
+function checkWriteOwner(stat: Stats, path: string, expected: number | null): void {
+  if (trustedUids().has(stat.uid) || stat.uid === expected) return;
+  const allowed = [...trustedUids(), ...(expected === null ? [] : [expected])].map((uid) => (uid === 0 ? "root" : `uid ${uid}`));
+  throw new UnsafePathError(path, `is owned by uid ${stat.uid}, not by ${[...new Set(allowed)].join(" or ")}: someone else put it there, and it is not given what tsvisor writes`,
+    `remove it (tsvisor then makes its own within a second), or chown it to ${expected === null ? "root" : `uid ${expected}`} if it is meant to be the log`);
 }
 
 // Giving a new file to the program's user is a courtesy: failing at it (not root) loses nothing.

@@ -4,27 +4,53 @@
 // Bun did not start. Which of those came from this program is known by either of two marks:
 //   - its session: a program leads a session of its own (os/spawn.ts), every process it starts stays
 //     in it unless it calls setsid(), and the kernel keeps that id for as long as one member lives;
-//   - its environment: TSVISOR_PROCESS_NAME, as the program had it, in /proc/PID/environ — for a
-//     daemon that did call setsid() (double-forking daemons do), since children inherit it.
+//   - its spawn mark: TSVISOR_SPAWN_MARK, a random value made for this one spawn (spawnMark()), as
+//     the program had it in /proc/PID/environ — for a daemon that did call setsid() (double-forking
+//     daemons do), since children inherit it. The environment is the process's own to write, so the
+//     mark counts only on a process of the program's user (real and effective uid): a process of
+//     another user cannot read the value (/proc/PID/environ is its owner's and root's), and is never
+//     taken for, nor signalled as, this program's leftover. A name alone (TSVISOR_PROCESS_NAME) was
+//     forgeable by any program: `env TSVISOR_PROCESS_NAME=db` stalled db's stops (red-team F5).
 // A process that left the session AND cleared or overwrote its initial environment (setproctitle()
 // writes over it: nginx, postgres, sshd) carries neither mark: it is left to tsvisor's own exit, which
-// stops every descendant (docs/supervision.md "Stop means the whole tree", limits).
+// stops every descendant (docs/supervision.md "Stop means the whole tree", limits). So is one that
+// keeps coming back after SIGKILL (a program of the same user can make new ones): the wait for them is
+// bounded (LEFTOVER_GIVE_UP_MS), then the exit counts and a warning names what was still running.
 import type { ConsolaInstance } from "consola";
 import { type ProcessIdentity, isRunning, ownDescendants, signalProcess, stopProcesses, subtree, uniqueProcesses } from "../os/descendants.ts";
-import { readEnvironValue, readOwnChildren, readStat } from "../os/procfs.ts";
+import { randomBytes } from "node:crypto";
+import { readEnvironValue, readOwnChildren, readStat, readUids } from "../os/procfs.ts";
 import { isBunChild } from "../os/reaper.ts";
 import { countOf } from "../plural.ts";
+
+/** The environment variable that carries a spawn's mark. */
+export const SPAWN_MARK_VARIABLE = "TSVISOR_SPAWN_MARK";
+
+/** A new mark for one spawn: 128 random bits, which no other user can guess. */
+export function spawnMark(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** How long tsvisor keeps waiting for leftovers after the SIGKILL that follows stopwaitsecs. */
+export const LEFTOVER_GIVE_UP_MS = 5000;
+
+/** Whose leftovers to look for: the ended process's session (its pid), its spawn mark, its user's uid. */
+export interface LeftoverMarks {
+  session: number;
+  mark: string;
+  uid: number;
+}
 
 /** The leftovers of one program's process, tracked while tsvisor stops them. */
 export class Leftovers {
   private tracked: ProcessIdentity[] = [];
 
-  /** `session`: the ended process's pid (it led its session); `name`: its TSVISOR_PROCESS_NAME. */
-  constructor(private readonly name: string, private readonly session: number) {}
+  /** `giveUpAt`: when tsvisor stops waiting for them (ms since the epoch). */
+  constructor(private readonly marks: LeftoverMarks, readonly giveUpAt: number) {}
 
   /** Those still running, and any new ones (a daemon may still be forking): how many there are now. */
   refresh(): number {
-    this.tracked = uniqueProcesses([...this.tracked.filter(isRunning), ...findLeftovers(this.name, this.session)]);
+    this.tracked = uniqueProcesses([...this.tracked.filter(isRunning), ...findLeftovers(this.marks)]);
     return this.tracked.length;
   }
 
@@ -40,8 +66,8 @@ export class Leftovers {
   }
 }
 
-// Every live process below tsvisor that carries the program's session or name.
-export function findLeftovers(name: string, session: number): ProcessIdentity[] {
+// Every live process below tsvisor that carries the program's session, or its spawn mark and uid.
+export function findLeftovers({ session, mark, uid }: LeftoverMarks): ProcessIdentity[] {
   const found: ProcessIdentity[] = [];
   const present = new Set<string>();
   for (const pid of readOwnChildren()) {
@@ -50,19 +76,25 @@ export function findLeftovers(name: string, session: number): ProcessIdentity[] 
     if (stat === null || stat.state === "Z") continue;
     const key = `${pid}:${stat.startTicks}`;
     present.add(key);
-    if (stat.session === session || nameOf(key, pid) === name) found.push(...subtree(pid));
+    if (stat.session === session || (markOf(key, pid) === mark && isOfUser(pid, uid))) found.push(...subtree(pid));
   }
-  for (const key of names.keys()) if (!present.has(key)) names.delete(key);
+  for (const key of marks.keys()) if (!present.has(key)) marks.delete(key);
   return found;
 }
 
-// The TSVISOR_PROCESS_NAME each orphan was started with, read once per process (by pid and start
-// time): every program's exit, and every look while leftovers are stopped, asks about all orphans.
-const names = new Map<string, string | null>();
+// The spawn mark each orphan was started with, read once per process (by pid and start time): every
+// program's exit, and every look while leftovers are stopped, asks about all orphans.
+const marks = new Map<string, string | null>();
 
-function nameOf(key: string, pid: number): string | null {
-  if (!names.has(key)) names.set(key, readEnvironValue(pid, "TSVISOR_PROCESS_NAME"));
-  return names.get(key)!;
+function markOf(key: string, pid: number): string | null {
+  if (!marks.has(key)) marks.set(key, readEnvironValue(pid, SPAWN_MARK_VARIABLE));
+  return marks.get(key)!;
+}
+
+// Its real and effective uid are `uid`, asked each time: a process may change its user after exec.
+function isOfUser(pid: number, uid: number): boolean {
+  const uids = readUids(pid);
+  return uids !== null && uids[0] === uid && uids[1] === uid;
 }
 
 /** How long what is still running below tsvisor when it exits has between SIGTERM and SIGKILL. */

@@ -37,6 +37,8 @@ export interface Managed {
   awaitingDependencies: boolean;
   /** The pid before the event being handled: the process that just ended, for transition listeners. */
   pidBefore?: number | null;
+  /** The random mark of its latest spawn (leftovers.ts): what carries it and its user's uid is its leftover. */
+  spawnMark?: string;
   /** What its ended process left behind, while tsvisor stops it (stop_descendants). */
   leftovers?: Leftovers;
   /** The look that notices when they are gone. */

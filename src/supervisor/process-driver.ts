@@ -9,7 +9,7 @@ import { spawnChild } from "../os/spawn.ts";
 import { hasEndedForGood } from "./critical.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
 import { recordStep } from "./history-recorder.ts";
-import { Leftovers } from "./leftovers.ts";
+import { LEFTOVER_GIVE_UP_MS, Leftovers, spawnMark } from "./leftovers.ts";
 import type { Output, SupervisorListeners } from "./listeners.ts";
 import { logOptionsFor } from "./log-options.ts";
 import { step, type Action, type ProcessEvent, type ProcessRecord } from "./machine.ts";
@@ -98,8 +98,11 @@ export class ProcessDriver {
   // What the process `pid` of `m` left behind (it led its own session), tracked until they are gone;
   // nothing when the program keeps them (stop_descendants = false).
   private leftoversOf(m: Managed, pid: number): number[] {
-    if (!m.spec.program.stop_descendants) return [];
-    const leftovers = new Leftovers(m.spec.name, pid);
+    if (!m.spec.program.stop_descendants || m.spawnMark === undefined) return [];
+    const { credentials, program } = m.spec;
+    const marks = { session: pid, mark: m.spawnMark, uid: credentials?.uid ?? process.getuid!() };
+    // stopwaitsecs after the stop signal comes SIGKILL; what still runs LEFTOVER_GIVE_UP_MS after that is let be
+    const leftovers = new Leftovers(marks, Date.now() + program.stopwaitsecs * 1000 + LEFTOVER_GIVE_UP_MS);
     if (leftovers.refresh() === 0) return [];
     m.leftovers = leftovers;
     return leftovers.pids;
@@ -110,9 +113,15 @@ export class ProcessDriver {
   private watchLeftovers(m: Managed): void {
     if (m.leftoversWatch) return;
     const look = () => {
-      if (m.leftovers !== undefined && m.leftovers.refresh() > 0) {
-        m.leftoversWatch = setLongTimeout(look, LEFTOVER_POLL_MS);
-        return;
+      const left = m.leftovers;
+      if (left !== undefined && left.refresh() > 0) {
+        if (Date.now() < left.giveUpAt) {
+          m.leftoversWatch = setLongTimeout(look, LEFTOVER_POLL_MS);
+          return;
+        }
+        // a program of the same user can make new ones as fast as they are killed: never wait forever
+        this.options.logger.warn(`giving up: what ${m.spec.name} left behind is still running after SIGKILL (pid ${left.pids.join(" ")}); ` +
+          `its exit counts now, and they are stopped when tsvisor exits`);
       }
       m.leftovers = undefined;
       m.leftoversWatch = undefined;
@@ -135,10 +144,11 @@ export class ProcessDriver {
   private spawn(m: Managed): void {
     const { spec } = m;
     try {
+      m.spawnMark = spawnMark();
       const child = spawnChild({
         argv: spec.program.command,
         cwd: spec.program.directory,
-        env: programEnvironment(this.options.env, spec),
+        env: programEnvironment(this.options.env, spec, m.spawnMark),
         credentials: spec.credentials,
         umask: spec.program.umask,
         output: "pipe",

@@ -1,5 +1,10 @@
 // Every sample_interval, one walk of /proc over every program's process tree: each program's CPU and
 // memory for `status` and its history, and its max_memory (usage.ts decides; the supervisor restarts).
+// The stat reads are cheap and done at once; the PSS reads (smaps_rollup: the kernel walks page
+// tables, as slow as a program makes it) run on Bun's thread pool, one round at a time, and a sample
+// uses the PSS of the last round that finished: at most one interval old, or older while a round is
+// slower than the interval (then no second round starts). A tree whose PSS is not known yet counts
+// toward max_memory from its first PSS on, never by its RSS (which counts shared pages many times).
 import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumPss, sumTrees } from "../os/proc-tree.ts";
 import type { Managed } from "./managed.ts";
@@ -8,6 +13,9 @@ import { describeBytes, memoryKind, memoryOf, nextUsage } from "./usage.ts";
 export class ResourceSampler {
   private timer: LongTimer | undefined;
   private pageSize: number | undefined;
+  /** Root pid -> the PSS of its tree from the last finished round (null: the kernel gives none). */
+  private readonly pss = new Map<number, number | null>();
+  private measuring = false;
 
   constructor(
     private readonly intervalMs: number,
@@ -38,14 +46,31 @@ export class ResourceSampler {
     for (const m of live) {
       const tree = trees.get(m.record.pid!);
       if (tree === undefined) continue;
+      const root = m.record.pid!;
+      const measured = this.pss.has(root);
       const limit = m.spec.program.max_memory;
-      const sample = { pid: m.record.pid!, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes: sumPss(tree.pids) };
-      const { usage, exceeded } = nextUsage(m.usage, sample, now, limit);
+      const pssBytes = measured ? this.pss.get(root)! : null;
+      const sample = { pid: root, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes };
+      const { usage, exceeded } = nextUsage(m.usage, sample, now, measured ? limit : null);
       m.usage = usage;
-      m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
+      // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
+      if (measured) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
+    }
+    if (!this.measuring) void this.measurePss(new Map([...trees].map(([root, tree]) => [root, tree.pids])));
+  }
+
+  // One round of PSS reads over the trees of this sample, off the JS thread; the trees of roots
+  // gone since are forgotten.
+  private async measurePss(trees: Map<number, number[]>): Promise<void> {
+    this.measuring = true;
+    try {
+      for (const [root, pids] of trees) this.pss.set(root, await sumPss(pids));
+      for (const root of this.pss.keys()) if (!trees.has(root)) this.pss.delete(root);
+    } finally {
+      this.measuring = false;
     }
   }
 }

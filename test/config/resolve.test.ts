@@ -12,6 +12,7 @@ describe("defaults", () => {
       command: ["node", "server.js"],
       directory: null,
       environment: {},
+      inherit_environment: true,
       user: null,
       umask: null,
       autostart: true,
@@ -125,7 +126,7 @@ describe("defaults", () => {
     expect({ supervisor: config.supervisor, web: config.programs.web }).toEqual({
       supervisor: { socket: `${dir}/run/tsvisor.sock`, socket_mode: 0o660, socket_owner: "root:adm", log_dir: "/var/log/tsvisor", console: false, log_timestamps: true, forward_signals: ["USR1", "WINCH"], sample_interval: 5, rpc_username: null, rpc_password: null },
       web: {
-        command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" },
+        command: ["node", "server.js"], directory: `${dir}/app`, environment: { PORT: "8080", DEBUG: "false" }, inherit_environment: true,
         user: "root", umask: 0o27, autostart: false, autorestart: true, exitcodes: [0, 2], startsecs: 0.5,
         startretries: 5, backoff_delay: 2, backoff_factor: 1.5, backoff_max: 60, backoff_reset: 600, stopsignal: "INT", stopwaitsecs: 60, stopasgroup: true, killasgroup: true, stop_descendants: false, priority: -5,
         numprocs: 2, numprocs_start: 1, process_name: "web{num}", max_runtime: 3600, redirect_stderr: true,

@@ -8,6 +8,7 @@ import { expect, test } from "bun:test";
 import { chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, freePort, readLines, runTsvisor, tempDir, waitFor } from "./_harness.ts";
+import { runAsNobody } from "./_nobody.ts";
 
 const NOBODY = 65534;
 const SECRET = "root's secret, mode 0600\n";
@@ -144,4 +145,48 @@ test("a control socket whose directory is a link nobody planted: tsvisor refuses
     said: daemon.logLines(new RegExp(`unable to bind ${socket}: refusing ${app}/run: it is a symbolic link \\(to ${rootdir}\\) owned by uid 65534`)).length,
     rootdir: readdirSync(rootdir),
   }).toEqual({ code: 2, said: 1, rootdir: [] });
+});
+
+// (The regression, red-team finding F6: in a log directory nobody can write, `rm secret.out.log
+// tsvisor.log; touch …; chmod 644` and within a second root's program output and tsvisor's own lines
+// went into nobody's files: tsvisor reopened the lost name and took whatever file was there.)
+test("a log_dir nobody can write: files nobody puts at root's log names are not written; tsvisor says so, counts the lines and makes its own once the name is free", async () => {
+  using dir = tempDir();
+  const logs = join(dir.path, "logs");
+  mkdirSync(logs);
+  chownSync(logs, NOBODY, NOBODY);
+  await using daemon = Daemon.start(dir.path, `[supervisor]
+console = false
+log_dir = "${logs}"
+[programs.secret]
+command = ["sh", "-c", "while :; do echo root-only; sleep 0.05; done"]
+startsecs = 0
+[programs.app]
+command = ["sleep", "100000"]
+user = "nobody"
+startsecs = 0
+`);
+  await waitFor(() => readLines(join(logs, "secret.out.log")).includes("root-only"), "secret's first line");
+  const plant = await runAsNobody(["sh", "-c", `cd ${logs} && rm -f secret.out.log tsvisor.log && touch secret.out.log tsvisor.log && chmod 644 secret.out.log tsvisor.log`]);
+  expect(plant.exitCode).toBe(0);
+  await daemon.ctl(["restart", "app"]); // something for tsvisor.log to say
+  await waitFor(async () => ((await daemon.status("secret"))?.dropped_log_lines ?? 0) >= 20, "20 of secret's lines dropped and counted", 10_000).catch(() => {});
+  await daemon.ctl(["restart", "app"]); // more than a second later: tsvisor.log has looked for its name
+  const planted = (file: string) => ({ uid: statSync(join(logs, file)).uid, size: statSync(join(logs, file)).size });
+  const whilePlanted = {
+    secretLog: planted("secret.out.log"),
+    tsvisorLog: planted("tsvisor.log"),
+    dropped: ((await daemon.status("secret"))?.dropped_log_lines ?? 0) >= 20,
+    told: daemon.logLines(/log: secret stdout .*secret\.out\.log: can't open: refusing .*secret\.out\.log: it is owned by uid 65534, not by root/).length,
+  };
+  // the name freed: tsvisor makes a file of its own there and writes again
+  await runAsNobody(["rm", "-f", join(logs, "secret.out.log")]);
+  await waitFor(() => readLines(join(logs, "secret.out.log")).includes("root-only"), "secret's lines in a new file", 10_000).catch(() => {});
+  expect({
+    whilePlanted,
+    after: { uid: statSync(join(logs, "secret.out.log")).uid, writing: readLines(join(logs, "secret.out.log")).includes("root-only") },
+  }).toEqual({
+    whilePlanted: { secretLog: { uid: NOBODY, size: 0 }, tsvisorLog: { uid: NOBODY, size: 0 }, dropped: true, told: 1 },
+    after: { uid: 0, writing: true },
+  });
 });

@@ -33,6 +33,18 @@ test("an unknown key gets a did-you-mean suggestion; all errors are reported at 
   expect(stderr).toContain(`programs.web.autorestart`);
 });
 
+test("many unknown keys in one table: the allowed keys are listed once, each later error refers to them", async () => {
+  using dir = tempDir();
+  const file = join(dir.path, "tsvisor.toml");
+  writeFileSync(file, `[programs.web]\ncommand = ["x"]\n${Array.from({ length: 50 }, (_, i) => `zz${i} = 1`).join("\n")}\n`);
+  const { stderr, exitCode } = await runTsvisor(["config", "check", "-c", file]);
+  expect(exitCode).toBe(2);
+  const errors = stderr.split("\n").filter((line) => /programs\.web\.zz\d+: unknown key/.test(line));
+  expect(errors.length).toBe(50);
+  expect(errors.filter((line) => line.includes("allowed: command directory environment"))).toEqual(errors.slice(0, 1));
+  expect(errors.slice(1).every((line) => line.endsWith("; allowed: the keys listed above"))).toBe(true);
+});
+
 test("a missing config file exits 2 and says where tsvisor looked", async () => {
   using dir = tempDir();
   const { stderr, exitCode } = await runTsvisor(["run"], { cwd: dir.path, env: { TSVISOR_CONFIG: "" } });

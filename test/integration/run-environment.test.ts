@@ -51,3 +51,28 @@ startsecs = 0
   expect(await report(out)).toMatchObject({ uid: nobody[2], gid: nobody[3] });
   await daemon.waitForLog(/success: unprivileged entered RUNNING/);
 });
+
+// Red-team design note: tsvisor's whole environment reached every program, so a secret given to one
+// program through ${VAR} was in every other's too. inherit_environment = false gives a program only
+// PATH and what its own `environment` names.
+test("inherit_environment = false: the program gets PATH and its own environment, none of tsvisor's other variables", async () => {
+  using dir = tempDir();
+  const [clean, inheriting] = [join(dir.path, "clean"), join(dir.path, "inheriting")];
+  const program = (name: string, out: string, extra: string) => `
+[programs.${name}]
+command = ["/bin/sh", "-c", "env > ${out}.tmp && mv ${out}.tmp ${out} && exec sleep 1000"]
+startsecs = 0
+${extra}
+`;
+  await using daemon = Daemon.start(dir.path,
+    program("clean", clean, `inherit_environment = false\nenvironment = { GIVEN = "\${SECRET}" }`) + program("inheriting", inheriting, ""),
+    { env: { SECRET: "s3cret", PATH: "/usr/bin:/bin" } });
+  const envOf = async (path: string) => new Map((await waitFor(() => readLines(path).length > 0 && readLines(path), path)).map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  const env = await envOf(clean);
+  expect([env.get("GIVEN"), env.get("PATH"), env.get("TSVISOR_PROCESS_NAME"), env.get("SECRET"), env.get("TSVISOR_SOCKET")]).toEqual(["s3cret", "/usr/bin:/bin", "clean", undefined, undefined]);
+  // nothing else of tsvisor's: the test runner's variables (HOME, …) are not there
+  expect([...env.keys()].filter((k) => !/^(GIVEN|PATH|PWD|SHLVL|_|SUPERVISOR_.*|TSVISOR_.*)$/.test(k))).toEqual([]);
+  // the default is supervisord's: everything handed down
+  expect((await envOf(inheriting)).get("SECRET")).toBe("s3cret");
+  await daemon.waitForLog(/success: clean entered RUNNING/);
+});

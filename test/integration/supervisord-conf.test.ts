@@ -67,6 +67,7 @@ async function sameStates(files: Record<string, string>, expected: (lines: strin
   }
 }
 
+// childlogdir: each daemon of each test its own log directory (tsvisor locks its log_dir)
 const SERVER = (extra = "") => `[unix_http_server]
 file=%(here)s/../run/supervisor.sock
 chmod=0700
@@ -76,7 +77,7 @@ nodaemon=true
 logfile=/dev/stdout
 logfile_maxbytes=0
 pidfile=@ROOT@/run/supervisord.pid
-${extra}
+${extra || "childlogdir=@ROOT@/log"}
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 

@@ -19,7 +19,7 @@ describe("LineSplitter", () => {
 
   test("a line longer than the limit comes out in pieces that together are the line", () => {
     const splitter = new LineSplitter(4);
-    expect(["ab", "cdef", "gh\n"].map((c) => text(splitter.push(bytes(c))))).toEqual([null, "abcdef", "gh\n"]);
+    expect(["ab", "cdef", "gh\n"].map((c) => text(splitter.push(bytes(c))))).toEqual([null, "abcd", "efgh\n"]);
   });
 
   test("any chunking gives back the same bytes, cut only after a newline or at the end", () => {
@@ -36,6 +36,31 @@ describe("LineSplitter", () => {
       }
       out.push(...(splitter.flush() ?? []));
       expect(Buffer.from(out).equals(Buffer.from(input))).toBe(true);
+    }
+  });
+
+  // The pipe reader hands every chunk in one reused buffer, and a program's 8 KiB stdio buffer cuts
+  // its 100-byte lines: each cut line is carried over in the splitter's own buffer, never in the chunk's.
+  test("split: chunks of one reused buffer that cut lines come out as whole lines, the same bytes", () => {
+    const input = bytes(Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(98, "x")}\n`).join(""));
+    for (const size of [100, 8192, 65536, 7]) {
+      const splitter = new LineSplitter();
+      const reused = new Uint8Array(size);
+      const out: Buffer[] = [];
+      let calls = 0;
+      for (let at = 0; at < input.length; at += size) {
+        const n = Math.min(size, input.length - at);
+        reused.set(input.subarray(at, at + n));
+        let pieces = 0;
+        splitter.split(reused.subarray(0, n), (piece) => {
+          pieces++;
+          expect(piece[piece.length - 1]).toBe(10);
+          out.push(Buffer.from(piece)); // a copy, as a writer that keeps it must make
+        });
+        expect(pieces).toBeLessThanOrEqual(2);
+        calls++;
+      }
+      expect([Buffer.concat(out).equals(Buffer.from(input)), splitter.flush(), calls > 0]).toEqual([true, null, true]);
     }
   });
 });

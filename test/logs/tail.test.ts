@@ -29,6 +29,21 @@ describe("lastLines", () => {
     expect(lastLines(openCursor(path), 3, 1000).toString()).toBe(files.join(""));
   });
 
+  test("never more than maxBytes back, across files: a line that starts further back is cut to its last bytes", () => {
+    const path = rotatedLog();
+    const all = [`${path}.3`, `${path}.2`, `${path}.1`, path].map((f) => readFileSync(f, "utf8")).join("");
+    expect(lastLines(openCursor(path), 3, 1000, 150).toString()).toBe(all.slice(-150));
+    const single = join(dir(), "x.log");
+    writeFileSync(single, `${"z".repeat(1000)}\nlast\n`);
+    expect(lastLines(openCursor(single), 0, 2, 100).toString()).toBe(`${"z".repeat(94)}\nlast\n`);
+  });
+
+  test("a file that is only a newline is one empty line", () => {
+    const path = join(dir(), "x.log");
+    writeFileSync(path, "\n");
+    expect(lastLines(openCursor(path), 0, 5).toString()).toBe("\n");
+  });
+
   test("a last line without a newline counts as a line and stays as written", () => {
     const path = join(dir(), "x.log");
     writeFileSync(path, "a\nb\nc");

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
+import { countOpenFds, parseChildren, parseEnvironValue, parseSignalMask, parseStat, parseStatusBytes, parseStatusUids, readEnvironValue, readOwnChildren, readRssBytes, readStat } from "../../src/os/procfs.ts";
 import { waitFor } from "../infra/wait-for.ts";
 
 test("parseStat takes comm up to the last parenthesis, so a name with spaces and ')' parses", () => {
@@ -14,6 +14,11 @@ test.each([
   ["7", [7]],
 ])("children file %p -> %p", (text, pids) => {
   expect(parseChildren(text)).toEqual(pids);
+});
+
+test("parseStatusUids reads real, effective, saved and filesystem uid, and null without the line", () => {
+  expect(parseStatusUids("Name:\tsh\nUid:\t65534\t0\t0\t0\nGid:\t0\t0\t0\t0\n")).toEqual([65534, 0, 0, 0]);
+  expect(parseStatusUids("Name:\tsh\n")).toBeNull();
 });
 
 test("parseStatusBytes reads a kB field as bytes, and null when the field is missing (a zombie has no VmRSS)", () => {

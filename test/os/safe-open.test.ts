@@ -127,6 +127,25 @@ describe("openAppend and openRead", () => {
     expect([statSync(join(d, "new.log")).uid, statSync(join(d, "existing.log")).uid]).toEqual([NOBODY, 0]);
   });
 
+  test("an existing file is written only when root, tsvisor's user or the expected owner owns it", () => {
+    const d = rootDir();
+    for (const [file, uid] of [["root.log", 0], ["nobodys.log", NOBODY], ["other.log", 1234]] as const) {
+      writeFileSync(join(d, file), "");
+      chownSync(join(d, file), uid, uid);
+    }
+    expect({
+      rootsFile: append(join(d, "root.log")),
+      plantedForRoot: append(join(d, "nobodys.log")),
+      programsOwn: append(join(d, "nobodys.log"), { uid: NOBODY, gid: NOBODY }),
+      anotherUsers: append(join(d, "other.log"), { uid: NOBODY, gid: NOBODY }),
+    }).toEqual({
+      rootsFile: "x\n",
+      plantedForRoot: `refusing ${d}/nobodys.log: it is owned by uid ${NOBODY}, not by root: someone else put it there, and it is not given what tsvisor writes`,
+      programsOwn: "x\n",
+      anotherUsers: `refusing ${d}/other.log: it is owned by uid 1234, not by root or uid ${NOBODY}: someone else put it there, and it is not given what tsvisor writes`,
+    });
+  });
+
   test("a file with a second name (a hard link to someone's file) is refused for writing and for reading", () => {
     const d = rootDir();
     writeFileSync(join(d, "rootfile"), "secret\n", { mode: 0o600 });
