@@ -58,7 +58,7 @@ const HEADER = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "PSS", "PEA
 // One aligned row per process under a header; `colour` paints the state column.
 export function renderStatusTable(processes: readonly ProcessStatus[], now: number, colour: boolean): string {
   const rows = processes.map((p) => [
-    p.name, p.state, p.pid === null ? "-" : String(p.pid), p.uptime_ms === null ? "-" : formatUptime(p.uptime_ms),
+    displayName(p), p.state, p.pid === null ? "-" : String(p.pid), p.uptime_ms === null ? "-" : formatUptime(p.uptime_ms),
     String(p.restarts), p.cpu_percent === null ? "-" : `${p.cpu_percent.toFixed(1)}%`, formatBytes(p.pss_bytes),
     formatBytes(p.peak_pss_bytes), p.health ?? "-", describeStatus(p, now),
   ]);
@@ -69,6 +69,12 @@ export function renderStatusTable(processes: readonly ProcessStatus[], now: numb
       return i === 1 && state && colour ? paintState(state, padded) : padded;
     }).join("  ").trimEnd();
   return [line(HEADER), ...rows.map((r, i) => line(r, processes[i]!.state))].join("\n") + "\n";
+}
+
+// A process of a [groups.NAME] as supervisorctl shows it, GROUP:NAME (the name `start` and `logs`
+// take too); any other by its name alone, as before groups existed.
+export function displayName(p: Pick<ProcessStatus, "name" | "group" | "program">): string {
+  return p.group === p.program ? p.name : `${p.group}:${p.name}`;
 }
 
 // The INFO column: the reason for the state, when there is one, and since when a stopped one is down.

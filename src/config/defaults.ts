@@ -1,5 +1,5 @@
 // Every default in one place, grouped by section; the values are supervisord's so its users meet no surprise.
-import type { EventListenerConfig, HookConfig, HttpConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import type { EventListenerConfig, GroupConfig, HookConfig, HttpConfig, ProgramConfig, SupervisorConfig } from "./schema.ts";
 
 // Defaults for keys a config file leaves out. Two depend on other keys; resolve.ts applies them:
 // - killasgroup defaults to the value of stopasgroup (supervisord: stopasgroup implies killasgroup,
@@ -11,6 +11,7 @@ import type { EventListenerConfig, HookConfig, HttpConfig, ProgramConfig, Superv
 export const DEFAULTS: {
   readonly supervisor: Readonly<Omit<SupervisorConfig, "log_dir">>;
   readonly program: Readonly<Omit<ProgramConfig, "command">>;
+  readonly group: Readonly<Omit<GroupConfig, "programs">>;
 } = {
   supervisor: {
     socket: null,
@@ -63,6 +64,9 @@ export const DEFAULTS: {
     depends_on: [],
     max_memory: null,
     healthcheck: null,
+  },
+  group: {
+    priority: 999, // supervisord's, as a program's
   },
 };
 

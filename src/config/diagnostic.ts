@@ -16,6 +16,21 @@ export interface Diagnostic {
   hint?: string;
 }
 
+/** A key's place in its file and its name as written: where a diagnostic about it points. */
+export interface KeyPlace {
+  file: string;
+  line?: number;
+  column?: number;
+  /** The key as the user wrote it: "programs.web.stopsignal" in TOML, "[program:web] stopsignal" in supervisord.conf. */
+  path: string;
+}
+
+/**
+ * Where the key path of a raw table (always TOML's: ["programs", "web", "stopsignal"]) was written,
+ * its key or its value; the TOML reader finds it in the text, the supervisord.conf reader remembers it.
+ */
+export type KeyLocator = (file: string, path: readonly string[], at: "key" | "value") => KeyPlace;
+
 // ["programs", "web.v2", "command"] -> programs."web.v2".command (quoted where TOML would need quotes).
 export function formatPath(path: readonly string[]): string {
   return path.map((key) => (/^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key))).join(".");

@@ -1,14 +1,14 @@
 // Read the main config file and, depth first, every file it includes: parse each with smol-toml and
 // keep its text, so later errors can point into it. Problems become diagnostics, all collected. The
 // files together are bounded (limits.ts): what the loader reads, parses and echoes stays small.
-import { closeSync, existsSync, fstatSync, readSync, realpathSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, sep } from "node:path";
 import { TomlError, parse } from "smol-toml";
-import { openFollowingRead } from "../os/safe-open.ts";
 import { type Diagnostic, formatPath } from "./diagnostic.ts";
 import { decodeConfigText, findUnsafeValues } from "./input-bounds.ts";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_FILES } from "./limits.ts";
 import { locateKey } from "./locate.ts";
+import { readBounded } from "./read-bounded.ts";
 import { show } from "./value-error.ts";
 
 /** One parsed config file. */
@@ -66,12 +66,12 @@ export function readConfigFiles(main: string, display: (file: string) => string)
     }
     let bytes: Buffer;
     try {
-      const { size, bytes: read } = readConfigFile(path, bytesLeft);
-      bytes = read;
-      if (size > bytesLeft || bytes.length > bytesLeft) {
+      const read = readBounded(path, bytesLeft);
+      if ("tooLarge" in read) {
         const what = from ? `with ${display(path)}, the config files are` : "the config file is";
-        return limitError(path, from?.file, `${what} larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${Math.max(size, bytes.length)} bytes in ${display(path)}), more than any config needs`);
+        return limitError(path, from?.file, `${what} larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${read.tooLarge} bytes in ${display(path)}), more than any config needs`);
       }
+      bytes = read.bytes;
     } catch (error) {
       const reason = (error as Error).message;
       if (from) includeError(from.file, `cannot read ${show(from.pattern)}: ${reason}`);
@@ -153,31 +153,10 @@ function expandPattern(pattern: string, dir: string, display: (file: string) => 
 }
 
 // Two paths to one file (a symlink, a "../" detour) are the same file for cycles and repeats.
-function identity(path: string): string {
+export function identity(path: string): string {
   try {
     return realpathSync(path);
   } catch {
     return path;
-  }
-}
-
-// A config file, read only when it is a regular file: O_NONBLOCK through safe-open, so that a named
-// pipe put at an included name (at a reload, in a directory someone else can write) cannot hold the
-// daemon's thread, and at most `limit` + 1 bytes (enough to tell that it is over the limit).
-function readConfigFile(path: string, limit: number): { size: number; bytes: Buffer } {
-  const fd = openFollowingRead(path);
-  try {
-    const size = fstatSync(fd).size;
-    if (size > limit) return { size, bytes: Buffer.alloc(0) };
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for (let n = -1; n !== 0 && length <= limit; length += n) {
-      const chunk = Buffer.alloc(Math.min(Math.max(size + 1 - length, 64 * 1024), limit + 1 - length));
-      n = readSync(fd, chunk, 0, chunk.length, null);
-      chunks.push(chunk.subarray(0, n));
-    }
-    return { size, bytes: Buffer.concat(chunks) };
-  } finally {
-    closeSync(fd);
   }
 }

@@ -26,7 +26,7 @@ export interface ValueProblem {
 
 // File bytes -> the text, or where the first byte that is not UTF-8 is. TOML files are UTF-8; decoding
 // anything else would turn each bad byte into U+FFFD and quietly name another file or directory.
-export function decodeConfigText(bytes: Buffer): { text: string } | { problem: TextProblem; text: string } {
+export function decodeConfigText(bytes: Buffer, kind = "a TOML file"): { text: string } | { problem: TextProblem; text: string } {
   const text = bytes.toString("utf8");
   if (isUtf8(bytes)) return { text };
   const offset = invalidUtf8At(bytes);
@@ -34,7 +34,7 @@ export function decodeConfigText(bytes: Buffer): { text: string } | { problem: T
   const line = countNewlines(bytes, lineStart) + 1;
   const column = bytes.subarray(lineStart, offset).toString("utf8").length + 1;
   const byte = bytes[offset]!.toString(16).padStart(2, "0");
-  return { text, problem: { line, column, message: `invalid UTF-8 (byte 0x${byte}): a TOML file must be UTF-8 text` } };
+  return { text, problem: { line, column, message: `invalid UTF-8 (byte 0x${byte}): ${kind} must be UTF-8 text` } };
 }
 
 // Every NUL in a key or string (up to MAX_DIAGNOSTICS), and the first table or array nested deeper than MAX_NESTING (whose

@@ -1,10 +1,12 @@
 // The config module's entry point: find the file, read it and its includes, merge, resolve, and
 // throw every problem at once as a ConfigError. Consumers import loadConfig from here.
 import { existsSync, lstatSync, statSync, type Stats } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { TsvisorError } from "../errors.ts";
 import { ConfigError, displayPath } from "./diagnostic.ts";
 import { readConfigFiles } from "./include.ts";
+import { noteOf, translateIni } from "./ini/translate.ts";
 import { mergeConfigFiles } from "./merge.ts";
 import { type ResolveContext, resolveConfig } from "./resolve.ts";
 import type { Config } from "./schema.ts";
@@ -31,6 +33,7 @@ export const SYSTEM_CONFIG = "/etc/tsvisor/tsvisor.toml";
 export function loadConfig(options: LoadOptions): Config {
   const file = findConfigFile(options);
   const display = (f: string) => displayPath(f, options.cwd);
+  if (isSupervisordConf(file)) return loadSupervisordConf(file, options, display);
   const read = readConfigFiles(file, display);
   // a file that failed to parse would make the rest report things missing that are only unread
   if (read.diagnostics.length > 0) throw new ConfigError(read.diagnostics, read.sources, options.cwd);
@@ -39,6 +42,22 @@ export function loadConfig(options: LoadOptions): Config {
   const diagnostics = [...merged.diagnostics, ...resolved.diagnostics];
   const omitted = merged.omitted + resolved.omitted;
   if (diagnostics.length > 0) throw new ConfigError(diagnostics, read.sources, options.cwd, omitted);
+  return resolved.config;
+}
+
+// supervisord's format by the name supervisord gives its file: supervisord.conf, conf.d/*.conf, *.ini.
+export function isSupervisordConf(file: string): boolean {
+  return /\.(conf|ini)$/i.test(file);
+}
+
+// A supervisord.conf: translated to the raw tables (ini/translate.ts), then resolved as TOML's are.
+// Its warnings (keys tsvisor does not carry out) become notes: `run` logs them, `config check` prints them.
+function loadSupervisordConf(file: string, options: LoadOptions, display: (f: string) => string): Config {
+  const translated = translateIni(file, { env: options.env, hostname: hostname(), display });
+  if (translated.errors.length > 0) throw new ConfigError(translated.errors, translated.raw.sources, options.cwd, translated.omitted);
+  const resolved = resolveConfig(translated.raw, options);
+  if (resolved.diagnostics.length > 0) throw new ConfigError(resolved.diagnostics, translated.raw.sources, options.cwd, resolved.omitted);
+  resolved.config.notes.push(...translated.warnings.map((w) => noteOf(w, display)));
   return resolved.config;
 }
 

@@ -1,6 +1,7 @@
 // Where a key is in a TOML file. smol-toml's parsed values carry no positions, so semantic errors
 // find theirs by scanning the text: headers, dotted and quoted keys, inline tables, multi-line values.
 // Best effort: the text has already parsed, and a miss only costs the codeblock, never the error.
+import { type KeyLocator, formatPath } from "./diagnostic.ts";
 import { MAX_NESTING } from "./limits.ts";
 
 /** 1-based line and column. */
@@ -24,6 +25,11 @@ export function locateKey(source: string, path: readonly string[], at: "key" | "
     if (entry) return locationOf(n === path.length && at === "value" ? (entry.value ?? entry.key) : entry.key);
   }
   return null;
+}
+
+// Keys of TOML files, found in their texts and named as TOML writes them.
+export function tomlLocator(sources: ReadonlyMap<string, string>): KeyLocator {
+  return (file, path, at) => ({ file, ...locateKey(sources.get(file) ?? "", path, at), path: formatPath(path) });
 }
 
 // Diagnostics locate many keys in one file: scan each text once.

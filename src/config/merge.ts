@@ -1,8 +1,8 @@
 // Merge parsed config files into one set of raw tables, remembering which file each came from:
 // a program lives in exactly one file, and each [supervisor] key is set in at most one.
-import { type Diagnostic, MAX_DIAGNOSTICS, formatPath } from "./diagnostic.ts";
+import { type Diagnostic, type KeyLocator, MAX_DIAGNOSTICS, formatPath } from "./diagnostic.ts";
 import type { SourceFile } from "./include.ts";
-import { locateKey } from "./locate.ts";
+import { locateKey, tomlLocator } from "./locate.ts";
 import { didYouMean } from "./suggest.ts";
 import { ValueError, show } from "./value-error.ts";
 import { table } from "./values.ts";
@@ -13,15 +13,21 @@ export interface RawEntry {
   value: unknown;
 }
 
-/** Every file merged, values not yet converted. */
+/** Every file merged, values not yet converted: what the TOML and the supervisord.conf readers both make. */
 export interface RawConfig {
+  /** Which reader made it: messages show its syntax. */
+  format: "toml" | "supervisord";
   file: string;
   files: string[];
   sources: ReadonlyMap<string, string>;
+  /** Where each key path was written, for diagnostics. */
+  locate: KeyLocator;
   /** [supervisor] keys. */
   supervisor: Map<string, RawEntry>;
   /** [programs.NAME] tables in config order. */
   programs: Map<string, RawEntry>;
+  /** [groups.NAME] tables. */
+  groups: Map<string, RawEntry>;
   /** [[hooks]] tables of every file, in merge order. */
   hooks: RawEntry[];
   /** [eventlisteners.NAME] tables. */
@@ -30,7 +36,7 @@ export interface RawConfig {
   http: Map<string, RawEntry>;
 }
 
-const TOP_LEVEL = ["include", "supervisor", "programs", "hooks", "eventlisteners", "http"];
+const TOP_LEVEL = ["include", "supervisor", "programs", "groups", "hooks", "eventlisteners", "http"];
 // Tables whose keys are settings, each set in at most one file (the others hold named entries).
 const SETTINGS_TABLES = ["supervisor", "http"];
 
@@ -41,11 +47,14 @@ export function mergeConfigFiles(
   display: (file: string) => string,
 ): { raw: RawConfig; diagnostics: Diagnostic[]; omitted: number } {
   const raw: RawConfig = {
+    format: "toml",
     file: files[0]!.path,
     files: files.map((f) => f.path),
     sources,
+    locate: tomlLocator(sources),
     supervisor: new Map(),
     programs: new Map(),
+    groups: new Map(),
     hooks: [],
     eventlisteners: new Map(),
     http: new Map(),
@@ -73,7 +82,7 @@ export function mergeConfigFiles(
         continue;
       }
       const entries = tableOrReport(value, () => report(file, [key], `expected a table like [${key}]; got ${show(value)}`));
-      const merged = key === "supervisor" ? raw.supervisor : key === "http" ? raw.http : key === "eventlisteners" ? raw.eventlisteners : raw.programs;
+      const merged = key === "supervisor" ? raw.supervisor : key === "http" ? raw.http : key === "eventlisteners" ? raw.eventlisteners : key === "groups" ? raw.groups : raw.programs;
       for (const [name, entry] of Object.entries(entries)) {
         const earlier = merged.get(name);
         if (earlier === undefined) {
@@ -82,8 +91,9 @@ export function mergeConfigFiles(
           report(file, [key, name], `set in both ${display(earlier.file)} and ${display(file.path)}`,
             "set it in one file only");
         } else {
+          const what = key === "programs" ? "program" : key === "groups" ? "group" : "event listener";
           report(file, [key, name], `defined in both ${display(earlier.file)} and ${display(file.path)}`,
-            "define each program in one file only, or rename one of them");
+            `define each ${what} in one file only, or rename one of them`);
         }
       }
     }

@@ -25,12 +25,13 @@ export interface ProcessLogFiles {
   timestamps: boolean;
 }
 
-// A process by its name, or a program with a single instance by the program's name; `where` names
-// the source of the list in the message (the config file, "the running tsvisor").
+// A process by its name (or supervisorctl's GROUP:NAME), or a program or group with a single process
+// by its name; `where` names the source of the list in the message (the config file, "the running tsvisor").
 export function findProcess(processes: readonly ProcessSpec[], name: string, where: string): ProcessSpec {
-  const exact = processes.find((p) => p.name === name);
+  const exact = processes.find((p) => p.name === name || `${p.group}:${p.name}` === name);
   if (exact) return exact;
-  const instances = processes.filter((p) => p.group === name);
+  const ofProgram = processes.filter((p) => p.programName === name);
+  const instances = ofProgram.length > 0 ? ofProgram : processes.filter((p) => p.group === name);
   if (instances.length === 1) return instances[0]!;
   if (instances.length > 1) {
     throw new TsvisorError("NO_SUCH_PROCESS", `${name} has ${instances.length} processes: ${instances.map((p) => p.name).join(" ")}`, "name one of them");

@@ -19,13 +19,21 @@ const SUPERVISOR_KEYS: Record<keyof SupervisorConfig, true> = {
   rpc_username: true, rpc_password: true,
 };
 
+/** The control socket the daemon would use when the config leaves it out, and why (config/socket-path.ts). */
+export interface DefaultSocket {
+  path: string;
+  why: string;
+}
+
 // [supervisor], then [programs.NAME] in config order; TOML has no null, so unset keys are comments.
-export function renderConfig(config: Config): string {
+// `socket`: the socket a daemon would use, written where the config sets none.
+export function renderConfig(config: Config, socket?: DefaultSocket): string {
   const lines = [`# ${config.file}, resolved: includes merged, every default filled in`];
   if (config.files.length > 1) lines.push(`# merged from: ${config.files.join(", ")}`);
   lines.push("", "[supervisor]");
   for (const key of Object.keys(SUPERVISOR_KEYS) as (keyof SupervisorConfig)[]) {
     if (key === "socket_mode") lines.push(`socket_mode = "${renderOctal(config.supervisor.socket_mode, 4)}"`);
+    else if (key === "socket" && config.supervisor.socket === null && socket !== undefined) lines.push(`socket = ${renderValue(socket.path)} # ${socket.why}`);
     else if (key === "rpc_password") lines.push(renderSecret(key, config.supervisor.rpc_password));
     else lines.push(renderKey(key, config.supervisor[key]));
   }
@@ -39,6 +47,9 @@ export function renderConfig(config: Config): string {
       else lines.push(renderKey(key, program[key]));
     }
     if (program.healthcheck) lines.push("", `[programs.${renderName(name)}.healthcheck]`, ...renderHealthCheck(program.healthcheck));
+  }
+  for (const [name, group] of Object.entries(config.groups)) {
+    lines.push("", `[groups.${renderName(name)}]`, renderKey("programs", group.programs), renderKey("priority", group.priority));
   }
   for (const [name, listener] of Object.entries(config.eventlisteners)) {
     lines.push("", `[eventlisteners.${renderName(name)}]`);

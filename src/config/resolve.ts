@@ -4,20 +4,20 @@
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { type UserCredentials, lookupUser } from "../os/users.ts";
 import { AUTO_LOGFILE, DEFAULTS, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
-import { type Diagnostic, MAX_DIAGNOSTICS, formatPath } from "./diagnostic.ts";
+import { type Diagnostic, type KeyLocator, MAX_DIAGNOSTICS } from "./diagnostic.ts";
 import { dictionary } from "./dictionary.ts";
 import { findDependencyProblems } from "./depends-on.ts";
 import { expandVariables } from "./expand.ts";
 import { healthcheck } from "./healthcheck.ts";
 import { MAX_NUMPROCS_START, MAX_PROCESSES } from "./limits.ts";
-import { locateKey } from "./locate.ts";
 import { type DirProbe, defaultLogDir } from "./log-dir.ts";
 import type { RawConfig, RawEntry } from "./merge.ts";
-import type { Config, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
+import type { Config, HookConfig, ProcessSpec, ProgramConfig, SupervisorConfig } from "./schema.ts";
 import { didYouMean, unknownKey } from "./suggest.ts";
 import { resolveEventListeners, resolveHooks } from "./resolve-events.ts";
+import { resolveGroups } from "./resolve-groups.ts";
 import { basicPassword, basicUsername, resolveHttp } from "./resolve-http.ts";
-import { ValueError, show } from "./value-error.ts";
+import { ValueError, ValueErrors, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
 /** What resolving needs from outside, passed in so tests can vary it. */
@@ -130,7 +130,7 @@ const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
 
 // Merged raw tables -> the Config, with every diagnostic found (the Config is only usable when there are none).
 export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Config; diagnostics: Diagnostic[]; omitted: number } {
-  const report = new Reporter(raw.sources);
+  const report = new Reporter(raw.locate, raw.format);
   // the file system is asked only when the default is needed
   const logDir = raw.supervisor.has("log_dir") ? null : defaultLogDir(raw.file, ctx.uid, ctx.probeDir);
   const supervisor = resolveSupervisor(raw.supervisor, logDir?.dir ?? NO_LOGFILE, report);
@@ -147,18 +147,21 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     const program = resolveProgram(name, entry, supervisor, ctx, report);
     if (program) programs.push(program);
   }
+  const { groups, groupOf } = resolveGroups(raw.groups, programs.map((p) => p.name), report);
   const config: Config = {
     file: raw.file,
     files: raw.files,
     supervisor,
     programs: dictionary(programs.map((p) => [p.name, p.program])),
-    processes: expandInstances(programs, report),
+    groups,
+    processes: expandInstances(programs, (program) => groupOf.get(program), groups, report),
     hooks: [],
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
     http: resolveHttp(raw.http, ctx, report),
     notes: logDir?.note ? [logDir.note] : [],
   };
-  config.hooks = resolveHooks(raw.hooks, [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs)])], report);
+  const names = [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs), ...Object.keys(groups)])];
+  config.hooks = withGroupedPrograms(resolveHooks(raw.hooks, names, report), config.processes);
   checkDependencies(programs, report);
   return { config, diagnostics: report.diagnostics, omitted: report.omitted };
 }
@@ -212,7 +215,7 @@ function resolveProgram(
     }
   }
   if (!Object.hasOwn(table, "command")) {
-    report.add(file, at, `missing required key "command"`, { hint: `add command = ["program", "arg"] to [${formatPath(at)}]` });
+    report.add(file, at, `missing required key "command"`, { hint: report.format === "toml" ? `add command = ["program", "arg"] to [${report.display(at)}]` : `add command=/path/to/program --arg to ${report.display(at)}` });
   }
   // supervisord: stopasgroup implies killasgroup, and saying otherwise is a contradiction
   if (program.stopasgroup && !Object.hasOwn(table, "killasgroup")) program.killasgroup = true;
@@ -287,26 +290,32 @@ function resolveUser(user: string, file: string, at: string[], ctx: ResolveConte
 
 // numprocs instances of each program, named from process_name; a name made twice is an error. More
 // than MAX_PROCESSES in all is an error too, found before any instance is made.
-function expandInstances(programs: readonly ResolvedProgram[], report: Reporter): ProcessSpec[] {
+// A program in a [groups.NAME] belongs to that group (its processes' `group`), else to its own.
+function expandInstances(
+  programs: readonly ResolvedProgram[], groupOf: (program: string) => string | undefined, groups: Config["groups"], report: Reporter,
+): ProcessSpec[] {
   if (!isWithinProcessLimit(programs, report)) return [];
   const processes: ProcessSpec[] = [];
   const owners = new Map<string, string>();
   const reported = new Set<string>();
-  for (const { name: group, file, program, credentials } of programs) {
+  for (const { name: programName, file, program, credentials } of programs) {
+    const inGroup = groupOf(programName);
+    const group = inGroup ?? programName;
+    const groupPriority = inGroup === undefined ? program.priority : groups[inGroup]!.priority;
     for (let num = program.numprocs_start; num < program.numprocs_start + program.numprocs; num++) {
-      const name = values.expandProcessName(program.process_name, group, num);
+      const name = values.expandProcessName(program.process_name, programName, num);
       const owner = owners.get(name);
       if (owner === undefined) {
-        owners.set(name, group);
-        const logfile = (path: string) => (path === NO_LOGFILE ? null : values.expandProcessName(path, group, num));
+        owners.set(name, programName);
+        const logfile = (path: string) => (path === NO_LOGFILE ? null : values.expandProcessName(path, programName, num));
         const stdout_logfile = logfile(program.stdout_logfile);
         const stderr_logfile = program.redirect_stderr ? null : logfile(program.stderr_logfile);
-        processes.push({ name, group, num, credentials, stdout_logfile, stderr_logfile, program });
-      } else if (owner !== group && !reported.has(`${owner}\0${group}`)) {
+        processes.push({ name, group, programName, groupPriority, num, credentials, stdout_logfile, stderr_logfile, program });
+      } else if (owner !== programName && !reported.has(`${owner}\0${programName}`)) {
         // the same program making a name twice was reported above (process_name without {num})
-        reported.add(`${owner}\0${group}`);
-        report.add(file, ["programs", group, "process_name"],
-          `process name ${show(name)} is made by both programs ${show(owner)} and ${show(group)}`,
+        reported.add(`${owner}\0${programName}`);
+        report.add(file, ["programs", programName, "process_name"],
+          `process name ${show(name)} is made by both programs ${show(owner)} and ${show(programName)}`,
           { at: "value", hint: "give one of them a process_name of its own" });
       }
     }
@@ -331,26 +340,35 @@ const TOO_MANY_PROCESSES_HINT = "split the programs among several tsvisors (one 
 
 // Two writers on one file would rotate it under each other: every log file belongs to one stream of one process.
 function checkLogFilesUnique(processes: readonly ProcessSpec[], programs: readonly ResolvedProgram[], report: Reporter): void {
-  const writers = new Map<string, { writer: string; group: string }>();
+  const writers = new Map<string, { writer: string; program: string }>();
   for (const p of processes) {
     for (const [key, path] of [["stdout_logfile", p.stdout_logfile], ["stderr_logfile", p.stderr_logfile]] as const) {
       if (path === null) continue;
       const writer = `${p.name} (${key.slice(0, 6)})`;
       const first = writers.get(path);
       if (first === undefined) {
-        writers.set(path, { writer, group: p.group });
+        writers.set(path, { writer, program: p.programName });
         continue;
       }
       // instances of one program sharing a file: reported already as a log file name without {num}
-      if (first.group === p.group && key === "stdout_logfile" && !p.program.stdout_logfile.includes("{num")) continue;
-      if (first.group === p.group && key === "stderr_logfile" && !p.program.stderr_logfile.includes("{num")) continue;
+      if (first.program === p.programName && key === "stdout_logfile" && !p.program.stdout_logfile.includes("{num")) continue;
+      if (first.program === p.programName && key === "stderr_logfile" && !p.program.stderr_logfile.includes("{num")) continue;
       const other = first.writer;
-      const file = programs.find((r) => r.name === p.group)!.file;
-      report.add(file, ["programs", p.group, key], `log file ${show(path)} is written by both ${other} and ${writer}`, {
+      const file = programs.find((r) => r.name === p.programName)!.file;
+      report.add(file, ["programs", p.programName, key], `log file ${show(path)} is written by both ${other} and ${writer}`, {
         at: "value", hint: "give each program and stream a file of its own, or set redirect_stderr = true to send stderr to the stdout log",
       });
     }
   }
+}
+
+// A hook for a program in a group hears its processes by name: events carry a process's group, which
+// is then the group's name, not the program's.
+function withGroupedPrograms(hooks: HookConfig[], processes: readonly ProcessSpec[]): HookConfig[] {
+  const grouped = new Map<string, string[]>();
+  for (const p of processes) if (p.group !== p.programName) grouped.set(p.programName, [...(grouped.get(p.programName) ?? []), p.name]);
+  for (const hook of hooks) hook.programs = [...new Set(hook.programs.flatMap((name) => grouped.get(name) ?? [name]))];
+  return hooks;
 }
 
 // depends_on names programs that exist and makes no cycle; each problem is reported at its program's depends_on.
@@ -379,26 +397,33 @@ export class Reporter {
   /** Diagnostics past MAX_DIAGNOSTICS, counted but never made. */
   omitted = 0;
 
-  constructor(private readonly sources: ReadonlyMap<string, string>) {}
+  constructor(private readonly locate: KeyLocator, readonly format: RawConfig["format"] = "toml") {}
 
   add(file: string, path: string[], message: string | (() => string), options: { at?: "key" | "value"; hint?: string } = {}): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
       this.omitted++;
       return;
     }
-    const location = locateKey(this.sources.get(file) ?? "", path, options.at ?? "key");
+    const place = this.locate(file, path, options.at ?? "key");
     const hint = options.hint === undefined ? {} : { hint: options.hint };
     const text = typeof message === "string" ? message : message();
-    this.diagnostics.push({ file, ...location, path: formatPath(path), message: text, ...hint });
+    this.diagnostics.push({ ...place, message: text, ...hint });
   }
 
-  // The converter's result, or undefined after reporting its ValueError at the key or value.
+  /** A key path as the user wrote it, for hints: "programs.web" or "[program:web]". */
+  display(path: string[]): string {
+    return this.locate("", path, "key").path;
+  }
+
+  // The converter's result, or undefined after reporting its ValueError (each of several) at the key or value.
   convert<T>(file: string, path: string[], convert: () => T, at: "key" | "value" = "value"): T | undefined {
     try {
       return convert();
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
-      this.add(file, [...path, ...error.path], error.message, { at, ...(error.hint ? { hint: error.hint } : {}) });
+      for (const e of error instanceof ValueErrors ? error.errors : [error]) {
+        this.add(file, [...path, ...e.path], e.message, { at, ...(e.hint ? { hint: e.hint } : {}) });
+      }
       return undefined;
     }
   }

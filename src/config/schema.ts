@@ -148,8 +148,12 @@ export interface SupervisorConfig {
 export interface ProcessSpec {
   /** Unique name of this instance (process_name expanded). */
   name: string;
-  /** The `[programs.NAME]` key the instance comes from. */
+  /** Its process group (supervisord's): the `[groups.NAME]` key its program belongs to, else its program's key. */
   group: string;
+  /** The `[programs.NAME]` key the instance comes from. */
+  programName: string;
+  /** The group's priority: a `[groups.NAME]` priority, else the program's own; orders before `program.priority`. */
+  groupPriority: number;
   /** Instance number ({num}). */
   num: number;
   /** Numeric credentials resolved from `user`; null runs as tsvisor's own user. */
@@ -185,6 +189,14 @@ export interface EventListenerConfig {
   buffer_size: number;
 }
 
+/** One `[groups.NAME]` table: programs supervised as one process group (supervisord's `[group:x]`). */
+export interface GroupConfig {
+  /** The `[programs.NAME]` keys in the group, as written; each program is in one group at most. */
+  programs: string[];
+  /** Lower starts first and stops last; orders groups before each program's own priority. */
+  priority: number;
+}
+
 /** Where the HTTP server listens: a TCP address, or a unix socket path. */
 export type HttpListen = { type: "tcp"; host: string; port: number } | { type: "unix"; path: string };
 
@@ -216,6 +228,8 @@ export interface Config {
   supervisor: SupervisorConfig;
   /** Programs by their `[programs.NAME]` key. */
   programs: Record<string, ProgramConfig>;
+  /** `[groups.NAME]` by name; a program in none is a group of its own (not listed here). */
+  groups: Record<string, GroupConfig>;
   /** Instances of every program, in config order (unsorted: ordering is the supervisor's job). */
   processes: ProcessSpec[];
   /** `[[hooks]]` in config order. */

@@ -15,6 +15,36 @@ export class ValueError extends Error {
   }
 }
 
+/** Several bad values at once, e.g. the bad elements of one array, each with its own path; reported one by one. */
+export class ValueErrors extends ValueError {
+  constructor(readonly errors: readonly ValueError[]) {
+    super(errors.map((e) => e.message).join("; "));
+    this.name = "ValueErrors";
+  }
+}
+
+// Check each element of an array on its own: every bad one is reported (path: its index), not only the first.
+export function eachElement<T, R>(list: readonly T[], check: (item: T, index: number) => R): R[] {
+  const errors: ValueError[] = [];
+  const indexes: number[] = [];
+  const results: R[] = [];
+  list.forEach((item, index) => {
+    try {
+      results.push(check(item, index));
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      errors.push(error);
+      indexes.push(index);
+    }
+  });
+  // one bad element: its message as it is; several: each says which element it is (all point at the value)
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new ValueErrors(errors.map((e, i) => new ValueError(`element ${indexes[i]! + 1}: ${e.message}`, { path: e.path, ...(e.hint ? { hint: e.hint } : {}) })));
+  }
+  return results;
+}
+
 /** Characters of a value echoed in a message; more is cut to "...". */
 const SHOWN = 80;
 

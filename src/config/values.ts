@@ -7,7 +7,7 @@ import { MAX_ARG_BYTES, MAX_DURATION_SECONDS, MAX_SIZE_BYTES } from "./limits.ts
 import type { Autorestart } from "./schema.ts";
 import { splitCommand } from "./split-command.ts";
 import { didYouMean } from "./suggest.ts";
-import { ValueError, show } from "./value-error.ts";
+import { ValueError, eachElement, show } from "./value-error.ts";
 
 const DURATION_UNITS = new Map([["ms", 0.001], ["s", 1], ["m", 60], ["h", 3600]]);
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)$/;
@@ -97,18 +97,15 @@ export const FORWARD_SIGNALS: readonly string[] = FORWARDABLE_SIGNALS.filter((s)
 export function forwardSignals(value: unknown): string[] {
   const allowed = `allowed: ${FORWARD_SIGNALS.join(" ")} STKFLT RTMIN RTMIN+N RTMAX-N RTMAX`;
   if (!Array.isArray(value)) throw new ValueError(`expected an array of signal names, e.g. ["USR1", "WINCH"]; ${allowed}; got ${show(value)}`);
-  const names: string[] = [];
-  for (const item of value) {
+  // every bad element is reported, not only the first (README: every error at once)
+  const checked = eachElement(value as unknown[], (item) => {
     const name = typeof item === "string" ? normalizeSignalName(item) : null;
-    if (name !== null && (FORWARD_SIGNALS.includes(name) || isForwardableUnnamed(name))) {
-      if (!names.includes(name)) names.push(name);
-      continue;
-    }
+    if (name !== null && (FORWARD_SIGNALS.includes(name) || isForwardableUnnamed(name))) return name;
     const bare = typeof item === "string" ? item.trim().toUpperCase().replace(/^SIG/, "") : "";
     const why = name === null ? "unknown signal" : OWN_SIGNALS.includes(name) ? "tsvisor handles this signal itself, it cannot be forwarded:" : "signal cannot be forwarded:";
     throw new ValueError(`${why} ${show(item)}; ${allowed}${name === null ? didYouMean(bare, FORWARD_SIGNALS) : ""}`);
-  }
-  return names;
+  });
+  return [...new Set(checked)];
 }
 
 // An octal string ("022", "0o022") or an integer (18, 0o022) -> the mode mask as a number.
@@ -247,6 +244,13 @@ const NAME_CHARS = /^[A-Za-z0-9_.-]*$/;
 export function processName(value: unknown): string {
   if (typeof value !== "string" || value === "") {
     throw new ValueError(`expected a name template like "{name}-{num}"; got ${show(value)}`);
+  }
+  if (value.includes("%(")) {
+    // supervisord's template, written where tsvisor's is expected: show it in tsvisor's form
+    const tsvisor = value.replaceAll(/%\(program_name\)s/g, "{name}").replaceAll(/%\(process_num\)0?(\d?)d/g, (_, w: string) => (w === "" ? "{num}" : `{num:0${w}}`));
+    throw new ValueError(`${show(value)} is supervisord's %(...) form; tsvisor's templates are {name}, {num} and {num:0N}`, {
+      hint: tsvisor.includes("%(") ? 'write it with {name} and {num}, e.g. "{name}_{num:02}"' : `write process_name = ${show(tsvisor)} (or run the supervisord.conf itself: tsvisor reads that format)`,
+    });
   }
   for (const part of checkPlaceholders(value)) {
     const isPlaceholder = part.startsWith("{") && part.endsWith("}");

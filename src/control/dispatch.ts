@@ -221,13 +221,11 @@ function logPathOf(spec: ProcessSpec, stream: LogStream): string | null {
 function configInfo(deps: ControlDeps): ConfigInfo[] {
   const active = new Set(deps.supervisor.specs().map((spec) => spec.name));
   const known = deps.groups.knownProcesses();
-  const groupPriority = new Map<string, number>();
-  for (const spec of known) groupPriority.set(spec.group, Math.min(groupPriority.get(spec.group) ?? Infinity, spec.program.priority));
   return known.map((spec): ConfigInfo => {
     const p = spec.program;
     return {
       name: spec.name, group: spec.group, in_use: active.has(spec.name), autostart: p.autostart, priority: p.priority,
-      group_priority: groupPriority.get(spec.group)!, command: p.command, directory: p.directory, user: p.user, exitcodes: p.exitcodes,
+      group_priority: spec.groupPriority, command: p.command, directory: p.directory, user: p.user, exitcodes: p.exitcodes,
       startsecs: p.startsecs, startretries: p.startretries, stopsignal: p.stopsignal, stopwaitsecs: p.stopwaitsecs, killasgroup: p.killasgroup,
       redirect_stderr: p.redirect_stderr, stdout_logfile: spec.stdout_logfile, stdout_logfile_maxbytes: p.stdout_logfile_maxbytes,
       stdout_logfile_backups: p.stdout_logfile_backups, stdout_events_enabled: p.stdout_events_enabled, stderr_logfile: logPathOf(spec, "stderr"),
@@ -245,7 +243,7 @@ function logFilesOfNames(supervisor: Supervisor, names: readonly string[]): Proc
 function toStatus(v: ProcessView): ProcessStatus {
   const { record: r } = v;
   return {
-    name: r.name, group: v.group, state: r.state, pid: r.pid, uptime_ms: v.uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
+    name: r.name, group: v.group, program: v.program, state: r.state, pid: r.pid, uptime_ms: v.uptimeMs, started_at: r.startedAt, stopped_at: r.stoppedAt,
     restarts: r.restarts, last_exit: r.lastExit, reason: r.reason, wanted: r.wantedUp, dropped_log_lines: v.droppedLogLines,
     health: v.health, health_error: v.healthError, cpu_percent: v.cpuPercent === null ? null : Math.round(v.cpuPercent * 10) / 10,
     cpu_seconds: v.cpuSeconds,

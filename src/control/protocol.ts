@@ -99,8 +99,10 @@ export interface ErrorBody {
 /** One process as `status` shows it; times are milliseconds since the epoch. */
 export interface ProcessStatus {
   name: string;
-  /** The `[programs.NAME]` key the process comes from. */
+  /** Its process group: the `[groups.NAME]` its program is in, else the program's own key. */
   group: string;
+  /** The `[programs.NAME]` key the process comes from. */
+  program: string;
   state: StateName;
   pid: number | null;
   /** Milliseconds the live process has been up; null when there is none. */
@@ -266,7 +268,7 @@ export interface ConfigInfo {
   in_use: boolean;
   autostart: boolean;
   priority: number;
-  /** The group's priority: the lowest of its programs'. */
+  /** The group's priority: a `[groups.NAME]` priority, else the program's own. */
   group_priority: number;
   command: string[];
   directory: string | null;

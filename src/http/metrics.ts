@@ -80,7 +80,7 @@ export function renderMetrics(processes: readonly ProcessStatus[], daemon: Daemo
 const plain = (value: number): Sample => ({ labels: [], value });
 
 // Every per-process series carries process and program first, then its own labels.
-const withProcess = (p: ProcessStatus, s: Sample): Sample => ({ labels: [["process", p.name], ["program", p.group], ...s.labels], value: s.value });
+const withProcess = (p: ProcessStatus, s: Sample): Sample => ({ labels: [["process", p.name], ["program", p.program], ...s.labels], value: s.value });
 
 // A family with no sample is left out whole, HELP and TYPE included, as client_golang does for a vector
 // with no series: "absent" in docs/http.md then means no trace of the name at all. (promtool 2.42

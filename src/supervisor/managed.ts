@@ -62,8 +62,8 @@ export const outcome = (m: Managed, fault: Fault | null): Outcome => ({ name: m.
 // Dependencies are programs ([programs.NAME] keys): a program with numprocs depends on all instances.
 // The process names of every instance of the programs `spec` depends on.
 export const dependencyNames = (spec: ProcessSpec, processes: readonly ProcessSpec[]): string[] =>
-  processes.filter((p) => spec.program.depends_on.includes(p.group)).map((p) => p.name);
+  processes.filter((p) => spec.program.depends_on.includes(p.programName)).map((p) => p.name);
 
 // The shape order.ts sorts by, carrying the process along.
 export const asPrioritised = (managed: Managed) =>
-  ({ name: managed.spec.name, priority: managed.spec.program.priority, managed, dependsOn: managed.dependsOn });
+  ({ name: managed.spec.name, groupPriority: managed.spec.groupPriority, priority: managed.spec.program.priority, managed, dependsOn: managed.dependsOn });

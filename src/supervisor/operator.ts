@@ -21,14 +21,21 @@ export type NameResolution =
   | { ok: true; names: string[] }
   | { ok: false; fault: "NO_SUCH_PROCESS" | "NO_SUCH_GROUP"; name: string };
 
+/** What a name is matched against: a process, its process group and its program. */
+export interface NamedProcess {
+  name: string;
+  group: string;
+  programName: string;
+}
+
 // Names as supervisorctl takes them, each one of:
 //   all              every process
-//   GROUP:*          every instance of [programs.GROUP]
-//   GROUP:NAME       process NAME of that program
-//   NAME             the process NAME, or else every instance of the program NAME
+//   GROUP:*          every process of the group: a [groups.GROUP], or [programs.GROUP] in no group
+//   GROUP:NAME       process NAME of that group
+//   NAME             the process NAME, else every process of the group NAME, else of the program NAME
 // -> process names in config order, each once; or the first name that matches nothing (nothing is
 // done then: a typo must not leave a request half-applied).
-export function resolveNames(requested: readonly string[], processes: readonly { name: string; group: string }[]): NameResolution {
+export function resolveNames(requested: readonly string[], processes: readonly NamedProcess[]): NameResolution {
   const chosen = new Set<string>();
   for (const name of requested) {
     const matches = matchName(name, processes);
@@ -38,7 +45,7 @@ export function resolveNames(requested: readonly string[], processes: readonly {
   return { ok: true, names: processes.map((p) => p.name).filter((n) => chosen.has(n)) };
 }
 
-function matchName(name: string, processes: readonly { name: string; group: string }[]): string[] {
+function matchName(name: string, processes: readonly NamedProcess[]): string[] {
   if (name === "all") return processes.map((p) => p.name);
   const colon = name.indexOf(":");
   if (colon >= 0) {
@@ -47,7 +54,9 @@ function matchName(name: string, processes: readonly { name: string; group: stri
     return processes.filter((p) => p.group === group && (member === "*" || p.name === member)).map((p) => p.name);
   }
   const exact = processes.filter((p) => p.name === name);
-  return (exact.length > 0 ? exact : processes.filter((p) => p.group === name)).map((p) => p.name);
+  if (exact.length > 0) return exact.map((p) => p.name);
+  const group = processes.filter((p) => p.group === name);
+  return (group.length > 0 ? group : processes.filter((p) => p.programName === name)).map((p) => p.name);
 }
 
 // `check`'s rule: a process counts against health when it is wanted up (autostart or started by

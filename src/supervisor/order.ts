@@ -1,8 +1,11 @@
 // Start and stop order: by depends_on first, then by priority (supervisord: lower priority starts
-// first and stops last) among programs that depends_on does not relate.
+// first and stops last) among programs that depends_on does not relate. A group's priority comes
+// before its programs' own, as supervisord orders its process groups first.
 
 interface Prioritised {
   name: string;
+  /** The priority of the item's group; orders before `priority`. Without one, `priority` alone. */
+  groupPriority?: number;
   priority: number;
   /** Names of the items this one needs up first (others in the list are ignored: not asked about). */
   dependsOn?: readonly string[];
@@ -14,7 +17,7 @@ interface Prioritised {
 export function startOrder<T extends Prioritised>(items: readonly T[]): T[] {
   const names = new Set(items.map((i) => i.name));
   const placed = new Set<string>();
-  const remaining = [...items].sort((a, b) => a.priority - b.priority);
+  const remaining = [...items].sort(byPriority);
   const order: T[] = [];
   while (remaining.length > 0) {
     const index = remaining.findIndex((i) => (i.dependsOn ?? []).every((d) => placed.has(d) || !names.has(d)));
@@ -36,12 +39,17 @@ export function stopBatches<T extends Prioritised>(items: readonly T[]): T[][] {
     const needed = new Set(remaining.flatMap((i) => i.dependsOn ?? []));
     const free = remaining.filter((i) => !needed.has(i.name));
     const candidates = free.length > 0 ? free : remaining; // only a cycle leaves none free
-    const top = Math.max(...candidates.map((i) => i.priority));
-    const batch = candidates.filter((i) => i.priority === top);
+    const top = candidates.reduce((a, b) => (byPriority(a, b) >= 0 ? a : b));
+    const batch = candidates.filter((i) => byPriority(i, top) === 0);
     batches.push(batch);
     remaining = remaining.filter((i) => !batch.includes(i));
   }
   return batches;
+}
+
+// Ascending (group priority, priority); equal ones compare 0.
+function byPriority(a: Prioritised, b: Prioritised): number {
+  return (a.groupPriority ?? a.priority) - (b.groupPriority ?? b.priority) || a.priority - b.priority;
 }
 
 // `names` and everything they depend on, transitively: what `tsvisor start web` has to start.

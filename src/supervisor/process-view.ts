@@ -11,6 +11,7 @@ import { isOffender } from "./operator.ts";
 export interface ProcessView {
   record: ProcessRecord;
   group: string;
+  program: string;
   /** Output lines lost to a full or failing disk or a stuck console reader (docs/logs.md). */
   droppedLogLines: number;
   /** How long the live process has been up; null when there is none. */
@@ -51,6 +52,7 @@ export function viewOf({ spec, record, logs, health, usage, restartedBecause }: 
   return {
     record,
     group: spec.group,
+    program: spec.programName,
     droppedLogLines: logs?.droppedLines ?? 0,
     uptimeMs: record.pid !== null && record.startedAt !== null ? Math.max(0, now - record.startedAt) : null,
     offender: isOffender(record, spec.program.exitcodes) || (record.wantedUp && h?.status === "unhealthy"),

@@ -41,7 +41,7 @@ describe("outcomes in supervisorctl's words", () => {
 describe("status table", () => {
   const NOW = 1_800_000_000_000;
   const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
-    name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
+    name: "web", group: "web", program: "web", state: "RUNNING", pid: 42, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null,
     restarts: 0, last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, health: null, health_error: null,
     cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, pss_bytes: null, peak_pss_bytes: null, restarted_because: null, ...over,
   });
@@ -69,6 +69,14 @@ describe("status table", () => {
       "mem       RUNNING  42   0:01:05  1         -      300K   300K  healthy    restarted for max_memory: 600.0 MiB above 512.0 MiB in 2 samples in a row",
       "",
     ].join("\n"));
+  });
+
+  test("a process of a [groups.NAME] is GROUP:NAME, as supervisorctl shows it; a program's own instances keep their names", () => {
+    const table = renderStatusTable([
+      status({ name: "php", group: "app", program: "php" }),
+      status({ name: "worker-0", group: "worker", program: "worker" }),
+    ], NOW, false);
+    expect(table.split("\n").map((line) => line.split(" ")[0])).toEqual(["NAME", "app:php", "worker-0", ""]);
   });
 
   test("colour paints the state only, and only when asked", () => {

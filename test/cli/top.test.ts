@@ -15,7 +15,7 @@ const MiB = 1024 * 1024;
 
 function status(name: string, overrides: Partial<ProcessStatus> = {}): ProcessStatus {
   return {
-    name, group: name, state: "RUNNING", pid: 100, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null, restarts: 0, last_exit: null, reason: null,
+    name, group: name, program: name, state: "RUNNING", pid: 100, uptime_ms: 65_000, started_at: NOW - 65_000, stopped_at: null, restarts: 0, last_exit: null, reason: null,
     wanted: true, dropped_log_lines: 0, health: null, health_error: null, cpu_percent: 1, cpu_seconds: 1, rss_bytes: 20 * MiB, peak_rss_bytes: 20 * MiB,
     pss_bytes: 10 * MiB, peak_pss_bytes: 10 * MiB, restarted_because: null, ...overrides,
   };

@@ -48,11 +48,18 @@ test.concurrent("config check prints the diagnostics on stderr and exits 2", asy
   ]);
 });
 
-test.concurrent("config show prints TOML with the defaults filled in", async () => {
+// Regression (issue 19): config show said "# socket = (not set)" where the daemon uses a default socket.
+const socketLine = (dir: string) => {
+  const uid = process.getuid?.() ?? 0;
+  const fallbacks = `; where it cannot be made, /tmp/tsvisor-${uid}/tsvisor.sock, then /dev/shm/tsvisor-${uid}/tsvisor.sock`;
+  return uid === 0 ? `socket = "/run/tsvisor.sock" # the default as root${fallbacks}` : `socket = "${dir}/tsvisor.sock" # the default for this user: beside the config file${fallbacks}`;
+};
+
+test.concurrent("config show prints TOML with the defaults filled in, the socket the daemon would use among them", async () => {
   const dir = writeTree({ "tsvisor.toml": toml("[programs.web]", 'command = "x"') });
   const [stdout, stderr, code] = await run(dir, "show");
   expect([stdout.split("\n").slice(2, 15), stderr, code]).toEqual([
-    ["[supervisor]", "# socket = (not set)", 'socket_mode = "0600"', "# socket_owner = (not set)", 'log_dir = "/var/log/tsvisor"', "console = true", "log_timestamps = false", "forward_signals = []", "sample_interval = 5",
+    ["[supervisor]", socketLine(dir), 'socket_mode = "0600"', "# socket_owner = (not set)", 'log_dir = "/var/log/tsvisor"', "console = true", "log_timestamps = false", "forward_signals = []", "sample_interval = 5",
       "# rpc_username = (not set)", "# rpc_password = (not set)", "", "[programs.web]"],
     "",
     0,

@@ -27,7 +27,7 @@ describe("keys", () => {
 
   test("an unknown top-level table suggests the closest one", () => {
     expect(loadError({ "tsvisor.toml": toml("[programms.web]", 'command = "x"') })).toMatchInlineSnapshot(`
-      "tsvisor.toml:1:2: programms: unknown top-level key "programms"; allowed: include supervisor programs hooks eventlisteners http (did you mean "programs"?)
+      "tsvisor.toml:1:2: programms: unknown top-level key "programms"; allowed: include supervisor programs groups hooks eventlisteners http (did you mean "programs"?)
           1 | [programms.web]
             |  ^"
     `);
@@ -66,6 +66,13 @@ describe("values", () => {
           2 | forward_signals = ["USR1", "HUP"]
             |                   ^"
     `);
+  });
+
+  // Regression (issue 19): "every error at once" held only for the first bad element of an array.
+  test("forward_signals reports every bad element, not only the first", () => {
+    const message = loadError({ "tsvisor.toml": toml("[supervisor]", 'forward_signals = ["HUP", "USR1", "NOPE"]', "[programs.web]", 'command = "x"') });
+    expect(message).toContain('tsvisor.toml:2:19: supervisor.forward_signals: element 1: tsvisor handles this signal itself, it cannot be forwarded: "HUP"');
+    expect(message).toContain('tsvisor.toml:2:19: supervisor.forward_signals: element 3: unknown signal "NOPE"');
   });
 
   test("a bad value in a dotted key and in an inline table is located", () => {

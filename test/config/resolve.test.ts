@@ -55,8 +55,9 @@ describe("defaults", () => {
       files: [config.file],
       supervisor: { socket: null, socket_mode: 0o600, socket_owner: null, log_dir: "/var/log/tsvisor", console: true, log_timestamps: false, forward_signals: [], sample_interval: 5, rpc_username: null, rpc_password: null },
       programs: { web },
+      groups: {},
       processes: [{
-        name: "web", group: "web", num: 0, credentials: null, program: web,
+        name: "web", group: "web", programName: "web", groupPriority: 999, num: 0, credentials: null, program: web,
         stdout_logfile: "/var/log/tsvisor/web.out.log", stderr_logfile: "/var/log/tsvisor/web.err.log",
       }],
       hooks: [],

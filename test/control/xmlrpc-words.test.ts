@@ -4,7 +4,7 @@ import type { ProcessStatus } from "../../src/control/protocol.ts";
 import { formatStopTime, formatTimedelta, processInfo, splitNamespec } from "../../src/control/xmlrpc-words.ts";
 
 const status = (over: Partial<ProcessStatus>): ProcessStatus => ({
-  name: "web", group: "web", state: "RUNNING", pid: 42, uptime_ms: 0, started_at: 1_000_000_000_000, stopped_at: null, restarts: 0,
+  name: "web", group: "web", program: "web", state: "RUNNING", pid: 42, uptime_ms: 0, started_at: 1_000_000_000_000, stopped_at: null, restarts: 0,
   last_exit: null, reason: null, wanted: true, dropped_log_lines: 0, health: null, health_error: null, cpu_percent: null, cpu_seconds: null,
   rss_bytes: null, peak_rss_bytes: null, pss_bytes: null, peak_pss_bytes: null, restarted_because: null, ...over,
 });

@@ -9,7 +9,7 @@ const REPO = resolve(import.meta.dir, "../..");
 // A never-started process of program "web"; each test overrides what it is about.
 function status(over: Partial<ProcessStatus>): ProcessStatus {
   return {
-    name: "web-0", group: "web", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, stopped_at: null,
+    name: "web-0", group: "web", program: "web", state: "STOPPED", pid: null, uptime_ms: null, started_at: null, stopped_at: null,
     restarts: 0, last_exit: null, reason: null, wanted: false, dropped_log_lines: 0, health: null, health_error: null,
     cpu_percent: null, cpu_seconds: null, rss_bytes: null, peak_rss_bytes: null, pss_bytes: null, peak_pss_bytes: null, restarted_because: null, ...over,
   };
@@ -95,7 +95,7 @@ describe("each process's series", () => {
   });
 
   test("label values escape backslash, double quote and newline", () => {
-    const weird = status({ name: 'we"b\\0\nx', group: 'a\\"b' });
+    const weird = status({ name: 'we"b\\0\nx', group: 'a\\"b', program: 'a\\"b' });
     const labels = 'process="we\\"b\\\\0\\nx",program="a\\\\\\"b"';
     expect(programLines(renderMetrics([weird], DAEMON)).filter((l) => !l.startsWith("tsvisor_program_state{"))).toEqual([
       `tsvisor_program_up{${labels}} 0`,
@@ -207,7 +207,7 @@ tsvisor_build_info{version="1.2.3"} 1
   });
 
   test("with several processes, each family's HELP and TYPE come once, then its samples in the processes' order", () => {
-    const text = renderMetrics([status({ name: "web-0" }), status({ name: "web-1" }), status({ name: "worker-0", group: "worker" })], DAEMON);
+    const text = renderMetrics([status({ name: "web-0" }), status({ name: "web-1" }), status({ name: "worker-0", group: "worker", program: "worker" })], DAEMON);
     const lines = text.split("\n");
     const up = lines.indexOf("# TYPE tsvisor_program_up gauge");
     expect(lines.slice(up - 1, up + 4)).toEqual([
@@ -234,10 +234,10 @@ test("promtool check metrics accepts the text of several processes, with no lint
   const processes = [
     RUNNING,
     status({ name: "web-1", state: "BACKOFF", restarts: 4, last_exit: { code: 2, signal: null }, dropped_log_lines: 1 }),
-    status({ name: "worker-0", group: "worker", state: "EXITED", last_exit: { code: null, signal: "KILL" }, started_at: 1_700_000_000_000 }),
-    status({ name: "cron-0", group: "cron", state: "RUNNING", pid: 4321, started_at: 1_700_000_100_000, health: "unhealthy", cpu_seconds: 0, rss_bytes: 0 }),
-    status({ name: 'odd"\\\nname', group: "odd" }),
-    status({ name: "idle-0", group: "idle" }),
+    status({ name: "worker-0", group: "worker", program: "worker", state: "EXITED", last_exit: { code: null, signal: "KILL" }, started_at: 1_700_000_000_000 }),
+    status({ name: "cron-0", group: "cron", program: "cron", state: "RUNNING", pid: 4321, started_at: 1_700_000_100_000, health: "unhealthy", cpu_seconds: 0, rss_bytes: 0 }),
+    status({ name: 'odd"\\\nname', group: "odd", program: "odd" }),
+    status({ name: "idle-0", group: "idle", program: "idle" }),
   ];
   const check = Bun.spawnSync(["promtool", "check", "metrics"], {
     stdin: Buffer.from(renderMetrics(processes, { ...DAEMON, uptimeSeconds: 1.5, rssBytes: 1 << 20, httpStreams: 1 })),

@@ -1,7 +1,6 @@
 // Debian's supervisorctl 4.2.5 runs every verb against supervisord 4.2.5 and against tsvisor, on
-// equivalent configs, in the same test; what it prints and its exit code must be the same line by
-// line, pids, uptimes and dates aside. The tsvisor side's config is a parameter (TSVISOR_SIDE): TOML
-// today, the same supervisord.conf once tsvisor reads that format.
+// the same supervisord.conf (issue 16's Done-when), in the same test; what it prints and its exit
+// code must be the same line by line, pids, uptimes and dates aside.
 import { beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,24 +23,13 @@ startsecs = 1
 
 ${extra ? `[program:extra]\ncommand = sleep 1000\nstartsecs = 0\n` : `[program:crash]\ncommand = sh -c "exit 3"\nautostart = false\nstartretries = 0\n`}`;
 
-/** The tsvisor side: a config file name and its text, before and after the edit `reread` finds. */
+/** The tsvisor side: the same supervisord.conf as supervisord's, before and after the edit `reread` finds. */
 const TSVISOR_SIDE = {
-  file: "tsvisor.toml",
-  text: (dir: string, extra: boolean) => `
-[supervisor]
-log_dir = "${dir}/logs"
-console = false
-
-[programs.web]
-command = ${JSON.stringify(WEB)}
-startsecs = 1
-
-[programs.worker]
-command = "sleep 1000"
-numprocs = 2
-startsecs = 1
-
-${extra ? `[programs.extra]\ncommand = "sleep 1000"\nstartsecs = 0\n` : `[programs.crash]\ncommand = ["sh", "-c", "exit 3"]\nautostart = false\nstartretries = 0\n`}`,
+  file: "supervisord.conf",
+  text: (dir: string, extra: boolean) => {
+    mkdirSync(join(dir, "supervisord-logs"), { recursive: true });
+    return supervisordConf(dir, SUPERVISORD_PROGRAMS(extra));
+  },
 };
 
 // What differs from run to run and from server to server: pids, uptimes, stop times.

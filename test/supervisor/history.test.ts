@@ -83,7 +83,7 @@ describe("what a history gives back", () => {
 });
 
 const program = (overrides: Partial<ProgramConfig> = {}): ProgramConfig => ({ ...DEFAULTS.program, command: ["app"], startsecs: 1, ...overrides });
-const spec = (cfg: ProgramConfig): ProcessSpec => ({ name: "web", group: "web", num: 0, credentials: null, stdout_logfile: null, stderr_logfile: null, program: cfg });
+const spec = (cfg: ProgramConfig): ProcessSpec => ({ name: "web", group: "web", programName: "web", groupPriority: cfg.priority, num: 0, credentials: null, stdout_logfile: null, stderr_logfile: null, program: cfg });
 
 describe("startCauseOf: why a spawn happens", () => {
   const record = (overrides: Partial<ProcessRecord>): ProcessRecord => ({ ...newProcessRecord("web"), ...overrides });

@@ -4,20 +4,32 @@ import { newProcessRecord, type ProcessRecord } from "../../src/supervisor/machi
 import { isOffender, resolveNames } from "../../src/supervisor/operator.ts";
 import type { ProcessState } from "../../src/supervisor/states.ts";
 
-// web (numprocs 1), worker-0/worker-1 of [programs.worker], cron
+// web (numprocs 1), worker-0/worker-1 of [programs.worker], cron; php and the queue-0/queue-1 of
+// [programs.queue] in [groups.app]
 const PROCESSES = [
-  { name: "web", group: "web" }, { name: "worker-0", group: "worker" }, { name: "worker-1", group: "worker" }, { name: "cron", group: "cron" },
+  { name: "web", group: "web", programName: "web" }, { name: "worker-0", group: "worker", programName: "worker" },
+  { name: "worker-1", group: "worker", programName: "worker" }, { name: "cron", group: "cron", programName: "cron" },
+  { name: "php", group: "app", programName: "php" }, { name: "queue-0", group: "app", programName: "queue" },
+  { name: "queue-1", group: "app", programName: "queue" },
 ];
 
 describe("resolveNames", () => {
   test.each([
     [["web"], ["web"]],
-    [["all"], ["web", "worker-0", "worker-1", "cron"]],
+    [["all"], ["web", "worker-0", "worker-1", "cron", "php", "queue-0", "queue-1"]],
     [["worker:*"], ["worker-0", "worker-1"]],
     [["worker"], ["worker-0", "worker-1"]],
     [["worker:worker-1"], ["worker-1"]],
     [["cron", "web", "web"], ["web", "cron"]],
     [["worker-1", "worker:*"], ["worker-0", "worker-1"]],
+    // a group: GROUP:* and its bare name mean every process of every program in it
+    [["app:*"], ["php", "queue-0", "queue-1"]],
+    [["app"], ["php", "queue-0", "queue-1"]],
+    [["app:php"], ["php"]],
+    [["app:queue-1"], ["queue-1"]],
+    // a program in a group: by its own name (tsvisor's) and its processes' names
+    [["queue"], ["queue-0", "queue-1"]],
+    [["php"], ["php"]],
   ])("%p -> %p in config order, each once", (requested, names) => {
     expect(resolveNames(requested, PROCESSES)).toEqual({ ok: true, names });
   });
@@ -27,6 +39,9 @@ describe("resolveNames", () => {
     [["web", "wbe", "nope"], { ok: false, fault: "NO_SUCH_PROCESS", name: "wbe" }],
     [["wrk:*"], { ok: false, fault: "NO_SUCH_GROUP", name: "wrk:*" }],
     [["web:worker-0"], { ok: false, fault: "NO_SUCH_PROCESS", name: "web:worker-0" }],
+    // a program in a group is no group of its own, as in supervisord (supervisorctl's bare php is php:php)
+    [["php:php"], { ok: false, fault: "NO_SUCH_PROCESS", name: "php:php" }],
+    [["queue:*"], { ok: false, fault: "NO_SUCH_GROUP", name: "queue:*" }],
   ])("%p is refused as a whole: %p", (requested, expected) => {
     expect(resolveNames(requested, PROCESSES)).toEqual(expected as never);
   });

@@ -5,7 +5,7 @@ import { describeDiff, diffConfigs, diffGroups, diffProcesses } from "../../src/
 
 const program = (overrides: Partial<ProgramConfig> = {}): ProgramConfig => ({ ...DEFAULTS.program, command: ["app"], ...overrides });
 const spec = (name: string, overrides: Partial<ProgramConfig> = {}, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({
-  name, group: name, num: 0, credentials: null, stdout_logfile: null, stderr_logfile: null, program: program(overrides), ...extra,
+  name, group: name, programName: name, groupPriority: 999, num: 0, credentials: null, stdout_logfile: null, stderr_logfile: null, program: program(overrides), ...extra,
 });
 
 describe("diffProcesses", () => {
