@@ -79,7 +79,7 @@ function listOnce(message: string, seen: Set<string>): string {
   if (at < 0) return message;
   const list = message.slice(at + ALLOWED.length);
   if (!seen.has(list)) return seen.add(list), message;
-  return `${message.slice(0, at)}${ALLOWED}the keys listed above`;
+  return `${message.slice(0, at)}${ALLOWED}as listed above`;
 }
 
 function formatOne(d: Diagnostic, source: SourceLines | undefined, cwd: string): string {
