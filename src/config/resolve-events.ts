@@ -8,7 +8,7 @@ import type { RawEntry } from "./merge.ts";
 import type { Reporter } from "./resolve.ts";
 import type { EventListenerConfig, HookConfig } from "./schema.ts";
 import { didYouMean, unknownKey } from "./suggest.ts";
-import { ValueError, show } from "./value-error.ts";
+import { ValueError, eachElement, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
 const HOOK_KEYS = ["on", "programs", "command", "url", "timeout"];
@@ -82,20 +82,20 @@ function eventNames(value: unknown): string[] {
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string")) {
     throw new ValueError(`expected a non-empty array of event names; got ${show(value)}`, { hint: `e.g. ["PROCESS_STATE_FATAL", "PROCESS_STATE_EXITED"]` });
   }
-  for (const name of names as string[]) {
+  return eachElement(names as string[], (name) => {
     if (expandEventName(name) === null) throw new ValueError(`unknown event ${show(name)}${didYouMean(name, EVENT_NAMES) || `; allowed: ${EVENT_NAMES.join(" ")}`}`);
-  }
-  return [...(names as string[])];
+    return name;
+  });
 }
 
 function programNames(value: unknown, known: readonly string[]): string[] {
   if (!Array.isArray(value) || !value.every((n) => typeof n === "string" && n !== "")) {
     throw new ValueError(`expected an array of process or program names; got ${show(value)}`);
   }
-  for (const name of value as string[]) {
+  return eachElement(value as string[], (name) => {
     if (!known.includes(name)) throw new ValueError(`no process or program named ${show(name)}${didYouMean(name, known) || `; known: ${known.join(" ")}`}`);
-  }
-  return [...(value as string[])];
+    return name;
+  });
 }
 
 function url(value: unknown): string {

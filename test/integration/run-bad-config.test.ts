@@ -45,6 +45,18 @@ test("many unknown keys in one table: the allowed keys are listed once, each lat
   expect(errors.slice(1).every((line) => line.endsWith("; allowed: as listed above"))).toBe(true);
 });
 
+test("each bad element of a list of names is its own error, naming its element", async () => {
+  using dir = tempDir();
+  const file = join(dir.path, "tsvisor.toml");
+  writeFileSync(file, `[programs.web]\ncommand = ["x"]\n\n[[hooks]]\non = ["FOO", "PROCESS_STATE", "BAR"]\nprograms = ["a", "web", "b"]\ncommand = ["true"]\n`);
+  const { stderr, exitCode } = await runTsvisor(["config", "check", "-c", file]);
+  expect(exitCode).toBe(2);
+  expect(stderr.split("\n").filter((line) => /: hooks\.0\./.test(line)).map((line) => line.replace(/^.*?hooks\.0\./, "").replace(/;.*$/, ""))).toEqual([
+    `on: element 1: unknown event "FOO"`, `on: element 3: unknown event "BAR"`,
+    `programs: element 1: no process or program named "a"`, `programs: element 3: no process or program named "b"`,
+  ]);
+});
+
 test("a missing config file exits 2 and says where tsvisor looked", async () => {
   using dir = tempDir();
   const { stderr, exitCode } = await runTsvisor(["run"], { cwd: dir.path, env: { TSVISOR_CONFIG: "" } });
