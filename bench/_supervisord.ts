@@ -1,6 +1,6 @@
 // Pieces every bench shares: supervisord's config for N programs controlled over a unix socket,
 // running a helper command, and the machine's description for the results.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 
 // N identical programs under supervisord, controlled over a unix socket in `dir` as tsvisor is.
 export function supervisordConfig(dir: string, programs: number, command = "sleep 100000"): string {
@@ -41,4 +41,20 @@ export function quantile(sorted: readonly number[], q: number): number {
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+export interface Measured { stdout: string; stderr: string; exitCode: number; ms: number; peakMiB: number }
+
+// Run a command to completion under GNU time (Debian package `time`), for its wall time and its
+// peak RSS. Not Bun's own resourceUsage.maxRSS: Linux carries the high-water mark across execve, so
+// a command started from a benchmark's Bun process reports at least that process's RSS (a
+// `python3 -c pass` showed 37.8 MiB instead of 13). /usr/bin/time's own RSS is ~2 MiB.
+export function measure(argv: string[]): Measured {
+  const peakFile = `/tmp/tsvisor-bench-peak-${process.pid}`;
+  const started = performance.now();
+  const proc = Bun.spawnSync(["/usr/bin/time", "-f", "%M", "-o", peakFile, "--", ...argv], { stdout: "pipe", stderr: "pipe" });
+  const ms = performance.now() - started;
+  const kib = Number(readFileSync(peakFile, "utf8").trim().split("\n").at(-1));
+  rmSync(peakFile, { force: true });
+  return { stdout: proc.stdout.toString(), stderr: proc.stderr.toString(), exitCode: proc.exitCode ?? -1, ms, peakMiB: kib / 1024 };
 }

@@ -4,7 +4,7 @@
 //               tests), and the drain lag after the last one was made
 //   round trip  a signal sent to the init -> the child's handler runs (it answers on stdout); the same
 //               signal sent straight to the child is the floor
-//   start-up    `INIT -- true` from spawn to exit
+//   start-up    `INIT -- true` from spawn to exit, against a compiled Bun hello world (bench/_hello.ts)
 //   churn       tsvisor run mode: fds and RSS before and after thousands of spawns (tini has no such mode)
 // Usage: npm run bench:init [-- --short]   (needs root for unshare; installs tini when missing)
 import { spawnSync } from "bun";
@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { countOpenFds, readRssBytes } from "../src/os/procfs.ts";
+import { HELLO_WORLD, buildBunProgram } from "./_hello.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = join(ROOT, "dist/tsvisor");
@@ -97,13 +98,16 @@ function childrenOf(pid: number): number[] {
 }
 
 // --- start-up ---
-function startUp(init: string[]): number[] {
-  const times: number[] = [];
+// Each command in turn, round after round (a noisy moment hits all alike); ms from spawn to exit.
+function startUps(commands: Record<string, string[]>): Record<string, number[]> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    const run = spawnSync([...init, "true"]);
-    if (run.exitCode !== 0) throw new Error(`${init[0]} -- true exited ${run.exitCode}`);
-    times.push(performance.now() - t0);
+    for (const [name, argv] of Object.entries(commands)) {
+      const t0 = performance.now();
+      const run = spawnSync(argv, { stdout: "ignore" });
+      if (run.exitCode !== 0) throw new Error(`${argv.join(" ")} exited ${run.exitCode}`);
+      times[name]!.push(performance.now() - t0);
+    }
   }
   return times;
 }
@@ -155,7 +159,11 @@ for (let run = 0; run < STORM_RUNS; run++) for (const [name, init] of Object.ent
 const trips: Record<string, number[]> = {};
 trips["direct (no init)"] = await roundTrips(null);
 for (const [name, init] of Object.entries(INITS)) trips[name] = await roundTrips(init);
-const starts = Object.fromEntries(Object.entries(INITS).map(([name, init]) => [name, startUp(init)]));
+const starts = startUps({
+  ...Object.fromEntries(Object.entries(INITS).map(([name, init]) => [name, [...init, "true"]])),
+  "compiled Bun hello world (runtime floor)": [buildBunProgram(work, "hello", HELLO_WORLD)],
+});
+const helloMs = median(starts["compiled Bun hello world (runtime floor)"]!);
 const c = await churn();
 
 const stormRow = (name: string) => {
@@ -187,11 +195,13 @@ const lines = [
   "",
   `tsvisor / tini, median: ${ratio(median(trips.tsvisor!), median(trips.tini!))}`,
   "",
-  `### Start-up: \`INIT -- true\`, spawn to exit, median of ${STARTS}`,
+  `### Start-up: \`INIT -- true\`, spawn to exit, median of ${STARTS}, commands in turn`,
   "",
-  "| init | median (ms) |",
-  "| --- | ---: |",
-  ...Object.entries(starts).map(([name, t]) => `| ${name} | ${ms(median(t))} |`),
+  "| command | median (ms) | / hello world |",
+  "| --- | ---: | ---: |",
+  ...Object.entries(starts).map(([name, t]) => `| ${name} | ${ms(median(t))} | ${ratio(median(t), helloMs)} |`),
+  "",
+  `\`tsvisor -- true\` ≤ 1.3× a compiled Bun hello world: ${median(starts.tsvisor!) <= 1.3 * helloMs ? "met" : "MISSED"}`,
   "",
   `### Spawn churn (tsvisor run mode, a program that exits at once, autorestart)`,
   "",

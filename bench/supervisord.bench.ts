@@ -1,30 +1,41 @@
 // The supervisor's own costs, tsvisor against supervisord 4.2.5 in the same run, round after round
 // with the two subjects alternating so that a noisy moment on the machine hits both alike:
 //   - start-up: from launching the daemon until its log says every program entered RUNNING
-//     (1, 50 and 200 `sleep` programs, startsecs = 1, the default of both);
+//     (1, 50, 200 and 1,000 `sleep` programs, startsecs = 1, the default of both);
 //   - idle memory (VmRSS; RssAnon = what the daemon itself allocated; Pss = its fair share of
-//     shared pages) and idle CPU (utime + stime over a window) with 50 programs;
+//     shared pages) and idle CPU (utime + stime over a window) with 1, 50, 200 and 1,000 programs,
+//     the window opening only once both daemons have every program RUNNING and a few seconds have
+//     passed (tsvisor lets its start-up pages go 1 s after that, docs/performance.md), against the
+//     idle RSS of a compiled Bun program that does nothing (bench/_hello.ts: the runtime's floor);
+//   - `tsvisor status` against `supervisorctl status` at each of those counts, once the window
+//     has closed: wall time and the command's peak RSS;
 //   - crash -> next start: a program that records $EPOCHREALTIME and exits 1 at once, restarted
 //     by the daemon (exit from RUNNING: no back-off); the interval between two starts, against
 //     bash running the same program in a bare `while :; do ...; done` fork+exec loop;
 //   - stop-all: SIGTERM to the daemon until it has exited with its 50 programs stopped.
 // Prints a markdown section (medians, p10-p90, tsvisor/supervisord) on stdout.
-//   bun bench/supervisord.bench.ts            5 rounds (--rounds N for another count), 30 s idle window
+//   bun bench/supervisord.bench.ts            3 rounds (--rounds N for another count), 60 s idle window
+//   bun bench/supervisord.bench.ts --idle     the idle rows only (memory, CPU, status) — ~10 min a round
 //   bun bench/supervisord.bench.ts --short    1 round, small counts, 1 s idle window (CI: checks it works)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { quantile } from "./_supervisord.ts";
+import { IDLE_FOREVER, buildBunProgram } from "./_hello.ts";
+import { measure, quantile } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const TSVISOR = join(ROOT, "dist/tsvisor");
+// TSVISOR_BIN=/path/to/tsvisor: another build (an older commit's, for before/after figures)
+const TSVISOR = process.env.TSVISOR_BIN ?? join(ROOT, "dist/tsvisor");
 const SHORT = process.argv.includes("--short");
 const roundsArg = process.argv.indexOf("--rounds");
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : SHORT ? 1 : 5;
-const STARTUP_COUNTS = SHORT ? [3] : [1, 50, 200];
-const IDLE_PROGRAMS = SHORT ? 5 : 50;
-const IDLE_WINDOW_MS = SHORT ? 1_000 : 30_000;
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : SHORT ? 1 : 3;
+const IDLE_ONLY = process.argv.includes("--idle");
+const IDLE_COUNTS = SHORT ? [5] : [1, 50, 200, 1_000];
+const IDLE_WINDOW_MS = SHORT ? 1_000 : 60_000;
+// After the last program is RUNNING: tsvisor releases its start-up pages 1 s later, and both daemons'
+// start-up garbage is collectable; the idle window must see neither start-up nor that release.
+const IDLE_SETTLE_MS = SHORT ? 1_500 : 5_000;
 const CRASH_INTERVALS = SHORT ? 3 : 20;
 const STOP_PROGRAMS = SHORT ? 5 : 50;
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
@@ -94,6 +105,8 @@ childlogdir = ${dir}/logs
 user = root
 [unix_http_server]
 file = ${dir}/supervisor.sock
+[supervisorctl]
+serverurl = unix://${dir}/supervisor.sock
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [program:${p.name}]
@@ -128,15 +141,7 @@ async function withSubject<T>(kind: Kind, programs: ProgramSpec, body: (s: Subje
 
 const sleepers = (count: number): ProgramSpec => ({ name: "p", command: ["sleep", "100000"], startsecs: 1, count });
 
-// ms from launching the daemon until `count` programs entered RUNNING.
-function startup(kind: Kind, count: number): Promise<number> {
-  return withSubject(kind, sleepers(count), async (s) => {
-    await waitUntil(() => s.runningCount() >= count, `${kind}: ${count} programs RUNNING`);
-    return performance.now() - s.launchedAt;
-  });
-}
-
-interface Idle { rssMiB: number; anonMiB: number; pssMiB: number; cpuPercent: number }
+interface Idle { startMs: number; rssMiB: number; anonMiB: number; pssMiB: number; cpuPercent: number; statusMs: number; statusPeakMiB: number }
 
 function procStatus(pid: number, key: string): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`));
@@ -154,16 +159,43 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
 }
 
-function idle(kind: Kind): Promise<Idle> {
-  return withSubject(kind, sleepers(IDLE_PROGRAMS), async (s) => {
-    await waitUntil(() => s.runningCount() >= IDLE_PROGRAMS, `${kind}: ${IDLE_PROGRAMS} programs RUNNING`);
-    await Bun.sleep(1_000); // settle: the start-up's garbage is collectable, not yet collected
+function idle(kind: Kind, count: number): Promise<Idle> {
+  return withSubject(kind, sleepers(count), async (s) => {
+    // 1,000 programs take supervisord most of a minute to start (startsecs = 1 each)
+    await waitUntil(() => s.runningCount() >= count, `${kind}: ${count} programs RUNNING`, 600_000, 20);
+    const startMs = performance.now() - s.launchedAt;
+    await Bun.sleep(IDLE_SETTLE_MS);
     const ticks = cpuTicks(s.proc.pid);
     await Bun.sleep(IDLE_WINDOW_MS);
     const cpuPercent = ((cpuTicks(s.proc.pid) - ticks) / CLK_TCK / (IDLE_WINDOW_MS / 1000)) * 100;
     const pid = s.proc.pid;
-    return { rssMiB: procStatus(pid, "VmRSS"), anonMiB: procStatus(pid, "RssAnon"), pssMiB: pss(pid), cpuPercent };
+    const memory = { rssMiB: procStatus(pid, "VmRSS"), anonMiB: procStatus(pid, "RssAnon"), pssMiB: pss(pid), cpuPercent };
+    return { startMs, ...memory, ...statusCommand(s, count) };
   });
+}
+
+// `tsvisor status` or `supervisorctl status`, once: its wall time (a ms or two of /usr/bin/time's in it,
+// alike for both) and its peak RSS (one process for both); throws unless it listed every program RUNNING.
+function statusCommand(s: Subject, count: number): { statusMs: number; statusPeakMiB: number } {
+  const argv = s.kind === "tsvisor"
+    ? [TSVISOR, "status", "--socket", join(s.dir, "tsvisor.sock")]
+    : ["supervisorctl", "-c", join(s.dir, "supervisord.conf"), "status"];
+  const r = measure(argv);
+  const running = r.stdout.split("\n").filter((l) => /^\S+\s+RUNNING\b/.test(l)).length;
+  if (r.exitCode !== 0 || running !== count) throw new Error(`${argv.join(" ")}: exit ${r.exitCode}, ${running} of ${count} RUNNING\n${r.stderr}`);
+  return { statusMs: r.ms, statusPeakMiB: r.peakMiB };
+}
+
+// VmRSS of a compiled Bun program that does nothing, 2 s after its start: the runtime's own floor.
+async function bunIdleFloor(program: string): Promise<number> {
+  const proc = Bun.spawn([program], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  try {
+    await Bun.sleep(2_000);
+    return procStatus(proc.pid, "VmRSS");
+  } finally {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
 }
 
 // Median interval between consecutive starts of a program that exits at once.
@@ -234,7 +266,7 @@ interface Row { figure: string; unit: string; samples: Record<string, number[]>;
 
 async function main(): Promise<void> {
   if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\``);
-  Bun.spawnSync(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor"], { stdout: "inherit", stderr: "inherit" });
+  Bun.spawnSync(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor", "time"], { stdout: "inherit", stderr: "inherit" });
   const rows: Row[] = [];
   const row = (figure: string, unit: string, target?: Row["target"]): Row => {
     const r: Row = { figure, unit, samples: {}, target };
@@ -242,29 +274,49 @@ async function main(): Promise<void> {
     return r;
   };
   const add = (r: Row, key: string, v: number) => (r.samples[key] ??= []).push(v);
-  const startRows = STARTUP_COUNTS.map((n) => row(`start-up to all RUNNING, ${n} program${n > 1 ? "s" : ""} (startsecs = 1)`, "ms",
-    n === STARTUP_COUNTS.at(-1) ? (t, ref) => `≤ 1/3 of supervisord: ${t <= ref / 3 ? "met" : "MISSED"}` : undefined));
-  const rss = row(`idle VmRSS, ${IDLE_PROGRAMS} programs`, "MiB", (t, ref) => `≤ supervisord: ${t <= ref ? "met" : "MISSED"}`);
-  const anon = row(`idle RssAnon (own heap), ${IDLE_PROGRAMS} programs`, "MiB");
-  const pssRow = row(`idle Pss (whole footprint, shared pages split), ${IDLE_PROGRAMS} programs`, "MiB");
-  const cpu = row(`idle CPU over ${IDLE_WINDOW_MS / 1000} s, ${IDLE_PROGRAMS} programs`, "%");
+  const plural = (n: number) => `${n.toLocaleString("en")} program${n > 1 ? "s" : ""}`;
+  const perCount = IDLE_COUNTS.map((n) => ({
+    n,
+    start: row(`start-up to all RUNNING, ${plural(n)} (startsecs = 1)`, "ms",
+      n === IDLE_COUNTS.at(-1) ? (t, ref) => `≤ 1/5 of supervisord: ${t <= ref / 5 ? "met" : "MISSED"}` : undefined),
+    rss: row(`idle VmRSS, ${plural(n)}`, "MiB", (t, ref) => `≤ supervisord: ${t <= ref ? "met" : "MISSED"}`),
+    anon: row(`idle RssAnon (own heap), ${plural(n)}`, "MiB"),
+    pss: row(`idle Pss (whole footprint, shared pages split), ${plural(n)}`, "MiB"),
+    cpu: row(`idle CPU over ${IDLE_WINDOW_MS / 1000} s, ${plural(n)}`, "% of a core", (t, ref) => `≤ supervisord: ${t <= ref ? "met" : "MISSED"}`),
+    status: row(`\`status\` command (supervisorctl's for supervisord), ${plural(n)}`, "ms",
+      n >= 1_000 ? (t) => `≤ 100 ms: ${t <= 100 ? "met" : "MISSED"}` : undefined),
+    statusPeak: row(`\`status\` command's peak RSS, ${plural(n)}`, "MiB", (t, ref) => `≤ supervisorctl: ${t <= ref ? "met" : "MISSED"}`),
+  }));
+  const floor = row("idle VmRSS of a compiled Bun program that does nothing (the runtime's floor; in the tsvisor column)", "MiB");
   const crash = row("crash → next start (no back-off)", "ms");
   const stop = row(`SIGTERM → all ${STOP_PROGRAMS} programs stopped and the daemon exited`, "ms", (t) => `≤ 1 s: ${t <= 1000 ? "met" : "MISSED"}`);
-  for (let round = 0; round < ROUNDS; round++) {
-    const kinds = round % 2 === 0 ? KINDS : [...KINDS].reverse();
-    for (const kind of kinds) {
-      for (const [i, n] of STARTUP_COUNTS.entries()) add(startRows[i]!, kind, await startup(kind, n));
-      const m = await idle(kind);
-      add(rss, kind, m.rssMiB);
-      add(anon, kind, m.anonMiB);
-      add(pssRow, kind, m.pssMiB);
-      add(cpu, kind, m.cpuPercent);
-      add(crash, kind, await crashRestart(kind));
-      add(stop, kind, await stopAll(kind));
+  const floorDir = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
+  const idleBun = buildBunProgram(floorDir, "idle", IDLE_FOREVER);
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const kinds = round % 2 === 0 ? KINDS : [...KINDS].reverse();
+      for (const kind of kinds) {
+        for (const r of perCount) {
+          const m = await idle(kind, r.n);
+          add(r.start, kind, m.startMs);
+          add(r.rss, kind, m.rssMiB);
+          add(r.anon, kind, m.anonMiB);
+          add(r.pss, kind, m.pssMiB);
+          add(r.cpu, kind, m.cpuPercent);
+          add(r.status, kind, m.statusMs);
+          add(r.statusPeak, kind, m.statusPeakMiB);
+        }
+        if (IDLE_ONLY) continue;
+        add(crash, kind, await crashRestart(kind));
+        add(stop, kind, await stopAll(kind));
+      }
+      add(floor, "floor", await bunIdleFloor(idleBun));
+      if (!IDLE_ONLY) add(crash, "bare loop", await crashRestart("bare loop"));
     }
-    add(crash, "bare loop", await crashRestart("bare loop"));
+  } finally {
+    rmSync(floorDir, { recursive: true, force: true });
   }
-  process.stdout.write(render(rows));
+  process.stdout.write(render(rows.filter((r) => Object.keys(r.samples).length > 0)));
 }
 
 function render(rows: Row[]): string {
@@ -277,7 +329,7 @@ function render(rows: Row[]): string {
     "|---|---|---:|---:|---:|---|",
   ];
   for (const r of rows) {
-    const t = r.samples.tsvisor ?? [];
+    const t = r.samples.tsvisor ?? r.samples.floor ?? [];
     const s = r.samples.supervisord ?? [];
     const ratio = t.length && s.length && median(s) > 0 ? (median(t) / median(s)).toFixed(3) : "–";
     let target = r.target && t.length && s.length ? r.target(median(t), median(s)) : "";

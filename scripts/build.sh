@@ -4,6 +4,8 @@
 # added for one is never missing from the other (issue 15: the release builds once lacked the poll
 # worker's entry and lost every program's output).
 #   scripts/build.sh OUTFILE [BUN_TARGET]
+#   BUILD_ENTRIES="/tmp/hello.ts" scripts/build.sh OUTFILE   other entry points, the same flags: the
+#   benchmarks' runtime floor (a compiled Bun hello world) is built so, bench/_hello.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 outfile="${1:?usage: scripts/build.sh OUTFILE [BUN_TARGET]}"
@@ -11,7 +13,7 @@ target="${2:-}"
 
 # Every file Bun must compile as an entry of its own: main.ts, and the poll helper thread that
 # src/os/fd-watcher.ts starts with `new Worker(...)` (a worker's module is not reached by imports).
-ENTRIES=(src/main.ts src/os/poll-worker.ts)
+read -r -a ENTRIES <<< "${BUILD_ENTRIES:-src/main.ts src/os/poll-worker.ts}"
 
 FLAGS=(
   --compile --minify --sourcemap

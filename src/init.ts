@@ -1,7 +1,6 @@
 // The composition root of `tsvisor [-g] -- CMD [ARGS...]`: init mode, a drop-in for `tini --`. In
 // tini's order: signals -> subreaper -> reaper -> spawn CMD -> forward signals and reap zombies until
 // CMD exits -> exit with CMD's code (128 + N when a signal N killed it).
-import { createLogger } from "./logs/logger.ts";
 import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-child.ts";
 import { spawnForegroundChild } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
@@ -18,18 +17,22 @@ import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } fr
 const UNNAMED_SIGNALS_AFTER_MS = 50;
 
 export async function runInit(options: { argv: string[]; group: boolean }): Promise<number> {
-  const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG) });
   ignoreTerminalStopSignals();
   const role = becomeSubreaper();
-  if (!role.ok) logger.warn(describeReaperProblem(role.reason));
-  startReaper((orphans) => logger.debug(`reaped: ${orphans.map((o) => o.pid).join(" ")}`));
+  const debug = Boolean(process.env.TSVISOR_DEBUG);
+  // Importing the logger (consola) makes process.stdout and process.stderr, Node streams that Bun
+  // builds on first use for ~20 ms and ~10 MiB: more than the rest of `tsvisor -- true`'s own
+  // start-up (docs/performance.md). So it is loaded only when a line will be written.
+  const logger = debug || !role.ok ? (await import("./logs/logger.ts")).createLogger({ debug }) : undefined;
+  if (!role.ok) logger?.warn(describeReaperProblem(role.reason));
+  startReaper((orphans) => logger?.debug(`reaped: ${orphans.map((o) => o.pid).join(" ")}`));
 
   // Every catchable signal goes to CMD, or to CMD's process group with -g (tini's -g). The handlers
   // exist before CMD does: JS runs none of them until this function yields, by then pid is set.
   let pid: number | null = null;
   const forward = (signal: string) => {
     if (pid === null) return;
-    logger.debug(`forwarding SIG${signal} to ${options.group ? "process group" : "pid"} ${pid}`);
+    logger?.debug(`forwarding SIG${signal} to ${options.group ? "process group" : "pid"} ${pid}`);
     // Right after the spawn the helper may not have made its group yet: then the pid alone.
     if (!sendSignal(pid, signal, options.group) && options.group) sendSignal(pid, signal, false);
   };
@@ -40,7 +43,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   const catchUnnamed = setTimeout(() => {
     const unnamed = catchUnnamedSignals(forward);
     // A debug line: init mode is as quiet as tini, and ignored is still better than killed.
-    if (!unnamed.ok) logger.debug(`${unnamed.reason}: they are not forwarded to CMD`);
+    if (!unnamed.ok) logger?.debug(`${unnamed.reason}: they are not forwarded to CMD`);
   }, UNNAMED_SIGNALS_AFTER_MS);
 
   const status = await new Promise<ExitStatus>((resolve) => {
@@ -50,7 +53,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
         env: process.env,
         onExit: (code, signal) => resolve(signal !== null ? killedBy(signal) : exitedWith(code ?? 0)),
       });
-      logger.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
+      logger?.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       process.stderr.write(`tsvisor: exec failed: ${error.message}\n`);
@@ -61,7 +64,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   clearTimeout(catchUnnamed);
   reapOrphans(); // what CMD left behind as it went
   const code = shellExitCode(status, signalNumber);
-  logger.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);
+  logger?.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);
   return code;
 }
 
