@@ -59,10 +59,14 @@ function controlHeadlines(section: string): string | null {
   return `| figure | unit | tsvisor | reference | ratio | target |\n|---|---|---:|---:|---:|---|\n${rows.join("\n")}`;
 }
 
-// What the figures mean and why a missed target is missed: written by hand, kept across runs.
+// What the figures mean and why a missed target is missed, and the dated before/after rounds of
+// issue 18: written by hand, kept across runs.
 function notes(): string {
-  const file = join(import.meta.dir, "results/notes.md");
-  return existsSync(file) ? `\n${readFileSync(file, "utf8").trim()}\n` : "";
+  return ["results/notes.md", "results/issue-18-rounds.md"]
+    .map((name) => join(import.meta.dir, name))
+    .filter((file) => existsSync(file))
+    .map((file) => `\n${readFileSync(file, "utf8").trim()}\n`)
+    .join("");
 }
 
 // Each --short run takes a few minutes at most; a full one (1,000 programs, 200 MB of logs) under an hour.
