@@ -5,7 +5,7 @@
 // programs run under their first pids.
 import { expect, test } from "bun:test";
 import { Daemon, FIXTURES, TSVISOR, freePort, tempDir, waitFor } from "../test/integration/_harness.ts";
-import { NOBODY } from "../test/integration/_nobody.ts";
+import { spawnAsNobody } from "../test/integration/_nobody.ts";
 import { budgetMs, fdCount } from "./_budget.ts";
 
 const HTTP_CAP = 256;
@@ -17,9 +17,7 @@ async function statusWithin(daemon: Daemon, ms: number): Promise<number> {
 }
 
 function flood(port: number, connections: number) {
-  return Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", String(port), String(connections)], {
-    cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "ignore",
-  });
+  return spawnAsNobody([process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", String(port), String(connections)], { stderr: "ignore" });
 }
 
 test("waves of connections from nobody never take the descriptors or the control socket", async () => {

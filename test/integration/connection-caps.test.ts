@@ -6,7 +6,7 @@ import type { Socket } from "bun";
 import { connect } from "node:net";
 import { httpOn } from "./_http.ts";
 import { Daemon, FIXTURES, TSVISOR, tempDir, waitFor } from "./_harness.ts";
-import { NOBODY } from "./_nobody.ts";
+import { spawnAsNobody } from "./_nobody.ts";
 import { fdCount } from "./_proc.ts";
 
 // tsvisor's descriptor limit here: more than the HTTP cap needs, far less than the flood would take.
@@ -35,9 +35,7 @@ async function startLimited(dir: string, httpBlock: string): Promise<Daemon> {
 
 // FLOOD idle connections to 127.0.0.1:port from nobody, each reopened when closed (the fixture).
 function floodAsNobody(port: string) {
-  return Bun.spawn(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", port, String(FLOOD)], {
-    cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stdout: "pipe", stderr: "inherit",
-  });
+  return spawnAsNobody([process.execPath, `${FIXTURES}/connection-flood-fixture.ts`, "127.0.0.1", port, String(FLOOD)], { stderr: "inherit" });
 }
 
 // The highest descriptor count of `pid` sampled every 20 ms over `ms`.
