@@ -47,7 +47,8 @@ sample_interval = "100ms"
 command = ["/usr/bin/python3", "${heavy}"]
 startsecs = 0
 `);
-  await waitFor(() => daemon.stdout.filter((l) => /mapped/.test(l)).length === 3 || undefined, "the 3 processes to map their memory");
+  // 60 s: making every page-table entry of 3 × 8 large maps takes long on a loaded machine (15 s ran out in CI once)
+  await waitFor(() => daemon.stdout.filter((l) => /mapped/.test(l)).length === 3 || undefined, "the 3 processes to map their memory", 60_000);
   const seen: string[] = [];
   // a few hundred looks, spread over several samples
   for (let look = 0; look < 2000; look++) {
@@ -59,4 +60,4 @@ startsecs = 0
   // PSS is still measured: the figure comes from the reads off the main thread
   await waitFor(async () => ((await daemon.status("heavy"))?.pss_bytes ?? 0) > 0 || undefined, "a PSS figure in status");
   expect((await daemon.ctl(["status", "heavy"])).stdout).toMatch(/^heavy +RUNNING/m);
-});
+}, 120_000);
