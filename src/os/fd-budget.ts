@@ -70,6 +70,9 @@ export function fdShortageFor(use: FdUse): FdUsage | null {
   return usage;
 }
 
+/** True from a refusal until the recovery: what holds descriptors it could do without lets them go. */
+export const fdsRunningShort = (): boolean => recoveryTimer !== undefined;
+
 // Recovered when even a spawn would be allowed again.
 function checkRecovery(): void {
   const usage = fdUsage();

@@ -50,7 +50,11 @@ export interface TreeUsage {
 export function sumTrees(stats: readonly ProcStat[], roots: readonly number[], pageSize: number): Map<number, TreeUsage> {
   const byPid = new Map(stats.map((s) => [s.pid, s]));
   const children = new Map<number, number[]>();
-  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
+  for (const s of stats) {
+    const siblings = children.get(s.ppid);
+    if (siblings === undefined) children.set(s.ppid, [s.pid]);
+    else siblings.push(s.pid);
+  }
   const result = new Map<number, TreeUsage>();
   for (const root of roots) {
     if (!byPid.has(root)) continue;
@@ -69,7 +73,8 @@ export function sumTrees(stats: readonly ProcStat[], roots: readonly number[], p
 }
 
 // The stats of every process in the trees under `roots`: each root, its children, theirs, ...
-// A process that exits during the walk is skipped.
+// A process that exits during the walk is skipped. (The sampler, which reads the same trees every
+// interval, reads them through tree-reader.ts instead, at the cost of what changed.)
 export function readTreeStats(roots: readonly number[]): ProcStat[] {
   if (!hasChildrenFiles()) return readAllStats();
   const stats: ProcStat[] = [];
@@ -78,39 +83,50 @@ export function readTreeStats(roots: readonly number[]): ProcStat[] {
     const pid = stack.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    const stat = readStat(pid);
+    const text = readOnce(statPath(pid));
+    const stat = text === null ? null : parseStat(text);
     if (stat === null) continue;
     stats.push(stat);
-    stack.push(...readChildren(pid, stat.threads));
+    stack.push(...readChildren(pid, stat.threads, readOnce));
   }
   return stats;
 }
 
+export const statPath = (pid: number): string => `/proc/${pid}/stat`;
+export const childrenPath = (pid: number, tid: number | string): string => `/proc/${pid}/task/${tid}/children`;
+
+/** Reads one /proc file whole: its text, or null when it cannot be read (the process is gone). */
+export type ProcRead = (path: string) => string | null;
+
 // Children of every thread of `pid` (a child belongs to the thread that forked it); a
-// single-threaded process needs no listing of its threads.
-function readChildren(pid: number, threads: number): number[] {
+// single-threaded process needs no listing of its threads. The main thread's list is read through
+// `read` (which may keep it open, tree-reader.ts), the other threads' through readOnce: they come and go.
+export function readChildren(pid: number, threads: number, read: ProcRead): number[] {
   const children: number[] = [];
+  let tids: (number | string)[];
   try {
-    for (const tid of threads === 1 ? [pid] : readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "latin1");
-      for (const child of text.split(" ")) if (child !== "" && child !== "\n") children.push(Number(child));
-    }
+    tids = threads === 1 ? [pid] : readdirSync(`/proc/${pid}/task`);
   } catch {
-    // gone meanwhile
+    return children; // gone meanwhile
+  }
+  for (const tid of tids) {
+    const text = (Number(tid) === pid ? read : readOnce)(childrenPath(pid, tid));
+    if (text === null) continue; // that thread (or the process) is gone meanwhile
+    for (const child of text.split(" ")) if (child !== "" && child !== "\n") children.push(Number(child));
   }
   return children;
 }
 
-function readStat(pid: number): ProcStat | null {
+export function readOnce(path: string): string | null {
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+    return readFileSync(path, "latin1");
   } catch {
     return null;
   }
 }
 
 let childrenFiles: boolean | undefined;
-const hasChildrenFiles = (): boolean => (childrenFiles ??= existsSync(`/proc/self/task/${process.pid}/children`));
+export const hasChildrenFiles = (): boolean => (childrenFiles ??= existsSync(`/proc/self/task/${process.pid}/children`));
 
 // Every live process's stat, read once; a process that exits during the scan is skipped.
 export function readAllStats(): ProcStat[] {

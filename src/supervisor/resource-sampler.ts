@@ -1,21 +1,26 @@
 // Every sample_interval, one walk of /proc over every program's process tree: each program's CPU and
 // memory for `status` and its history, and its max_memory (usage.ts decides; the supervisor restarts).
-// The stat reads are cheap and done at once; the PSS reads (smaps_rollup: the kernel walks page
-// tables, as slow as a program makes it) run on Bun's thread pool, one round at a time, and a sample
-// uses the PSS of the last round that finished: at most one interval old, or older while a round is
-// slower than the interval (then no second round starts). A tree whose PSS is not known yet counts
-// toward max_memory from its first PSS on, never by its RSS (which counts shared pages many times).
+// The stat reads are cheap and done at once, and cheaper for a process that has not run since the
+// last sample (os/tree-reader.ts). The PSS reads (smaps_rollup: the kernel walks page tables, as slow
+// as a program makes it) run on Bun's thread pool, one round at a time, and a sample uses the PSS of
+// the last round that finished: at most one interval old, or older while a round is slower than the interval (then
+// no second round starts). A tree whose PSS is not known yet counts toward max_memory from its first
+// PSS on, never by its RSS (which counts shared pages many times).
+// A tree's PSS is read again only when it may have changed (pssIsStale): at 1,000 idle programs the
+// reads were two thirds of a sample's cost, and an idle tree's pages do not change.
 import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
-import { CLOCK_TICKS_PER_SECOND, pageSize, readTreeStats, sumPss, sumTrees } from "../os/proc-tree.ts";
+import { CLOCK_TICKS_PER_SECOND, pageSize, sumPss, sumTrees, type TreeUsage } from "../os/proc-tree.ts";
+import { TreeReader } from "../os/tree-reader.ts";
 import type { Managed } from "./managed.ts";
 import { describeBytes, memoryKind, memoryOf, nextUsage } from "./usage.ts";
 
 export class ResourceSampler {
   private timer: LongTimer | undefined;
   private pageSize: number | undefined;
-  /** Root pid -> the PSS of its tree from the last finished round (null: the kernel gives none). */
-  private readonly pss = new Map<number, number | null>();
+  /** Root pid -> the PSS of its tree from the last finished round, and what the tree was then. */
+  private readonly pss = new Map<number, PssReading>();
   private measuring = false;
+  private readonly trees = new TreeReader();
 
   constructor(
     private readonly intervalMs: number,
@@ -33,6 +38,7 @@ export class ResourceSampler {
 
   stop(): void {
     this.timer?.cancel();
+    this.trees.close();
   }
 
   // One walk of /proc over every program's tree; then each program's figures and its max_memory.
@@ -41,36 +47,59 @@ export class ResourceSampler {
     if (live.length === 0) return;
     this.pageSize ??= pageSize();
     const roots = live.map((m) => m.record.pid!);
-    const trees = sumTrees(readTreeStats(roots), roots, this.pageSize);
+    const trees = sumTrees(this.trees.read(roots), roots, this.pageSize);
     const now = this.now();
+    const stale = new Map<number, TreeUsage>();
     for (const m of live) {
-      const tree = trees.get(m.record.pid!);
-      if (tree === undefined) continue;
       const root = m.record.pid!;
-      const measured = this.pss.has(root);
+      const tree = trees.get(root);
+      if (tree === undefined) continue;
+      const reading = this.pss.get(root);
       const limit = m.spec.program.max_memory;
-      const pssBytes = measured ? this.pss.get(root)! : null;
+      if (pssIsStale(reading, tree, limit !== null)) stale.set(root, tree);
+      const pssBytes = reading?.pssBytes ?? null;
       const sample = { pid: root, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes };
-      const { usage, exceeded } = nextUsage(m.usage, sample, now, measured ? limit : null);
+      const { usage, exceeded } = nextUsage(m.usage, sample, now, reading ? limit : null);
       m.usage = usage;
       // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
-      if (measured) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
+      if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
     }
-    if (!this.measuring) void this.measurePss(new Map([...trees].map(([root, tree]) => [root, tree.pids])));
+    for (const root of this.pss.keys()) if (!trees.has(root)) this.pss.delete(root);
+    if (!this.measuring && stale.size > 0) void this.measurePss(stale);
   }
 
-  // One round of PSS reads over the trees of this sample, off the JS thread; the trees of roots
-  // gone since are forgotten.
-  private async measurePss(trees: Map<number, number[]>): Promise<void> {
+  // One round of PSS reads over the trees that need one, off the JS thread.
+  private async measurePss(trees: Map<number, TreeUsage>): Promise<void> {
     this.measuring = true;
     try {
-      for (const [root, pids] of trees) this.pss.set(root, await sumPss(pids));
-      for (const root of this.pss.keys()) if (!trees.has(root)) this.pss.delete(root);
+      for (const [root, tree] of trees) {
+        const pssBytes = await sumPss(tree.pids);
+        this.pss.set(root, { pssBytes, rssBytes: tree.rssBytes, cpuTicks: tree.cpuTicks, pids: tree.pids.join(" ") });
+      }
     } finally {
       this.measuring = false;
     }
   }
+}
+
+/** A tree's PSS (null: the kernel gives none), and the tree as it was when the PSS was read. */
+interface PssReading {
+  pssBytes: number | null;
+  rssBytes: number;
+  cpuTicks: number;
+  pids: string;
+}
+
+// Whether a tree's PSS must be read again. Always under max_memory: a forked server's workers break
+// copy-on-write pages (its PSS grows while its summed RSS does not), and that is what max_memory is
+// for. Otherwise when its processes, its RSS or its CPU time changed since the last reading: a tree
+// that ran not one clock tick and kept its pages cannot have changed them. What it cannot see is
+// another tree letting go of pages both share (libc): this tree's share grows a little, and the
+// figure catches up at its next activity.
+function pssIsStale(reading: PssReading | undefined, tree: TreeUsage, underMaxMemory: boolean): boolean {
+  if (reading === undefined || underMaxMemory) return true;
+  return reading.rssBytes !== tree.rssBytes || reading.cpuTicks !== tree.cpuTicks || reading.pids !== tree.pids.join(" ");
 }

@@ -70,3 +70,25 @@ max_memory = "150MB"
   expect(daemon.logLines(/stopped: grower \(terminated by SIGTERM\)/).length).toBeGreaterThanOrEqual(1); // the normal stop path
   expect((await daemon.ctl(["status", "grower"])).stdout).toContain("restarted for max_memory:");
 });
+
+test("a program idle for many samples that then grows shows its new memory in status within a few samples", async () => {
+  // A single-threaded shell: idle while its sleep runs (tsvisor then reads only its schedstat and
+  // keeps its PSS), then it holds ~60 MB in a variable and blocks on a FIFO nobody writes.
+  using dir = tempDir();
+  const fifo = join(dir.path, "never");
+  Bun.spawnSync(["mkfifo", fifo]);
+  await using daemon = Daemon.start(dir.path, `
+[supervisor]
+sample_interval = "100ms"
+[programs.grows]
+command = ["sh", "-c", "sleep 1.5; x=$(head -c 60000000 /dev/zero | tr '\\\\0' a); echo grown; read line < ${fifo}"]
+startsecs = 0
+`);
+  const idle = await waitFor(async () => {
+    const s = await daemon.status("grows");
+    return s?.pss_bytes ? s : undefined;
+  }, "a first PSS");
+  expect(idle.pss_bytes!).toBeLessThan(20 * MB);
+  await waitFor(() => daemon.stdout.some((l) => l.includes("grown")), "the shell to hold its memory");
+  await waitFor(async () => ((await daemon.status("grows"))?.pss_bytes ?? 0) > 55 * MB || undefined, "status's PSS above 55 MB", 5000);
+});

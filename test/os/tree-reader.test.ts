@@ -1,0 +1,90 @@
+import { expect, test } from "bun:test";
+import { readdirSync, readlinkSync } from "node:fs";
+import { ProcFiles } from "../../src/os/proc-files.ts";
+import { TreeReader } from "../../src/os/tree-reader.ts";
+
+// Descriptors of this process open on `path` (a kept /proc file shows as a link to it).
+function openOn(path: string): number {
+  let count = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
+    } catch {
+      // closed meanwhile (the listing's own descriptor)
+    }
+  }
+  return count;
+}
+
+const pidsOf = (reader: TreeReader, root: number): number[] => reader.read([root]).map((s) => s.pid).sort((a, b) => a - b);
+
+// Poll with a deadline: the shell forks its child some time after the line reaches it.
+async function until<T>(look: () => T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = look();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`not within 10 s: ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+test("a program idle for rounds, then forking, has its child counted in the next read", async () => {
+  // the shell waits on its stdin (it does not run), then starts a sleep when a line arrives
+  await using sh = Bun.spawn(["sh", "-c", "read line; sleep 30 & wait"], { stdin: "pipe" });
+  const reader = new TreeReader();
+  try {
+    expect(pidsOf(reader, sh.pid)).toEqual([sh.pid]);
+    expect(pidsOf(reader, sh.pid)).toEqual([sh.pid]); // idle: answered from its unchanged schedstat
+    sh.stdin.write("go\n");
+    await sh.stdin.flush();
+    const tree = await until(() => {
+      const pids = pidsOf(reader, sh.pid);
+      return pids.length === 2 ? pids : undefined;
+    }, "the sleep in the shell's tree");
+    expect(tree[0]).toBe(sh.pid);
+  } finally {
+    reader.close();
+    sh.kill("SIGKILL");
+  }
+});
+
+test("an idle process's figures stay its own: CPU time used since the last read shows in the next", async () => {
+  await using sh = Bun.spawn(["sh", "-c", "read line; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; read line"], { stdin: "pipe" });
+  const reader = new TreeReader();
+  try {
+    const before = reader.read([sh.pid])[0]!.cpuTicks;
+    expect(reader.read([sh.pid])[0]!.cpuTicks).toBe(before);
+    sh.stdin.write("go\n");
+    await sh.stdin.flush();
+    await until(() => (reader.read([sh.pid])[0]!.cpuTicks > before ? true : undefined), "the loop's CPU time");
+  } finally {
+    reader.close();
+    sh.kill("SIGKILL");
+  }
+});
+
+test("a kept /proc descriptor never reads another process: once its process is reaped it reads nothing", async () => {
+  const files = new ProcFiles();
+  const child = Bun.spawn(["sleep", "30"]);
+  const path = `/proc/${child.pid}/stat`;
+  files.beginRound(new Set([child.pid]));
+  expect(files.read(path, child.pid, true)).toContain(`${child.pid} (sleep)`);
+  expect(openOn(path)).toBe(1); // kept
+  child.kill("SIGKILL");
+  await child.exited;
+  expect(files.read(path, child.pid, true)).toBeNull();
+  expect(openOn(path)).toBe(0); // and let go
+  files.closeAll();
+});
+
+test("the descriptors of processes no longer read are closed at the next round", () => {
+  const files = new ProcFiles();
+  const stat = `/proc/${process.pid}/stat`;
+  files.beginRound(new Set([process.pid]));
+  files.read(stat, process.pid, true);
+  expect(files.readLeadingNumber(`/proc/${process.pid}/schedstat`, process.pid, true)).toBeGreaterThan(0);
+  expect(openOn(stat)).toBe(1);
+  files.beginRound(new Set());
+  expect(openOn(stat)).toBe(0);
+});
