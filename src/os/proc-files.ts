@@ -6,8 +6,11 @@
 // (ESRCH) and can never read another process that was given the same pid.
 // The kept descriptors are a cache that gives way: one is kept only while plenty are left over the
 // spawn reserve (fd-budget.ts), and all are let go when descriptors run short.
+import { ptr } from "bun:ffi";
 import { closeSync, openSync, readSync } from "node:fs";
 import { FD_RESERVE, fdUsage, fdsRunningShort } from "./fd-budget.ts";
+import source from "./leading-numbers.c" with { type: "text" };
+import { compileC } from "./tiny-cc.ts";
 
 // The longest /proc/PID/stat is ~400 bytes; a children list of this many bytes holds ~500 pids, and a
 // longer one is read whole by a loop below.
@@ -52,6 +55,30 @@ export class ProcFiles {
         return null;
       }
     });
+  }
+
+  /**
+   * readLeadingNumber for each of `paths` (of processes `pids`, all to be kept): the kept ones read in
+   * one native call (leading-numbers.c) where TinyCC can compile it, the others one by one.
+   */
+  readLeadingNumbers(paths: readonly string[], pids: readonly number[]): (number | null)[] {
+    const results: (number | null)[] = new Array(paths.length).fill(null);
+    const native = leadingNumbers();
+    const batch: number[] = []; // indexes of paths whose descriptor is kept
+    for (let i = 0; i < paths.length; i++) {
+      if (native !== null && this.kept.has(paths[i]!)) batch.push(i);
+      else results[i] = this.readLeadingNumber(paths[i]!, pids[i]!, true); // opens it, and keeps it if it may
+    }
+    if (batch.length === 0) return results;
+    const fds = new Int32Array(batch.map((i) => this.kept.get(paths[i]!)!.fd));
+    const out = new Float64Array(batch.length);
+    native!(fds, out);
+    for (let k = 0; k < batch.length; k++) {
+      const i = batch[k]!;
+      if (out[k]! >= 0) results[i] = out[k]!;
+      else this.close(paths[i]!, fds[k]!); // gone: let go, as read() does
+    }
+    return results;
   }
 
   // The kept descriptor of `path`, or one opened for this read (and kept if it may be); a read that
@@ -113,4 +140,17 @@ export class ProcFiles {
       // already closed: nothing to give back
     }
   }
+}
+
+let compiled: ((fds: Int32Array, out: Float64Array) => void) | null | undefined;
+
+// leading-numbers.c, compiled on first use; null where TinyCC cannot run (TSVISOR_NO_NATIVE=1 too).
+function leadingNumbers(): ((fds: Int32Array, out: Float64Array) => void) | null {
+  if (compiled !== undefined) return compiled;
+  const library = compileC("leading-numbers.c", source, { leading_numbers: { args: ["ptr", "i32", "ptr"], returns: "void" } }, ["pread"]);
+  if (library === null) return (compiled = null);
+  const { leading_numbers } = library.symbols;
+  return (compiled = (fds, out) => {
+    if (fds.length > 0) leading_numbers(ptr(fds), fds.length, ptr(out));
+  });
 }

@@ -9,18 +9,19 @@
 // A tree's PSS is read again only when it may have changed (pssIsStale): at 1,000 idle programs the
 // reads were two thirds of a sample's cost, and an idle tree's pages do not change.
 import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
-import { CLOCK_TICKS_PER_SECOND, pageSize, sumPss, sumTrees, type TreeUsage } from "../os/proc-tree.ts";
-import { TreeReader } from "../os/tree-reader.ts";
+import { CLOCK_TICKS_PER_SECOND, sumPss, type TreeUsage } from "../os/proc-tree.ts";
+import { sameNumbers, TreeReader } from "../os/tree-reader.ts";
 import type { Managed } from "./managed.ts";
 import { describeBytes, memoryKind, memoryOf, nextUsage } from "./usage.ts";
 
 export class ResourceSampler {
   private timer: LongTimer | undefined;
-  private pageSize: number | undefined;
   /** Root pid -> the PSS of its tree from the last finished round, and what the tree was then. */
   private readonly pss = new Map<number, PssReading>();
   private measuring = false;
   private readonly trees = new TreeReader();
+  /** Each root's tree at the last sample (os/tree-reader.ts hands back the same object while it is unchanged). */
+  private lastTrees = new Map<number, TreeUsage>();
 
   constructor(
     private readonly intervalMs: number,
@@ -45,9 +46,7 @@ export class ResourceSampler {
   private sample(): void {
     const live = [...this.processes()].filter((m) => m.record.pid !== null);
     if (live.length === 0) return;
-    this.pageSize ??= pageSize();
-    const roots = live.map((m) => m.record.pid!);
-    const trees = sumTrees(this.trees.read(roots), roots, this.pageSize);
+    const trees = this.trees.read(live.map((m) => m.record.pid!));
     const now = this.now();
     const stale = new Map<number, TreeUsage>();
     for (const m of live) {
@@ -57,16 +56,26 @@ export class ResourceSampler {
       const reading = this.pss.get(root);
       const limit = m.spec.program.max_memory;
       if (pssIsStale(reading, tree, limit !== null)) stale.set(root, tree);
+      const health = m.health?.health?.status ?? null;
+      // an idle tree (the same object as at the last sample) with no news of its PSS: only the time moves
+      const idle = m.usage;
+      if (tree === this.lastTrees.get(root) && limit === null && idle !== null && idle.pid === root && idle.pssBytes === (reading?.pssBytes ?? null)) {
+        idle.cpuPercent = 0;
+        idle.at = now;
+        if (reading) m.history.addSample(now, 0, memoryOf(idle), health);
+        continue;
+      }
       const pssBytes = reading?.pssBytes ?? null;
       const sample = { pid: root, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes };
       const { usage, exceeded } = nextUsage(m.usage, sample, now, reading ? limit : null);
       m.usage = usage;
       // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
-      if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
+      if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), health);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
     }
+    this.lastTrees = trees;
     for (const root of this.pss.keys()) if (!trees.has(root)) this.pss.delete(root);
     if (!this.measuring && stale.size > 0) void this.measurePss(stale);
   }
@@ -77,7 +86,7 @@ export class ResourceSampler {
     try {
       for (const [root, tree] of trees) {
         const pssBytes = await sumPss(tree.pids);
-        this.pss.set(root, { pssBytes, rssBytes: tree.rssBytes, cpuTicks: tree.cpuTicks, pids: tree.pids.join(" ") });
+        this.pss.set(root, { pssBytes, tree });
       }
     } finally {
       this.measuring = false;
@@ -88,9 +97,7 @@ export class ResourceSampler {
 /** A tree's PSS (null: the kernel gives none), and the tree as it was when the PSS was read. */
 interface PssReading {
   pssBytes: number | null;
-  rssBytes: number;
-  cpuTicks: number;
-  pids: string;
+  tree: TreeUsage;
 }
 
 // Whether a tree's PSS must be read again. Always under max_memory: a forked server's workers break
@@ -101,5 +108,7 @@ interface PssReading {
 // figure catches up at its next activity.
 function pssIsStale(reading: PssReading | undefined, tree: TreeUsage, underMaxMemory: boolean): boolean {
   if (reading === undefined || underMaxMemory) return true;
-  return reading.rssBytes !== tree.rssBytes || reading.cpuTicks !== tree.cpuTicks || reading.pids !== tree.pids.join(" ");
+  const then = reading.tree;
+  if (then === tree) return false; // the tree reader found none of its processes changed
+  return then.rssBytes !== tree.rssBytes || then.cpuTicks !== tree.cpuTicks || !sameNumbers(then.pids, tree.pids);
 }

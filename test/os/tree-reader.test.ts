@@ -16,7 +16,7 @@ function openOn(path: string): number {
   return count;
 }
 
-const pidsOf = (reader: TreeReader, root: number): number[] => reader.read([root]).map((s) => s.pid).sort((a, b) => a - b);
+const pidsOf = (reader: TreeReader, root: number): number[] => [...(reader.read([root]).get(root)?.pids ?? [])].sort((a, b) => a - b);
 
 // Poll with a deadline: the shell forks its child some time after the line reaches it.
 async function until<T>(look: () => T | undefined, what: string): Promise<T> {
@@ -53,11 +53,12 @@ test("an idle process's figures stay its own: CPU time used since the last read 
   await using sh = Bun.spawn(["sh", "-c", "read line; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; read line"], { stdin: "pipe" });
   const reader = new TreeReader();
   try {
-    const before = reader.read([sh.pid])[0]!.cpuTicks;
-    expect(reader.read([sh.pid])[0]!.cpuTicks).toBe(before);
+    const first = reader.read([sh.pid]).get(sh.pid)!;
+    expect(reader.read([sh.pid]).get(sh.pid)).toBe(first); // idle: the same tree, not read again
+    const before = first.cpuTicks;
     sh.stdin.write("go\n");
     await sh.stdin.flush();
-    await until(() => (reader.read([sh.pid])[0]!.cpuTicks > before ? true : undefined), "the loop's CPU time");
+    await until(() => (reader.read([sh.pid]).get(sh.pid)!.cpuTicks > before ? true : undefined), "the loop's CPU time");
   } finally {
     reader.close();
     sh.kill("SIGKILL");
