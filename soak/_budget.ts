@@ -23,7 +23,7 @@ export function zombieChildren(pid: number): number[] {
   return found;
 }
 
-export { fdCount } from "../test/integration/_proc.ts";
+export { allFdCount, fdCount } from "../test/integration/_proc.ts";
 
 export function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
