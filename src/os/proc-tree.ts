@@ -1,9 +1,9 @@
-// Process trees and their cost from /proc. A sample walks down from each root through
-// /proc/PID/task/*/children and reads the stat of each process found, so it costs in proportion to
-// the programs' own processes, not to everything on the host (a scan of all /proc took 50 ms with
-// 1000 processes here). Where the kernel lacks the children files (CONFIG_PROC_CHILDREN), it falls
-// back to one scan of /proc/[0-9]*/stat for all roots. Parsers are pure and exported for tests;
-// knows nothing about programs.
+// Process trees and their cost from /proc: the pieces tree-reader.ts walks them with. A sample walks
+// down from each root through /proc/PID/task/*/children and reads the stat of each process found, so
+// it costs in proportion to the programs' own processes, not to everything on the host (a scan of all
+// /proc took 50 ms with 1000 processes here). Where the kernel lacks the children files
+// (CONFIG_PROC_CHILDREN), it falls back to one scan of /proc/[0-9]*/stat for all roots. Parsers are
+// pure and exported for tests; knows nothing about programs.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
@@ -72,28 +72,8 @@ export function sumTrees(stats: readonly ProcStat[], roots: readonly number[], p
   return result;
 }
 
-// The stats of every process in the trees under `roots`: each root, its children, theirs, ...
-// A process that exits during the walk is skipped. (The sampler, which reads the same trees every
-// interval, reads them through tree-reader.ts instead, at the cost of what changed.)
-export function readTreeStats(roots: readonly number[]): ProcStat[] {
-  if (!hasChildrenFiles()) return readAllStats();
-  const stats: ProcStat[] = [];
-  const seen = new Set<number>();
-  for (const stack = [...roots]; stack.length > 0; ) {
-    const pid = stack.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    const text = readOnce(statPath(pid));
-    const stat = text === null ? null : parseStat(text);
-    if (stat === null) continue;
-    stats.push(stat);
-    stack.push(...readChildren(pid, stat.threads, readOnce));
-  }
-  return stats;
-}
-
 export const statPath = (pid: number): string => `/proc/${pid}/stat`;
-export const childrenPath = (pid: number, tid: number | string): string => `/proc/${pid}/task/${tid}/children`;
+const childrenPath = (pid: number, tid: number | string): string => `/proc/${pid}/task/${tid}/children`;
 
 /** Reads one /proc file whole: its text, or null when it cannot be read (the process is gone). */
 export type ProcRead = (path: string) => string | null;

@@ -5,7 +5,7 @@
 // three (stat, children, and their parsing; without schedstat, a kernel lacking CONFIG_SCHED_INFO,
 // every process is read whole every round). The roots' schedstat files are read in one native call
 // (proc-files.ts), and a tree none of whose processes changed is handed back as the same object, so
-// the sampler skips it too: at 1,000 idle `sleep` programs a round went from ~200 ms to ~6 ms here
+// the sampler need not ask whether its PSS changed: at 1,000 idle `sleep` programs a round went from ~200 ms to ~6 ms here
 // (docs/performance.md). The figure is the main thread's own, so a process of several threads is read
 // whole every time. What an idle process cannot see is the kernel taking its pages (reclaim, swap):
 // every process is read whole at least every FULL_READ_EVERY rounds anyway, spread over the rounds by
@@ -34,7 +34,7 @@ export class TreeReader {
 
   /**
    * Each root's tree, summed (a root that is gone is left out). A tree none of whose processes changed
-   * since the last call is the same object as then: the sampler skips what it computed of it.
+   * since the last call is the same object as then (the sampler reads its PSS again only if not).
    */
   read(roots: readonly number[]): Map<number, TreeUsage> {
     this.pageSize ??= pageSize();

@@ -3,9 +3,9 @@
 // The stat reads are cheap and done at once, and cheaper for a process that has not run since the
 // last sample (os/tree-reader.ts). The PSS reads (smaps_rollup: the kernel walks page tables, as slow
 // as a program makes it) run on Bun's thread pool, one round at a time, and a sample uses the PSS of
-// the last round that finished: at most one interval old, or older while a round is slower than the interval (then
-// no second round starts). A tree whose PSS is not known yet counts toward max_memory from its first
-// PSS on, never by its RSS (which counts shared pages many times).
+// the last round that finished: at most one interval old, or older while a round is slower than the
+// interval (then no second round starts). A tree whose PSS is not known yet counts toward max_memory
+// from its first PSS on, never by its RSS (which counts shared pages many times).
 // A tree's PSS is read again only when it may have changed (pssIsStale): at 1,000 idle programs the
 // reads were two thirds of a sample's cost, and an idle tree's pages do not change.
 import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
@@ -20,8 +20,6 @@ export class ResourceSampler {
   private readonly pss = new Map<number, PssReading>();
   private measuring = false;
   private readonly trees = new TreeReader();
-  /** Each root's tree at the last sample (os/tree-reader.ts hands back the same object while it is unchanged). */
-  private lastTrees = new Map<number, TreeUsage>();
 
   constructor(
     private readonly intervalMs: number,
@@ -56,26 +54,16 @@ export class ResourceSampler {
       const reading = this.pss.get(root);
       const limit = m.spec.program.max_memory;
       if (pssIsStale(reading, tree, limit !== null)) stale.set(root, tree);
-      const health = m.health?.health?.status ?? null;
-      // an idle tree (the same object as at the last sample) with no news of its PSS: only the time moves
-      const idle = m.usage;
-      if (tree === this.lastTrees.get(root) && limit === null && idle !== null && idle.pid === root && idle.pssBytes === (reading?.pssBytes ?? null)) {
-        idle.cpuPercent = 0;
-        idle.at = now;
-        if (reading) m.history.addSample(now, 0, memoryOf(idle), health);
-        continue;
-      }
       const pssBytes = reading?.pssBytes ?? null;
       const sample = { pid: root, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes };
       const { usage, exceeded } = nextUsage(m.usage, sample, now, reading ? limit : null);
       m.usage = usage;
       // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
-      if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), health);
+      if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
     }
-    this.lastTrees = trees;
     for (const root of this.pss.keys()) if (!trees.has(root)) this.pss.delete(root);
     if (!this.measuring && stale.size > 0) void this.measurePss(stale);
   }

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { pageSize, parseAuxvPageSize, parseStat, readAllStats, readTreeStats, sumTrees } from "../../src/os/proc-tree.ts";
+import { pageSize, parseAuxvPageSize, parseStat, readAllStats, sumTrees } from "../../src/os/proc-tree.ts";
+import { TreeReader } from "../../src/os/tree-reader.ts";
 
 test("a stat line whose command name holds spaces and parentheses parses from the last ')'", () => {
   const line = "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 25 0 0 20 0 1 0 300 12345678 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
@@ -40,10 +41,12 @@ test("walking down from a root finds a child and a grandchild, as the full scan 
   await using sh = Bun.spawn(["sh", "-c", "sleep 30 & echo $!; wait"], { stdout: "pipe" });
   const reader = sh.stdout.getReader();
   const sleepPid = Number(new TextDecoder().decode((await reader.read()).value).trim());
-  const walked = readTreeStats([process.pid]).map((s) => s.pid);
+  const trees = new TreeReader();
+  const walked = trees.read([process.pid]).get(process.pid)!.pids;
   expect(walked).toEqual(expect.arrayContaining([process.pid, sh.pid, sleepPid]));
   const scanned = sumTrees(readAllStats(), [sh.pid], 4096).get(sh.pid)!.pids.sort();
-  expect(sumTrees(readTreeStats([sh.pid]), [sh.pid], 4096).get(sh.pid)!.pids.sort()).toEqual(scanned);
+  expect([...trees.read([sh.pid]).get(sh.pid)!.pids].sort()).toEqual(scanned);
+  trees.close();
   sh.kill("SIGKILL");
   process.kill(sleepPid, "SIGKILL");
 });
