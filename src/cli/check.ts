@@ -3,6 +3,7 @@ import { EXIT } from "./_exit.ts";
 import { configArgs, jsonArgs, socketArgs } from "./_args.ts";
 import { renderOffender } from "./_render.ts";
 import { refused, request } from "./_request.ts";
+import { print } from "./_stdout.ts";
 
 // `tsvisor check [NAME...]`: the health probe (Docker HEALTHCHECK, Kubernetes exec probes). Exit 0
 // when every process that should run is RUNNING (with names: when each one named is RUNNING and
@@ -15,10 +16,10 @@ export default defineCommand({
     const reply = await request(args, args._.length > 0 ? { op: "check", names: args._ } : { op: "check" }, { timeoutMs: 10_000 });
     if (!reply.ok) return refused(reply.error);
     const { healthy, checked, offenders } = reply.result;
-    if (args.json) process.stdout.write(`${JSON.stringify(reply.result)}\n`);
-    else if (healthy && args._.length > 0) process.stdout.write(`ok: every process named is RUNNING and ready (${checked} checked)\n`);
-    else if (healthy) process.stdout.write(`ok: every process that should run is RUNNING (${checked} checked)\n`);
-    else process.stdout.write(offenders.map((o) => `${renderOffender(o)}\n`).join(""));
+    if (args.json) await print(`${JSON.stringify(reply.result)}\n`);
+    else if (healthy && args._.length > 0) await print(`ok: every process named is RUNNING and ready (${checked} checked)\n`);
+    else if (healthy) await print(`ok: every process that should run is RUNNING (${checked} checked)\n`);
+    else await print(offenders.map((o) => `${renderOffender(o)}\n`).join(""));
     process.exitCode = healthy ? EXIT.OK : EXIT.NOT_OK;
   },
 });

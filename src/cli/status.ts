@@ -3,6 +3,7 @@ import { configArgs, jsonArgs, socketArgs } from "./_args.ts";
 import { wantsColour } from "../colour.ts";
 import { renderStatusTable } from "./_render.ts";
 import { refused, request } from "./_request.ts";
+import { print, stdoutIsTerminal } from "./_stdout.ts";
 
 // `tsvisor status [NAME...]`: a table (colour on a terminal) or --json; exit 0 whatever the states
 // are — `check` is the command whose exit code says whether they are fine.
@@ -13,6 +14,6 @@ export default defineCommand({
     const reply = await request(args, args._.length > 0 ? { op: "status", names: args._ } : { op: "status" }, { timeoutMs: 10_000 });
     if (!reply.ok) return refused(reply.error);
     const { processes } = reply.result;
-    process.stdout.write(args.json ? `${JSON.stringify({ processes })}\n` : renderStatusTable(processes, Date.now(), wantsColour(process.stdout)));
+    await print(args.json ? `${JSON.stringify({ processes })}\n` : renderStatusTable(processes, Date.now(), wantsColour({ isTTY: stdoutIsTerminal() })));
   },
 });

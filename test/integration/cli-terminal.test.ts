@@ -2,7 +2,7 @@
 // reporter), while help and usage errors put ANSI colour into pipes and files.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { TSVISOR, runTsvisor, tempDir, writeConfig } from "./_harness.ts";
+import { Daemon, TSVISOR, runTsvisor, tempDir, waitFor, writeConfig } from "./_harness.ts";
 
 const ESC = "\u001b[";
 const ensured = Bun.spawnSync(["bash", join(import.meta.dir, "../../scripts/ensure-debian-packages.sh"), "bsdutils"], { stderr: "pipe" });
@@ -54,4 +54,21 @@ test("help on a terminal is coloured, and plain with NO_COLOR", async () => {
     return r.stdout.toString();
   };
   expect([onTerminal({}).includes(ESC), onTerminal({ NO_COLOR: "1" }).includes(ESC)]).toEqual([true, false]);
+});
+
+// `status` decides colour without building process.stdout (cli/_stdout.ts asks isatty(1)): the
+// state column is painted on a terminal, never into a pipe or with NO_COLOR.
+test("status paints the state column on a terminal, not into a pipe or with NO_COLOR", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n`);
+  await waitFor(async () => (await daemon.status("web"))?.state === "RUNNING", "web RUNNING");
+  const onTerminal = (env: Record<string, string>) => {
+    const r = Bun.spawnSync(["script", "-qefc", `${TSVISOR} status`, "/dev/null"], {
+      env: { ...process.env, TSVISOR_SOCKET: daemon.socket, TERM: "xterm", CI: "", TEST: "", ...env }, stdin: "pipe",
+    });
+    return r.stdout.toString();
+  };
+  const piped = await daemon.ctl(["status"], { env: { TERM: "xterm" } });
+  expect([onTerminal({}).includes(`${ESC}32mRUNNING`), onTerminal({ NO_COLOR: "1" }).includes(ESC), piped.stdout.includes("RUNNING"), piped.stdout.includes(ESC)])
+    .toEqual([true, false, true, false]);
 });
