@@ -15,7 +15,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { HELLO_WORLD, buildBunProgram } from "./_hello.ts";
+import { HELLO_WORLD, buildBunProgram, settleExecutable } from "./_hello.ts";
 import { cpuModel, measure, quantile, run, supervisordConfig } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -36,6 +36,7 @@ interface Subject {
 
 async function main(): Promise<void> {
   if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\` (npm run bench:control does)`);
+  settleExecutable(TSVISOR);
   run(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor", "time"]);
   const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
   const tsvisorSocket = join(dir, "tsvisor.sock");

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { countOpenFds, readRssBytes } from "../src/os/procfs.ts";
-import { HELLO_WORLD, buildBunProgram } from "./_hello.ts";
+import { HELLO_WORLD, buildBunProgram, settleExecutable } from "./_hello.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = join(ROOT, "dist/tsvisor");
@@ -26,6 +26,7 @@ const CHURN_SPAWNS = SHORT ? 500 : 3_000;
 const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"];
 
 if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\` first`);
+settleExecutable(TSVISOR);
 if (spawnSync([join(ROOT, "scripts/ensure-debian-packages.sh"), "tini", "perl-base"]).exitCode !== 0) throw new Error("could not install tini");
 const INITS: Record<string, string[]> = { tini: ["tini", "--"], tsvisor: [TSVISOR, "--"] };
 const work = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));

@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { settleExecutable } from "./_hello.ts";
 
 const SHORT = process.argv.includes("--short");
 const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -29,6 +30,7 @@ const PYTHON = "/usr/bin/python3"; // Debian's, which the supervisor package dep
 const PREFIX = "writer | ";
 
 spawnSync(join(ROOT, "scripts/ensure-debian-packages.sh"), ["supervisor"], { stdio: "inherit" });
+settleExecutable(TSVISOR); // its idle and peak RSS are compared (bench/_hello.ts)
 
 interface Sample {
   /** ms from the writer's first instruction until every byte is in the files. */

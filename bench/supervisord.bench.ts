@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { IDLE_FOREVER, buildBunProgram } from "./_hello.ts";
+import { IDLE_FOREVER, buildBunProgram, settleExecutable } from "./_hello.ts";
 import { measure, quantile } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -266,6 +266,7 @@ interface Row { figure: string; unit: string; samples: Record<string, number[]>;
 
 async function main(): Promise<void> {
   if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\``);
+  settleExecutable(TSVISOR);
   Bun.spawnSync(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor", "time"], { stdout: "inherit", stderr: "inherit" });
   const rows: Row[] = [];
   const row = (figure: string, unit: string, target?: Row["target"]): Row => {

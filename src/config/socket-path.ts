@@ -5,8 +5,8 @@
 // config's directory (a container run as a user other than root, a read-only root file system) is
 // still found by `tsvisor status` run as the same user.
 // This module stays light (the config reader is imported only when needed): with --socket or
-// $TSVISOR_SOCKET, a health probe loads no TOML parser and reads no file.
-import { lstatSync } from "node:fs";
+// $TSVISOR_SOCKET, a health probe loads no TOML parser and reads no file (nor node:fs, ~0.5 MiB of its
+// peak RSS: docs/performance.md).
 import { dirname, join, resolve } from "node:path";
 import { TsvisorError } from "../errors.ts";
 
@@ -116,6 +116,7 @@ export async function clientSocketPath(ctx: SocketContext & { file?: string | un
 // The first candidate where a socket is, and may be trusted to be the daemon's.
 async function existingSocket(candidates: readonly SocketCandidate[], uid: number): Promise<string | null> {
   const { privateDirProblem } = await import("../os/private-dir.ts");
+  const { lstatSync } = await import("node:fs");
   for (const { path, privateDir } of candidates) {
     if (privateDir !== null && privateDirProblem(privateDir, { create: false, uid }) !== null) continue;
     try {

@@ -2,7 +2,6 @@
 // unit, so tsvisor adds neither timestamp nor colour; and when stderr is the journal stream itself
 // (JOURNAL_STREAM names its device:inode, systemd.exec(5)), each line starts with its syslog
 // priority, "<4>", which journald turns into the entry's PRIORITY (`journalctl -p warning`).
-import { fstatSync } from "node:fs";
 import type { LogObject } from "consola";
 
 // sd-daemon.h's SD_ERR .. SD_DEBUG.
@@ -50,10 +49,12 @@ function withPriority(text: string, priority: number): string {
   return text.split("\n").map((line) => `<${priority}>${line}\n`).join("");
 }
 
-// stderr's device:inode, to compare with JOURNAL_STREAM; null if it cannot be read.
+// stderr's device:inode, to compare with JOURNAL_STREAM; null if it cannot be read. node:fs is
+// loaded here, not imported: every client command imports this module for its error lines, and
+// loading node:fs costs a health probe that prints no error ~0.5 MiB (docs/performance.md).
 function stderrIdentity(): { dev: number; ino: number } | null {
   try {
-    const { dev, ino } = fstatSync(2);
+    const { dev, ino } = process.getBuiltinModule("node:fs").fstatSync(2);
     return { dev, ino };
   } catch {
     return null;

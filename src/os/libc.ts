@@ -37,8 +37,6 @@ const SYMBOLS = {
   flock: { args: [i32, i32], returns: i32 },
   // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
   madvise: { args: [u64, u64, i32], returns: i32 },
-  // whether a client command's stdout is a terminal, asked without building process.stdout (cli/_stdout.ts)
-  isatty: { args: [i32], returns: i32 },
 } as const;
 
 export const WNOHANG = 1;
