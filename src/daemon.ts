@@ -241,20 +241,28 @@ function inheritedEnvironment(config: Config, socketPath: string): Record<string
 // executable's pages it touched are let go (os/startup-pages.ts), a second after, for the start-up's
 // last steps. Looked at no more than every STARTUP_SETTLED_CHECK_MS, so that 1,000 programs starting
 // cost 1,000 state changes, not 1,000 snapshots of 1,000 programs each.
+// And again every EXECUTABLE_PAGES_RELEASE_MS: the first minutes touch code an idle daemon does not run
+// again either (JavaScriptCore compiling the sampler's and the event loop's hot paths, each code path's
+// first run), 8–20 MiB of it (docs/performance.md); what it does run comes back by minor faults, a few
+// MiB a minute, at no measurable CPU.
 const STARTUP_SETTLED_CHECK_MS = 200;
 const RELEASE_AFTER_SETTLED_MS = 1000;
+const EXECUTABLE_PAGES_RELEASE_MS = 60_000;
 function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: readonly string[], logger: ConsolaInstance): void {
   const latch = new ReadinessLatch(autostartNames);
   let check: Timer | undefined;
-  const release = () => {
+  let again: Timer | undefined;
+  const release = (what: string) => {
     const kib = releaseStartupPages();
-    logger.debug(kib === null ? "start-up pages: can't be let go here" : `start-up pages: ${Math.round(kib / 1024)} MiB of the executable let go`);
+    logger.debug(kib === null ? `${what}: can't be let go here` : `${what}: ${Math.round(kib / 1024)} MiB of the executable let go`);
+    if (kib === null) clearInterval(again);
   };
   const look = () => {
     check = undefined;
     if (!latch.observe(supervisor.snapshot())) return;
     unsubscribe();
-    setTimeout(release, RELEASE_AFTER_SETTLED_MS).unref();
+    setTimeout(() => release("start-up pages"), RELEASE_AFTER_SETTLED_MS).unref();
+    again = setInterval(() => release("pages touched since"), EXECUTABLE_PAGES_RELEASE_MS).unref();
   };
   const unsubscribe = supervisor.onChange(() => {
     check ??= setTimeout(look, STARTUP_SETTLED_CHECK_MS);

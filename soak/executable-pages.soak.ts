@@ -1,0 +1,41 @@
+// The executable's pages, let go again every minute (daemon.ts, os/startup-pages.ts): what the first
+// minute touched (JavaScriptCore compiling the hot paths, each code path's first run) leaves tsvisor's
+// RSS, and supervising goes on unharmed while the pages it does use come back by minor faults.
+// Needs more than a minute of a running daemon, hence here and not in `npm test`.
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, readLines, tempDir, waitFor } from "../test/integration/_harness.ts";
+import { budgetMs } from "./_budget.ts";
+
+const rssFileMiB = (pid: number) => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
+test("a minute after start-up tsvisor lets go of the pages it touched since, and goes on supervising and logging", async () => {
+  using dir = tempDir();
+  // 20 programs each writing a numbered line every 50 ms: output, sampling and the event loop keep running throughout
+  await using daemon = Daemon.start(dir.path, `
+[supervisor]
+console = false
+[programs.ticker]
+command = ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.05; done"]
+numprocs = 20
+process_name = "ticker{num}"
+startsecs = 0
+`, { env: { TSVISOR_DEBUG: "1" } });
+  await daemon.waitForLog(/start-up pages: \d+ MiB of the executable let go/, 30_000);
+  const pid = daemon.proc.pid;
+  expect(daemon.logLines(/pages touched since/)).toEqual([]);
+  // just before the first minute's release (a fixed wait: the release has no earlier sign to wait for)
+  await Bun.sleep(55_000);
+  const before = rssFileMiB(pid);
+  const line = await daemon.waitForLog(/pages touched since: \d+ MiB of the executable let go/, 15_000);
+  const after = rssFileMiB(pid);
+  expect(Number(/(\d+) MiB/.exec(line)![1])).toBeGreaterThan(2);
+  expect(before - after).toBeGreaterThan(2);
+  // still supervising: every program RUNNING, each one's count still climbing in its log file
+  const count = (n: number) => Number(readLines(join(dir.path, "logs", `ticker${n}.out.log`)).at(-1) ?? 0);
+  const counts = Array.from({ length: 20 }, (_, n) => count(n));
+  await waitFor(() => counts.every((c, n) => count(n) > c + 10) || undefined, "every ticker's log growing after the release", Math.max(10_000, budgetMs(0.1)));
+  expect((await daemon.ctl(["check"])).exitCode).toBe(0);
+  process.stderr.write(`executable pages: RssFile ${before.toFixed(1)} -> ${after.toFixed(1)} MiB (${line.trim()})\n`);
+}, 180_000);
