@@ -1,17 +1,12 @@
 // What `check` and `status` print, written without process.stdout. Bun builds that Node stream (and
 // node:tty behind its isTTY) on first use: ~8–11 MiB and ~20 ms, more than the rest of a health
 // probe that runs every few seconds (docs/performance.md). Bun.write on Bun.stdout writes the whole
-// text, waiting on a slow or non-blocking pipe, and rejects with EPIPE when the reader went away.
-import { EXIT } from "./_exit.ts";
+// text, waiting on a slow or non-blocking pipe, and rejects with EPIPE when the reader went away:
+// runCli's broken-pipe rule (cli/_run-cli.ts) turns that into exit 141, as for every command.
 
-/** Write `text` to stdout; a reader that went away (`tsvisor status | head -1`) ends the command with 141. */
+/** Write `text` to stdout. */
 export async function print(text: string): Promise<void> {
-  try {
-    await Bun.write(Bun.stdout, text);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EPIPE") process.exit(EXIT.BROKEN_PIPE);
-    throw error;
-  }
+  await Bun.write(Bun.stdout, text);
 }
 
 /** Whether stdout is a terminal (for colour), as process.stdout.isTTY says, without building the stream. */
