@@ -31,8 +31,11 @@ async function rssFloorUntil(pid: number, done: () => boolean): Promise<number> 
 // Measured on 2 cores: the heap grows for the first ~1,300 spawns and then stays. The floor of the
 // window 2,300-3,300 was 2.8 MiB below to 0.1 MiB above that of 1,300-2,300 (4 runs), while single
 // readings 300 and 2,300 spawns apart differed by 5-11 MiB: the old test's figure, bounded at 10 MB,
-// failed a clean CI run now and then, before and after the HTTP server was added.
-test("after a warm-up, 2,000 more spawns and exits of a program restarted at once leave fds unchanged and the RSS floor within 4 MiB", async () => {
+// failed a clean CI run now and then, before and after the HTTP server was added. Later builds showed
+// the floor of one window stepping up ~3.4 MiB once (2 of 4 runs here, 4.4 MiB in a CI run) and staying:
+// the allocator taking one more segment, not a leak, which rises window after window. So a third
+// window is read, and the lower of the later two floors is compared with the first.
+test("after a warm-up, 3,000 more spawns and exits of a program restarted at once leave fds unchanged and the RSS floor within 4 MiB", async () => {
   using dir = tempDir();
   await using daemon = Daemon.start(dir.path, `
 [programs.blink]
@@ -47,10 +50,12 @@ backoff_delay = 0 # no pacing of the crash loop: as many spawns as the machine a
   const fdsBefore = await settledFds(daemon.proc.pid);
   const first = await rssFloorUntil(daemon.proc.pid, () => spawns() >= WARM_UP + 1000);
   const second = await rssFloorUntil(daemon.proc.pid, () => spawns() >= WARM_UP + 2000);
+  const third = await rssFloorUntil(daemon.proc.pid, () => spawns() >= WARM_UP + 3000);
   const fdsAfter = await settledFds(daemon.proc.pid);
   // A leak would add descriptors per spawn (2,000 here); a child caught mid-spawn by every sample of
   // a loaded machine holds at most its pidfd and its output pipes (3).
   expect(fdsAfter).toBeLessThanOrEqual(fdsBefore + 3);
-  // 2 KiB kept per spawn would raise the second floor by ~2 MiB over the first, 4 KiB by ~4 MiB.
-  expect((second - first) / 2 ** 20).toBeLessThan(4);
+  // 2 KiB kept per spawn would raise the second floor by ~2 MiB over the first and the third by ~4 MiB,
+  // 4 KiB by ~4 and ~8 MiB: the lower of the two still by ~4 MiB.
+  expect((Math.min(second, third) - first) / 2 ** 20).toBeLessThan(4);
 }, 240_000);
