@@ -63,6 +63,9 @@ export class RotatingFile {
     let offset = 0;
     while (offset < data.length) {
       let end = data.length;
+      // The size counted is what tsvisor wrote; before rotating, ask the file, which may have been
+      // emptied from outside (`: > name.log`) since. Once per rotation, not per write.
+      if (maxBytes > 0 && this.size + (end - offset) > maxBytes) this.size = fstatSync(this.fd!).size;
       if (maxBytes > 0 && this.size + (end - offset) > maxBytes) {
         const room = maxBytes - this.size;
         const cut = room > 0 ? data.lastIndexOf(NEWLINE, offset + room - 1) : -1;
@@ -107,7 +110,7 @@ export class RotatingFile {
     } catch (error) {
       // A line cut in two by a full disk would be glued to whatever comes next: take its start back out.
       const lineStart = at > start && data[at - 1] !== NEWLINE ? Math.max(start, data.lastIndexOf(NEWLINE, at - 1) + 1) : at;
-      if (lineStart < at) this.truncate(this.size - (at - lineStart));
+      if (lineStart < at) this.takeBack(at - lineStart);
       this.loss.drop(data, describeFailure(error), lineStart);
       return false;
     }
@@ -186,13 +189,16 @@ export class RotatingFile {
     return false;
   }
 
-  // The open file was unlinked (its directory removed, `rm name.log`, or a link put in its place), checked once a second.
+  // The open file was unlinked (its directory removed, `rm name.log`, or a link put in its place), checked
+  // once a second, with the size the file really has.
   private removed(): boolean {
     const now = Date.now();
     if (now < this.nextUnlinkCheckAt || this.fd === null) return false;
     this.nextUnlinkCheckAt = now + UNLINK_CHECK_INTERVAL_MS;
     try {
-      return fstatSync(this.fd).nlink === 0;
+      const stat = fstatSync(this.fd);
+      this.size = stat.size; // emptied or appended to from outside: rotation counts from what is there
+      return stat.nlink === 0;
     } catch {
       return false;
     }
@@ -202,8 +208,11 @@ export class RotatingFile {
     return Date.now() >= this.nextOpenAt && this.open();
   }
 
-  private truncate(size: number): void {
+  // Cut the last `bytes` off the file. Its real end, not the size counted: a file emptied from outside
+  // would otherwise be stretched back over a hole of NUL bytes.
+  private takeBack(bytes: number): void {
     try {
+      const size = fstatSync(this.fd!).size - bytes;
       ftruncateSync(this.fd!, size);
       this.size = size;
     } catch {

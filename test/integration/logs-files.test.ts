@@ -1,5 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { fixtureLine, fixtureOutput } from "../fixtures/lines.ts";
 import { Daemon, FIXTURES, TSVISOR, readLines, runTsvisor, tempDir, waitFor } from "./_harness.ts";
@@ -34,6 +34,30 @@ console = false
   expect(await daemon.exited()).toBe(0);
   const [before, after] = [numbers(readLines(`${log}.old`)), numbers(readLines(log))];
   expect([...before, ...after]).toEqual(consecutive(before.length + after.length));
+});
+
+test("a log emptied from outside (`: > file`) rotates at maxbytes counted from then, not early", async () => {
+  using dir = tempDir();
+  const log = join(dir.path, "logs", "ticker.out.log");
+  await using daemon = Daemon.start(dir.path, `
+[programs.ticker]
+command = ${printLines("out", 100000, "--interval", 5)}
+startsecs = 0
+console = false
+stdout_logfile_maxbytes = 20000
+stdout_logfile_backups = 1
+`);
+  await waitFor(() => existsSync(log) && statSync(log).size >= 12000, "12,000 bytes in the log");
+  const rotatedBefore = existsSync(`${log}.1`);
+  truncateSync(log, 0);
+  await waitFor(() => existsSync(`${log}.1`), "the first rotation");
+  const rotated = readLines(`${log}.1`);
+  const size = statSync(`${log}.1`).size;
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  // Filled to within one line (at most 160 bytes) of maxbytes: counted from the emptied file's size, not from the 12,000 before.
+  expect({ rotatedBefore, full: size > 20000 - 160 && size <= 20000, consecutive: numbers(rotated).every((n, i, all) => i === 0 || n === all[i - 1]! + 1) })
+    .toEqual({ rotatedBefore: false, full: true, consecutive: true });
 });
 
 test("logs -n prints the last N lines across a rotation, from the files, with tsvisor stopped", async () => {
