@@ -1,6 +1,6 @@
 // Can this command be executed, and by whom? Checked before every spawn so that the error has words:
-// under setpriv (os/parent-death.ts) the exec happens in setpriv, whose failure reaches tsvisor only
-// as exit status 127 or 126 (the words go to the program's log). The command is found as execvp()
+// under the parent-death wrapper (os/parent-death.ts) the exec happens in the wrapper, whose failure
+// reaches tsvisor only as exit status 127 or 126. The command is found as execvp()
 // finds it (a name with "/" from the working directory, else the first PATH entry that has it), and
 // permissions are those the program's user will meet: the mode bits of the file and of each
 // directory on the way, for its uid and primary gid (spawning clears supplementary groups); root
@@ -21,13 +21,26 @@ const R = 0o4;
 export function commandError(
   command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number } | null = null,
 ): { code: CommandProblem } | null {
+  const found = resolveCommand(command, env, cwd, credentials);
+  return "code" in found ? found : null;
+}
+
+// The file execvp would run for `command` (the path the parent-death exec hands to execve,
+// os/pdeathsig-exec.ts), or why there is none that `credentials` may run.
+export function resolveCommand(
+  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number } | null = null,
+): { path: string } | { code: CommandProblem } {
   const who = credentials ?? SELF;
-  if (command.includes("/")) return checkFile(isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command), who);
+  if (command.includes("/")) {
+    const path = isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command);
+    return checkFile(path, who) ?? { path };
+  }
   // execvp: the first entry where the name exists and may be run; EACCES if only unrunnable ones exist
   let denied: { code: CommandProblem } | null = null;
   for (const dir of (env.PATH ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
-    const problem = checkFile(join(dir === "" ? "." : resolve(cwd ?? process.cwd(), dir), command), who);
-    if (problem === null) return null;
+    const path = join(dir === "" ? "." : resolve(cwd ?? process.cwd(), dir), command);
+    const problem = checkFile(path, who);
+    if (problem === null) return { path };
     if (problem.code !== "ENOENT") denied ??= problem;
   }
   return denied ?? { code: "ENOENT" };

@@ -19,7 +19,7 @@ const SYMBOLS = {
   signal: { args: [i32, u64], returns: u64 },
   sigprocmask: { args: [i32, ptr, ptr], returns: i32 },
   execvp: { args: [ptr, ptr], returns: i32 },
-  // only F_GETFD/F_SETFD (close-on-exec) are asked for here
+  // F_GETFD/F_SETFD (close-on-exec), and F_ADD_SEALS (os/pdeathsig-exec.ts)
   fcntl: { args: [i32, i32, i32], returns: i32 },
   setenv: { args: [ptr, ptr, i32], returns: i32 },
   // the real-time signals as this C library numbers them (glibc 34-64, musl 35-64: each keeps some for itself)
@@ -35,6 +35,8 @@ const SYMBOLS = {
   readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
   // a whole-file lock the kernel drops when the holder ends, however it ends (os/file-lock.ts)
   flock: { args: [i32, i32], returns: i32 },
+  // the parent-death exec's sealed file (os/pdeathsig-exec.ts); fcntl above adds its seals
+  memfd_create: { args: [ptr, u32], returns: i32 },
   // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
   madvise: { args: [u64, u64, i32], returns: i32 },
 } as const;

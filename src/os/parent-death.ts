@@ -1,10 +1,12 @@
 // A program must not outlive a tsvisor killed with SIGKILL (outside a PID namespace nothing else would
 // stop it). Linux's answer is prctl(PR_SET_PDEATHSIG) in the child between fork and exec, which
-// Bun.spawn has no hook for; util-linux's setpriv does exactly that prctl and then execs the command,
-// so each program is started as `setpriv --pdeathsig KILL -- ARGV...` (one extra exec, same pid).
+// Bun.spawn has no hook for, so each program is started through a wrapper that does that prctl and
+// then execs the command (one extra exec, same pid): tsvisor's own parent-death exec where it runs
+// (os/pdeathsig-exec.ts: x86-64, a third of setpriv's cost), else util-linux's
+// `setpriv --pdeathsig KILL -- ARGV...`, else nothing (a minimal image on another architecture).
 // KILL because the point is that nothing is left running: a program that ignores TERM would survive.
 // The signal reaches the program's own process only; its children (if it forks) are orphaned as with
-// supervisord. Where no setpriv with --pdeathsig exists (a minimal image), programs start directly.
+// supervisord.
 import { accessSync, constants, readFileSync } from "node:fs";
 
 const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
@@ -28,8 +30,19 @@ export function parentDeathSetpriv(): string | null {
   return setprivPath;
 }
 
-/** argv run under setpriv --pdeathsig KILL, or argv itself when setpriv is not available. */
-export function withParentDeathSignal(argv: string[]): string[] {
+/** What to spawn for a program: argv, and a descriptor of tsvisor's to pass at its own number (or null). */
+export interface ParentDeathLaunch {
+  argv: string[];
+  passFd: number | null;
+}
+
+/**
+ * argv started with a parent-death signal: through the parent-death exec when `helperFd` (its memfd,
+ * os/pdeathsig-exec.ts) is given, running `path` (the command as execvp would find it) without a PATH
+ * search; else setpriv; else argv itself.
+ */
+export function withParentDeathSignal(argv: string[], path: string, helperFd: number | null): ParentDeathLaunch {
+  if (helperFd !== null) return { argv: [`/proc/self/fd/${helperFd}`, path, ...argv], passFd: helperFd };
   const setpriv = parentDeathSetpriv();
-  return setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv;
+  return { argv: setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv, passFd: null };
 }

@@ -3,8 +3,9 @@
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
-import { commandError, describeCommandProblem } from "./command-check.ts";
+import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { withParentDeathSignal } from "./parent-death.ts";
+import { sealedPdeathsigExec } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
 
@@ -65,18 +66,20 @@ export function spawnChild(req: SpawnRequest): Child {
   // it synchronously) must not leave a mark behind that nothing would remove.
   let marked = false;
   try {
-    // Under setpriv, a missing or unrunnable command would fail in setpriv, as exit status 127 or 126
-    // with the words in the program's log; with `user =` too. Find it out here, as the program's user.
-    const problem = commandError(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
-    if (problem) throw problem;
+    // Under the parent-death wrapper, a missing or unrunnable command would fail in the wrapper, as
+    // exit status 127 or 126; with `user =` too. Find it out here, as the program's user.
+    const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
+    if ("code" in found) throw found;
+    const launch = withParentDeathSignal(req.argv, found.path, req.passFds?.length ? null : parentDeathExec());
     const stdin = req.stdin ?? "ignore";
     const stdout = out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
     const stderr = err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
-    const child = Bun.spawn(withParentDeathSignal(req.argv), {
+    const passFds = launch.passFd === null ? req.passFds ?? [] : [launch.passFd];
+    const child = Bun.spawn(launch.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
       stdin, stdout, stderr,
-      ...(req.passFds?.length ? { stdio: [stdin, stdout, stderr, ...descriptorSlots(req.passFds)] } : {}),
+      ...(passFds.length ? { stdio: [stdin, stdout, stderr, ...descriptorSlots(passFds)] } : {}),
       detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
       // Bun takes ids as signed 32-bit numbers: `| 0` passes 2^31 .. 2^32-2 as the same uid_t bits.
       uid: req.credentials === null ? undefined : req.credentials.uid | 0,
@@ -130,6 +133,20 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
   } catch (error) {
     throw new TsvisorError("SPAWN_FAILED", describeSpawnError(argv[0] ?? "", error));
   }
+}
+
+// The parent-death exec's memfd (os/pdeathsig-exec.ts), made on the first spawn and kept if it runs
+// here: started once as every spawn will start it, it must exec from the memfd and close its own
+// descriptor (exit 0). null: setpriv's way (os/parent-death.ts). spawnSync holds the JS thread until
+// Bun has reaped it, so no reaper pass can meet this child (os/reaper.ts).
+let verifiedParentDeathExec: number | null | undefined;
+function parentDeathExec(): number | null {
+  if (verifiedParentDeathExec !== undefined) return verifiedParentDeathExec;
+  const fd = sealedPdeathsigExec();
+  const runs = fd !== null && Bun.spawnSync([`/proc/self/fd/${fd}`], { stdio: ["ignore", "ignore", "ignore", ...descriptorSlots([fd])] }).exitCode === 0;
+  if (fd !== null && !runs) closeSync(fd);
+  verifiedParentDeathExec = runs ? fd : null;
+  return verifiedParentDeathExec;
 }
 
 // A child's pipes and log files must not take the descriptors tsvisor keeps for answering (os/fd-budget.ts).

@@ -1,0 +1,57 @@
+// Programs start through tsvisor's parent-death exec (os/pdeathsig-exec.ts; setpriv's way where it
+// cannot run, forced here with TSVISOR_NO_NATIVE=1): what a user sees of the program is the program
+// alone (its pid, argv and executable, descriptors 0-2 only, its own user), and a SIGKILLed tsvisor
+// takes every program along (docs/reliability.md).
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, isAlive, tempDir, waitFor } from "./_harness.ts";
+import { NOBODY } from "./_nobody.ts";
+
+setDefaultTimeout(30_000);
+
+const uidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)![1]);
+
+test.each([["the parent-death exec", {}], ["setpriv (TSVISOR_NO_NATIVE=1)", { TSVISOR_NO_NATIVE: "1" }]] as const)(
+  "through %s: each program is itself (pid, argv, executable, fds 0-2, user), and a SIGKILLed tsvisor takes them along",
+  async (_, env) => {
+    using dir = tempDir();
+    // a command found relative to the program's directory, as execvp finds it
+    const script = join(dir.path, "ticker.sh");
+    writeFileSync(script, "#!/bin/sh\nexec sleep 100003\n");
+    chmodSync(script, 0o755);
+    await using daemon = Daemon.start(dir.path, `
+[programs.root]
+command = ["sleep", "100001"]
+startsecs = 0
+[programs.nobody]
+command = ["sleep", "100002"]
+startsecs = 0
+user = "nobody"
+[programs.relative]
+command = ["./ticker.sh", "an argument"]
+directory = "${dir.path}"
+startsecs = 0
+`, { env });
+    const pids = await waitFor(async () => {
+      const all = await Promise.all(["root", "nobody", "relative"].map((name) => daemon.status(name)));
+      return all.every((p) => p?.state === "RUNNING" && p.pid !== null) ? all.map((p) => p!.pid!) : undefined;
+    }, "three programs RUNNING");
+    // the script has exec'd sleep by the time its cmdline says so
+    await waitFor(() => readFileSync(`/proc/${pids[2]}/cmdline`, "utf8").startsWith("sleep"), "ticker.sh to exec sleep");
+    const seen = pids.map((pid) => ({
+      argv: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1),
+      executable: readlinkSync(`/proc/${pid}/exe`),
+      fds: readdirSync(`/proc/${pid}/fd`).sort(),
+      uid: uidOf(pid),
+    }));
+    expect(seen).toEqual([
+      { argv: ["sleep", "100001"], executable: "/usr/bin/sleep", fds: ["0", "1", "2"], uid: 0 },
+      { argv: ["sleep", "100002"], executable: "/usr/bin/sleep", fds: ["0", "1", "2"], uid: NOBODY },
+      { argv: ["sleep", "100003"], executable: "/usr/bin/sleep", fds: ["0", "1", "2"], uid: 0 },
+    ]);
+    daemon.signal("SIGKILL");
+    await daemon.exited();
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), `every program to die with tsvisor: ${pids.filter(isAlive).join(" ")}`);
+  },
+);
