@@ -21,7 +21,7 @@
 // no one, root included, can change the bytes every program of every user is started through. Any
 // step that fails here (another architecture, no memfd_create, a kernel without close_range, a
 // security module refusing a memfd exec, TSVISOR_NO_NATIVE=1) leaves null: setpriv is used instead.
-import { closeSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, writeSync } from "node:fs";
 import { ptr } from "bun:ffi";
 import { errno, libc } from "./libc.ts";
 
@@ -102,12 +102,19 @@ const F_SEAL_SHRINK = 0x2;
 const F_SEAL_GROW = 0x4;
 const F_SEAL_WRITE = 0x8;
 
+/** The helper's memfd, and the inode it is: a descriptor is only a number (see stillThere). */
+export interface PdeathsigExec {
+  fd: number;
+  dev: number;
+  ino: number;
+}
+
 /**
  * A new sealed memfd (close-on-exec) holding the helper, or null when that cannot be had here. Whether
  * it runs (a security module may refuse a memfd exec) is for the caller to try: os/spawn.ts, the one
  * place that starts processes.
  */
-export function sealedPdeathsigExec(): number | null {
+export function sealedPdeathsigExec(): PdeathsigExec | null {
   if (process.arch !== "x64" || process.env.TSVISOR_NO_NATIVE) return null;
   let fd = -1;
   try {
@@ -119,9 +126,24 @@ export function sealedPdeathsigExec(): number | null {
     const bytes = pdeathsigExecutable();
     if (writeSync(fd, bytes) !== bytes.length) throw new Error("short write");
     if (c.fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) !== 0) throw new Error("not sealed");
-    return fd;
+    const { dev, ino } = fstatSync(fd);
+    return { fd, dev, ino };
   } catch {
     if (fd >= 0) closeSync(fd);
     return null;
+  }
+}
+
+/**
+ * Is the helper's descriptor still the sealed memfd? Should anything in tsvisor ever close it by
+ * mistake, its number could come back as another file, a program's log owned by that program's user
+ * among them: that must never be what the next spawn runs. One fstat per spawn.
+ */
+export function stillThere(helper: PdeathsigExec): boolean {
+  try {
+    const { dev, ino } = fstatSync(helper.fd);
+    return dev === helper.dev && ino === helper.ino;
+  } catch {
+    return false;
   }
 }

@@ -5,7 +5,7 @@ import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { withParentDeathSignal } from "./parent-death.ts";
-import { sealedPdeathsigExec } from "./pdeathsig-exec.ts";
+import { type PdeathsigExec, sealedPdeathsigExec, stillThere } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
 
@@ -137,16 +137,19 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
 
 // The parent-death exec's memfd (os/pdeathsig-exec.ts), made on the first spawn and kept if it runs
 // here: started once as every spawn will start it, it must exec from the memfd and close its own
-// descriptor (exit 0). null: setpriv's way (os/parent-death.ts). spawnSync holds the JS thread until
-// Bun has reaped it, so no reaper pass can meet this child (os/reaper.ts).
-let verifiedParentDeathExec: number | null | undefined;
+// descriptor (exit 0). null: setpriv's way (os/parent-death.ts), for good once the descriptor is
+// found to be something else. spawnSync holds the JS thread until Bun has reaped the test, so no
+// reaper pass can meet it (os/reaper.ts).
+let parentDeathHelper: PdeathsigExec | null | undefined;
 function parentDeathExec(): number | null {
-  if (verifiedParentDeathExec !== undefined) return verifiedParentDeathExec;
-  const fd = sealedPdeathsigExec();
-  const runs = fd !== null && Bun.spawnSync([`/proc/self/fd/${fd}`], { stdio: ["ignore", "ignore", "ignore", ...descriptorSlots([fd])] }).exitCode === 0;
-  if (fd !== null && !runs) closeSync(fd);
-  verifiedParentDeathExec = runs ? fd : null;
-  return verifiedParentDeathExec;
+  if (parentDeathHelper === undefined) {
+    const helper = sealedPdeathsigExec();
+    const runs = helper !== null && Bun.spawnSync([`/proc/self/fd/${helper.fd}`], { stdio: ["ignore", "ignore", "ignore", ...descriptorSlots([helper.fd])] }).exitCode === 0;
+    if (helper !== null && !runs) closeSync(helper.fd);
+    parentDeathHelper = runs ? helper : null;
+  }
+  if (parentDeathHelper !== null && !stillThere(parentDeathHelper)) parentDeathHelper = null;
+  return parentDeathHelper?.fd ?? null;
 }
 
 // A child's pipes and log files must not take the descriptors tsvisor keeps for answering (os/fd-budget.ts).

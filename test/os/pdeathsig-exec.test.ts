@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import { pdeathsigExecutable, sealedPdeathsigExec } from "../../src/os/pdeathsig-exec.ts";
+import { pdeathsigExecutable, sealedPdeathsigExec, stillThere } from "../../src/os/pdeathsig-exec.ts";
 
 const errorCode = (f: () => unknown) => {
   try {
@@ -14,23 +14,37 @@ const errorCode = (f: () => unknown) => {
 // Every program of every user is started through these bytes, as root: nobody may change them, root
 // included, not through the descriptor and not through a path to it opened again for writing.
 test("the parent-death exec's memfd holds the executable and is sealed against writes and resizes", () => {
-  const fd = sealedPdeathsigExec();
-  expect(fd).not.toBeNull();
+  const helper = sealedPdeathsigExec();
+  expect(helper).not.toBeNull();
+  const fd = helper!.fd;
   try {
     const path = `/proc/self/fd/${fd}`;
     const again = openSync(path, "r+");
     try {
       expect({
         bytes: Buffer.from(readFileSync(path)).equals(Buffer.from(pdeathsigExecutable())),
-        write: errorCode(() => writeSync(fd!, "x", 0)),
+        write: errorCode(() => writeSync(fd, "x", 0)),
         writeReopened: errorCode(() => writeSync(again, "x", 0)),
-        shrink: errorCode(() => ftruncateSync(fd!, 0)),
-        grow: errorCode(() => ftruncateSync(fd!, 1 << 20)),
+        shrink: errorCode(() => ftruncateSync(fd, 0)),
+        grow: errorCode(() => ftruncateSync(fd, 1 << 20)),
       }).toEqual({ bytes: true, write: "EPERM", writeReopened: "EPERM", shrink: "EPERM", grow: "EPERM" });
     } finally {
       closeSync(again);
     }
   } finally {
-    closeSync(fd!);
+    closeSync(fd);
+  }
+});
+
+// A descriptor is a number: closed by mistake and reused, it must not be run as the helper.
+test("the helper is not taken for another file that got its descriptor's number", () => {
+  const helper = sealedPdeathsigExec()!;
+  const before = stillThere(helper);
+  closeSync(helper.fd);
+  const other = openSync("/proc/self/exe", "r"); // the lowest free number: the helper's
+  try {
+    expect({ before, sameNumber: other === helper.fd, after: stillThere(helper) }).toEqual({ before: true, sameNumber: true, after: false });
+  } finally {
+    closeSync(other);
   }
 });
