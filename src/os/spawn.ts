@@ -144,12 +144,21 @@ let parentDeathHelper: PdeathsigExec | null | undefined;
 function parentDeathExec(): number | null {
   if (parentDeathHelper === undefined) {
     const helper = sealedPdeathsigExec();
-    const runs = helper !== null && Bun.spawnSync([`/proc/self/fd/${helper.fd}`], { stdio: ["ignore", "ignore", "ignore", ...descriptorSlots([helper.fd])] }).exitCode === 0;
+    const runs = helper !== null && runsToExitZero([`/proc/self/fd/${helper.fd}`], [helper.fd]);
     if (helper !== null && !runs) closeSync(helper.fd);
     parentDeathHelper = runs ? helper : null;
   }
   if (parentDeathHelper !== null && !stillThere(parentDeathHelper)) parentDeathHelper = null;
   return parentDeathHelper?.fd ?? null;
+}
+
+// Bun.spawnSync throws where the exec itself fails (a security module refusing a memfd, EACCES).
+function runsToExitZero(argv: string[], passFds: readonly number[]): boolean {
+  try {
+    return Bun.spawnSync(argv, { stdio: ["ignore", "ignore", "ignore", ...descriptorSlots(passFds)] }).exitCode === 0;
+  } catch {
+    return false;
+  }
 }
 
 // A child's pipes and log files must not take the descriptors tsvisor keeps for answering (os/fd-budget.ts).

@@ -5,7 +5,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, readlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, isAlive, tempDir, waitFor } from "./_harness.ts";
+import { Daemon, TSVISOR, isAlive, tempDir, waitFor } from "./_harness.ts";
 import { NOBODY } from "./_nobody.ts";
 
 setDefaultTimeout(30_000);
@@ -55,3 +55,52 @@ startsecs = 0
     await waitFor(() => pids.every((pid) => !isAlive(pid)), `every program to die with tsvisor: ${pids.filter(isAlive).join(" ")}`);
   },
 );
+
+// A hardened host (vm.memfd_noexec = 2, set here in a PID namespace of the test's own) refuses to make
+// an executable memfd: tsvisor falls back to setpriv, and the parent-death signal still holds.
+test("where memfds may not be executed (vm.memfd_noexec = 2) programs start through setpriv and still die with tsvisor", async () => {
+  using dir = tempDir();
+  writeFileSync(join(dir.path, "tsvisor.toml"), `[programs.sleeper]\ncommand = ["sleep", "100004"]\nstartsecs = 0\n`);
+  const script = `echo 2 > /proc/sys/vm/memfd_noexec && exec ${TSVISOR} run -c ${join(dir.path, "tsvisor.toml")} --socket ${join(dir.path, "s.sock")}`;
+  // tsvisor must not be PID 1 of the namespace, and PID 1 must outlive it: when PID 1 dies the kernel
+  // kills the whole namespace, which would kill the program whatever its parent-death signal.
+  const outer = Bun.spawn(["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", `sh -c '${script}' & wait; exec sleep 60`], { stdout: "pipe", stderr: "pipe" });
+  try {
+    const sleeper = await waitFor(() => pidsOf("sleep 100004")[0], "the program to start");
+    const chain = await waitFor(() => {
+      const parent = ppidOf(sleeper);
+      return parent !== null ? readFileSync(`/proc/${parent}/cmdline`, "utf8").split("\0")[0] : undefined;
+    }, "its parent");
+    const argv = readFileSync(`/proc/${sleeper}/cmdline`, "utf8").split("\0").slice(0, -1);
+    const tsvisor = ppidOf(sleeper)!;
+    const memfds = readdirSync(`/proc/${tsvisor}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${tsvisor}/fd/${fd}`).startsWith("/memfd:tsvisor-pdeathsig-exec");
+      } catch {
+        return false;
+      }
+    });
+    process.kill(tsvisor, "SIGKILL");
+    await waitFor(() => !isAlive(sleeper), "the program to die with tsvisor");
+    expect({ parent: chain, argv, memfds }).toEqual({ parent: TSVISOR, argv: ["sleep", "100004"], memfds: [] });
+  } finally {
+    outer.kill("SIGKILL");
+    await outer.exited;
+  }
+});
+
+const ppidOf = (pid: number): number | null => {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+  } catch {
+    return null;
+  }
+};
+const pidsOf = (cmdline: string): number[] =>
+  readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() === cmdline;
+    } catch {
+      return false;
+    }
+  });
