@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, readlinkSync, writeFileSync, chmodSync } fro
 import { join } from "node:path";
 import { Daemon, TSVISOR, isAlive, tempDir, waitFor } from "./_harness.ts";
 import { NOBODY } from "./_nobody.ts";
+import { descendantsOf } from "./_pidns.ts";
 
 setDefaultTimeout(30_000);
 
@@ -66,13 +67,9 @@ test("where memfds may not be executed (vm.memfd_noexec = 2) programs start thro
   // kills the whole namespace, which would kill the program whatever its parent-death signal.
   const outer = Bun.spawn(["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", `sh -c '${script}' & wait; exec sleep 60`], { stdout: "pipe", stderr: "pipe" });
   try {
-    const sleeper = await waitFor(() => pidsOf("sleep 100004")[0], "the program to start");
-    const chain = await waitFor(() => {
-      const parent = ppidOf(sleeper);
-      return parent !== null ? readFileSync(`/proc/${parent}/cmdline`, "utf8").split("\0")[0] : undefined;
-    }, "its parent");
+    const { pid: sleeper, ppid: tsvisor } = await waitFor(() => descendantsOf(outer.pid).find((p) => p.comm === "sleep" && p.ppid !== outer.pid), "the program to start");
+    const parent = readFileSync(`/proc/${tsvisor}/cmdline`, "utf8").split("\0")[0];
     const argv = readFileSync(`/proc/${sleeper}/cmdline`, "utf8").split("\0").slice(0, -1);
-    const tsvisor = ppidOf(sleeper)!;
     const memfds = readdirSync(`/proc/${tsvisor}/fd`).filter((fd) => {
       try {
         return readlinkSync(`/proc/${tsvisor}/fd/${fd}`).startsWith("/memfd:tsvisor-pdeathsig-exec");
@@ -82,25 +79,10 @@ test("where memfds may not be executed (vm.memfd_noexec = 2) programs start thro
     });
     process.kill(tsvisor, "SIGKILL");
     await waitFor(() => !isAlive(sleeper), "the program to die with tsvisor");
-    expect({ parent: chain, argv, memfds }).toEqual({ parent: TSVISOR, argv: ["sleep", "100004"], memfds: [] });
+    expect({ parent, argv, memfds }).toEqual({ parent: TSVISOR, argv: ["sleep", "100004"], memfds: [] });
   } finally {
     outer.kill("SIGKILL");
     await outer.exited;
   }
 });
 
-const ppidOf = (pid: number): number | null => {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
-  } catch {
-    return null;
-  }
-};
-const pidsOf = (cmdline: string): number[] =>
-  readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() === cmdline;
-    } catch {
-      return false;
-    }
-  });
