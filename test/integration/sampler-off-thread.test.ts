@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { Daemon, tempDir, waitFor } from "./_harness.ts";
 
 // The parent and 2 children, each mapping one shared 256 MiB memfd 8 times, every page touched: each process has
-// ~4 MiB of page tables, which smaps_rollup walks (a few ms a read). Prints "mapped" when all are.
+// ~4 MiB of page tables, which smaps_rollup walks (a few ms a read). Says "mapped" when all are, in ONE
+// write: Python's print() writes the text and the newline apart, and three processes on one pipe then
+// interleave them ("mappedmapped\n\n" failed a CI run).
 const HEAVY = `
 import mmap, os, sys, signal
 size, maps = 256 << 20, 8
@@ -21,7 +23,7 @@ for _ in range(maps):
     m = mmap.mmap(fd, size, mmap.MAP_SHARED)
     m.madvise(23)  # MADV_POPULATE_WRITE (Linux 5.14): every page-table entry made
     held.append(m)
-print("mapped", flush=True)
+os.write(1, b"mapped\\n")
 signal.pause()
 `;
 
