@@ -1,4 +1,4 @@
-// The parent-death exec: an x86-64 program (101 bytes of code, 277 with its ELF headers), held in a
+// The parent-death exec: an x86-64 program (120 bytes of code, 296 with its ELF headers), held in a
 // sealed memfd, that does what `setpriv --pdeathsig KILL --` does for tsvisor (os/parent-death.ts) at
 // a third of its cost. setpriv is dynamically linked and, before its exec, loads libcap-ng, reads the
 // locale and the capability bounding set: 1,000 runs from a bash loop took 6.9 s through setpriv,
@@ -7,11 +7,17 @@
 // (docs/performance.md). It makes no library call at all:
 //
 //   prctl(PR_SET_PDEATHSIG, SIGKILL)
+//   if getppid() != PARENT: exit 125   (tsvisor died before the prctl: the signal will never come)
 //   close_range(3, ~0U, 0)     its own descriptor (and nothing else: Bun.spawn leaves only 0-2 and it)
 //   if that failed: exit 125   (never exec the program with tsvisor's descriptor open)
 //   if argc < 3: exit 0        (the self-test, os/spawn.ts)
 //   execve(argv[1], &argv[2], envp)
 //   exit 127 if ENOENT, else 126 (as setpriv and a shell do)
+//
+// PARENT is tsvisor's pid, written into the code when the memfd is made: a tsvisor SIGKILLed between
+// the fork and the prctl leaves the child with another parent (init, a subreaper), and a prctl made
+// then waits for a death that has already happened (setpriv has the same hole; under load a red team
+// saw a program outlive a SIGKILLed tsvisor in 1 round of 10, tsvisor starting 200 each time).
 //
 // argv[1] is the command's path as os/command-check.ts resolved it for execvp's rules (PATH, cwd),
 // argv[2...] the program's argv with its own argv[0]. It runs from `/proc/self/fd/N`: the memfd is
@@ -33,38 +39,48 @@ const CODE = [
   0xbe, 0x09, 0x00, 0x00, 0x00, //       05 mov esi, 9          SIGKILL
   0xb8, 0x9d, 0x00, 0x00, 0x00, //       0a mov eax, 157        prctl
   0x0f, 0x05, //                         0f syscall
-  0xbf, 0x03, 0x00, 0x00, 0x00, //       11 mov edi, 3
-  0xbe, 0xff, 0xff, 0xff, 0xff, //       16 mov esi, ~0
-  0x31, 0xd2, //                         1b xor edx, edx
-  0xb8, 0xb4, 0x01, 0x00, 0x00, //       1d mov eax, 436        close_range
-  0x0f, 0x05, //                         22 syscall
-  0xbf, 0x7d, 0x00, 0x00, 0x00, //       24 mov edi, 125
-  0x85, 0xc0, //                         29 test eax, eax
-  0x75, 0x31, //                         2b jnz exit (5e)
-  0x48, 0x8b, 0x0c, 0x24, //             2d mov rcx, [rsp]      argc
-  0x31, 0xff, //                         31 xor edi, edi
-  0x48, 0x83, 0xf9, 0x03, //             33 cmp rcx, 3
-  0x7c, 0x25, //                         37 jl exit (5e)
-  0x48, 0x8b, 0x7c, 0x24, 0x10, //       39 mov rdi, [rsp+16]   argv[1]
-  0x48, 0x8d, 0x74, 0x24, 0x18, //       3e lea rsi, [rsp+24]   &argv[2]
-  0x48, 0x8d, 0x54, 0xcc, 0x10, //       43 lea rdx, [rsp+rcx*8+16]  envp
-  0xb8, 0x3b, 0x00, 0x00, 0x00, //       48 mov eax, 59         execve
-  0x0f, 0x05, //                         4d syscall
-  0xbf, 0x7e, 0x00, 0x00, 0x00, //       4f mov edi, 126
-  0x83, 0xf8, 0xfe, //                   54 cmp eax, -ENOENT
-  0x75, 0x05, //                         57 jne exit (5e)
-  0xbf, 0x7f, 0x00, 0x00, 0x00, //       59 mov edi, 127
-  0xb8, 0xe7, 0x00, 0x00, 0x00, // exit: 5e mov eax, 231        exit_group
-  0x0f, 0x05, //                         63 syscall
+  0xb8, 0x6e, 0x00, 0x00, 0x00, //       11 mov eax, 110        getppid
+  0x0f, 0x05, //                         16 syscall
+  0xbf, 0x7d, 0x00, 0x00, 0x00, //       18 mov edi, 125
+  0x3d, 0x00, 0x00, 0x00, 0x00, //       1d cmp eax, PARENT     (the pid, written at 1e by pdeathsigExecutable)
+  0x75, 0x4d, //                         22 jne exit (71)
+  0xbf, 0x03, 0x00, 0x00, 0x00, //       24 mov edi, 3
+  0xbe, 0xff, 0xff, 0xff, 0xff, //       29 mov esi, ~0
+  0x31, 0xd2, //                         2e xor edx, edx
+  0xb8, 0xb4, 0x01, 0x00, 0x00, //       30 mov eax, 436        close_range
+  0x0f, 0x05, //                         35 syscall
+  0xbf, 0x7d, 0x00, 0x00, 0x00, //       37 mov edi, 125
+  0x85, 0xc0, //                         3c test eax, eax
+  0x75, 0x31, //                         3e jnz exit (71)
+  0x48, 0x8b, 0x0c, 0x24, //             40 mov rcx, [rsp]      argc
+  0x31, 0xff, //                         44 xor edi, edi
+  0x48, 0x83, 0xf9, 0x03, //             46 cmp rcx, 3
+  0x7c, 0x25, //                         4a jl exit (71)
+  0x48, 0x8b, 0x7c, 0x24, 0x10, //       4c mov rdi, [rsp+16]   argv[1]
+  0x48, 0x8d, 0x74, 0x24, 0x18, //       51 lea rsi, [rsp+24]   &argv[2]
+  0x48, 0x8d, 0x54, 0xcc, 0x10, //       56 lea rdx, [rsp+rcx*8+16]  envp
+  0xb8, 0x3b, 0x00, 0x00, 0x00, //       5b mov eax, 59         execve
+  0x0f, 0x05, //                         60 syscall
+  0xbf, 0x7e, 0x00, 0x00, 0x00, //       62 mov edi, 126
+  0x83, 0xf8, 0xfe, //                   67 cmp eax, -ENOENT
+  0x75, 0x05, //                         6a jne exit (71)
+  0xbf, 0x7f, 0x00, 0x00, 0x00, //       6c mov edi, 127
+  0xb8, 0xe7, 0x00, 0x00, 0x00, // exit: 71 mov eax, 231        exit_group
+  0x0f, 0x05, //                         76 syscall
 ];
+/** Where in CODE the parent's pid goes: the immediate of the `cmp eax` at 1d. */
+const PARENT_PID_AT = 0x1e;
 
 const LOAD_ADDRESS = 0x400000n;
 const ELF_HEADER_BYTES = 64;
 const PROGRAM_HEADER_BYTES = 56;
 const PROGRAM_HEADERS = 2; // the code, and a non-executable stack
 
-/** The whole executable: ELF header, PT_LOAD (read + execute, the file itself), PT_GNU_STACK (rw), code. */
-export function pdeathsigExecutable(): Uint8Array {
+/**
+ * The whole executable: ELF header, PT_LOAD (read + execute, the file itself), PT_GNU_STACK (rw), code;
+ * `parentPid` is the one process whose children it lets run (tsvisor's, by default).
+ */
+export function pdeathsigExecutable(parentPid: number = process.pid): Uint8Array {
   const codeAt = ELF_HEADER_BYTES + PROGRAM_HEADER_BYTES * PROGRAM_HEADERS;
   const size = codeAt + CODE.length;
   const file = new DataView(new ArrayBuffer(size));
@@ -90,6 +106,7 @@ export function pdeathsigExecutable(): Uint8Array {
   file.setUint32(stack + 4, 6, true); // PF_R | PF_W
   const bytes = new Uint8Array(file.buffer);
   bytes.set(CODE, codeAt);
+  file.setUint32(codeAt + PARENT_PID_AT, parentPid, true);
   return bytes;
 }
 

@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pdeathsigExecutable, sealedPdeathsigExec, stillThere } from "../../src/os/pdeathsig-exec.ts";
 
 const errorCode = (f: () => unknown) => {
@@ -47,4 +49,20 @@ test("the helper is not taken for another file that got its descriptor's number"
   } finally {
     closeSync(other);
   }
+});
+
+// Whose child it is decides whether it runs the command: a child of a tsvisor that died before the
+// prctl would never get its parent-death signal (soak/kill.soak.ts races that for real).
+test("the helper runs the command only as a child of the process it was made for", () => {
+  using dir = { path: mkdtempSync(join(tmpdir(), "tsvisor-pdeathsig-")), [Symbol.dispose]() { rmSync(this.path, { recursive: true, force: true }); } };
+  const mark = join(dir.path, "ran");
+  const run = (parentPid: number) => {
+    const helper = join(dir.path, `helper-${parentPid}`);
+    writeFileSync(helper, pdeathsigExecutable(parentPid), { mode: 0o700 });
+    return Bun.spawnSync([helper, "/usr/bin/touch", "touch", mark]).exitCode;
+  };
+  const otherParent = run(process.pid + 1);
+  const markedByOther = existsSync(mark);
+  const ownParent = run(process.pid);
+  expect({ otherParent, markedByOther, ownParent, marked: existsSync(mark) }).toEqual({ otherParent: 125, markedByOther: false, ownParent: 0, marked: true });
 });
