@@ -4,7 +4,7 @@ import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
-import { withParentDeathSignal } from "./parent-death.ts";
+import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
 import { type PdeathsigExec, sealedPdeathsigExec, stillThere } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
@@ -66,11 +66,7 @@ export function spawnChild(req: SpawnRequest): Child {
   // it synchronously) must not leave a mark behind that nothing would remove.
   let marked = false;
   try {
-    // Under the parent-death wrapper, a missing or unrunnable command would fail in the wrapper, as
-    // exit status 127 or 126; with `user =` too. Find it out here, as the program's user.
-    const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
-    if ("code" in found) throw found;
-    const launch = withParentDeathSignal(req.argv, found.path, req.passFds?.length ? null : parentDeathExec());
+    const launch = launchWithParentDeathSignal(req);
     const stdin = req.stdin ?? "ignore";
     const stdout = out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
     const stderr = err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
@@ -116,12 +112,15 @@ export interface ConversingChild {
   kill(signal: string): void;
 }
 
-// Spawn with all three streams piped, in its own session like spawnChild; throws TsvisorError("SPAWN_FAILED").
+// Spawn with all three streams piped, in its own session and with the parent-death signal like
+// spawnChild; throws TsvisorError("SPAWN_FAILED").
 export function spawnConversing(argv: string[], env: Record<string, string>): ConversingChild {
   assertFdsLeft();
   try {
-    const child = Bun.spawn(argv, {
-      env, stdin: "pipe", stdout: "pipe", stderr: "pipe", detached: true,
+    const launch = launchWithParentDeathSignal({ argv, env, cwd: null, credentials: null });
+    const passFds = launch.passFd === null ? [] : [launch.passFd];
+    const child = Bun.spawn(launch.argv, {
+      env, stdio: ["pipe", "pipe", "pipe", ...(passFds.length ? descriptorSlots(passFds) : [])], detached: true,
       onExit: (proc) => markExited(proc.pid), // Bun has reaped it: the reaper may take that pid again
     });
     // As in spawnChild: marked before any other JS runs, so the reaper never takes Bun's exit status.
@@ -133,6 +132,15 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
   } catch (error) {
     throw new TsvisorError("SPAWN_FAILED", describeSpawnError(argv[0] ?? "", error));
   }
+}
+
+// What to spawn so that the command gets tsvisor's parent-death signal (os/parent-death.ts). Under
+// the wrapper a missing or unrunnable command would fail in the wrapper, as exit status 127 or 126;
+// with `user =` too. Find it out here, as the program's user; throws what resolveCommand found.
+function launchWithParentDeathSignal(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials" | "passFds">): ParentDeathLaunch {
+  const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
+  if ("code" in found) throw found;
+  return withParentDeathSignal(req.argv, found.path, req.passFds?.length ? null : parentDeathExec());
 }
 
 // The parent-death exec's memfd (os/pdeathsig-exec.ts), made on the first spawn and kept if it runs

@@ -23,3 +23,24 @@ startsecs = 0
   await waitFor(() => pids.every((pid) => !isAlive(pid)), `programs ${pids.filter(isAlive).join(" ")} to be gone`, 5_000);
   expect(pids.filter(isAlive)).toEqual([]);
 });
+
+// Red team, 2026-12-05: event listeners were started without the parent-death signal and went on
+// running after a SIGKILLed tsvisor, as did whatever they started.
+test("an event listener dies with a SIGKILLed tsvisor too", async () => {
+  using dir = tempDir();
+  await using daemon = Daemon.start(dir.path, `[eventlisteners.quiet]
+command = ["/bin/sh", "-c", "echo READY; exec sleep 100000"]
+events = ["PROCESS_STATE"]
+`);
+  await daemon.waitForSocket();
+  const listener = await waitFor(() => {
+    const line = daemon.log.find((l) => /spawned: eventlistener quiet \(pid \d+\)/.test(l));
+    return line ? Number(/pid (\d+)/.exec(line)![1]) : undefined;
+  }, "the listener to be spawned");
+  // the shell has exec'd sleep: the listener's own process is what must be gone
+  await waitFor(() => readFileSync(`/proc/${listener}/cmdline`, "utf8").startsWith("sleep") || undefined, "the listener to be running sleep");
+  daemon.signal("SIGKILL");
+  await daemon.proc.exited;
+  await waitFor(() => !isAlive(listener), `the listener (pid ${listener}) to be gone`, 5_000);
+  expect(isAlive(listener)).toBe(false);
+});
