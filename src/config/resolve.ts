@@ -2,7 +2,7 @@
 // numprocs into processes. Every problem becomes a diagnostic and resolving goes on (Horust's
 // validate()), so one `config check` shows all of them.
 import { dirname, join, resolve as resolvePath } from "node:path";
-import { type UserCredentials, lookupUser } from "../os/users.ts";
+import { type UserCredentials, groupsOf, lookupUser } from "../os/users.ts";
 import { AUTO_LOGFILE, DEFAULTS, NO_LOGFILE, PROCESS_NAME_NUMBERED } from "./defaults.ts";
 import { type Diagnostic, type KeyLocator, MAX_DIAGNOSTICS } from "./diagnostic.ts";
 import { dictionary } from "./dictionary.ts";
@@ -28,6 +28,8 @@ export interface ResolveContext {
   uid: number;
   /** Defaults to /etc/passwd through os/users.ts. */
   lookupUser?: (nameOrUid: string) => UserCredentials | null;
+  /** The groups of a user (tests give their own /etc/group). */
+  groupsOf?: (user: string, gid: number) => number[];
   /** Whether the default log_dir's places can be written; defaults to asking the file system (config/log-dir.ts). */
   probeDir?: DirProbe;
 }
@@ -285,7 +287,7 @@ function resolveUser(user: string, file: string, at: string[], ctx: ResolveConte
     return null;
   }
   // Not root and already that user: nothing to switch to, and a setgid() would fail without root.
-  return ctx.uid === 0 ? { uid: found.uid, gid: found.gid } : null;
+  return ctx.uid === 0 ? { uid: found.uid, gid: found.gid, groups: (ctx.groupsOf ?? groupsOf)(found.name, found.gid) } : null;
 }
 
 // numprocs instances of each program, named from process_name; a name made twice is an error. More

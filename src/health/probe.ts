@@ -11,7 +11,7 @@ import type { ProbeResult } from "./health-state.ts";
 export interface ProbeContext {
   cwd: string | null;
   env: Record<string, string>;
-  credentials: { uid: number; gid: number } | null;
+  credentials: { uid: number; gid: number; groups?: readonly number[] } | null;
 }
 
 // `context` is asked for only by a command probe (building an environment is not free, and runs often).

@@ -19,7 +19,7 @@ const R = 0o4;
 
 // null when `command` can be executed by `credentials` (null: tsvisor's own user), else why not.
 export function commandError(
-  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number } | null = null,
+  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number; groups?: readonly number[] } | null = null,
 ): { code: CommandProblem } | null {
   const found = resolveCommand(command, env, cwd, credentials);
   return "code" in found ? found : null;
@@ -28,7 +28,7 @@ export function commandError(
 // The file execvp would run for `command` (the path the parent-death exec hands to execve,
 // os/pdeathsig-exec.ts), or why there is none that `credentials` may run.
 export function resolveCommand(
-  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number } | null = null,
+  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number; groups?: readonly number[] } | null = null,
 ): { path: string } | { code: CommandProblem } {
   const who = credentials ?? SELF;
   if (command.includes("/")) {
@@ -56,10 +56,13 @@ export function describeCommandProblem(command: string, code: CommandProblem, cr
   return `command ${quoted} is not an executable format`;
 }
 
-// Marks tsvisor's own credentials: the kernel's access() answers for them.
-const SELF = { uid: -1, gid: -1 };
+/** Whom a command is checked for: a uid, its primary gid and its other groups. */
+type Who = { uid: number; gid: number; groups?: readonly number[] };
 
-function checkFile(path: string, who: { uid: number; gid: number }): { code: CommandProblem } | null {
+// Marks tsvisor's own credentials: the kernel's access() answers for them.
+const SELF: Who = { uid: -1, gid: -1 };
+
+function checkFile(path: string, who: Who): { code: CommandProblem } | null {
   let stats: Stats;
   try {
     stats = statSync(path);
@@ -81,7 +84,7 @@ function checkFile(path: string, who: { uid: number; gid: number }): { code: Com
   return null;
 }
 
-function searchable(paths: string[], who: { uid: number; gid: number }): boolean {
+function searchable(paths: string[], who: Who): boolean {
   for (const file of new Set(paths)) {
     for (let dir = dirname(file); ; dir = dirname(dir)) {
       const d = statOrNull(dir);
@@ -101,10 +104,12 @@ function kernelAllows(path: string, bit: number): boolean {
   }
 }
 
-// Permission `bit` (X or R) on a file or directory for uid/gid, from its mode bits.
-function may(stats: Stats, who: { uid: number; gid: number }, bit: number): boolean {
+// Permission `bit` (X or R) on a file or directory for a user, from its mode bits: the owner's, else
+// the group's when the file's group is one of the user's (its primary or another, as the kernel does).
+function may(stats: Stats, who: Who, bit: number): boolean {
   if (who.uid === 0) return bit !== X || stats.isDirectory() || (stats.mode & 0o111) !== 0;
-  const shift = stats.uid === who.uid ? 6 : stats.gid === who.gid ? 3 : 0;
+  const inGroup = stats.gid === who.gid || (who.groups?.includes(stats.gid) ?? false);
+  const shift = stats.uid === who.uid ? 6 : inGroup ? 3 : 0;
   return ((stats.mode >> shift) & bit) !== 0;
 }
 

@@ -34,15 +34,34 @@ export function parentDeathSetpriv(): string | null {
 export interface ParentDeathLaunch {
   argv: string[];
   passFd: number | null;
+  /** The uid and gid Bun.spawn is to switch to; null when the launch switches itself (or runs as tsvisor). */
+  bunIds: { uid: number; gid: number } | null;
 }
+
+/** A user to switch to: its uid, its primary gid, and every group it has (initgroups: the primary first). */
+export interface SwitchTo {
+  uid: number;
+  gid: number;
+  groups?: readonly number[];
+}
+
+// The parent-death exec keeps at most this many groups (a 4 KiB buffer); past it, Bun.spawn switches.
+const MAX_HELPER_GROUPS = 1024;
 
 /**
  * argv started with a parent-death signal: through the parent-death exec when `helperFd` (its memfd,
  * os/pdeathsig-exec.ts) is given, running `path` (the command as execvp would find it) without a PATH
- * search; else setpriv; else argv itself.
+ * search, and switching to `user` with all its groups; else setpriv, else argv itself, with Bun.spawn
+ * switching to the user's uid and primary gid only (Bun clears the other groups: docs/security.md).
  */
-export function withParentDeathSignal(argv: string[], path: string, helperFd: number | null): ParentDeathLaunch {
-  if (helperFd !== null) return { argv: [`/proc/self/fd/${helperFd}`, path, ...argv], passFd: helperFd };
+export function withParentDeathSignal(argv: string[], path: string, helperFd: number | null, user: SwitchTo | null = null): ParentDeathLaunch {
+  const groups = user?.groups ?? (user ? [user.gid] : []);
+  if (helperFd !== null && groups.length <= MAX_HELPER_GROUPS) {
+    const switchTo = user === null ? "" : [user.uid, user.gid, ...groups].join(",");
+    return { argv: [`/proc/self/fd/${helperFd}`, switchTo, path, ...argv], passFd: helperFd, bunIds: null };
+  }
+  const bunIds = user === null ? null : { uid: user.uid, gid: user.gid };
+  if (helperFd !== null) return { argv: [`/proc/self/fd/${helperFd}`, "", path, ...argv], passFd: helperFd, bunIds };
   const setpriv = parentDeathSetpriv();
-  return { argv: setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv, passFd: null };
+  return { argv: setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv, passFd: null, bunIds };
 }

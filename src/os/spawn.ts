@@ -4,7 +4,7 @@ import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
-import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
+import { type ParentDeathLaunch, type SwitchTo, withParentDeathSignal } from "./parent-death.ts";
 import { type PdeathsigExec, sealedPdeathsigExec, stillThere } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
@@ -15,7 +15,8 @@ export interface SpawnRequest {
   cwd: string | null;
   /** The complete environment of the child. */
   env: Record<string, string>;
-  credentials: { uid: number; gid: number } | null;
+  /** Who the child runs as (its user's groups too); null: tsvisor's own user. */
+  credentials: SwitchTo | null;
   /** null inherits tsvisor's umask. */
   umask: number | null;
   /** Where the child's stdout and stderr go: tsvisor's own, pipes read by the caller, or /dev/null. */
@@ -78,8 +79,9 @@ export function spawnChild(req: SpawnRequest): Child {
       ...(passFds.length ? { stdio: [stdin, stdout, stderr, ...descriptorSlots(passFds)] } : {}),
       detached: req.newSession ?? true, // setsid(): own session and process group, pgid = pid
       // Bun takes ids as signed 32-bit numbers: `| 0` passes 2^31 .. 2^32-2 as the same uid_t bits.
-      uid: req.credentials === null ? undefined : req.credentials.uid | 0,
-      gid: req.credentials === null ? undefined : req.credentials.gid | 0,
+      // Through the parent-death exec the helper switches (with the user's groups); then none here.
+      uid: launch.bunIds === null ? undefined : launch.bunIds.uid | 0,
+      gid: launch.bunIds === null ? undefined : launch.bunIds.gid | 0,
       onExit: (proc, exitCode, signalCode) => {
         if (marked) markExited(proc.pid); // Bun has reaped it: the reaper may take that pid again
         marked = false;
@@ -140,7 +142,7 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
 function launchWithParentDeathSignal(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials" | "passFds">): ParentDeathLaunch {
   const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
   if ("code" in found) throw found;
-  return withParentDeathSignal(req.argv, found.path, req.passFds?.length ? null : parentDeathExec());
+  return withParentDeathSignal(req.argv, found.path, req.passFds?.length ? null : parentDeathExec(), req.credentials);
 }
 
 // The parent-death exec's memfd (os/pdeathsig-exec.ts), made on the first spawn and kept if it runs

@@ -27,6 +27,32 @@ export interface UserCredentials {
   gid: number;
 }
 
+/**
+ * What a program started as another user runs with: its uid, its primary gid, and the groups
+ * initgroups(3) would give it (the primary gid first, then every /etc/group entry naming the user),
+ * as supervisord sets them.
+ */
+export interface Credentials {
+  uid: number;
+  gid: number;
+  groups: readonly number[];
+}
+
+/**
+ * The groups initgroups(user, gid) would set, from /etc/group: `gid`, then the gid of each group that
+ * lists `user` among its members, without repeats. Malformed lines are skipped; no file means `gid` only.
+ */
+export function groupsOf(user: string, gid: number, readGroup: () => string = () => readFileSync("/etc/group", "utf8")): number[] {
+  const groups = [gid];
+  for (const line of safely(readGroup).split("\n")) {
+    const [name, , id, members = ""] = line.replace(/\r$/, "").split(":");
+    if (!name || name.startsWith("#") || name.startsWith("+") || name.startsWith("-")) continue;
+    if (!/^\d+$/.test(id ?? "") || !isValidId(Number(id))) continue;
+    if (members.split(",").includes(user) && !groups.includes(Number(id))) groups.push(Number(id));
+  }
+  return groups;
+}
+
 // "root:x:0:0:root:/root:/bin/bash\n..." -> entries; comments, blank, NIS (+/-) and malformed lines
 // (ids that are not numbers from 0 to MAX_ID among them) are skipped.
 export function parsePasswd(text: string): PasswdEntry[] {

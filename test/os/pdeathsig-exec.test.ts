@@ -59,10 +59,26 @@ test("the helper runs the command only as a child of the process it was made for
   const run = (parentPid: number) => {
     const helper = join(dir.path, `helper-${parentPid}`);
     writeFileSync(helper, pdeathsigExecutable(parentPid), { mode: 0o700 });
-    return Bun.spawnSync([helper, "/usr/bin/touch", "touch", mark]).exitCode;
+    return Bun.spawnSync([helper, "", "/usr/bin/touch", "touch", mark]).exitCode;
   };
   const otherParent = run(process.pid + 1);
   const markedByOther = existsSync(mark);
   const ownParent = run(process.pid);
   expect({ otherParent, markedByOther, ownParent, marked: existsSync(mark) }).toEqual({ otherParent: 125, markedByOther: false, ownParent: 0, marked: true });
+});
+
+// Bun.spawn's uid/gid leave a program no supplementary group; supervisord gives it its user's groups.
+// The helper switches as root, from argv[1], before the exec: every id and every group, or not at all.
+test("the helper switches to the uid, gid and groups it is given, saved ids included, before the exec", () => {
+  using dir = { path: mkdtempSync(join(tmpdir(), "tsvisor-pdeathsig-")), [Symbol.dispose]() { rmSync(this.path, { recursive: true, force: true }); } };
+  const helper = join(dir.path, "helper");
+  writeFileSync(helper, pdeathsigExecutable(process.pid), { mode: 0o755 });
+  const ids = (switchTo: string) => {
+    const run = Bun.spawnSync([helper, switchTo, "/usr/bin/grep", "grep", "-E", "^(Uid|Gid|Groups):", "/proc/self/status"]);
+    return { code: run.exitCode, status: run.stdout.toString().replace(/[ \t]+/g, " ").trim() };
+  };
+  expect(ids("65534,65534,65534,4,4242")).toEqual({ code: 0, status: "Uid: 65534 65534 65534 65534\nGid: 65534 65534 65534 65534\nGroups: 4 4242 65534" });
+  expect(ids("1234,5678")).toEqual({ code: 0, status: "Uid: 1234 1234 1234 1234\nGid: 5678 5678 5678 5678\nGroups:" });
+  // no switch asked: tsvisor's own ids
+  expect(ids("").status).toStartWith("Uid: 0 0 0 0");
 });

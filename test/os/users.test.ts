@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { lookupUser, parsePasswd } from "../../src/os/users.ts";
+import { groupsOf, lookupUser, parsePasswd } from "../../src/os/users.ts";
 
 describe("parsePasswd", () => {
   test.each([
@@ -34,5 +34,22 @@ describe("lookupUser", () => {
       { name: "root", uid: 0, gid: 0 },
       { name: "nobody", uid: 65534, gid: 65534 },
     ]);
+  });
+});
+
+describe("groupsOf", () => {
+  const group = () => [
+    "root:x:0:", "# a comment", "adm:x:4:syslog,app", "audio:x:29:app", "staff:x:50:", "+nis", "bad:x:notanumber:app",
+    "huge:x:4294967295:app", "docker:x:999:app\r", "app:x:1000:", "dup:x:29:app",
+  ].join("\n");
+  test("the primary gid first, then every group naming the user, as initgroups(3)", () => {
+    expect(groupsOf("app", 1000, group)).toEqual([1000, 4, 29, 999]);
+  });
+  test("a user in no group, and a machine without /etc/group, get the primary gid only", () => {
+    const missing = () => { throw Object.assign(new Error("no file"), { code: "ENOENT" }); };
+    expect([groupsOf("nobody", 65534, group), groupsOf("app", 1000, missing)]).toEqual([[65534], [1000]]);
+  });
+  test("a name is matched whole, not as part of another", () => {
+    expect(groupsOf("ap", 1000, group)).toEqual([1000]);
   });
 });

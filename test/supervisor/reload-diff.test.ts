@@ -29,8 +29,13 @@ describe("diffProcesses", () => {
   });
 
   test("different credentials are a change (a user name that now maps to another uid)", () => {
-    const old = [spec("web", {}, { credentials: { uid: 1000, gid: 1000 } })];
-    expect(diffProcesses(old, [spec("web", {}, { credentials: { uid: 1001, gid: 1001 } })]).changed).toEqual(["web"]);
+    const old = [spec("web", {}, { credentials: { uid: 1000, gid: 1000, groups: [1000] } })];
+    expect(diffProcesses(old, [spec("web", {}, { credentials: { uid: 1001, gid: 1001, groups: [1001] } })]).changed).toEqual(["web"]);
+  });
+
+  test("a user added to a group is a change: the program is started again with it", () => {
+    const old = [spec("web", {}, { credentials: { uid: 1000, gid: 1000, groups: [1000] } })];
+    expect(diffProcesses(old, [spec("web", {}, { credentials: { uid: 1000, gid: 1000, groups: [1000, 27] } })]).changed).toEqual(["web"]);
   });
 
   test("the same settings written in another order are unchanged", () => {

@@ -1,0 +1,32 @@
+// Regression (red team, 2026-12-05): `user =` gave a program its uid and primary gid and no other
+// group (Bun.spawn clears them), where supervisord gives it all of its user's groups (initgroups): a
+// program in a shared data group could not read its data, nor run a tool only that group may run.
+// /etc/group is this test's own, in a mount namespace: nobody is a member of group 4242 there.
+import { expect, test } from "bun:test";
+import { chmodSync, chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TSVISOR, tempDir, waitFor } from "../../integration/_harness.ts";
+
+test("a program run as a user gets every group of that user, and can run and read what only a group of it may", async () => {
+  using dir = tempDir();
+  const group = join(dir.path, "group");
+  writeFileSync(group, `${readFileSync("/etc/group", "utf8").trimEnd()}\ntsvtest:x:4242:someone,nobody\n`);
+  const [data, tool, out, log] = [join(dir.path, "data"), join(dir.path, "tool.sh"), join(dir.path, "out"), join(dir.path, "tsvisor.out")];
+  writeFileSync(data, "the group's data\n");
+  chownSync(data, 0, 4242);
+  chmodSync(data, 0o640);
+  writeFileSync(tool, `#!/bin/sh\ngrep -E '^Groups:' /proc/self/status > ${out}\ncat ${data} >> ${out}\nexec sleep 1000\n`);
+  chownSync(tool, 0, 4242);
+  chmodSync(tool, 0o750); // only root and group 4242 may run it
+  writeFileSync(join(dir.path, "tsvisor.toml"), `[supervisor]\nlog_dir = "${dir.path}/logs"\n[programs.app]\ncommand = ["${tool}"]\nuser = "nobody"\nstartsecs = 0\n`);
+  const script = `mount --bind ${group} /etc/group && exec ${TSVISOR} run -c ${dir.path}/tsvisor.toml > ${log} 2>&1`;
+  const daemon = Bun.spawn(["unshare", "-m", "--propagation", "private", "sh", "-c", script], { env: { ...process.env, TSVISOR_SOCKET: join(dir.path, "s.sock") } });
+  try {
+    await waitFor(() => (existsSync(out) && readFileSync(out, "utf8").includes("data")) || (existsSync(log) && /spawn error|FATAL/.test(readFileSync(log, "utf8")) && "failed"), "the program to run");
+    expect({ out: existsSync(out) ? readFileSync(out, "utf8").replace(/[ \t]+/g, " ") : "(it never ran)", log: readFileSync(log, "utf8").match(/spawn error.*|exited.*/g) ?? [] })
+      .toEqual({ out: "Groups: 4242 65534 \nthe group's data\n", log: [] });
+  } finally {
+    daemon.kill("SIGTERM");
+    await daemon.exited;
+  }
+});
