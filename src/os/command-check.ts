@@ -3,7 +3,7 @@
 // reaches tsvisor only as exit status 127 or 126. The command is found as execvp()
 // finds it (a name with "/" from the working directory, else the first PATH entry that has it), and
 // permissions are those the program's user will meet: the mode bits of the file and of each
-// directory on the way, for its uid and primary gid (spawning clears supplementary groups); root
+// directory on the way, for its uid, primary gid and other groups (os/users.ts groupsOf); root
 // passes them all but needs one x bit on a file. For tsvisor's own user the kernel answers (access()).
 // For another user, ACLs, capabilities and security modules are not read: there the exec decides,
 // and its failure shows as an exit status.
@@ -14,13 +14,19 @@ import { openFollowingRead, UnsafePathError } from "./safe-open.ts";
 /** Why a command cannot be executed, in errno's words. */
 export type CommandProblem = "ENOENT" | "EACCES" | "ENOEXEC" | "EISDIR";
 
+/** Why not, and for a script whose #! interpreter is missing (ENOENT from the exec), that interpreter. */
+export interface CommandRefusal {
+  code: CommandProblem;
+  interpreter?: string;
+}
+
 const X = 0o1;
 const R = 0o4;
 
 // null when `command` can be executed by `credentials` (null: tsvisor's own user), else why not.
 export function commandError(
   command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number; groups?: readonly number[] } | null = null,
-): { code: CommandProblem } | null {
+): CommandRefusal | null {
   const found = resolveCommand(command, env, cwd, credentials);
   return "code" in found ? found : null;
 }
@@ -29,27 +35,31 @@ export function commandError(
 // os/pdeathsig-exec.ts), or why there is none that `credentials` may run.
 export function resolveCommand(
   command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number; groups?: readonly number[] } | null = null,
-): { path: string } | { code: CommandProblem } {
+): { path: string } | CommandRefusal {
   const who = credentials ?? SELF;
   if (command.includes("/")) {
     const path = isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command);
     return checkFile(path, who) ?? { path };
   }
   // execvp: the first entry where the name exists and may be run; EACCES if only unrunnable ones exist
-  let denied: { code: CommandProblem } | null = null;
+  // (a script whose interpreter is missing is ENOENT to execvp too: it goes on looking, as here)
+  let denied: CommandRefusal | null = null;
+  let noInterpreter: CommandRefusal | null = null;
   for (const dir of (env.PATH ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
     const path = join(dir === "" ? "." : resolve(cwd ?? process.cwd(), dir), command);
     const problem = checkFile(path, who);
     if (problem === null) return { path };
     if (problem.code !== "ENOENT") denied ??= problem;
+    else if (problem.interpreter !== undefined) noInterpreter ??= problem;
   }
-  return denied ?? { code: "ENOENT" };
+  return denied ?? noInterpreter ?? { code: "ENOENT" };
 }
 
 // Why a command cannot be executed, in words (for status, tsvisor's log and init mode's message);
 // `credentials` names the user it was checked for.
-export function describeCommandProblem(command: string, code: CommandProblem, credentials: { uid: number } | null = null): string {
+export function describeCommandProblem(command: string, code: CommandProblem, credentials: { uid: number } | null = null, interpreter?: string): string {
   const quoted = JSON.stringify(command);
+  if (code === "ENOENT" && interpreter !== undefined) return `command ${quoted} is a script whose interpreter ${JSON.stringify(interpreter)} (its #! line) does not exist`;
   if (code === "ENOENT") return `can't find command ${quoted}`;
   if (code === "EISDIR") return `command ${quoted} is a directory, not a program`;
   if (code === "EACCES") return `command ${quoted} is not executable${credentials === null ? "" : ` by uid ${credentials.uid}`} (permission denied)`;
@@ -62,7 +72,7 @@ type Who = { uid: number; gid: number; groups?: readonly number[] };
 // Marks tsvisor's own credentials: the kernel's access() answers for them.
 const SELF: Who = { uid: -1, gid: -1 };
 
-function checkFile(path: string, who: Who): { code: CommandProblem } | null {
+function checkFile(path: string, who: Who): CommandRefusal | null {
   let stats: Stats;
   try {
     stats = statSync(path);
@@ -81,7 +91,28 @@ function checkFile(path: string, who: Who): { code: CommandProblem } | null {
   if (format === null) return { code: "ENOEXEC" };
   // a script is read by its interpreter, as the user
   if (format === "script" && !allowed(R)) return { code: "EACCES" };
+  // the kernel's ENOENT for a missing interpreter reads as a missing command; an absolute one is
+  // checked here (a relative one is the exec's to resolve, from the program's directory)
+  const interpreter = format === "script" ? scriptInterpreter(real) : null;
+  if (interpreter !== null && isAbsolute(interpreter) && statOrNull(interpreter) === null) return { code: "ENOENT", interpreter };
   return null;
+}
+
+// The interpreter a `#!` line names: the first word after `#!`, within the 256 bytes the kernel reads.
+function scriptInterpreter(path: string): string | null {
+  const head = Buffer.alloc(256);
+  let fd: number;
+  try {
+    fd = openFollowingRead(path);
+  } catch {
+    return null;
+  }
+  try {
+    const line = head.toString("latin1", 2, readSync(fd, head, 0, head.length, 0)).split("\n")[0] ?? "";
+    return /^[ \t]*([^ \t\r]+)/.exec(line)?.[1] ?? null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function searchable(paths: string[], who: Who): boolean {

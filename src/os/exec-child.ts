@@ -45,7 +45,7 @@ export function execAsForegroundChild(argv: string[]): { code: number; message: 
   c.execvp(strings[0] ?? Buffer.from("\0"), vector);
   const code = errno(); // reached only when execvp failed
   const command = argv[0] ?? "";
-  if (code === ERRNO.ENOENT) return { code: 127, message: describeCommandProblem(command, "ENOENT") };
+  if (code === ERRNO.ENOENT) return { code: 127, message: describeCommandProblem(command, "ENOENT", null, commandError(command, ownEnvironment(), null)?.interpreter) };
   // the kernel says EACCES for a directory too: say which it is (the code stays tini's 126)
   if (code === ERRNO.EACCES) return { code: 126, message: describeCommandProblem(command, isDirectory(command) ? "EISDIR" : "EACCES") };
   return { code: 1, message: `exec ${JSON.stringify(command)} failed (errno ${code})` };
@@ -53,9 +53,13 @@ export function execAsForegroundChild(argv: string[]): { code: number; message: 
 
 // Is the command execvp() failed on a directory (found as execvp finds it: PATH, or a path)?
 function isDirectory(command: string): boolean {
+  return commandError(command, ownEnvironment(), null)?.code === "EISDIR";
+}
+
+function ownEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
-  return commandError(command, env, null)?.code === "EISDIR";
+  return env;
 }
 
 // Socket activation: LISTEN_PID names tsvisor, this helper's parent, which passed its sockets on to

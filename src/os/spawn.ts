@@ -96,7 +96,7 @@ export function spawnChild(req: SpawnRequest): Child {
     return { pid: child.pid, stdout: out?.read ?? null, stderr: err?.read ?? null };
   } catch (error) {
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.read);
-    throw new SpawnError(describeSpawnError(req.argv[0] ?? "", error, req.credentials), (error as { code?: string }).code);
+    throw new SpawnError(describeSpawnError(req, error), (error as { code?: string }).code);
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
@@ -132,7 +132,7 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
       kill: (signal) => child.kill(`SIG${signal}` as NodeJS.Signals),
     };
   } catch (error) {
-    throw new TsvisorError("SPAWN_FAILED", describeSpawnError(argv[0] ?? "", error));
+    throw new TsvisorError("SPAWN_FAILED", describeSpawnError({ argv, env, credentials: null }, error));
   }
 }
 
@@ -197,8 +197,22 @@ function assertDirectory(dir: string): void {
   if (!isDir) throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} is not a directory`);
 }
 
-function describeSpawnError(command: string, error: unknown, credentials: SpawnRequest["credentials"] = null): string {
+function describeSpawnError(req: Pick<SpawnRequest, "argv" | "env" | "credentials">, error: unknown): string {
+  const command = req.argv[0] ?? "";
   const code = (error as { code?: string }).code;
-  if (code === "ENOENT" || code === "EISDIR" || code === "EACCES" || code === "ENOEXEC") return describeCommandProblem(command, code, credentials);
+  if (code === "ENOENT" || code === "EISDIR" || code === "EACCES" || code === "ENOEXEC") return describeCommandProblem(command, code, req.credentials, (error as { interpreter?: string }).interpreter);
+  // Bun's own text names what it executed, the parent-death exec's /proc/self/fd path: say what is too long
+  if (code === "E2BIG") return `can't start ${JSON.stringify(command)}: ${tooLong(req.argv, req.env)}`;
   return `can't start ${JSON.stringify(command)}: ${(error as Error).message ?? String(error)}`;
+}
+
+// E2BIG in words: the kernel takes at most a quarter of the stack limit (ulimit -s) of arguments and
+// environment together, and 128 KiB in any one of them (MAX_ARG_STRLEN).
+function tooLong(argv: readonly string[], env: Record<string, string>): string {
+  const strings = [...argv, ...Object.entries(env).map(([name, value]) => `${name}=${value}`)];
+  const bytes = strings.map((text) => Buffer.byteLength(text) + 1);
+  const total = bytes.reduce((sum, n) => sum + n, 0);
+  const longest = Math.max(...bytes) - 1;
+  const count = (n: number) => n.toLocaleString("en-US");
+  return `its arguments and environment are too long for the kernel (E2BIG): ${count(total)} bytes in ${count(argv.length)} arguments and ${count(strings.length - argv.length)} variables, the longest ${count(longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
 }

@@ -56,3 +56,28 @@ test.each([["off a terminal", false], ["on a terminal", true]])("`tsvisor -- DIR
   const [out, err, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect([exitCode, (out + err).replaceAll("\r", "")]).toEqual([126, `tsvisor: exec failed: command ${JSON.stringify(dir.path)} is a directory, not a program\n`]);
 });
+
+// Red team, 2026-12-05: a script whose #! interpreter does not exist showed only "exit status 127"
+// (the parent-death exec's) in status, and init mode called the script itself missing.
+test("a script whose #! interpreter is missing: status and init mode name the interpreter", async () => {
+  using dir = tempDir();
+  const script = join(dir.path, "job.sh");
+  writeFileSync(script, "#!/opt/gone/python3 -u\nprint('hi')\n");
+  chmodSync(script, 0o755);
+  const reason = `command ${JSON.stringify(script)} is a script whose interpreter "/opt/gone/python3" (its #! line) does not exist`;
+  await using daemon = Daemon.start(dir.path, `[programs.job]\ncommand = ["${script}"]\nstartretries = 0\n`);
+  const status = await waitFor(async () => { const s = await daemon.status("job"); return s?.state === "FATAL" ? s : undefined; }, "job FATAL");
+  expect(status.reason).toBe(`spawn error: ${reason}; gave up after 1 attempt`);
+  const init = Bun.spawnSync([TSVISOR, "--", script], { stdin: "ignore" });
+  expect([init.exitCode, init.stderr.toString()]).toEqual([127, `tsvisor: exec failed: ${reason}\n`]);
+});
+
+// Red team, 2026-12-05: E2BIG was Bun's text, naming the /proc/self/fd path of the parent-death exec.
+test("arguments too long for the kernel: status says so in words, with the sizes, and no /proc path", async () => {
+  using dir = tempDir();
+  // under a 2 MiB stack limit exec takes 512 KiB of arguments and environment: 6 arguments of 100,000 bytes are too many
+  const args = Array.from({ length: 6 }, () => `"${"x".repeat(100_000)}"`).join(", ");
+  await using daemon = Daemon.start(dir.path, `[programs.big]\ncommand = ["/bin/echo", ${args}]\nstartretries = 0\n`, { wrapper: ["prlimit", "--stack=2097152"] });
+  const status = await waitFor(async () => { const s = await daemon.status("big"); return s?.state === "FATAL" ? s : undefined; }, "big FATAL");
+  expect(status.reason).toMatch(/^spawn error: can't start "\/bin\/echo": its arguments and environment are too long for the kernel \(E2BIG\): [\d,]+ bytes in 7 arguments and [\d,]+ variables, the longest 100,000 bytes; Linux takes at most a quarter of the stack size limit \(ulimit -s\) in all and 131,072 bytes in one; gave up after 1 attempt$/);
+});
