@@ -211,3 +211,43 @@ test("an fd from openAppend is close-on-exec, so no program inherits a log file"
   closeSync(fd);
   expect((parseInt(flags, 8) & 0o2000000) !== 0).toBe(true);
 });
+
+// Walks of one directory within a second share the first (start-up opens two logs a program there).
+// What is shared is the directory the first walk reached: a link put in its place meanwhile redirects
+// nothing, and after the second a new walk sees the link (and refuses it). No fd is kept past that.
+test("a directory walked within the last second is reused as reached, never through a link put in its place, and let go after", async () => {
+  const root = rootDir();
+  const logs = join(root, "logs");
+  mkdirSync(logs);
+  const elsewhere = join(root, "elsewhere");
+  mkdirSync(elsewhere);
+  chownSync(root, NOBODY, NOBODY); // a directory another user can change: it swaps logs for a link
+  const moved = join(root, "moved");
+  const heldFds = () => spawnSync(["ls", "-l", `/proc/${process.pid}/fd`]).stdout.toString().split("\n").filter((l) => l.endsWith(` ${logs}`) || l.endsWith(` ${moved}`)).length;
+  // openParent + openAppend as a log does; what happened, without reading the file back by its path
+  const write = (path: string) => {
+    try {
+      const { dir, name } = openParent(path, { create: true });
+      try {
+        closeSync(openAppend(dir, name, { mode: 0o640 }));
+        return "written";
+      } finally {
+        dir.close();
+      }
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const first = write(join(logs, "a.log"));
+  spawnSync(["mv", logs, moved]);
+  symlinkSync(elsewhere, logs);
+  lchownSync(logs, NOBODY, NOBODY);
+  const within = write(join(logs, "b.log"));
+  const wentTo = [moved, elsewhere].filter((d) => statSync(join(d, "b.log"), { throwIfNoEntry: false }) !== undefined);
+  const deadline = Date.now() + 5_000;
+  while (heldFds() > 0 && Date.now() < deadline) await Bun.sleep(50); // the reuse window ends (a second)
+  expect({ first, within, wentTo, fdsLeft: heldFds(), after: write(join(logs, "c.log")) }).toEqual({
+    first: "written", within: "written", wentTo: [moved], fdsLeft: 0,
+    after: `refusing ${logs}: it is a symbolic link (to ${elsewhere}) owned by uid ${NOBODY}`,
+  });
+});
