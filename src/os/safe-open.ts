@@ -53,10 +53,12 @@ export class SafeDir implements Disposable {
 
   /** What stands at `name` (the link itself when it is one); null when nothing does. */
   lstat(name: string): Stats | null {
-    const fd = this.tryOpen(name, O_PATH);
-    if (typeof fd !== "number") {
-      if (fd.code === "ENOENT") return null;
-      throw fd;
+    // errno read directly: a missing file (every new log) is the common answer, and an Error is costly
+    const fd = libc().openat(this.fd, cString(name, this.pathOf(name)), O_PATH | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0);
+    if (fd < 0) {
+      const code = errno();
+      if (code === ERRNO.ENOENT) return null;
+      throw errnoError("open", this.pathOf(name), code);
     }
     try {
       return fstatSync(fd);
