@@ -73,12 +73,13 @@ type Who = { uid: number; gid: number; groups?: readonly number[] };
 const SELF: Who = { uid: -1, gid: -1 };
 
 function checkFile(path: string, who: Who): CommandRefusal | null {
-  let stats: Stats;
+  let stats: Stats | undefined;
   try {
-    stats = statSync(path);
+    stats = statSync(path, { throwIfNoEntry: false }); // most PATH entries lack the name: no Error for each
   } catch (error) {
     return { code: (error as NodeJS.ErrnoException).code === "EACCES" ? "EACCES" : "ENOENT" };
   }
+  if (stats === undefined) return { code: "ENOENT" };
   if (stats.isDirectory()) return { code: "EISDIR" };
   if (!stats.isFile()) return { code: "EACCES" };
   const real = safeRealpath(path);
