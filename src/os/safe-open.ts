@@ -138,7 +138,13 @@ function recentWalk(parts: string[]): SafeDir | null {
 function rememberWalk(parts: string[], dir: SafeDir): SafeDir {
   if (recentWalks.size === 0) setTimeout(forgetWalks, WALK_REUSE_MS).unref();
   const key = parts.join("/");
-  if (recentWalks.has(key) || recentWalks.size >= MAX_REUSED_WALKS) return dir;
+  if (recentWalks.has(key)) return dir;
+  if (recentWalks.size >= MAX_REUSED_WALKS) {
+    // the oldest makes room (a Map iterates in insertion order)
+    const [oldestKey, oldest] = recentWalks.entries().next().value!;
+    oldest.close();
+    recentWalks.delete(oldestKey);
+  }
   const fd = libc().fcntl(dir.fd, F_DUPFD_CLOEXEC, 3);
   if (fd >= 0) recentWalks.set(key, new SafeDir(fd, dir.path));
   return dir;
