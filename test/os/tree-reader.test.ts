@@ -53,8 +53,12 @@ test("an idle process's figures stay its own: CPU time used since the last read 
   await using sh = Bun.spawn(["sh", "-c", "read line; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; read line"], { stdin: "pipe" });
   const reader = new TreeReader();
   try {
-    const first = reader.read([sh.pid]).get(sh.pid)!;
-    expect(reader.read([sh.pid]).get(sh.pid)).toBe(first); // idle: the same tree, not read again
+    // once the shell waits in `read` (just spawned, it is still starting), a look finds nothing new:
+    // the same tree, not read again
+    const first = await until(() => {
+      const tree = reader.read([sh.pid]).get(sh.pid)!;
+      return reader.read([sh.pid]).get(sh.pid) === tree ? tree : undefined;
+    }, "the shell to wait idle in read");
     const before = first.cpuTicks;
     sh.stdin.write("go\n");
     await sh.stdin.flush();
