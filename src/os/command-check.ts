@@ -95,8 +95,25 @@ function checkFile(path: string, who: Who): CommandRefusal | null {
   // the kernel's ENOENT for a missing interpreter reads as a missing command; an absolute one is
   // checked here (a relative one is the exec's to resolve, from the program's directory)
   const interpreter = format === "script" ? scriptInterpreter(real) : null;
-  if (interpreter !== null && isAbsolute(interpreter) && statOrNull(interpreter) === null) return { code: "ENOENT", interpreter };
+  if (interpreter !== null && isAbsolute(interpreter) && statOrNull(interpreter) === null && couldSeeMissing(interpreter, who)) return { code: "ENOENT", interpreter };
   return null;
+}
+
+// Could `who` learn by itself that `path` is missing: is every directory down to the first missing
+// one searchable for it? tsvisor looks as root; without this, a script's #! line would let any user
+// ask, through status, whether a path under a directory closed to them (/root/...) exists.
+function couldSeeMissing(path: string, who: Who): boolean {
+  if (who === SELF) return true; // the kernel answered for tsvisor's own user
+  const parts = path.split("/").filter(Boolean);
+  let dir = "/";
+  for (const part of parts.slice(0, -1)) {
+    const stats = statOrNull(dir);
+    if (stats === null) return true; // missing above: seen from a searchable parent
+    if (!may(stats, who, X)) return false;
+    dir = join(dir, part);
+  }
+  const last = statOrNull(dir);
+  return last === null || may(last, who, X);
 }
 
 // The interpreter a `#!` line names: the first word after `#!`, within the 256 bytes the kernel reads.

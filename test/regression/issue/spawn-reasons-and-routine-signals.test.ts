@@ -3,7 +3,7 @@
 // (setpriv's words went to the program's log); "SIGCONT received: ignored" was an info line on every
 // `systemctl stop` (systemd sends CONT right after TERM).
 import { expect, test } from "bun:test";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, TSVISOR, tempDir, waitFor } from "../../integration/_harness.ts";
 
@@ -80,4 +80,23 @@ test("arguments too long for the kernel: status says so in words, with the sizes
   await using daemon = Daemon.start(dir.path, `[programs.big]\ncommand = ["/bin/echo", ${args}]\nstartretries = 0\n`, { wrapper: ["prlimit", "--stack=2097152"] });
   const status = await waitFor(async () => { const s = await daemon.status("big"); return s?.state === "FATAL" ? s : undefined; }, "big FATAL");
   expect(status.reason).toMatch(/^spawn error: can't start "\/bin\/echo": its arguments and environment are too long for the kernel \(E2BIG\): [\d,]+ bytes in 7 arguments and [\d,]+ variables, the longest 100,000 bytes; Linux takes at most a quarter of the stack size limit \(ulimit -s\) in all and 131,072 bytes in one; gave up after 1 attempt$/);
+});
+
+// Red team, 2026-12-05 (second round): tsvisor looks at a #! interpreter as root, so naming it
+// missing told a program's user whether a path in a directory closed to them exists.
+test("for a program of another user, a missing interpreter is named only where that user could have looked", async () => {
+  using dir = tempDir();
+  const closed = join(dir.path, "closed");
+  mkdirSync(closed, { mode: 0o700 }); // root's: nobody may not look inside
+  const [hidden, open] = [join(dir.path, "hidden.sh"), join(dir.path, "open.sh")];
+  writeFileSync(hidden, `#!${closed}/nothere\n`);
+  writeFileSync(open, `#!${dir.path}/gone/python3\n`);
+  for (const script of [hidden, open]) chmodSync(script, 0o755);
+  await using daemon = Daemon.start(dir.path, `[programs.hidden]\ncommand = ["${hidden}"]\nuser = "nobody"\nstartretries = 0\nstartsecs = 0\nautorestart = false\n[programs.open]\ncommand = ["${open}"]\nuser = "nobody"\nstartretries = 0\n`);
+  const reasons = await waitFor(async () => {
+    const [h, o] = await Promise.all([daemon.status("hidden"), daemon.status("open")]);
+    return h?.state === "EXITED" && o?.state === "FATAL" ? [h.reason ?? "", o.reason ?? ""] : undefined;
+  }, "hidden EXITED and open FATAL");
+  expect(reasons[0]).not.toContain("nothere");
+  expect(reasons[1]).toBe(`spawn error: command ${JSON.stringify(open)} is a script whose interpreter ${JSON.stringify(`${dir.path}/gone/python3`)} (its #! line) does not exist; gave up after 1 attempt`);
 });
