@@ -8,6 +8,7 @@
 // The signal reaches the program's own process only; its children (if it forks) are orphaned as with
 // supervisord.
 import { accessSync, constants, readFileSync } from "node:fs";
+import { TsvisorError } from "../errors.ts";
 
 const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
 let setprivPath: string | null | undefined;
@@ -45,23 +46,27 @@ export interface SwitchTo {
   groups?: readonly number[];
 }
 
-// The parent-death exec keeps at most this many groups (a 4 KiB buffer); past it, Bun.spawn switches.
-const MAX_HELPER_GROUPS = 1024;
+// The kernel takes at most 128 KiB in one argument (MAX_ARG_STRLEN, with its NUL): the switch's
+// "UID,GID,G1,..." must fit, i.e. some 12,000 to 20,000 groups.
+const MAX_ARGUMENT_BYTES = 131_071;
 
 /**
  * argv started with a parent-death signal: through the parent-death exec when `helperFd` (its memfd,
  * os/pdeathsig-exec.ts) is given, running `path` (the command as execvp would find it) without a PATH
  * search, and switching to `user` with all its groups; else setpriv, else argv itself, with Bun.spawn
  * switching to the user's uid and primary gid only (Bun clears the other groups: docs/security.md).
+ * Throws TsvisorError(SPAWN_FAILED) for a user with more groups than one argument can carry: running
+ * the program without some of them would be a silent difference.
  */
 export function withParentDeathSignal(argv: string[], path: string, helperFd: number | null, user: SwitchTo | null = null): ParentDeathLaunch {
-  const groups = user?.groups ?? (user ? [user.gid] : []);
-  if (helperFd !== null && groups.length <= MAX_HELPER_GROUPS) {
-    const switchTo = user === null ? "" : [user.uid, user.gid, ...groups].join(",");
+  if (helperFd !== null) {
+    const switchTo = user === null ? "" : [user.uid, user.gid, ...(user.groups ?? [user.gid])].join(",");
+    if (switchTo.length > MAX_ARGUMENT_BYTES) {
+      throw new TsvisorError("SPAWN_FAILED", `uid ${user!.uid} is in ${user!.groups!.length} groups, more than tsvisor can hand to the program's start (${MAX_ARGUMENT_BYTES.toLocaleString("en-US")} bytes of "uid,gid,groups..."; /etc/group)`);
+    }
     return { argv: [`/proc/self/fd/${helperFd}`, switchTo, path, ...argv], passFd: helperFd, bunIds: null };
   }
   const bunIds = user === null ? null : { uid: user.uid, gid: user.gid };
-  if (helperFd !== null) return { argv: [`/proc/self/fd/${helperFd}`, "", path, ...argv], passFd: helperFd, bunIds };
   const setpriv = parentDeathSetpriv();
   return { argv: setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv, passFd: null, bunIds };
 }

@@ -25,7 +25,8 @@
 //
 // The switch runs as root with the program's environment: which is why it is done here, where no
 // dynamic loader, library or locale reads LD_PRELOAD and the like, and not by setpriv run as root.
-// At most 1,024 groups (a 4 KiB buffer on the stack); os/parent-death.ts never asks for more.
+// At most 65,536 groups (the kernel's NGROUPS_MAX; a 256 KiB buffer on the stack): argv[1] must also
+// fit the kernel's 128 KiB for one argument, which os/parent-death.ts checks first.
 //
 // argv[2] is the command's path as os/command-check.ts resolved it for execvp's rules (PATH, cwd),
 // argv[3...] the program's argv with its own argv[0]. It runs from `/proc/self/fd/N`: the memfd is
@@ -53,11 +54,11 @@ const CODE = [
   0x41, 0x89, 0xc4,                   //           1b mov r12d,eax
   0xe8, 0xdd, 0x00, 0x00, 0x00,       //           1e call 100 <parse>
   0x41, 0x89, 0xc5,                   //           23 mov r13d,eax
-  0x48, 0x81, 0xec, 0x00, 0x10, 0x00, 0x00,//           26 sub rsp,0x1000
+  0x48, 0x81, 0xec, 0x00, 0x00, 0x04, 0x00,//           26 sub rsp,0x40000   room for 65,536 groups
   0x45, 0x31, 0xf6,                   //           2d xor r14d,r14d
   0x80, 0x7e, 0xff, 0x00,             // groups:   30 cmp byte [rsi-1],0
   0x74, 0x1b,                         //           34 je 51 <setids>
-  0x41, 0x81, 0xfe, 0x00, 0x04, 0x00, 0x00,//           36 cmp r14d,1024
+  0x41, 0x81, 0xfe, 0x00, 0x00, 0x01, 0x00,//           36 cmp r14d,65536   NGROUPS_MAX
   0x0f, 0x83, 0xb1, 0x00, 0x00, 0x00, //           3d jae f4 <fail>
   0xe8, 0xb8, 0x00, 0x00, 0x00,       //           43 call 100 <parse>
   0x42, 0x89, 0x04, 0xb4,             //           48 mov dword [rsp+r14*4],eax

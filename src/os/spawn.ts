@@ -66,8 +66,9 @@ export function spawnChild(req: SpawnRequest): Child {
   // Set once Bun.spawn has returned and the pid is marked; an onExit before that (should Bun ever call
   // it synchronously) must not leave a mark behind that nothing would remove.
   let marked = false;
+  const tried = { argv: req.argv };
   try {
-    const launch = launchWithParentDeathSignal(req);
+    const launch = launchWithParentDeathSignal(req, tried);
     const stdin = req.stdin ?? "ignore";
     const stdout = out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
     const stderr = err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
@@ -96,7 +97,7 @@ export function spawnChild(req: SpawnRequest): Child {
     return { pid: child.pid, stdout: out?.read ?? null, stderr: err?.read ?? null };
   } catch (error) {
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.read);
-    throw new SpawnError(describeSpawnError(req, error), (error as { code?: string }).code);
+    throw new SpawnError(describeSpawnError(req, error, tried.argv), (error as { code?: string }).code);
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
@@ -118,8 +119,9 @@ export interface ConversingChild {
 // spawnChild; throws TsvisorError("SPAWN_FAILED").
 export function spawnConversing(argv: string[], env: Record<string, string>): ConversingChild {
   assertFdsLeft();
+  const tried = { argv };
   try {
-    const launch = launchWithParentDeathSignal({ argv, env, cwd: null, credentials: null });
+    const launch = launchWithParentDeathSignal({ argv, env, cwd: null, credentials: null }, tried);
     const passFds = launch.passFd === null ? [] : [launch.passFd];
     const child = Bun.spawn(launch.argv, {
       env, stdio: ["pipe", "pipe", "pipe", ...(passFds.length ? descriptorSlots(passFds) : [])], detached: true,
@@ -132,17 +134,24 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
       kill: (signal) => child.kill(`SIG${signal}` as NodeJS.Signals),
     };
   } catch (error) {
-    throw new TsvisorError("SPAWN_FAILED", describeSpawnError({ argv, env, credentials: null }, error));
+    throw new TsvisorError("SPAWN_FAILED", describeSpawnError({ argv, env, credentials: null }, error, tried.argv));
   }
 }
 
 // What to spawn so that the command gets tsvisor's parent-death signal (os/parent-death.ts). Under
 // the wrapper a missing or unrunnable command would fail in the wrapper, as exit status 127 or 126;
 // with `user =` too. Find it out here, as the program's user; throws what resolveCommand found.
-function launchWithParentDeathSignal(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials" | "passFds">): ParentDeathLaunch {
-  const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
+// The check uses the groups the program will have: without the parent-death exec, Bun.spawn switches
+// and the program keeps its primary group only. `tried` gets the argv for an E2BIG message.
+function launchWithParentDeathSignal(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials" | "passFds">, tried: { argv: string[] }): ParentDeathLaunch {
+  const helper = req.passFds?.length ? null : parentDeathExec();
+  const user = req.credentials;
+  const willHave = helper === null && user !== null ? { uid: user.uid, gid: user.gid, groups: [user.gid] } : user;
+  const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, willHave);
   if ("code" in found) throw found;
-  return withParentDeathSignal(req.argv, found.path, req.passFds?.length ? null : parentDeathExec(), req.credentials);
+  const launch = withParentDeathSignal(req.argv, found.path, helper, user);
+  tried.argv = launch.argv;
+  return launch;
 }
 
 // The parent-death exec's memfd (os/pdeathsig-exec.ts), made on the first spawn and kept if it runs
@@ -197,22 +206,23 @@ function assertDirectory(dir: string): void {
   if (!isDir) throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} is not a directory`);
 }
 
-function describeSpawnError(req: Pick<SpawnRequest, "argv" | "env" | "credentials">, error: unknown): string {
+// `launched`: what was handed to exec (the parent-death exec's own arguments too), for E2BIG's sizes.
+function describeSpawnError(req: Pick<SpawnRequest, "argv" | "env" | "credentials">, error: unknown, launched: string[]): string {
   const command = req.argv[0] ?? "";
   const code = (error as { code?: string }).code;
   if (code === "ENOENT" || code === "EISDIR" || code === "EACCES" || code === "ENOEXEC") return describeCommandProblem(command, code, req.credentials, (error as { interpreter?: string }).interpreter);
   // Bun's own text names what it executed, the parent-death exec's /proc/self/fd path: say what is too long
-  if (code === "E2BIG") return `can't start ${JSON.stringify(command)}: ${tooLong(req.argv, req.env)}`;
+  if (code === "E2BIG") return `can't start ${JSON.stringify(command)}: ${tooLong(launched, launched.length - req.argv.length, req.env)}`;
   return `can't start ${JSON.stringify(command)}: ${(error as Error).message ?? String(error)}`;
 }
 
 // E2BIG in words: the kernel takes at most a quarter of the stack limit (ulimit -s) of arguments and
 // environment together, and 128 KiB in any one of them (MAX_ARG_STRLEN).
-function tooLong(argv: readonly string[], env: Record<string, string>): string {
+function tooLong(argv: readonly string[], wrapperArguments: number, env: Record<string, string>): string {
   const strings = [...argv, ...Object.entries(env).map(([name, value]) => `${name}=${value}`)];
   const bytes = strings.map((text) => Buffer.byteLength(text) + 1);
   const total = bytes.reduce((sum, n) => sum + n, 0);
   const longest = Math.max(...bytes) - 1;
   const count = (n: number) => n.toLocaleString("en-US");
-  return `its arguments and environment are too long for the kernel (E2BIG): ${count(total)} bytes in ${count(argv.length)} arguments and ${count(strings.length - argv.length)} variables, the longest ${count(longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
+  return `its arguments and environment are too long for the kernel (E2BIG): ${count(total)} bytes in ${count(argv.length)} arguments${wrapperArguments > 0 ? ` (${wrapperArguments} of them the parent-death exec's)` : ""} and ${count(strings.length - argv.length)} variables, the longest ${count(longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
 }

@@ -79,6 +79,9 @@ test("the helper switches to the uid, gid and groups it is given, saved ids incl
   };
   expect(ids("65534,65534,65534,4,4242")).toEqual({ code: 0, status: "Uid: 65534 65534 65534 65534\nGid: 65534 65534 65534 65534\nGroups: 4 4242 65534" });
   expect(ids("1234,5678")).toEqual({ code: 0, status: "Uid: 1234 1234 1234 1234\nGid: 5678 5678 5678 5678\nGroups:" });
+  // 2,000 groups: past the 1,024 a smaller buffer held (the kernel allows 65,536)
+  const groups = Array.from({ length: 2000 }, (_, i) => 100_000 + i);
+  expect(ids(`65534,65534,${groups.join(",")}`).status).toEndWith(`Groups: ${groups.join(" ")}`);
   // no switch asked: tsvisor's own ids
   expect(ids("").status).toStartWith("Uid: 0 0 0 0");
 });
