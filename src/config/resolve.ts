@@ -287,7 +287,7 @@ function resolveUser(user: string, file: string, at: string[], ctx: ResolveConte
     return null;
   }
   // Not root and already that user: nothing to switch to, and a setgid() would fail without root.
-  return ctx.uid === 0 ? { uid: found.uid, gid: found.gid, groups: (ctx.groupsOf ?? groupsOf)(found.name, found.gid) } : null;
+  return ctx.uid === 0 ? { uid: found.uid, gid: found.gid, groups: (ctx.groupsOf ?? groupsOf)(found.name, found.gid), name: found.name } : null;
 }
 
 // numprocs instances of each program, named from process_name; a name made twice is an error. More

@@ -156,8 +156,8 @@ export interface ProcessSpec {
   groupPriority: number;
   /** Instance number ({num}). */
   num: number;
-  /** Numeric credentials resolved from `user` (its groups read at start and at reload); null runs as tsvisor's own user. */
-  credentials: { uid: number; gid: number; groups: readonly number[] } | null;
+  /** Numeric credentials resolved from `user` (its groups read again at each start: os/users.ts withCurrentGroups); null runs as tsvisor's own user. */
+  credentials: { uid: number; gid: number; groups: readonly number[]; name?: string } | null;
   /** The program's stdout_logfile for this instance ({name} and {num} filled in); null: discarded. */
   stdout_logfile: string | null;
   /** The stderr log of this instance; null: discarded, or sent to the stdout log by redirect_stderr. */

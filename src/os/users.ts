@@ -73,6 +73,16 @@ function membership(readGroup: () => string): Map<string, number[]> {
 
 const readEtcGroup = (): string => readFileSync("/etc/group", "utf8");
 
+/**
+ * Credentials with the groups /etc/group gives their user now: read at each start of a program, as
+ * supervisord's initgroups is, so a membership removed takes effect at the program's next start
+ * (without a name, from a uid with no passwd entry, they stay as resolved).
+ */
+export function withCurrentGroups<T extends { gid: number; groups: readonly number[]; name?: string }>(credentials: T | null): T | null {
+  if (credentials === null || credentials.name === undefined) return credentials;
+  return { ...credentials, groups: groupsOf(credentials.name, credentials.gid) };
+}
+
 // "root:x:0:0:root:/root:/bin/bash\n..." -> entries; comments, blank, NIS (+/-) and malformed lines
 // (ids that are not numbers from 0 to MAX_ID among them) are skipped.
 export function parsePasswd(text: string): PasswdEntry[] {

@@ -6,6 +6,7 @@ import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { setLongTimeout } from "../os/long-timer.ts";
 import { spawnChild } from "../os/spawn.ts";
+import { withCurrentGroups } from "../os/users.ts";
 import { hasEndedForGood } from "./critical.ts";
 import { exitedWith, killedBy } from "./exit-status.ts";
 import { recordStep } from "./history-recorder.ts";
@@ -149,7 +150,7 @@ export class ProcessDriver {
         argv: spec.program.command,
         cwd: spec.program.directory,
         env: programEnvironment(this.options.env, spec, m.spawnMark),
-        credentials: spec.credentials,
+        credentials: withCurrentGroups(spec.credentials),
         umask: spec.program.umask,
         output: "pipe",
         mergeStderr: spec.program.redirect_stderr,

@@ -15,6 +15,7 @@ import type { ProcessRecord } from "./machine.ts";
 import { STRAY_STOP_GRACE_MS, stopStrays } from "./leftovers.ts";
 import { asPrioritised, dependencyNames, newManaged, type Managed } from "./managed.ts";
 import { countOf } from "../plural.ts";
+import { withCurrentGroups } from "../os/users.ts";
 import { resolveNames, type NameResolution, type Outcome } from "./operator.ts";
 import { OperatorRequests } from "./operator-requests.ts";
 import { startOrder, stopBatches, withDependencies } from "./order.ts";
@@ -239,7 +240,7 @@ export class Supervisor {
   // --- health checks and resource limits: both restart a program through the normal stop path ---
 
   private healthMonitor(m: Managed, check: NonNullable<ProcessSpec["program"]["healthcheck"]>): HealthMonitor {
-    const context = () => ({ cwd: m.spec.program.directory, env: programEnvironment(this.options.env, m.spec), credentials: m.spec.credentials });
+    const context = () => ({ cwd: m.spec.program.directory, env: programEnvironment(this.options.env, m.spec), credentials: withCurrentGroups(m.spec.credentials) });
     const log = this.options.logger;
     let previous: HealthStatus = "starting";
     return new HealthMonitor(check, context, (health, becameUnhealthy) => {

@@ -137,8 +137,8 @@ describe("defaults", () => {
       },
     });
     expect(config.processes.map((p) => [p.name, p.num, p.credentials])).toEqual([
-      ["web1", 1, { uid: 0, gid: 0, groups: [0] }],
-      ["web2", 2, { uid: 0, gid: 0, groups: [0] }],
+      ["web1", 1, { uid: 0, gid: 0, groups: [0], name: "root" }],
+      ["web2", 2, { uid: 0, gid: 0, groups: [0], name: "root" }],
     ]);
   });
 });
@@ -239,8 +239,8 @@ describe("user", () => {
       "tsvisor.toml": toml("[programs.a]", 'command = "x"', 'user = "nobody"', "[programs.b]", 'command = "x"', "user = 4242"),
     });
     expect(config.processes.map((p) => [p.program.user, p.credentials])).toEqual([
-      ["nobody", { uid: 65534, gid: 65534, groups: [65534] }],
-      ["4242", { uid: 4242, gid: 4242, groups: [4242] }],
+      ["nobody", { uid: 65534, gid: 65534, groups: [65534], name: "nobody" }],
+      ["4242", { uid: 4242, gid: 4242, groups: [4242], name: "4242" }],
     ]);
   });
 

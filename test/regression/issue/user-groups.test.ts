@@ -30,3 +30,28 @@ test("a program run as a user gets every group of that user, and can run and rea
     await daemon.exited;
   }
 });
+
+// Red team, second round: the groups were read at start and reload only, so a membership removed from
+// /etc/group stayed with a restarting program until a reload; supervisord reads them at every start.
+test("a group membership removed from /etc/group is gone at the program's next start", async () => {
+  using dir = tempDir();
+  const group = join(dir.path, "group");
+  const system = readFileSync("/etc/group", "utf8").trimEnd();
+  writeFileSync(group, `${system}\ntsvtest:x:4242:nobody\n`);
+  const [out, log] = [join(dir.path, "out"), join(dir.path, "tsvisor.out")];
+  // each start appends its groups, runs a moment and exits; autorestart starts it again
+  writeFileSync(join(dir.path, "tsvisor.toml"), `[supervisor]\nlog_dir = "${dir.path}/logs"\n[programs.app]\ncommand = ["/bin/sh", "-c", "grep -E '^Groups:' /proc/self/status >> ${out}; sleep 0.3"]\nuser = "nobody"\nstartsecs = 0\nautorestart = true\nbackoff_delay = "100ms"\nbackoff_max = "200ms"\n`);
+  const script = `mount --bind ${group} /etc/group && exec ${TSVISOR} run -c ${dir.path}/tsvisor.toml > ${log} 2>&1`;
+  const daemon = Bun.spawn(["unshare", "-m", "--propagation", "private", "sh", "-c", script], { env: { ...process.env, TSVISOR_SOCKET: join(dir.path, "s.sock") } });
+  const starts = () => (existsSync(out) ? readFileSync(out, "utf8").trim().split("\n").map((line) => line.replace(/[ \t]+/g, " ").trim()) : []);
+  try {
+    await waitFor(() => starts().length > 0 || undefined, "the first start");
+    writeFileSync(group, `${system}\n`); // in place: the bind mount shows the same file
+    const seenBefore = starts().length;
+    await waitFor(() => starts().length >= seenBefore + 2 || undefined, "two more starts");
+    expect({ first: starts()[0], last: starts().at(-1) }).toEqual({ first: "Groups: 4242 65534", last: "Groups: 65534" });
+  } finally {
+    daemon.kill("SIGTERM");
+    await daemon.exited;
+  }
+});
