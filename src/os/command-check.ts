@@ -59,7 +59,10 @@ export function resolveCommand(
 // `credentials` names the user it was checked for.
 export function describeCommandProblem(command: string, code: CommandProblem, credentials: { uid: number } | null = null, interpreter?: string): string {
   const quoted = JSON.stringify(command);
-  if (code === "ENOENT" && interpreter !== undefined) return `command ${quoted} is a script whose interpreter ${JSON.stringify(interpreter)} (its #! line) does not exist`;
+  // the #! line is the script owner's text: JSON escapes its C0 controls, and C1 ones (which some
+  // terminals take as ESC + a letter) are escaped as JSON would write them, never sent as they are
+  const shown = JSON.stringify(interpreter ?? "").replace(/[\u0080-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (code === "ENOENT" && interpreter !== undefined) return `command ${quoted} is a script whose interpreter ${shown} (its #! line) does not exist`;
   if (code === "ENOENT") return `can't find command ${quoted}`;
   if (code === "EISDIR") return `command ${quoted} is a directory, not a program`;
   if (code === "EACCES") return `command ${quoted} is not executable${credentials === null ? "" : ` by uid ${credentials.uid}`} (permission denied)`;
@@ -126,8 +129,10 @@ function scriptInterpreter(path: string): string | null {
     return null;
   }
   try {
-    const line = head.toString("latin1", 2, readSync(fd, head, 0, head.length, 0)).split("\n")[0] ?? "";
-    return /^[ \t]*([^ \t\r]+)/.exec(line)?.[1] ?? null;
+    const line = head.subarray(2, readSync(fd, head, 0, head.length, 0)).toString("utf8").split("\n")[0] ?? "";
+    const interpreter = /^[ \t]*([^ \t\r]+)/.exec(line)?.[1] ?? null;
+    // a name that is not UTF-8 cannot be asked for by a JS string (stat would look for other bytes)
+    return interpreter?.includes("\uFFFD") ? null : interpreter;
   } finally {
     closeSync(fd);
   }

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { commandError } from "../../src/os/command-check.ts";
+import { commandError, describeCommandProblem } from "../../src/os/command-check.ts";
 import { tempDir } from "../integration/_harness.ts";
 
 const NOBODY = { uid: 65534, gid: 65534 };
@@ -61,4 +61,18 @@ test("a PATH entry where the user may not run the command is skipped for a later
   file(join(second, "tool"), "#!/bin/sh\n", 0o755);
   expect(commandError("tool", { PATH: `${first}:${second}` }, null, NOBODY)).toBeNull();
   expect(commandError("tool", { PATH: first }, null, NOBODY)).toEqual({ code: "EACCES" });
+});
+
+// Red team, second round: the #! line was read as latin1, so an interpreter with a non-ASCII name was
+// looked for under other bytes (and said missing), and a C1 control in it reached the message raw.
+test("a #! interpreter is looked for by its own bytes, and named without raw control characters", () => {
+  using dir = tempDir();
+  const interpreterDir = join(dir.path, "pythön");
+  mkdirSync(interpreterDir);
+  file(join(interpreterDir, "python3"), "#!/bin/sh\n", 0o755);
+  const present = file(join(dir.path, "present.sh"), `#!${interpreterDir}/python3\n`, 0o755);
+  const control = file(join(dir.path, "control.sh"), `#!${dir.path}/gone\u009b2J\n`, 0o755);
+  const refusal = commandError(control, env, null);
+  expect({ present: commandError(present, env, null), refusal }).toEqual({ present: null, refusal: { code: "ENOENT", interpreter: `${dir.path}/gone\u009b2J` } });
+  expect(describeCommandProblem(control, "ENOENT", null, refusal!.interpreter)).toContain(`"${dir.path}/gone\\u009b2J"`);
 });
