@@ -98,8 +98,17 @@ function checkFile(path: string, who: Who): CommandRefusal | null {
   // the kernel's ENOENT for a missing interpreter reads as a missing command; an absolute one is
   // checked here (a relative one is the exec's to resolve, from the program's directory)
   const interpreter = format === "script" ? scriptInterpreter(real) : null;
-  if (interpreter !== null && isAbsolute(interpreter) && statOrNull(interpreter) === null && couldSeeMissing(interpreter, who)) return { code: "ENOENT", interpreter };
+  if (interpreter !== null && isAbsolute(interpreter) && isMissing(interpreter) && couldSeeMissing(interpreter, who)) return { code: "ENOENT", interpreter };
   return null;
+}
+
+// Nothing at `path` (ENOENT, ENOTDIR); a link loop or a refusal is not "missing": the exec tells those.
+function isMissing(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) === undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOTDIR";
+  }
 }
 
 // Could `who` learn by itself that `path` is missing: is every directory down to the first missing

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandError, describeCommandProblem } from "../../src/os/command-check.ts";
 import { tempDir } from "../integration/_harness.ts";
@@ -75,4 +75,7 @@ test("a #! interpreter is looked for by its own bytes, and named without raw con
   const refusal = commandError(control, env, null);
   expect({ present: commandError(present, env, null), refusal }).toEqual({ present: null, refusal: { code: "ENOENT", interpreter: `${dir.path}/gone\u009b2J` } });
   expect(describeCommandProblem(control, "ENOENT", null, refusal!.interpreter)).toContain(`"${dir.path}/gone\\u009b2J"`);
+  // a link loop is not a missing interpreter: the exec says what it is
+  symlinkSync(join(dir.path, "loop"), join(dir.path, "loop"));
+  expect(commandError(file(join(dir.path, "loop.sh"), `#!${dir.path}/loop\n`, 0o755), env, null)).toBeNull();
 });
