@@ -10,6 +10,7 @@
 import { accessSync, closeSync, constants, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { openFollowingRead, UnsafePathError } from "./safe-open.ts";
+import type { Credentials } from "./users.ts";
 
 /** Why a command cannot be executed, in errno's words. */
 export type CommandProblem = "ENOENT" | "EACCES" | "ENOEXEC" | "EISDIR";
@@ -25,7 +26,7 @@ const R = 0o4;
 
 // null when `command` can be executed by `credentials` (null: tsvisor's own user), else why not.
 export function commandError(
-  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number; groups?: readonly number[] } | null = null,
+  command: string, env: Record<string, string>, cwd: string | null, credentials: Credentials | null = null,
 ): CommandRefusal | null {
   const found = resolveCommand(command, env, cwd, credentials);
   return "code" in found ? found : null;
@@ -34,7 +35,7 @@ export function commandError(
 // The file execvp would run for `command` (the path the parent-death exec hands to execve,
 // os/pdeathsig-exec.ts), or why there is none that `credentials` may run.
 export function resolveCommand(
-  command: string, env: Record<string, string>, cwd: string | null, credentials: { uid: number; gid: number; groups?: readonly number[] } | null = null,
+  command: string, env: Record<string, string>, cwd: string | null, credentials: Credentials | null = null,
 ): { path: string } | CommandRefusal {
   const who = credentials ?? SELF;
   if (command.includes("/")) {
@@ -70,7 +71,7 @@ export function describeCommandProblem(command: string, code: CommandProblem, cr
 }
 
 /** Whom a command is checked for: a uid, its primary gid and its other groups. */
-type Who = { uid: number; gid: number; groups?: readonly number[] };
+type Who = Credentials;
 
 // Marks tsvisor's own credentials: the kernel's access() answers for them.
 const SELF: Who = { uid: -1, gid: -1 };

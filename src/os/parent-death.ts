@@ -9,6 +9,7 @@
 // supervisord.
 import { accessSync, constants, readFileSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
+import type { Credentials } from "./users.ts";
 
 const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
 let setprivPath: string | null | undefined;
@@ -39,13 +40,6 @@ export interface ParentDeathLaunch {
   bunIds: { uid: number; gid: number } | null;
 }
 
-/** A user to switch to: its uid, its primary gid, and every group it has (initgroups: the primary first). */
-export interface SwitchTo {
-  uid: number;
-  gid: number;
-  groups?: readonly number[];
-}
-
 // The kernel takes at most 128 KiB in one argument (MAX_ARG_STRLEN, with its NUL): the switch's
 // "UID,GID,G1,..." must fit, i.e. some 12,000 to 20,000 groups.
 const MAX_ARGUMENT_BYTES = 131_071;
@@ -58,7 +52,7 @@ const MAX_ARGUMENT_BYTES = 131_071;
  * Throws TsvisorError(SPAWN_FAILED) for a user with more groups than one argument can carry: running
  * the program without some of them would be a silent difference.
  */
-export function withParentDeathSignal(argv: string[], path: string, helperFd: number | null, user: SwitchTo | null = null): ParentDeathLaunch {
+export function withParentDeathSignal(argv: string[], path: string, helperFd: number | null, user: Credentials | null = null): ParentDeathLaunch {
   if (helperFd !== null) {
     const switchTo = user === null ? "" : [user.uid, user.gid, ...(user.groups ?? [user.gid])].join(",");
     if (switchTo.length > MAX_ARGUMENT_BYTES) {

@@ -4,10 +4,11 @@ import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
-import { type ParentDeathLaunch, type SwitchTo, withParentDeathSignal } from "./parent-death.ts";
+import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
 import { type PdeathsigExec, sealedPdeathsigExec, stillThere } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
+import type { Credentials } from "./users.ts";
 
 export interface SpawnRequest {
   argv: string[];
@@ -16,7 +17,7 @@ export interface SpawnRequest {
   /** The complete environment of the child. */
   env: Record<string, string>;
   /** Who the child runs as (its user's groups too); null: tsvisor's own user. */
-  credentials: SwitchTo | null;
+  credentials: Credentials | null;
   /** null inherits tsvisor's umask. */
   umask: number | null;
   /** Where the child's stdout and stderr go: tsvisor's own, pipes read by the caller, or /dev/null. */

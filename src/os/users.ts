@@ -30,12 +30,12 @@ export interface UserCredentials {
 /**
  * What a program started as another user runs with: its uid, its primary gid, and the groups
  * initgroups(3) would give it (the primary gid first, then every /etc/group entry naming the user),
- * as supervisord sets them.
+ * as supervisord sets them; without `groups`, the primary gid alone.
  */
 export interface Credentials {
   uid: number;
   gid: number;
-  groups: readonly number[];
+  groups?: readonly number[];
 }
 
 /**
