@@ -24,6 +24,12 @@ FLAGS=(
   # and can be told to read tsconfig.json and package.json. None of them may count (docs/security.md).
   --no-compile-autoload-dotenv --no-compile-autoload-bunfig
   --no-compile-autoload-tsconfig --no-compile-autoload-package-json
+  # JavaScriptCore compiles a function once it has run ~500 times (baseline JIT; the optimising tiers
+  # later); scaled by 1,000, only code that runs hundreds of thousands of times is compiled. A command
+  # (`status`, `check`) then never starts the JIT, and the daemon compiles only its truly hot paths
+  # (the log relay under heavy output): the compiler's own pages and the compiled code are memory that
+  # a run-once start-up and an idle daemon never pay back. Measured in docs/performance.md.
+  --compile-jit-policy=1000
 )
 if [ -n "$target" ]; then FLAGS+=(--target="$target"); fi
 
