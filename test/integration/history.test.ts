@@ -65,13 +65,14 @@ test("after a start, a crash, its autorestart, a restart by hand and memory grow
   expect(crashy.events.map((e) => e.time)).toEqual(crashy.events.map((e) => e.time).toSorted((a, b) => a - b));
   expect(crashy.sample_interval_ms).toBe(100);
 
-  // grow's memory as sampled: from below 30 MB to above 60 MB (three steps of 20 MB), never down by much
+  // grow's memory as sampled: up by at least two of its three steps of 20 MB after the first sample
+  // (the first step may come before it; Bun's own size differs from machine to machine), never down by much
   const grown = await waitFor(async () => {
     const h = await history(daemon, "grow");
-    return Math.max(...h.samples.memory_bytes) > 60 * MiB && h;
-  }, "grow's samples to pass 60 MiB");
+    const first = h.samples.memory_bytes[0];
+    return first !== undefined && Math.max(...h.samples.memory_bytes) - first >= 40 * MiB && h;
+  }, "grow's samples to rise by 40 MiB");
   const memory = grown.samples.memory_bytes;
-  expect(memory[0]!).toBeLessThan(30 * MiB);
   expect(memory.every((m, i) => i === 0 || m > memory[i - 1]! - 5 * MiB)).toBe(true);
   expect(grown.samples.time.every((t, i) => i === 0 || t > grown.samples.time[i - 1]!)).toBe(true);
   expect(grown.samples.cpu_percent.slice(1).every((c) => typeof c === "number" && c >= 0)).toBe(true);

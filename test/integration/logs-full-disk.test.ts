@@ -35,7 +35,12 @@ stdout_logfile_maxbytes = 0
     truncateSync(log, 0); // an operator frees space (`: > file`)
     // Writing resumes at the file's new end, and the disk fills up again from there.
     await waitFor(() => daemon.log.slice(freedAt).some((line) => full.test(line)), "the disk full again after space was freed");
-    const content = readFileSync(log);
+    // The program writes on every millisecond, so tsvisor keeps trying: a write that fits only part of
+    // a line is followed at once by taking that part back out. Read the file between two such tries.
+    const content = await waitFor(() => {
+      const c = readFileSync(log);
+      return c.length > 0 && c[c.length - 1] === 0x0a && c;
+    }, "the log file to end with a whole line", 10_000);
     const lines = content.toString("utf8").split("\n");
     // Said once per recovery; a line short enough for the room a cut line left can recover before the operator does.
     const dropped = daemon.logLines(/log: filler stdout .*: writing again; \d+ lines? dropped/).map((l) => Number(l.match(/(\d+) lines? dropped/)![1]));
