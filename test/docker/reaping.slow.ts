@@ -42,6 +42,11 @@ command = ["/fixtures/orphan-storm-fixture.sh", "2000", "/tmp/storm.done"]
   await waitFor(async () => (await container.exec(["test", "-e", "/tmp/storm.done"])).exitCode === 0, "the storm to be made", 60_000);
   let left: string[] = [];
   await waitFor(async () => (left = await zombies(container)).length === 0, `no zombie left; still: ${left.slice(0, 10).join(", ")}`, 30_000);
-  const status = await container.exec(["tsvisor", "status", "storm"]);
+  // and the program that made them is still there: RUNNING once its startsecs (1 s) are over, which
+  // on a fast machine is after the storm
+  const status = await waitFor(async () => {
+    const s = await container.exec(["tsvisor", "status", "storm"]);
+    return !/^storm\s+STARTING\s/m.test(s.stdout) && s;
+  }, "storm to be past STARTING", 10_000);
   expect(status.stdout).toMatch(/^storm\s+RUNNING\s/m);
 });
