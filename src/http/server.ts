@@ -93,8 +93,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       response = errorResponse({ code: "INTERNAL", message: (error as Error).message });
     }
     for (const [name, value] of Object.entries(COMMON_HEADERS)) response.headers.set(name, value);
-    // a stream lives until its reader goes: the idle timeout would cut it between keep-alives
-    if (isStream(response)) req.socket.setTimeout(0);
+    if (isStream(response)) {
+      // a stream lives until its reader goes: the idle timeout would cut it between keep-alives
+      req.socket.setTimeout(0);
+      // and its going must be seen. A stream is a GET, whose body nobody reads: left unread, a body
+      // (declared longer than sent) fills its buffer and the server stops reading the connection, so
+      // the client's close went unseen until a keep-alive write failed, 15–30 s on. Read and dropped.
+      req.resume();
+    }
     // a body left unread (refused before it was read, or past the limit) must not be taken for the next request
     if (!req.complete) response.headers.set("connection", "close");
     await sendFetchResponse(response, res, req.method === "HEAD", streams).catch(() => res.destroy());

@@ -353,6 +353,32 @@ test("an events stream whose reader stops reading is dropped, and the daemon goe
   expect(daemon.logLines(/ERROR|WARN/)).toEqual([]);
 });
 
+// Regression: found by soak/http-fuzz.soak.ts — a stream asked for by a GET that declared a body it did
+// not finish sending: the unread body filled its buffer, the server stopped reading the connection and
+// did not see the client go; the stream (one of MAX_STREAMS) stayed open until a keep-alive write failed,
+// 15–30 s later.
+test("a stream whose request left a body unsent ends as soon as its client goes", async () => {
+  using dir = tempDir();
+  const http = httpOn(`token = "${TOKEN}"`);
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`);
+  await daemon.waitForLog(/http: listening on/);
+  await waitFor(async () => (await daemon.status("web"))?.state === "RUNNING", "web RUNNING");
+  const streams = async () => Number(/^tsvisor_http_streams (\d+)$/m.exec(await (await fetch(`${http.base}/metrics`, withToken({}))).text())?.[1]);
+  const port = Number(new URL(http.base).port);
+  for (const target of ["/api/v1/events", "/api/v1/programs/web/logs?follow=true", "/logtail/web/stdout"]) {
+    const client = connect(port, "127.0.0.1");
+    let answered = "";
+    client.on("data", (chunk: Buffer) => (answered += chunk.toString())).on("error", () => {});
+    client.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 99999999999\r\n\r\n${"x".repeat(70_000)}`);
+    await waitFor(() => answered.startsWith("HTTP/1.1 200"), `${target} answered`);
+    expect(await streams()).toBe(1);
+    client.destroy();
+    // a keep-alive comment goes out every 15 s: ending within 5 s means the going itself was seen
+    await waitFor(async () => (await streams()) === 0, `the stream of ${target} ended`, 5_000);
+  }
+  expect(daemon.logLines(/ERROR/)).toEqual([]);
+});
+
 // Regression: found by soak/http-fuzz.soak.ts — a request whose Host header is empty made an invalid
 // URL, answered 500 with an ERROR line in tsvisor's log.
 test("a request that makes no valid URL is a 400, not an error of tsvisor's", async () => {
