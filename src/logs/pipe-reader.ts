@@ -15,6 +15,21 @@ const TURN_BYTES = 4 * READ_BYTES;
  * before asking the poll thread, whose round trip lets a 1 GB/s writer fill its pipe and wait.
  */
 const BUSY_BYTES = 64 * 1024;
+/**
+ * A read after the first of a turn that finds less than this: the writer writes small pieces, slower
+ * than the pipe is read. Read piece by piece (100-byte writes: a read and a log-file write per ~2 KiB,
+ * the reader and the writer taking the pipe's lock in turns), it cost the writer 1.24× its direct
+ * write and tsvisor 58 MiB of peak RSS; left to fill for GATHER_MS, a read takes ~100 KiB and the
+ * writer goes faster than to a file (docs/performance.md).
+ */
+const TRICKLE_BYTES = 16 * 1024;
+/** How long a trickling pipe is left to fill before it is read again. */
+const GATHER_MS = 1;
+/**
+ * A pipe that took this much in GATHER_MS has a writer that would fill it (1 MiB) while it waits:
+ * such a pipe is read as it comes until it is found empty.
+ */
+const FAST_BYTES = 256 * 1024;
 
 const buffer = new Uint8Array(READ_BYTES);
 
@@ -40,41 +55,51 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
     ended = true;
     onEnd();
   };
-  // Reads up to TURN_BYTES; "ended" at EOF (or a read error, which ends the pipe as EOF would).
-  const readSome = (): { total: number; state: "ended" | "empty" | "more" } => {
+  // Reads up to TURN_BYTES; "ended" at EOF (or a read error, which ends the pipe as EOF would);
+  // "trickle" (with `gather`) when a read after the first found little: worth waiting for more.
+  const readSome = (gather: boolean): { first: number; total: number; state: "ended" | "empty" | "more" | "trickle" } => {
+    let first = 0;
     let total = 0;
     while (total < TURN_BYTES) {
       let n: number;
       try {
         n = readSync(fd, buffer, 0, READ_BYTES, null);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return { total, state: "empty" };
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return { first, total, state: "empty" };
         n = 0; // any other error ends the pipe like EOF: nothing more can come from it
       }
-      if (n === 0) return { total, state: "ended" };
+      if (n === 0) return { first, total, state: "ended" };
       try {
         onData(buffer.subarray(0, n));
       } catch (error) {
         // A bug in the log path must cost this chunk, not the pipe: unread, it would stall the program.
         process.stderr.write(`tsvisor: bug: writing a program's output failed: ${(error as Error).stack ?? String(error)}\n`);
       }
+      if (total === 0) first = n;
+      else if (gather && n < TRICKLE_BYTES) return { first, total: total + n, state: "trickle" };
       total += n;
     }
-    return { total, state: "more" };
+    return { first, total, state: "more" };
   };
+  let gathered = false; // this turn follows a wait of GATHER_MS
+  let fastWriter = false;
   const turn = () => {
-    const { total, state } = readSome();
+    const { first, total, state } = readSome(!fastWriter);
     if (state === "ended") {
       closeSync(fd);
       return end();
     }
-    if (total >= BUSY_BYTES) setImmediate(turn);
+    if (gathered && first >= FAST_BYTES) fastWriter = true;
+    else if (state === "empty" && total < BUSY_BYTES) fastWriter = false; // it slowed down, or stopped
+    gathered = state === "trickle";
+    if (gathered) setTimeout(turn, GATHER_MS);
+    else if (total >= BUSY_BYTES) setImmediate(turn);
     else armReadable(fd, turn);
   };
   armReadable(fd, turn);
   return {
     readNow: () => {
-      if (!ended && readSome().state === "ended") end();
+      if (!ended && readSome(false).state === "ended") end();
     },
   };
 }
