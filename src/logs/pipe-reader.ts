@@ -17,8 +17,8 @@ const TURN_BYTES = 4 * READ_BYTES;
 const BUSY_BYTES = 64 * 1024;
 /**
  * A read after the first of a turn that finds less than this: the writer writes small pieces, slower
- * than the pipe is read. Read piece by piece (100-byte writes: a read and a log-file write per ~2 KiB,
- * the reader and the writer taking the pipe's lock in turns), it cost the writer 1.24× its direct
+ * than the pipe is read. Read piece by piece (100-byte writes: a read and a log-file write per ~200
+ * bytes, the reader and the writer taking the pipe's lock in turns), it cost the writer 1.24× its direct
  * write and tsvisor 58 MiB of peak RSS; left to fill for GATHER_MS, a read takes ~100 KiB and the
  * writer goes faster than to a file (docs/performance.md).
  */
@@ -75,9 +75,9 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
         // A bug in the log path must cost this chunk, not the pipe: unread, it would stall the program.
         process.stderr.write(`tsvisor: bug: writing a program's output failed: ${(error as Error).stack ?? String(error)}\n`);
       }
-      if (total === 0) first = n;
-      else if (gather && n < TRICKLE_BYTES) return { first, total: total + n, state: "trickle" };
       total += n;
+      if (first === 0) first = n;
+      else if (gather && n < TRICKLE_BYTES) return { first, total, state: "trickle" };
     }
     return { first, total, state: "more" };
   };
