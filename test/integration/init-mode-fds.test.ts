@@ -43,12 +43,15 @@ test.concurrent("init mode: CMD gets every descriptor tsvisor inherited under it
   }
 });
 
+// The program's shell has its descriptors listed by a child shell that does the redirecting: no pipeline
+// (the shell holds a pipe end while the pipeline's `ls` may already read) and no redirection of its own
+// (dash keeps a copy of stdout on fd 10 while one is in force).
 test.concurrent("run -- CMD: CMD gets them too; the programs do not", async () => {
   using dir = tempDir();
   const [three, five, programFds] = [join(dir.path, "three"), join(dir.path, "five"), join(dir.path, "program-fds")];
   const file = writeConfig(dir.path, `
 [programs.lister]
-command = ["sh", "-c", "ls /proc/$$/fd | cat > ${programFds}; exec sleep 1000"]
+command = ["sh", "-c", "sh -c 'ls /proc/$PPID/fd > ${programFds}'; exec sleep 1000"]
 startsecs = 0
 `);
   const fds = [openSync(three, "w"), null, openSync(five, "w")];
