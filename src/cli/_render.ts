@@ -35,6 +35,7 @@ export function describeError(error: ErrorBody): string {
     case "IDLE_TIMEOUT": return "no request came in time";
     case "NO_SUCH_EVENT_TYPE": return `no event type ${JSON.stringify(error.name)}; use PROCESS_STATE_FATAL, PROCESS_STATE, EVENT, … (docs/events.md)`;
     case "BUSY": return "tsvisor is busy; try again";
+    case "FELL_BEHIND": return `fell more than ${formatLimit(error.limit)} behind`;
     case "NO_LOG": return error.message ?? "no log file";
     case "LOG_UNREADABLE": return `cannot read the log: ${error.message ?? "no detail"}`;
     case "ALREADY_ADDED": return "process group already active";
@@ -42,6 +43,12 @@ export function describeError(error: ErrorBody): string {
     case "INTERNAL": return `internal error in tsvisor: ${error.message ?? "no detail"}`;
     default: return error.code satisfies never;
   }
+}
+
+// 1048576 -> "1 MiB"; a limit in no whole MiB stays in bytes.
+function formatLimit(limit: number | undefined): string {
+  if (limit === undefined) return "the limit";
+  return limit % 1024 ** 2 === 0 ? `${limit / 1024 ** 2} MiB` : `${limit} bytes`;
 }
 
 // supervisorctl says "spawn error" or "abnormal termination"; the reason says which and why.

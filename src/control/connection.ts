@@ -1,14 +1,17 @@
 // One client connection of the control socket: bytes -> request lines -> replies, with the limits
-// that keep a bad client from hurting anyone else: a 64 KiB line cap, an idle timeout, a cap on
-// replies the client does not read, and writes that never block (Bun's socket.write is unbuffered).
+// that keep a bad client from hurting anyone else: a 64 KiB line cap, an idle timeout, caps on
+// replies and events the client does not read (a dropped follower is told why), and writes that
+// never block (Bun's socket.write is unbuffered).
 import type { Socket } from "bun";
-import { MAX_LINE_BYTES, encodeLine, errorResponse, type ErrorBody, type EventLine, type Response } from "./protocol.ts";
+import { MAX_LINE_BYTES, encodeLine, errorResponse, type ErrorBody, type EventLine, type RequestId, type Response } from "./protocol.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 /** Replies queued for a client that does not read beyond this are dropped with the connection. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 /** A stream (events -f) whose reader falls this far behind is dropped: it must never slow the daemon. */
 export const MAX_STREAM_QUEUED_BYTES = 1024 * 1024;
+/** How long a connection being closed has to take what is queued and its last line (why) before it is cut. */
+export const CLOSE_GRACE_MS = 10_000;
 
 /** Begins a stream once its reply is out: gets the function that sends a line, returns the one that ends the stream. */
 export type StreamStarter = (send: (line: EventLine) => void) => () => void;
@@ -28,6 +31,7 @@ export class Connection {
   private readonly output: WriteQueue;
   private inFlight = 0;
   private idleTimer: Timer | undefined;
+  private closeTimer: Timer | undefined;
   private closing = false;
   private closed = false;
   /** Ends the stream this connection follows (events -f); null when none. */
@@ -77,6 +81,7 @@ export class Connection {
     this.stopStream?.();
     this.stopStream = null;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.closeTimer);
     this.input = [];
     this.output.clear();
   }
@@ -99,14 +104,23 @@ export class Connection {
       // a following connection stays open with no idle timeout until the client goes
       clearTimeout(this.idleTimer);
       this.stopStream?.();
-      this.stopStream = stream((event) => this.send(event, MAX_STREAM_QUEUED_BYTES));
+      this.stopStream = stream((event) => this.sendStreamLine(event));
     });
   }
 
-  private send(reply: Response | EventLine, cap = MAX_QUEUED_BYTES): void {
+  // One line of the stream. A reader more than MAX_STREAM_QUEUED_BYTES behind gets what is queued and
+  // then a line saying so, past the cap (it is small), and is sent nothing more.
+  private sendStreamLine(line: EventLine): void {
+    if (this.closing) return;
+    this.output.push(new TextEncoder().encode(encodeLine(line)));
+    if (this.output.bytes <= MAX_STREAM_QUEUED_BYTES) return this.drain();
+    this.refuse({ code: "FELL_BEHIND", limit: MAX_STREAM_QUEUED_BYTES }, line.id);
+  }
+
+  private send(reply: Response): void {
     if (this.closed) return;
     this.output.push(new TextEncoder().encode(encodeLine(reply)));
-    if (this.output.bytes > cap) {
+    if (this.output.bytes > MAX_QUEUED_BYTES) {
       this.socket.terminate();
       return this.gone();
     }
@@ -114,12 +128,19 @@ export class Connection {
     if (this.inFlight === 0 && !this.closing && this.stopStream === null) this.armIdleTimer();
   }
 
-  // Answer with an error, then close once the answer is out.
-  private refuse(error: ErrorBody): void {
-    this.send(errorResponse(null, error));
+  // Answer with an error, then close once the answer is out; a reader that does not take it in time is cut.
+  private refuse(error: ErrorBody, id: RequestId | null = null): void {
+    this.stopStream?.();
+    this.stopStream = null;
+    this.send(errorResponse(id, error));
+    if (this.closed) return; // the queue was over its cap: cut already
     this.closing = true;
     this.input = [];
     clearTimeout(this.idleTimer);
+    this.closeTimer = setTimeout(() => {
+      this.socket.terminate();
+      this.gone();
+    }, CLOSE_GRACE_MS);
     this.drain();
   }
 

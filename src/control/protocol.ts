@@ -83,6 +83,7 @@ export type ErrorCode =
   | "ALREADY_ADDED" // add_group: the group is supervised already (`name`)
   | "STILL_RUNNING" // remove_group: a process of the group is not stopped (`name`)
   | "BUSY" // the connection was refused: `reason` "connections" (`limit` are open) or "file_descriptors"; then closed
+  | "FELL_BEHIND" // a stream's last line: its reader fell more than `limit` bytes behind and is sent nothing more; then closed
   | "INTERNAL"; // a bug in tsvisor (`message`)
 
 export interface ErrorBody {
@@ -222,7 +223,10 @@ export interface ProcessHistory {
   events: HistoryEvent[];
 }
 
-/** After the reply to `events` with follow: one line per new event, with the request's id. */
+/**
+ * After the reply to `events` with follow: one line per new event, with the request's id. A follower
+ * the daemon drops gets a last line, an error with the same id (FELL_BEHIND).
+ */
 export interface EventLine {
   v: number;
   id: RequestId;

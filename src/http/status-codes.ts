@@ -52,4 +52,5 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   SHUTTING_DOWN: 503,
   TOO_MANY_STREAMS: 503,
   BUSY: 503, // the socket's refusal of a connection; HTTP refuses one by closing it
+  FELL_BEHIND: 503, // never a status: a stream's last message (event-stream.ts)
 };

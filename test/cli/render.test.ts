@@ -32,7 +32,7 @@ describe("outcomes in supervisorctl's words", () => {
   test("every error code has words", () => {
     const codes: ErrorCode[] = [
       "BAD_REQUEST", "LINE_TOO_LONG", "UNSUPPORTED_VERSION", "UNKNOWN_OP", "IDLE_TIMEOUT", "NO_SUCH_PROCESS", "NO_SUCH_GROUP", "BAD_SIGNAL",
-      "ALREADY_STARTED", "NOT_RUNNING", "START_FAILED", "SHUTTING_DOWN", "CONFIG_INVALID", "INTERNAL",
+      "ALREADY_STARTED", "NOT_RUNNING", "START_FAILED", "SHUTTING_DOWN", "CONFIG_INVALID", "INTERNAL", "FELL_BEHIND",
     ];
     expect(codes.filter((code) => !/^[a-z]/.test(describeError({ code })))).toEqual([]);
   });

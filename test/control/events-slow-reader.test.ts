@@ -1,5 +1,6 @@
-// A client following events that stops reading is dropped once it is MAX_STREAM_QUEUED_BYTES behind:
-// emitting never waits for it, and the daemon's memory stays bounded. Real unix sockets, real server.
+// A client following events that stops reading is dropped once it is MAX_STREAM_QUEUED_BYTES behind,
+// told why in a last line: emitting never waits for it, and the daemon's memory stays bounded. Real
+// unix sockets, real server.
 import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { createLogger } from "../../src/logs/logger.ts";
 import { ConfigGroups } from "../../src/supervisor/config-groups.ts";
 import { Supervisor } from "../../src/supervisor/supervisor.ts";
 
-test("a follower that stops reading is dropped, and emitting never waits for it", async () => {
+test("a follower that stops reading is told why, then dropped, and emitting never waits for it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tsvisor-slow-reader-"));
   const events = new EventBus();
   const config = { processes: [], supervisor: { sample_interval: 0 } } as unknown as Config; // the supervisor of no programs
@@ -28,6 +29,7 @@ test("a follower that stops reading is dropped, and emitting never waits for it"
     },
   });
   let received = 0;
+  let tail = "";
   let resumed = false;
   let replied: () => void = () => {};
   const reply = new Promise<void>((resolve) => (replied = resolve));
@@ -39,6 +41,7 @@ test("a follower that stops reading is dropped, and emitting never waits for it"
       open: (s) => void s.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id: 1, op: "events", follow: true })}\n`),
       data: (s, chunk) => {
         received += chunk.length;
+        tail = (tail + chunk.toString()).slice(-1000);
         replied();
         if (!resumed) s.pause(); // reads nothing more until the test says so
       },
@@ -56,6 +59,7 @@ test("a follower that stops reading is dropped, and emitting never waits for it"
     client.resume();
     await gone; // the server hung up on it
     expect(received).toBeLessThan(count * 1000); // it got what was sent before it fell behind, not everything
+    expect(tail.endsWith(`${JSON.stringify({ v: PROTOCOL_VERSION, id: 1, ok: false, error: { code: "FELL_BEHIND", limit: MAX_STREAM_QUEUED_BYTES } })}\n`)).toBe(true);
     expect(perEventMs).toBeLessThan(1); // no waiting: microseconds each (a generous bound, not a benchmark)
   } finally {
     client.end();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeRequest, decodeResponse, encodeLine } from "../../src/control/protocol.ts";
+import { decodeEventLine, decodeRequest, decodeResponse, encodeLine } from "../../src/control/protocol.ts";
 import { PROCESS_STATES } from "../../src/supervisor/states.ts";
 import type { StateName } from "../../src/control/protocol.ts";
 
@@ -45,6 +45,11 @@ test("a reply survives encodeLine -> decodeResponse, and a line is one line", ()
 
 test("decodeResponse rejects what is not a reply", () => {
   expect(["", "{}", '{"ok":true}', '{"ok":false,"error":"x"}', "HTTP/1.1 400"].map(decodeResponse)).toEqual([null, null, null, null, null]);
+});
+
+test("a stream's last line (FELL_BEHIND) is a reply, not an event: a client that knows only events skips it", () => {
+  const last = encodeLine({ v: 1, id: 1, ok: false, error: { code: "FELL_BEHIND", limit: 1048576 } }).trimEnd();
+  expect([decodeEventLine(last), decodeResponse(last)]).toEqual([null, { v: 1, id: 1, ok: false, error: { code: "FELL_BEHIND", limit: 1048576 } }]);
 });
 
 test("the protocol's state words are the supervisor's", () => {
