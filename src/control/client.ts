@@ -9,8 +9,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** After the reply, wait until the daemon closes the connection (it does so when it exits). */
   awaitClose?: boolean;
-  /** `events` with follow: the reply resolves as usual, the connection stays open, and each later line goes here. */
-  stream?: { onEvent: (line: EventLine) => void; onClose: () => void };
+  /**
+   * `events` with follow: the reply resolves as usual, the connection stays open, and each later event
+   * goes to onEvent. onClose gets why the daemon ended the stream (FELL_BEHIND), or null when it just
+   * closed the connection (it exited).
+   */
+  stream?: { onEvent: (line: EventLine) => void; onClose: (ended: ErrorBody | null) => void };
 }
 
 // Send `request` to the daemon at `path`; throws TsvisorError("UNREACHABLE") when there is no daemon
@@ -22,6 +26,8 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
   return new Promise((resolve, reject) => {
     let received = "";
     let reply: Response<O> | null = null;
+    let ended: ErrorBody | null = null;
+    const onEnd = (error: ErrorBody) => void (ended = error);
     let timer: Timer | undefined;
     const finish = (error: Error | null) => {
       clearTimeout(timer);
@@ -41,7 +47,7 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
         data(socket, chunk) {
           if (reply && !options.stream) return;
           received += chunk.toString();
-          if (reply) return void (received = forwardEvents(received, options.stream!.onEvent));
+          if (reply) return void (received = forwardEvents(received, options.stream!.onEvent, onEnd));
           const end = received.indexOf("\n");
           if (end < 0) return;
           const decoded = decodeResponse(received.slice(0, end));
@@ -56,7 +62,7 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
           }
           reply = decoded as Response<O>;
           if (options.stream) {
-            received = forwardEvents(received.slice(end + 1), options.stream.onEvent);
+            received = forwardEvents(received.slice(end + 1), options.stream.onEvent, onEnd);
             return finish(null);
           }
           if (!options.awaitClose) {
@@ -65,7 +71,7 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
           }
         },
         close() {
-          if (reply && options.stream) return options.stream.onClose();
+          if (reply && options.stream) return options.stream.onClose(ended);
           if (reply) return finish(null);
           finish(unreachable(path, "the connection closed before a reply came", "the daemon may have exited; see its log"));
         },
@@ -83,13 +89,19 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
   });
 }
 
-// Every whole line of `text` to onEvent (a line that is no event line is skipped); returns the partial rest.
-function forwardEvents(text: string, onEvent: (line: EventLine) => void): string {
+// Every whole line of `text`: an event to onEvent, an error that ends the stream to onEnd (any other
+// line is skipped: a newer daemon's line is no reason to fail); returns the partial rest.
+function forwardEvents(text: string, onEvent: (line: EventLine) => void, onEnd: (error: ErrorBody) => void): string {
   const lines = text.split("\n");
   const rest = lines.pop()!;
   for (const line of lines) {
     const event = decodeEventLine(line);
-    if (event) onEvent(event);
+    if (event) {
+      onEvent(event);
+      continue;
+    }
+    const response = decodeResponse(line);
+    if (response !== null && !response.ok) onEnd(response.error);
   }
   return rest;
 }
