@@ -1,7 +1,8 @@
 // A Server-Sent Events response (text/event-stream) fed by a live source: messages out as they come,
 // a keep-alive comment while none do, and an end for a reader that falls too far behind — a slow
-// client is dropped, never waited for (as control/connection.ts does for `events -f`).
-import { MAX_STREAM_QUEUED_BYTES } from "../control/connection.ts";
+// client is told why and dropped, never waited for (as control/connection.ts does for `events -f`).
+import { CLOSE_GRACE_MS, MAX_STREAM_QUEUED_BYTES } from "../control/connection.ts";
+import type { HttpErrorBody } from "./status-codes.ts";
 
 /** One message: `event` names it (a listener's type), `data` is its text. */
 export interface StreamMessage {
@@ -23,17 +24,21 @@ export function eventStreamResponse(source: StreamSource, onEnd: () => void, kee
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let stopSource: (() => void) | null = null;
   let ended = false;
-  // `tooSlow`: error the body instead of closing it, so the connection is cut rather than kept alive
-  // for a reader that does not read.
-  const end = (tooSlow = false) => {
+  let cutTimer: Timer | undefined;
+  // `why`: a last `end` message says it (past the cap: it is small) after what is queued; a reader that
+  // has not taken it all within the grace is cut (the body errors), not kept alive while it does not read.
+  const end = (why: HttpErrorBody | null = null) => {
     if (ended) return;
     ended = true;
     clearInterval(keepAlive);
     stopSource?.();
     onEnd();
     try {
-      if (tooSlow) controller.error(new Error("the reader fell too far behind"));
-      else controller.close();
+      if (why !== null) {
+        controller.enqueue(encoder.encode(encodeMessage({ event: "end", data: JSON.stringify({ error: why }) })));
+        cutTimer = setTimeout(() => cut(controller), CLOSE_GRACE_MS);
+      }
+      controller.close();
     } catch {
       // already closed by the reader going away
     }
@@ -42,7 +47,7 @@ export function eventStreamResponse(source: StreamSource, onEnd: () => void, kee
     if (ended) return;
     controller.enqueue(encoder.encode(text));
     // desiredSize counts the bytes queued beyond what the socket has taken
-    if ((controller.desiredSize ?? 0) <= 0) end(true);
+    if ((controller.desiredSize ?? 0) <= 0) end({ code: "FELL_BEHIND", limit: MAX_STREAM_QUEUED_BYTES });
   };
   const keepAlive = setInterval(() => write(": keep-alive\n\n"), keepAliveMs);
   const body = new ReadableStream<Uint8Array>(
@@ -53,13 +58,25 @@ export function eventStreamResponse(source: StreamSource, onEnd: () => void, kee
         stopSource = source((message) => write(encodeMessage(message)), () => end());
         if (ended) stopSource();
       },
-      cancel: () => end(),
+      cancel: () => {
+        clearTimeout(cutTimer);
+        end();
+      },
     },
     { highWaterMark: MAX_STREAM_QUEUED_BYTES, size: (chunk) => chunk?.byteLength ?? 0 },
   );
   return new Response(body, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
   });
+}
+
+// Error a body whose reader did not take its end in time; a body already read to its end stays as it is.
+function cut(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  try {
+    controller.error(new Error("the reader fell too far behind"));
+  } catch {
+    // closed and read to the end
+  }
 }
 
 // "event: X\ndata: line\ndata: line\n\n"; a CR or LF inside data starts another data line (the format

@@ -327,7 +327,7 @@ test("without [http] tsvisor listens on no TCP port at all", async () => {
   expect(listeningPorts(daemon.proc.pid)).toEqual([]);
 });
 
-test("an events stream whose reader stops reading is dropped, and the daemon goes on", async () => {
+test("an events stream whose reader stops reading is told why, then dropped, and the daemon goes on", async () => {
   using dir = tempDir();
   const http = httpOn('token = "${TSVISOR_TOKEN}"');
   // ~8 MB/s of output lines, each sent to the stream as a PROCESS_LOG_STDOUT event
@@ -343,13 +343,19 @@ test("an events stream whose reader stops reading is dropped, and the daemon goe
   await waitFor(async () => (await streams()) === 1, "the stream open");
   await waitFor(async () => (await streams()) === 0, "the stalled stream dropped", 60_000);
   expect((await daemon.status("chatty"))!.state).toBe("RUNNING");
-  // reading again, the client gets what was queued (more than tsvisor's 1 MiB cap) and then the end of the stream
+  // reading again, the client gets what was queued (more than tsvisor's 1 MiB cap), a last message
+  // saying why, and then the end of the response (its last chunk; the connection may stay for another)
   let received = 0;
-  const ended = new Promise<void>((resolve) => client.on("end", resolve).on("close", resolve));
-  client.on("data", (chunk: Buffer) => (received += chunk.length)).resume();
-  await ended;
+  let tail = "";
+  let closed = false;
+  client.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+    tail = (tail + chunk.toString("latin1")).slice(-4096);
+  }).on("close", () => (closed = true)).resume();
+  await waitFor(() => closed || tail.endsWith("\r\n0\r\n\r\n"), "the end of the response, or of the connection", 30_000);
   client.destroy();
   expect(received).toBeGreaterThan(1024 * 1024);
+  expect(tail.slice(-200)).toEndWith('\r\nevent: end\ndata: {"error":{"code":"FELL_BEHIND","limit":1048576}}\n\n\r\n0\r\n\r\n');
   expect(daemon.logLines(/ERROR|WARN/)).toEqual([]);
 });
 
