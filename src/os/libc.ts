@@ -39,6 +39,10 @@ const SYMBOLS = {
   memfd_create: { args: [ptr, u32], returns: i32 },
   // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
   madvise: { args: [u64, u64, i32], returns: i32 },
+  // which program's output can be read (os/epoll.ts)
+  epoll_create1: { args: [i32], returns: i32 },
+  epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },
+  epoll_wait: { args: [i32, ptr, i32, i32], returns: i32 },
 } as const;
 
 export const WNOHANG = 1;

@@ -2,7 +2,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fixtureOutput } from "../fixtures/lines.ts";
-import { Daemon, FIXTURES, tempDir } from "./_harness.ts";
+import { Daemon, FIXTURES, tempDir, waitFor } from "./_harness.ts";
 
 // bunfig.toml's [test] timeout is not read by bun test 1.4.5 (5 s default): these write megabytes on a shared 2-core machine.
 setDefaultTimeout(30_000);
@@ -37,6 +37,32 @@ stderr_logfile_backups = 40
   const [out, err] = [readRotated(join(logs, "writer.out.log")), readRotated(join(logs, "writer.err.log"))];
   const rotations = readdirSync(logs).filter((f) => /^writer\.out\.log\.\d+$/.test(f)).length;
   expect([out.equals(fixtureOutput("out", 20000)), err.equals(fixtureOutput("err", 20000)), rotations >= 10]).toEqual([true, true, true]);
+});
+
+test("programs that restart again and again keep every line: each start's new pipes are watched, whatever numbers they reuse", async () => {
+  // Each start makes new pipes, whose descriptor numbers are those of pipes just closed, often another
+  // program's: the watch on a number must follow the pipe it now is (os/epoll.ts), or a start's lines
+  // stay unread until the program exits, or are lost with it.
+  using dir = tempDir();
+  const runs = 8;
+  const count = 20;
+  await using daemon = Daemon.start(dir.path, `
+[programs.restarter]
+command = ["sh", "-c", "echo x >> ${dir.path}/runs.$TSVISOR_PROCESS_NUM; n=$(wc -l < ${dir.path}/runs.$TSVISOR_PROCESS_NUM); echo run $n; echo err $n >&2; echo end $n; [ $n -ge ${runs} ] && exit 0; exit 3"]
+numprocs = ${count}
+startsecs = 0
+autorestart = "unexpected"
+exitcodes = [0]
+backoff_delay = 0
+console = false
+`);
+  await waitFor(() => daemon.logLines(/exited: restarter-\d+ \(exit status 0; expected\)/).length === count, `all ${count} programs through ${runs} runs`, 30_000);
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  const expected = (stream: "out" | "err") => Array.from({ length: runs }, (_, i) => (stream === "out" ? `run ${i + 1}\nend ${i + 1}\n` : `err ${i + 1}\n`)).join("");
+  const files = readdirSync(join(dir.path, "logs")).filter((f) => f.startsWith("restarter-")).sort();
+  const wrong = files.filter((f) => readFileSync(join(dir.path, "logs", f), "utf8") !== expected(f.endsWith(".out.log") ? "out" : "err"));
+  expect([files.length, wrong]).toEqual([2 * count, []]);
 });
 
 test("redirect_stderr sends stderr to the stdout log, in order (one pipe, as 2>&1), and to tsvisor's stdout; there is no stderr log", async () => {
