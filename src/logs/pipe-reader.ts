@@ -3,8 +3,9 @@
 // ReadableStream has: measured at 2-3x the cost of a direct write). os/fd-watcher.ts says when a pipe
 // has data; the pipe is then read down to EAGAIN (with a budget, so one loud program cannot starve the
 // others) and watched again. Each pipe has a 1 MiB buffer (os/pipe.ts), so a writer rarely waits.
-import { closeSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { armReadable } from "../os/fd-watcher.ts";
+import { readPipe } from "../os/pipe.ts";
 
 /** Bytes read at once. */
 const READ_BYTES = 1024 * 1024;
@@ -61,13 +62,8 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
     let first = 0;
     let total = 0;
     while (total < TURN_BYTES) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer, 0, READ_BYTES, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EAGAIN") return { first, total, state: "empty" };
-        n = 0; // any other error ends the pipe like EOF: nothing more can come from it
-      }
+      const n = readPipe(fd, buffer);
+      if (n < 0) return { first, total, state: "empty" };
       if (n === 0) return { first, total, state: "ended" };
       try {
         onData(buffer.subarray(0, n));

@@ -2,7 +2,7 @@
 // plain non-blocking read(2)s into one reused buffer (Bun's ReadableStream allocates a new buffer per
 // chunk: measured at 2-3x the cost of the read itself), give them a 1 MiB buffer, and hand one pipe
 // to both stdout and stderr for an exact 2>&1. libc's pipe2 and fcntl through bun:ffi, as Bun has no pipe().
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { dlopen, FFIType, ptr, read as readPointer } from "bun:ffi";
 import { TsvisorError } from "../errors.ts";
 import { LIBC } from "./libc-path.ts";
 
@@ -19,6 +19,9 @@ function openLibc() {
   return dlopen(LIBC, {
     pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    // ssize_t, taken as 32 bits: no read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
+    read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
   }).symbols;
 }
 
@@ -46,4 +49,20 @@ export function openPipe(): { read: number; write: number } {
   libc.fcntl(read, F_SETFL, libc.fcntl(read, F_GETFL, 0) | O_NONBLOCK);
   growPipe(read); // best effort: a smaller pipe only means more wakeups
   return { read, write };
+}
+
+const EAGAIN = 11; // also EWOULDBLOCK, on x86-64 and arm64 alike
+
+/**
+ * read(2) from the non-blocking pipe `fd` into `buffer`: the count read, 0 at its end, -1 when it is
+ * empty for now. Any other error ends the pipe as EOF would: nothing more can come from it. Through
+ * libc rather than readSync, which throws for an empty pipe, and a pipe is found empty once for every
+ * time it is read (an Error and its stack a wakeup).
+ */
+export function readPipe(fd: number, buffer: Uint8Array): number {
+  libc ??= openLibc();
+  const n = libc.read(fd, ptr(buffer), buffer.length);
+  if (n >= 0) return n;
+  const location = libc.__errno_location();
+  return location !== null && readPointer.i32(location, 0) === EAGAIN ? -1 : 0;
 }
