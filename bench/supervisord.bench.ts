@@ -12,12 +12,15 @@
 //   - crash -> next start: a program that records $EPOCHREALTIME and exits 1 at once, restarted
 //     by the daemon (exit from RUNNING: no back-off); the interval between two starts, against
 //     bash running the same program in a bare `while :; do ...; done` fork+exec loop;
-//   - stop-all: SIGTERM to the daemon until it has exited with its 50 programs stopped.
+//   - stop-all: SIGTERM to the daemon until it has exited with its 50 programs stopped;
+//   - CPU while programs log a steady trickle of lines, as most services do (1 program at 100 and
+//     2,000 lines a second, 1,000 programs at a line a second each): utime + stime over a window.
 // Prints a markdown section (medians, p10-p90, tsvisor/supervisord) on stdout.
 //   bun bench/supervisord.bench.ts            3 rounds (--rounds N for another count), 60 s idle window
 //   bun bench/supervisord.bench.ts --idle     the idle rows only (memory, CPU, status) — ~10 min a round
+//   bun bench/supervisord.bench.ts --logging  the CPU-while-logging rows only — ~5 min a round
 //   bun bench/supervisord.bench.ts --short    1 round, small counts, 1 s idle window (CI: checks it works)
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -31,6 +34,7 @@ const SHORT = process.argv.includes("--short");
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : SHORT ? 1 : 3;
 const IDLE_ONLY = process.argv.includes("--idle");
+const LOGGING_ONLY = process.argv.includes("--logging");
 const IDLE_COUNTS = SHORT ? [5] : [1, 50, 200, 1_000];
 const IDLE_WINDOW_MS = SHORT ? 1_000 : 60_000;
 // After the last program is RUNNING, start-up is not over: tsvisor lets its start-up pages go 1 s
@@ -39,6 +43,11 @@ const IDLE_WINDOW_MS = SHORT ? 1_000 : 60_000;
 // 2–5; docs/performance.md). The idle window opens after that, for both daemons alike.
 const IDLE_SETTLE_MS = SHORT ? 1_500 : 30_000;
 const CRASH_INTERVALS = SHORT ? 3 : 20;
+/** Programs logging a line every `everyMs`: the count of programs and the interval. */
+const LOGGING_CASES = SHORT ? [{ count: 2, everyMs: 10 }] : [{ count: 1, everyMs: 10 }, { count: 1, everyMs: 0.5 }, { count: 1_000, everyMs: 1_000 }];
+// Start-up's last CPU (a few ms per 10 s, above) is lost in what logging costs: a shorter settle will do.
+const LOGGING_SETTLE_MS = SHORT ? 1_000 : 10_000;
+const LOGGING_WINDOW_MS = SHORT ? 1_000 : 30_000;
 const STOP_PROGRAMS = SHORT ? 5 : 50;
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
 
@@ -176,6 +185,29 @@ function idle(kind: Kind, count: number): Promise<Idle> {
   });
 }
 
+// Programs that print a 60-byte line every `everyMs` ms, flushed at once. perl (perl-base: on every
+// Debian) rather than python: 1,000 of them fit in ~2 GB.
+const tickers = (count: number, everyMs: number): ProgramSpec => ({
+  name: "ticker",
+  command: ["perl", "-e", `$| = 1; while (1) { print "a line of program output, as a service would log it: all ok\\n"; select(undef, undef, undef, ${everyMs / 1000}) }`],
+  startsecs: 1,
+  count,
+});
+
+// The daemon's CPU (% of a core) while `count` programs each log a line every `everyMs` ms.
+function loggingCpu(kind: Kind, count: number, everyMs: number): Promise<number> {
+  return withSubject(kind, tickers(count, everyMs), async (s) => {
+    await waitUntil(() => s.runningCount() >= count, `${kind}: ${count} logging programs RUNNING`, 600_000, 20);
+    await Bun.sleep(LOGGING_SETTLE_MS);
+    const ticks = cpuTicks(s.proc.pid);
+    await Bun.sleep(LOGGING_WINDOW_MS);
+    const cpuPercent = ((cpuTicks(s.proc.pid) - ticks) / CLK_TCK / (LOGGING_WINDOW_MS / 1000)) * 100;
+    const logged = readdirSync(join(s.dir, "logs")).filter((f) => f.startsWith("ticker")).length;
+    if (logged < count) throw new Error(`${kind}: only ${logged} of ${count} programs have a log file`);
+    return cpuPercent;
+  });
+}
+
 // `tsvisor status` or `supervisorctl status`, once: its wall time (a ms or two of /usr/bin/time's in it,
 // alike for both) and its peak RSS (one process for both); throws unless it listed every program RUNNING.
 function statusCommand(s: Subject, count: number): { statusMs: number; statusPeakMiB: number } {
@@ -293,12 +325,19 @@ async function main(): Promise<void> {
   const floor = row("idle VmRSS of a compiled Bun program that does nothing (the runtime's floor; in the tsvisor column)", "MiB");
   const crash = row("crash → next start (no back-off)", "ms");
   const stop = row(`SIGTERM → all ${STOP_PROGRAMS} programs stopped and the daemon exited`, "ms", (t) => `≤ 1 s: ${t <= 1000 ? "met" : "MISSED"}`);
+  const logging = LOGGING_CASES.map((c) => ({
+    ...c,
+    cpu: row(`CPU while ${plural(c.count)} log${c.count > 1 ? "" : "s"} a line every ${c.everyMs} ms${c.count > 1 ? " each" : ""} (${LOGGING_WINDOW_MS / 1000} s)`, "% of a core",
+      (t, ref) => `≤ supervisord (not a target of issue 18): ${t <= ref ? "yes" : "no"}`),
+  }));
   const floorDir = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
   const idleBun = buildBunProgram(floorDir, "idle", IDLE_FOREVER);
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const kinds = round % 2 === 0 ? KINDS : [...KINDS].reverse();
       for (const kind of kinds) {
+        for (const c of logging) if (!IDLE_ONLY) add(c.cpu, kind, await loggingCpu(kind, c.count, c.everyMs));
+        if (LOGGING_ONLY) continue;
         for (const r of perCount) {
           const m = await idle(kind, r.n);
           add(r.start, kind, m.startMs);
@@ -313,6 +352,7 @@ async function main(): Promise<void> {
         add(crash, kind, await crashRestart(kind));
         add(stop, kind, await stopAll(kind));
       }
+      if (LOGGING_ONLY) continue;
       add(floor, "floor", await bunIdleFloor(idleBun));
       if (!IDLE_ONLY) add(crash, "bare loop", await crashRestart("bare loop"));
     }
