@@ -3,7 +3,7 @@
 // before anything else is written), so lines of different programs never interleave mid-line. A reader
 // that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
 // bytes wait in memory, and past a cap program lines are dropped and counted instead.
-import { closeSync, fstatSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { armWritable } from "../os/fd-watcher.ts";
 import { growPipe, setNonBlocking } from "../os/pipe.ts";
@@ -15,6 +15,7 @@ import type { TroubleEvent } from "./line-loss.ts";
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
+const O_CLOEXEC = 0o2000000; // node:fs has no constant for it; the same on x86-64 and arm64
 
 export class ConsoleOutput {
   private readonly queue: Uint8Array[] = [];
@@ -22,19 +23,37 @@ export class ConsoleOutput {
   private waiting = false;
   private broken = false;
   private idle: (() => void)[] = [];
-  // A terminal is shared with the shell, so it is never made non-blocking: Node's stream writes it.
+  // A terminal tsvisor could not open again for itself: written blocking through Node's stream.
   private readonly stream: NodeJS.WriteStream | null;
+  private readonly fd: number;
   private readonly capBytes: number;
   // A terminal (tsvisor run's own, or a log path such as /dev/console): program output shown, not obeyed.
   private readonly terminal: boolean;
 
-  /** `fd` written directly, unless `stream` (the same fd as a Node stream) is a terminal. */
-  constructor(private readonly fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number } = {}) {
+  /**
+   * `fd` written directly and non-blocking. `stream` (the same fd as a Node stream) says the fd is
+   * shared with whoever started tsvisor; without it the fd is tsvisor's own (device-log.ts opened it).
+   */
+  constructor(fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number } = {}) {
     this.capBytes = options.capBytes ?? CONSOLE_BACKLOG_BYTES;
-    this.stream = options.stream?.isTTY ? options.stream : null;
     this.terminal = isatty(fd);
-    if (this.stream) {
-      this.stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
+    this.fd = fd;
+    this.stream = null;
+    if (this.terminal) {
+      // A terminal stops taking output while its reader does (Ctrl-S, a stalled `docker run -t`
+      // client, a slow serial console); written blocking, it froze all of tsvisor: no log line
+      // written, no status answered. Its file description is the shell's too, and a shell left with
+      // a non-blocking terminal breaks, so a shared one is opened again (a description of tsvisor's
+      // own, on the same terminal) and that is made non-blocking; tsvisor's own is made so directly.
+      if (options.stream === undefined) setNonBlocking(fd);
+      else {
+        const own = openOwnDescription(fd);
+        if (own !== null) this.fd = own;
+        else {
+          this.stream = options.stream; // as before: blocking
+          this.stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
+        }
+      }
       return;
     }
     try {
@@ -138,6 +157,16 @@ export class ConsoleOutput {
     this.queue.length = 0;
     this.queued = 0;
     for (const resolve of this.idle.splice(0)) resolve();
+  }
+}
+
+// The terminal behind `fd` opened again, write-only and non-blocking, never as a controlling
+// terminal nor inherited by a child; null when that cannot be done (no /proc, a revoked terminal).
+function openOwnDescription(fd: number): number | null {
+  try {
+    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | O_CLOEXEC);
+  } catch {
+    return null;
   }
 }
 
