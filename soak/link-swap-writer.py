@@ -63,7 +63,10 @@ def attack():
     if r < 0.15:  # the log directory itself
         set_aside(logdir)
         if random.random() < 0.5:
-            os.symlink(rootdir, logdir)
+            try:
+                os.symlink(rootdir, logdir)
+            except FileExistsError:
+                pass  # tsvisor made the directory again first (it makes a missing log directory)
     elif r < 0.3:  # give tsvisor a clean place again
         for name in names:
             if os.path.isdir(logdir) and not os.path.islink(logdir):
@@ -73,7 +76,10 @@ def attack():
         if os.path.islink(logdir):
             os.unlink(logdir)
         if not os.path.exists(logdir):
-            os.mkdir(logdir)
+            try:
+                os.mkdir(logdir)
+            except FileExistsError:
+                pass  # tsvisor made it first
         while readers:
             os.close(readers.pop())
     elif os.path.isdir(logdir) and not os.path.islink(logdir):
