@@ -25,9 +25,6 @@ export function createEpoll(): number {
 }
 
 const request = new DataView(new ArrayBuffer(EVENT_BYTES));
-// The descriptors this instance has been given. A closed descriptor leaves epoll by itself, so this
-// is only a guess at which call to make first; the other is tried when it fails.
-const added = new Set<number>();
 
 /**
  * Report `fd` once when it is ready for `events` (EPOLLIN or EPOLLOUT; a hang-up or error counts).
@@ -39,23 +36,19 @@ export function armOnce(epfd: number, fd: number, events: number): boolean {
   request.setUint32(DATA_OFFSET, fd, true);
   request.setUint32(DATA_OFFSET + 4, 0, true);
   const control = (op: number) => c.epoll_ctl(epfd, op, fd, ptr(request)) === 0;
-  // A number seen before is usually the same pipe, still added; a new one, or a number whose pipe was
-  // closed and whose number came back for another, needs adding.
-  const ok = added.has(fd) ? control(EPOLL_CTL_MOD) || control(EPOLL_CTL_ADD) : control(EPOLL_CTL_ADD) || control(EPOLL_CTL_MOD);
-  if (ok) added.add(fd);
-  else added.delete(fd);
-  return ok;
+  // Arming again (once per read) is a MOD; a new pipe, or a number whose pipe was closed (which left
+  // epoll by itself) and came back for another, is not in the instance yet: that MOD fails, once.
+  return control(EPOLL_CTL_MOD) || control(EPOLL_CTL_ADD);
 }
 
 /** A buffer for waitReady: up to `max` reports at once. */
-export function readyBuffer(max: number): Uint8Array {
-  return new Uint8Array(max * EVENT_BYTES);
+export function readyBuffer(max: number): DataView {
+  return new DataView(new ArrayBuffer(max * EVENT_BYTES));
 }
 
 /** Block until a descriptor armed on `epfd` is ready; its number and any others ready with it. */
-export function waitReady(epfd: number, buffer: Uint8Array): number[] {
-  const count = libc().epoll_wait(epfd, ptr(buffer), buffer.length / EVENT_BYTES, -1);
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+export function waitReady(epfd: number, view: DataView): number[] {
+  const count = libc().epoll_wait(epfd, ptr(view), view.byteLength / EVENT_BYTES, -1);
   const ready: number[] = [];
   for (let i = 0; i < count; i++) ready.push(view.getInt32(i * EVENT_BYTES + DATA_OFFSET, true));
   return ready; // -1 (EINTR: a signal reached this thread) reports nothing

@@ -39,6 +39,9 @@ const SYMBOLS = {
   memfd_create: { args: [ptr, u32], returns: i32 },
   // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
   madvise: { args: [u64, u64, i32], returns: i32 },
+  // a program's output pipe, read into one reused buffer (os/pipe.ts); ssize_t taken as 32 bits: no
+  // read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
+  read: { args: [i32, ptr, u64], returns: i32 },
   // which program's output can be read (os/epoll.ts)
   epoll_create1: { args: [i32], returns: i32 },
   epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },

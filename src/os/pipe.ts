@@ -2,8 +2,9 @@
 // plain non-blocking read(2)s into one reused buffer (Bun's ReadableStream allocates a new buffer per
 // chunk: measured at 2-3x the cost of the read itself), give them a 1 MiB buffer, and hand one pipe
 // to both stdout and stderr for an exact 2>&1. libc's pipe2 and fcntl through bun:ffi, as Bun has no pipe().
-import { dlopen, FFIType, ptr, read as readPointer } from "bun:ffi";
+import { dlopen, FFIType, ptr } from "bun:ffi";
 import { TsvisorError } from "../errors.ts";
+import { ERRNO, errno, libc as sharedLibc } from "./libc.ts";
 import { LIBC } from "./libc-path.ts";
 
 const O_CLOEXEC = 0o2000000;
@@ -19,9 +20,6 @@ function openLibc() {
   return dlopen(LIBC, {
     pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    // ssize_t, taken as 32 bits: no read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
-    read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
-    __errno_location: { args: [], returns: FFIType.ptr },
   }).symbols;
 }
 
@@ -51,8 +49,6 @@ export function openPipe(): { read: number; write: number } {
   return { read, write };
 }
 
-const EAGAIN = 11; // also EWOULDBLOCK, on x86-64 and arm64 alike
-
 /**
  * read(2) from the non-blocking pipe `fd` into `buffer`: the count read, 0 at its end, -1 when it is
  * empty for now. Any other error ends the pipe as EOF would: nothing more can come from it. Through
@@ -60,9 +56,7 @@ const EAGAIN = 11; // also EWOULDBLOCK, on x86-64 and arm64 alike
  * time it is read (an Error and its stack a wakeup).
  */
 export function readPipe(fd: number, buffer: Uint8Array): number {
-  libc ??= openLibc();
-  const n = libc.read(fd, ptr(buffer), buffer.length);
+  const n = sharedLibc().read(fd, ptr(buffer), buffer.length);
   if (n >= 0) return n;
-  const location = libc.__errno_location();
-  return location !== null && readPointer.i32(location, 0) === EAGAIN ? -1 : 0;
+  return errno() === ERRNO.EWOULDBLOCK ? -1 : 0; // EWOULDBLOCK is EAGAIN
 }
