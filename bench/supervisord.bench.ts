@@ -170,15 +170,20 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
 }
 
+// The % of a core `pid` uses over the next `windowMs`.
+async function cpuPercentOver(pid: number, windowMs: number): Promise<number> {
+  const ticks = cpuTicks(pid);
+  await Bun.sleep(windowMs);
+  return ((cpuTicks(pid) - ticks) / CLK_TCK / (windowMs / 1000)) * 100;
+}
+
 function idle(kind: Kind, count: number): Promise<Idle> {
   return withSubject(kind, sleepers(count), async (s) => {
     // 1,000 programs take supervisord most of a minute to start (startsecs = 1 each)
     await waitUntil(() => s.runningCount() >= count, `${kind}: ${count} programs RUNNING`, 600_000, 20);
     const startMs = performance.now() - s.launchedAt;
     await Bun.sleep(IDLE_SETTLE_MS);
-    const ticks = cpuTicks(s.proc.pid);
-    await Bun.sleep(IDLE_WINDOW_MS);
-    const cpuPercent = ((cpuTicks(s.proc.pid) - ticks) / CLK_TCK / (IDLE_WINDOW_MS / 1000)) * 100;
+    const cpuPercent = await cpuPercentOver(s.proc.pid, IDLE_WINDOW_MS);
     const pid = s.proc.pid;
     const memory = { rssMiB: procStatus(pid, "VmRSS"), anonMiB: procStatus(pid, "RssAnon"), pssMiB: pss(pid), cpuPercent };
     return { startMs, ...memory, ...statusCommand(s, count) };
@@ -199,9 +204,7 @@ function loggingCpu(kind: Kind, count: number, everyMs: number): Promise<number>
   return withSubject(kind, tickers(count, everyMs), async (s) => {
     await waitUntil(() => s.runningCount() >= count, `${kind}: ${count} logging programs RUNNING`, 600_000, 20);
     await Bun.sleep(LOGGING_SETTLE_MS);
-    const ticks = cpuTicks(s.proc.pid);
-    await Bun.sleep(LOGGING_WINDOW_MS);
-    const cpuPercent = ((cpuTicks(s.proc.pid) - ticks) / CLK_TCK / (LOGGING_WINDOW_MS / 1000)) * 100;
+    const cpuPercent = await cpuPercentOver(s.proc.pid, LOGGING_WINDOW_MS);
     const logged = readdirSync(join(s.dir, "logs")).filter((f) => f.startsWith("ticker")).length;
     if (logged < count) throw new Error(`${kind}: only ${logged} of ${count} programs have a log file`);
     return cpuPercent;
