@@ -142,7 +142,8 @@ test("at phone width the history fits the screen, charts and timeline readable",
 test("the help view draws the state graph of the machine's table: every state, one numbered arrow per edge with its causes", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using _daemon = Daemon.start(dir.path, config(dir.path, port));
+  await using daemon = Daemon.start(dir.path, config(dir.path, port));
+  await daemon.waitForLog(/http: listening on/); // the page is opened once the server is up, not on the first try
   await using open = await openPage(browser, `http://127.0.0.1:${port}/`, DESKTOP, TOKEN);
   await open.page.locator("#help-open").click();
   await open.page.locator("#state-graph").waitFor();
