@@ -10,6 +10,14 @@ import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./line-loss.ts";
 import { openLogFile, type LogFile } from "./log-file.ts";
 
+/**
+ * The most past starts whose pipes are still read. A start's pipes stay open after its process exits
+ * while something it left behind holds them (a background helper still logging). Without a bound, a
+ * program that hands its pipes to a helper on every start takes two of tsvisor's descriptors per
+ * restart until none are left (red team, 2026-12-05); past it the oldest start's pipes are closed.
+ */
+const PAST_STARTS_READ = 3;
+
 /** Where one stream's file goes and how it rotates. */
 export interface LogFileSpec {
   path: string;
@@ -74,7 +82,8 @@ export class ProcessLogs {
   private readonly reading = new Set<Promise<void>>();
   // Pipes being read, with the partial line each holds back, for close() to write out.
   private readonly splitters = new Map<LineSplitter, StreamLog>();
-  private readonly pipes = new Set<WatchedPipe>();
+  // Each start whose pipes are still being read, oldest first; the last one is the current start.
+  private readonly starts: { pid: number; pipes: Set<WatchedPipe> }[] = [];
 
   constructor(private readonly options: ProcessLogsOptions) {
     const { name, redirectStderr } = options;
@@ -93,12 +102,19 @@ export class ProcessLogs {
   }
 
   /**
-   * Read one spawned process's pipes (read ends, non-blocking; with redirect_stderr stderr shares the
-   * stdout pipe and `stderr` is null) until both end, when the process and anything it left holding
-   * them have exited; resolves once the partial last lines are written too. The pipes are closed then.
+   * Read the pipes of process `pid`, just spawned (read ends, non-blocking; with redirect_stderr stderr
+   * shares the stdout pipe and `stderr` is null) until both end, when the process and anything it left
+   * holding them have exited, or until PAST_STARTS_READ later starts have come; resolves once the
+   * partial last lines are written too. The pipes are closed then.
    */
-  capture(stdout: number | null, stderr: number | null): Promise<void> {
-    const done = Promise.all([this.pump(stdout, this.stdout), this.pump(stderr, this.stderr)]).then(() => {});
+  capture(pid: number, stdout: number | null, stderr: number | null): Promise<void> {
+    this.closePastStartsBeyond(PAST_STARTS_READ); // every start so far has exited: spawns are sequential
+    const start = { pid, pipes: new Set<WatchedPipe>() };
+    this.starts.push(start);
+    const done = Promise.all([this.pump(stdout, this.stdout, start.pipes), this.pump(stderr, this.stderr, start.pipes)]).then(() => {
+      const at = this.starts.indexOf(start);
+      if (at >= 0) this.starts.splice(at, 1); // not there: closePastStartsBeyond took it out
+    });
     this.reading.add(done);
     void done.finally(() => this.reading.delete(done));
     return done;
@@ -109,7 +125,19 @@ export class ProcessLogs {
    * it wrote is in them, and its last lines must come before tsvisor's `exited:` line (issue 15).
    */
   readPending(): void {
-    for (const pipe of this.pipes) pipe.readNow();
+    for (const start of this.starts) for (const pipe of start.pipes) pipe.readNow();
+  }
+
+  // A past start whose pipes are still open has left something behind that holds them; past the bound
+  // they are closed, and what holds them gets EPIPE. The program's own process has exited: it loses nothing.
+  private closePastStartsBeyond(kept: number): void {
+    const { logger, name } = this.options;
+    while (this.starts.length > kept) {
+      const oldest = this.starts.shift()!;
+      logger.warn(`log: ${name}: closing the output pipes of an earlier start (pid ${oldest.pid}): it has exited, but what it ` +
+        `left behind still holds them open, and tsvisor reads those of at most ${PAST_STARTS_READ} past starts; what is written to them from now on is lost`);
+      for (const pipe of [...oldest.pipes]) pipe.close();
+    }
   }
 
   /** Resolves when every pipe being read has ended, or after timeoutMs (a grandchild still holding one). */
@@ -127,7 +155,7 @@ export class ProcessLogs {
     if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);
   }
 
-  private pump(fd: number | null, log: StreamLog): Promise<void> {
+  private pump(fd: number | null, log: StreamLog, pipes: Set<WatchedPipe>): Promise<void> {
     if (fd === null) return Promise.resolve();
     const splitter = new LineSplitter();
     this.splitters.set(splitter, log);
@@ -135,11 +163,11 @@ export class ProcessLogs {
       const write = (piece: Uint8Array) => log.write(piece);
       const onData = (data: Uint8Array) => splitter.split(data, write);
       const pipe = watchPipe(fd, onData, () => {
-        this.pipes.delete(pipe);
+        pipes.delete(pipe);
         this.flush(splitter, log);
         resolve();
       });
-      this.pipes.add(pipe);
+      pipes.add(pipe);
     });
   }
 

@@ -4,7 +4,7 @@
 // has data; the pipe is then read down to EAGAIN (with a budget, so one loud program cannot starve the
 // others) and watched again. Each pipe has a 1 MiB buffer (os/pipe.ts), so a writer rarely waits.
 import { closeSync } from "node:fs";
-import { armReadable } from "../os/fd-watcher.ts";
+import { armReadable, forget } from "../os/fd-watcher.ts";
 import { readPipe } from "../os/pipe.ts";
 
 /** Bytes read at once. */
@@ -43,6 +43,11 @@ export interface WatchedPipe {
    * thread may still be watching it (closed here, its number could be reused under the poll).
    */
   readNow(): void;
+  /**
+   * Stop reading before the pipe ends: what it holds now is handled, then it is closed (whatever still
+   * holds its write end gets EPIPE from then on) and onEnd is called.
+   */
+  close(): void;
 }
 
 /**
@@ -77,9 +82,11 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
     }
     return { first, total, state: "more" };
   };
+  let closed = false;
   let gathered = false; // this turn follows a wait of GATHER_MS
   let fastWriter = false;
   const turn = () => {
+    if (closed) return; // a gathering wait or a busy pipe's next turn, due after close()
     const { first, total, state } = readSome(!fastWriter);
     if (state === "ended") {
       closeSync(fd);
@@ -96,6 +103,14 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
   return {
     readNow: () => {
       if (!ended && readSome(false).state === "ended") end();
+    },
+    close: () => {
+      if (ended) return; // its watch's next turn closes it, or has
+      readSome(false);
+      closed = true;
+      forget(fd);
+      closeSync(fd);
+      end();
     },
   };
 }

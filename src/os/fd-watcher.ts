@@ -26,6 +26,14 @@ export function armWritable(fd: number, onWritable: () => void): void {
   arm(fd, EPOLLOUT, onWritable);
 }
 
+/**
+ * Stop watching `fd`, which its owner is about to close: its callback is not called, even for a report
+ * already on its way. (Closing the descriptor takes it out of epoll by itself.)
+ */
+export function forget(fd: number): void {
+  callbacks.delete(fd);
+}
+
 function arm(fd: number, events: number, callback: () => void): void {
   callbacks.set(fd, callback);
   epfd ??= startWorker();
