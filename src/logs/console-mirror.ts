@@ -203,7 +203,7 @@ export async function flushConsole(timeoutMs: number): Promise<void> {
 export class ConsoleMirror {
   private readonly prefix: Buffer;
   private droppedSinceTrouble: number | null = null;
-  /** Lines dropped because the console reader was too far behind. */
+  /** Lines dropped because the console reader was too far behind, or gone. */
   droppedLines = 0;
 
   constructor(name: string, private readonly output: ConsoleOutput, private readonly onTrouble?: (event: TroubleEvent) => void) {
@@ -224,7 +224,10 @@ export class ConsoleMirror {
     this.droppedLines += lines;
     if (this.droppedSinceTrouble === null) {
       this.droppedSinceTrouble = 0;
-      this.onTrouble?.({ type: "failing", reason: "the console's reader is too far behind" });
+      // A reader gone (`tsvisor run | head`) never comes back: said as such, not as a slow one.
+      this.onTrouble?.(this.output.isBroken
+        ? { type: "warning", reason: "nothing reads it any more (its pipe or terminal was closed); this program's lines are dropped there from now on, and counted" }
+        : { type: "failing", reason: "the console's reader is too far behind" });
     }
     this.droppedSinceTrouble += lines;
   }

@@ -1,4 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixtureOutput } from "../fixtures/lines.ts";
 import { Daemon, FIXTURES, tempDir } from "./_harness.ts";
@@ -28,4 +29,25 @@ stdout_logfile = "none"
     return Buffer.from(lines.join("")).equals(fixtureOutput(tag, COUNT));
   });
   expect([misprefixed.slice(0, 3), perProgram]).toEqual([[], [true, true, true, true]]);
+});
+
+test("a console whose reader has gone (`tsvisor run | head`) is said to be gone, once, not too far behind; lines still reach the files", async () => {
+  using dir = tempDir();
+  // tsvisor keeps its pid (bash execs it); its stdout is a pipe that `head` reads 3 lines of, then closes
+  const wrapper = ["bash", "-c", 'exec "$@" > >(head -n 3 > /dev/null)', "bash"];
+  await using daemon = Daemon.start(dir.path, `
+[programs.ticker]
+command = ["sh", "-c", "i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo tick-$i; sleep 0.005; done"]
+startsecs = 0
+autorestart = false
+`, { wrapper });
+  await daemon.waitForLog(/exited: ticker /);
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  const inFile = readFileSync(join(dir.path, "logs", "ticker.out.log"), "utf8").split("\n").filter(Boolean).length;
+  expect({
+    gone: daemon.logLines(/log: ticker console stdout: nothing reads it any more \(its pipe or terminal was closed\)/).length,
+    behind: daemon.logLines(/too far behind/),
+    inFile,
+  }).toEqual({ gone: 1, behind: [], inFile: 400 });
 });
