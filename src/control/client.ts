@@ -25,6 +25,9 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
   const line = encodeLine({ ...request, v: PROTOCOL_VERSION, id });
   return new Promise((resolve, reject) => {
     let received = "";
+    // One decoder for the connection: a character whose bytes a chunk boundary splits is decoded whole
+    // with the next chunk (decoded chunk by chunk it became two U+FFFD, in `events -f` of non-ASCII output).
+    const decoder = new TextDecoder();
     let reply: Response<O> | null = null;
     let ended: ErrorBody | null = null;
     const onEnd = (error: ErrorBody) => void (ended = error);
@@ -46,7 +49,7 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
         },
         data(socket, chunk) {
           if (reply && !options.stream) return;
-          received += chunk.toString();
+          received += decoder.decode(chunk, { stream: true });
           if (reply) return void (received = forwardEvents(received, options.stream!.onEvent, onEnd));
           const end = received.indexOf("\n");
           if (end < 0) return;

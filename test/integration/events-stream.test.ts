@@ -1,5 +1,7 @@
 // `tsvisor events`: the recent events from the daemon's history, and with -f the new ones live.
 import { expect, test } from "bun:test";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Daemon, TSVISOR, tempDir, waitFor } from "./_harness.ts";
 
 test("events -f prints the history, then streams new events as they happen, until the daemon exits", async () => {
@@ -52,3 +54,56 @@ startsecs = 0
   const bad = await daemon.ctl(["events", "--type", "PROCESS_STATE_FATLA"]);
   expect([bad.exitCode, bad.stderr]).toEqual([2, 'tsvisor: ERROR (no event type "PROCESS_STATE_FATLA"; use PROCESS_STATE_FATAL, PROCESS_STATE, EVENT, … (docs/events.md))\n']);
 });
+
+test("events -f prints non-ASCII output whole, wherever the socket's chunks cut a character", async () => {
+  // The CLI decoded each chunk the socket gave it on its own: a character cut by a chunk boundary
+  // became U+FFFD. Stopped while a burst of ~850 KB of events piles up (under the 1 MiB a follower may
+  // lag), the follower then reads it in chunks whose boundaries fall mid-line now and then; a 4-byte
+  // character is cut by 3 boundaries in 4. Three bursts, so that a cut is all but certain.
+  using dir = tempDir();
+  const bursts = 3;
+  const lines = 2000;
+  const text = "\u{1F600}".repeat(100); // 😀, 4 bytes in UTF-8
+  const script = `while [ ! -e ${dir.path}/go.1 ]; do echo tick; sleep 0.1; done
+for b in ${Array.from({ length: bursts }, (_, b) => b + 1).join(" ")}; do
+  while [ ! -e ${dir.path}/go.$b ]; do sleep 0.05; done
+  i=0; while [ $i -lt ${lines} ]; do i=$((i+1)); echo ${text}; done
+  touch ${dir.path}/done.$b
+done
+exec sleep 1000`;
+  await using daemon = Daemon.start(dir.path, `
+[programs.faces]
+command = ["sh", "-c", ${JSON.stringify(script)}]
+startsecs = 0
+stdout_events_enabled = true
+stdout_logfile = "none"
+console = false
+`);
+  await daemon.waitForSocket();
+  const follower = Bun.spawn([TSVISOR, "events", "-f", "--type", "PROCESS_LOG_STDOUT", "faces"], {
+    env: { ...process.env, TSVISOR_SOCKET: daemon.socket }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+  });
+  const chunks: Uint8Array[] = [];
+  const reading = (async () => {
+    for await (const chunk of follower.stdout) chunks.push(chunk);
+  })();
+  const printed = () => Buffer.concat(chunks).toString("utf8");
+  const whole = () => printed().split(text).length - 1;
+  const broken = () => printed().split("\uFFFD").length - 1;
+  try {
+    await waitFor(() => printed().includes("PROCESS_LOG_STDOUT faces"), "the follower printing the program's ticks");
+    for (let b = 1; b <= bursts; b++) {
+      follower.kill("SIGSTOP");
+      writeFileSync(join(dir.path, `go.${b}`), "");
+      await waitFor(() => existsSync(join(dir.path, `done.${b}`)), `burst ${b} written`);
+      follower.kill("SIGCONT");
+      await waitFor(() => whole() + broken() >= b * lines, `burst ${b} printed`, 30_000);
+    }
+  } finally {
+    follower.kill("SIGCONT");
+  }
+  daemon.signal("SIGTERM");
+  expect(await follower.exited).toBe(0);
+  await reading;
+  expect({ whole: whole(), broken: broken() }).toEqual({ whole: bursts * lines, broken: 0 });
+}, 60_000);
