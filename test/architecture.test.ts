@@ -43,10 +43,10 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("health/"), ["health/", "config/schema.ts", "os/spawn.ts", "os/kill.ts", "os/long-timer.ts", "errors.ts", "node:", "bun"]],
   [(f) => f.startsWith("os/"), ["errors.ts", "os/", "node:", "bun"]],
   // logs/ reads pipes when os/fd-watcher.ts says they have data, makes tsvisor's stdout/stderr
-  // non-blocking (os/pipe.ts), compiles its C helper (os/tiny-cc.ts) and dlopens libc (os/libc-path.ts):
-  // fd and FFI mechanics that know nothing of programs; it opens, renames and reads its files only
-  // through os/safe-open.ts (no link followed as root).
-  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/libc-path.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
+  // non-blocking (os/pipe.ts) and compiles its C helper (os/tiny-cc.ts): fd and FFI mechanics that
+  // know nothing of programs; it opens, renames and reads its files only through os/safe-open.ts (no
+  // link followed as root).
+  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/tiny-cc.ts", "os/safe-open.ts", "consola", "node:", "bun"]],
   // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them,
   // and picks the default socket and log_dir among places it can write (os/private-dir.ts asks the kernel).
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "os/safe-open.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],

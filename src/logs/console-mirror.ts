@@ -3,10 +3,10 @@
 // before anything else is written), so lines of different programs never interleave mid-line. A reader
 // that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
 // bytes wait in memory, and past a cap program lines are dropped and counted instead.
-import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { armWritable } from "../os/fd-watcher.ts";
-import { growPipe, setNonBlocking } from "../os/pipe.ts";
+import { growPipe, openOwnDescription, setNonBlocking } from "../os/pipe.ts";
 import { countLines } from "./line-splitter.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import { TerminalText } from "./terminal-text.ts";
@@ -15,7 +15,6 @@ import type { TroubleEvent } from "./line-loss.ts";
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
-const O_CLOEXEC = 0o2000000; // node:fs has no constant for it; the same on x86-64 and arm64
 
 export class ConsoleOutput {
   private readonly queue: Uint8Array[] = [];
@@ -157,16 +156,6 @@ export class ConsoleOutput {
     this.queue.length = 0;
     this.queued = 0;
     for (const resolve of this.idle.splice(0)) resolve();
-  }
-}
-
-// The terminal behind `fd` opened again, write-only and non-blocking, never as a controlling
-// terminal nor inherited by a child; null when that cannot be done (no /proc, a revoked terminal).
-function openOwnDescription(fd: number): number | null {
-  try {
-    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | O_CLOEXEC);
-  } catch {
-    return null;
   }
 }
 

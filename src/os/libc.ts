@@ -19,7 +19,8 @@ const SYMBOLS = {
   signal: { args: [i32, u64], returns: u64 },
   sigprocmask: { args: [i32, ptr, ptr], returns: i32 },
   execvp: { args: [ptr, ptr], returns: i32 },
-  // F_GETFD/F_SETFD (close-on-exec), and F_ADD_SEALS (os/pdeathsig-exec.ts)
+  // F_GETFD/F_SETFD (close-on-exec), F_GETFL/F_SETFL and F_SETPIPE_SZ (os/pipe.ts), and F_ADD_SEALS
+  // (os/pdeathsig-exec.ts)
   fcntl: { args: [i32, i32, i32], returns: i32 },
   setenv: { args: [ptr, ptr, i32], returns: i32 },
   // the real-time signals as this C library numbers them (glibc 34-64, musl 35-64: each keeps some for itself)
@@ -39,8 +40,9 @@ const SYMBOLS = {
   memfd_create: { args: [ptr, u32], returns: i32 },
   // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
   madvise: { args: [u64, u64, i32], returns: i32 },
-  // a program's output pipe, read into one reused buffer (os/pipe.ts); ssize_t taken as 32 bits: no
-  // read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
+  // a program's output pipe (os/pipe.ts): made, and read into one reused buffer; ssize_t taken as 32
+  // bits: no read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
+  pipe2: { args: [ptr, i32], returns: i32 },
   read: { args: [i32, ptr, u64], returns: i32 },
   // which program's output can be read (os/epoll.ts)
   epoll_create1: { args: [i32], returns: i32 },

@@ -2,12 +2,12 @@
 // plain non-blocking read(2)s into one reused buffer (Bun's ReadableStream allocates a new buffer per
 // chunk: measured at 2-3x the cost of the read itself), give them a 1 MiB buffer, and hand one pipe
 // to both stdout and stderr for an exact 2>&1. libc's pipe2 and fcntl through bun:ffi, as Bun has no pipe().
-import { dlopen, FFIType, ptr } from "bun:ffi";
+// Also what makes tsvisor's own stdout and stderr non-blocking for the console mirror (logs/console-mirror.ts).
+import { ptr } from "bun:ffi";
+import { constants, openSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
-import { ERRNO, errno, libc as sharedLibc } from "./libc.ts";
-import { LIBC } from "./libc-path.ts";
+import { ERRNO, O_CLOEXEC, errno, libc } from "./libc.ts";
 
-const O_CLOEXEC = 0o2000000;
 const O_NONBLOCK = 0o4000;
 const F_GETFL = 3;
 const F_SETFL = 4;
@@ -15,24 +15,15 @@ const F_SETPIPE_SZ = 1031;
 /** The most an unprivileged process may ask for (/proc/sys/fs/pipe-max-size's default). */
 export const PIPE_BYTES = 1024 * 1024;
 
-let libc: ReturnType<typeof openLibc> | undefined;
-function openLibc() {
-  return dlopen(LIBC, {
-    pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-    fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  }).symbols;
-}
-
 /** Make writes to `fd` return EAGAIN instead of waiting (for tsvisor's stdout/stderr when they are pipes). */
 export function setNonBlocking(fd: number): void {
-  libc ??= openLibc();
-  libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+  const c = libc();
+  c.fcntl(fd, F_SETFL, c.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
 }
 
 /** Grow the buffer of the pipe `fd` belongs to, where the kernel allows (best effort). */
 export function growPipe(fd: number): void {
-  libc ??= openLibc();
-  libc.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
+  libc().fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
 }
 
 /**
@@ -40,11 +31,10 @@ export function growPipe(fd: number): void {
  * close-on-exec so no other child inherits them; the buffer grown to PIPE_BYTES where the kernel allows.
  */
 export function openPipe(): { read: number; write: number } {
-  libc ??= openLibc();
   const fds = new Int32Array(2);
-  if (libc.pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new TsvisorError("SPAWN_FAILED", "can't create a pipe for the program's output (too many open files?)");
+  if (libc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new TsvisorError("SPAWN_FAILED", "can't create a pipe for the program's output (too many open files?)");
   const [read, write] = [fds[0]!, fds[1]!];
-  libc.fcntl(read, F_SETFL, libc.fcntl(read, F_GETFL, 0) | O_NONBLOCK);
+  setNonBlocking(read);
   growPipe(read); // best effort: a smaller pipe only means more wakeups
   return { read, write };
 }
@@ -56,7 +46,21 @@ export function openPipe(): { read: number; write: number } {
  * time it is read (an Error and its stack a wakeup).
  */
 export function readPipe(fd: number, buffer: Uint8Array): number {
-  const n = sharedLibc().read(fd, ptr(buffer), buffer.length);
+  const n = libc().read(fd, ptr(buffer), buffer.length);
   if (n >= 0) return n;
   return errno() === ERRNO.EWOULDBLOCK ? -1 : 0; // EWOULDBLOCK is EAGAIN
+}
+
+/**
+ * The file behind `fd` (a terminal tsvisor shares with its shell) opened again: a file description of
+ * tsvisor's own, which can be made non-blocking without the shell's becoming so. Write-only, never a
+ * controlling terminal, not inherited by a child; null when that cannot be done (no /proc, a revoked
+ * terminal, another user's).
+ */
+export function openOwnDescription(fd: number): number | null {
+  try {
+    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | O_CLOEXEC);
+  } catch {
+    return null;
+  }
 }
