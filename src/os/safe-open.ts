@@ -67,6 +67,16 @@ export class SafeDir implements Disposable {
     }
   }
 
+  /**
+   * A descriptor that keeps what stands at `name` (a file, or a link itself) from being freed when
+   * its name goes, or null when nothing is there. O_PATH: opening it neither reads nor blocks (a
+   * named pipe), and needs no permission on the file.
+   */
+  hold(name: string): number | null {
+    const fd = libc().openat(this.fd, cString(name, this.pathOf(name)), O_PATH | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0);
+    return fd >= 0 ? fd : null;
+  }
+
   /** The target of the link `name`. */
   readlink(name: string): string {
     const fd = this.open(name, O_PATH);

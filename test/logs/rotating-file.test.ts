@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reopenLogFiles } from "../../src/logs/open-logs.ts";
 import { RotatingFile } from "../../src/logs/rotating-file.ts";
+import { waitFor } from "../infra/wait-for.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "tsvisor-rotating-"));
 const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}\n`).join(""));
@@ -17,6 +18,21 @@ describe("RotatingFile", () => {
     file.close();
     expect([read(`${path}.3`), read(`${path}.2`), read(`${path}.1`), read(path)]).toEqual([
       null, "line 3\nline 4\n", "line 5\nline 6\n", "line 7\nline 8\n",
+    ]);
+  });
+
+  test("the oldest backup, dropped at each rotation, is let go of: no descriptor stays open for it", async () => {
+    // It is held open while the next backup is renamed over it and closed on another thread (so that
+    // freeing its blocks never stalls the main thread): 200 rotations must leave no descriptor behind.
+    const path = join(dir(), "web.out.log");
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    const before = openFds();
+    const file = new RotatingFile({ path, maxBytes: 20, backups: 2 });
+    for (let i = 100; i <= 499; i++) file.write(Buffer.from(`line ${i}\n`)); // 9 bytes each: 2 lines per file
+    file.close();
+    await waitFor(() => openFds() <= before, "the dropped backups' descriptors closed", 4_000);
+    expect([read(`${path}.3`), read(`${path}.2`), read(`${path}.1`), read(path)]).toEqual([
+      null, "line 494\nline 495\n", "line 496\nline 497\n", "line 498\nline 499\n",
     ]);
   });
 
