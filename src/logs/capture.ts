@@ -148,8 +148,17 @@ export class ProcessLogs {
     clearTimeout(timer);
   }
 
-  /** Write out the partial lines of pipes still open (held by a grandchild), then close the files. */
+  /**
+   * Stop reading the pipes still open (held by what a start left behind: what they hold is read first,
+   * and their partial lines written out), then close the files. A reload that removes or changes the
+   * program comes here too: pipes left open then would be read by no one and held for good.
+   */
   close(): void {
+    const held = this.starts.splice(0);
+    if (held.length > 0) {
+      this.options.logger.warn(`log: ${this.options.name}: closing the output pipes that what ${countOf(held.length, "earlier start")} left behind still holds open; what is written to them from now on is lost`);
+    }
+    for (const start of held) for (const pipe of [...start.pipes]) pipe.close();
     for (const [splitter, log] of this.splitters) this.flush(splitter, log);
     for (const file of this.files) file.close();
     if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);

@@ -215,10 +215,7 @@ export class Supervisor {
     await this.listeners.waitUntil(() => leaving.every((m) => STOPPED_STATES.includes(m.record.state)));
     for (const m of leaving) m.timers.cancelAll();
     // A removed or changed process leaves with its log files (a changed one may log elsewhere now).
-    await Promise.all(leaving.map(async (m) => {
-      await m.logs?.drain(LOG_DRAIN_TIMEOUT_MS);
-      m.logs?.close();
-    }));
+    await this.closeLogs(leaving);
     const kept = new Map(this.procs);
     this.procs.clear();
     for (const spec of config.processes) {

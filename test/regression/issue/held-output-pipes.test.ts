@@ -2,11 +2,13 @@
 // stderr to a helper that left its session with an empty environment (so no spawn mark: not stopped
 // as left behind), then exited. tsvisor reads a pipe while anything can write to it, so every restart
 // cost it two descriptors for good: 482 restarts took it to 989 of 1,024 in 5 s. It now reads the
-// pipes of at most 3 past starts and closes the oldest past that, saying so in its log.
+// pipes of at most 3 past starts and closes the oldest past that, saying so in its log; and a reload
+// that changes or removes the program closes them all (red team, 2026-12-06: each reload left
+// 2 × numprocs pipes read by no one, until spawns were refused).
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, tempDir, waitFor } from "../../integration/_harness.ts";
+import { Daemon, tempDir, waitFor, writeConfig } from "../../integration/_harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -72,4 +74,38 @@ stop_descendants = false
   expect({ helpers: helpers.length, heldByTsvisor: heldByTsvisor.length, closings, lines }).toEqual({
     helpers: starts, heldByTsvisor: 8, closings: starts - 4, lines: starts,
   });
+});
+
+test("a reload that changes or removes such a program closes the pipes its helpers hold", async () => {
+  using dir = tempDir();
+  const config = (generation: number) => `
+[programs.hoarder]
+command = ["sh", "-c", "echo started; env -i setsid sleep ${HELPER_SLEEP} & exit 0"]
+user = "nobody"
+startsecs = 0
+autorestart = false
+stop_descendants = false  # as above: every helper lives
+environment = { GENERATION = "${generation}" }
+`;
+  await using daemon = Daemon.start(dir.path, config(0));
+  const reloads = 5;
+  for (let generation = 1; generation <= reloads; generation++) {
+    await daemon.waitForLog(/exited: hoarder \(exit status 0; expected\)/);
+    await waitFor(() => helperPids().length >= generation, `helper ${generation}`);
+    writeConfig(dir.path, config(generation));
+    expect((await daemon.ctl(["reload"])).stdout).toBe("hoarder: changed\n");
+  }
+  await waitFor(() => daemon.logLines(/exited: hoarder /).length > reloads, "the last start's exit");
+  await waitFor(() => helperPids().length > reloads, "the last start's helper");
+  writeConfig(dir.path, "");
+  expect((await daemon.ctl(["reload"])).stdout).toBe("hoarder: removed\n");
+  const helpers = helperPids();
+  const heldByHelpers = new Set(helpers.flatMap(pipesOf));
+  // Each reload closed the pipes of the start it replaced, the last one those of the last start: 0,
+  // where each reload left 2 behind.
+  expect({
+    helpers: helpers.length,
+    heldByTsvisor: pipesOf(daemon.proc.pid).filter((pipe) => heldByHelpers.has(pipe)).length,
+    closings: daemon.logLines(/log: hoarder: closing the output pipes that what 1 earlier start left behind still holds open/).length,
+  }).toEqual({ helpers: reloads + 1, heldByTsvisor: 0, closings: reloads + 1 });
 });
