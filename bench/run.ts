@@ -18,6 +18,7 @@ const BENCHES: Bench[] = [
   { file: "supervisord.bench.ts", title: "Start-up, idle memory and CPU, `status` at 1 to 1,000 programs, crash → restart, stop-all", args: passOn },
   { file: "control.bench.ts", title: "`check` / `status` latency and peak RSS, 50 programs", args: SHORT ? ["--short"] : [] },
   { file: "logs.bench.ts", title: "Log throughput", args: SHORT ? ["--short"] : [] },
+  { file: "log-latency.bench.ts", title: "A quiet program's lines beside a flat-out writer", args: SHORT ? ["--short"] : [] },
   { file: "init.bench.ts", title: "Reaping storm and signal latency vs tini", args: SHORT ? ["--short"] : [] },
   { file: "http.bench.ts", title: "HTTP API vs supervisord's XML-RPC, 50 programs", args: SHORT ? ["--short"] : [] },
   { file: "rpc.bench.ts", title: "supervisord's XML-RPC API served by tsvisor vs by supervisord, 50 programs", args: SHORT ? ["--short"] : [] },

@@ -20,16 +20,15 @@
 //   bun bench/supervisord.bench.ts --idle     the idle rows only (memory, CPU, status) — ~10 min a round
 //   bun bench/supervisord.bench.ts --logging  the CPU-while-logging rows only — ~5 min a round
 //   bun bench/supervisord.bench.ts --short    1 round, small counts, 1 s idle window (CI: checks it works)
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Subprocess } from "bun";
 import { IDLE_FOREVER, buildBunProgram, settleExecutable } from "./_hello.ts";
-import { measure, quantile } from "./_supervisord.ts";
+import { KINDS, Subject, TSVISOR, waitUntil, withSubject, type Kind, type ProgramSpec } from "./_daemons.ts";
+import { median, render, type Row } from "./_rows.ts";
+import { measure } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-// TSVISOR_BIN=/path/to/tsvisor: another build (an older commit's, for before/after figures)
-const TSVISOR = process.env.TSVISOR_BIN ?? join(ROOT, "dist/tsvisor");
 const SHORT = process.argv.includes("--short");
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : SHORT ? 1 : 3;
@@ -50,105 +49,6 @@ const LOGGING_SETTLE_MS = SHORT ? 1_000 : 10_000;
 const LOGGING_WINDOW_MS = SHORT ? 1_000 : 30_000;
 const STOP_PROGRAMS = SHORT ? 5 : 50;
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
-
-type Kind = "tsvisor" | "supervisord";
-const KINDS: Kind[] = ["tsvisor", "supervisord"];
-
-interface ProgramSpec {
-  name: string;
-  command: string[];
-  startsecs: number;
-  count: number;
-  /** tsvisor's back-off delay; leave out for its default. */
-  backoffDelay?: number;
-}
-
-/** A daemon of either kind on a fresh directory; `runningCount` reads its log. */
-class Subject {
-  readonly proc: Subprocess;
-  readonly launchedAt: number;
-  constructor(readonly kind: Kind, readonly dir: string, programs: ProgramSpec) {
-    mkdirSync(join(dir, "logs"), { recursive: true });
-    const argv = kind === "tsvisor" ? tsvisorArgv(dir, programs) : supervisordArgv(dir, programs);
-    this.launchedAt = performance.now();
-    this.proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  }
-
-  get log(): string {
-    const file = join(this.dir, "logs", this.kind === "tsvisor" ? "tsvisor.log" : "supervisord.log");
-    return existsSync(file) ? readFileSync(file, "utf8") : "";
-  }
-
-  runningCount(): number {
-    return this.log.split("\n").filter((l) => l.includes(" entered RUNNING state")).length;
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill("SIGTERM");
-    const done = await Promise.race([this.proc.exited.then(() => true), Bun.sleep(60_000).then(() => false)]);
-    if (!done) this.proc.kill("SIGKILL");
-    await this.proc.exited;
-  }
-}
-
-function tsvisorArgv(dir: string, p: ProgramSpec): string[] {
-  const config = join(dir, "tsvisor.toml");
-  writeFileSync(config, `[supervisor]
-log_dir = "${dir}/logs"
-console = false
-[programs.${p.name}]
-command = ${JSON.stringify(p.command)}
-startsecs = ${p.startsecs}
-numprocs = ${p.count}
-${p.backoffDelay === undefined ? "" : `backoff_delay = ${p.backoffDelay}`}
-`);
-  return [TSVISOR, "run", "-c", config, "--socket", join(dir, "tsvisor.sock")];
-}
-
-function supervisordArgv(dir: string, p: ProgramSpec): string[] {
-  const config = join(dir, "supervisord.conf");
-  const quoted = p.command.map((a) => (/^[\w./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
-  writeFileSync(config, `[supervisord]
-nodaemon = true
-logfile = ${dir}/logs/supervisord.log
-pidfile = ${dir}/supervisord.pid
-childlogdir = ${dir}/logs
-user = root
-[unix_http_server]
-file = ${dir}/supervisor.sock
-[supervisorctl]
-serverurl = unix://${dir}/supervisor.sock
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[program:${p.name}]
-command = ${quoted}
-startsecs = ${p.startsecs}
-numprocs = ${p.count}
-process_name = %(program_name)s-%(process_num)d
-`);
-  return ["supervisord", "-c", config];
-}
-
-async function waitUntil<T>(probe: () => T | undefined | false, what: string, timeoutMs = 120_000, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(everyMs);
-  }
-}
-
-async function withSubject<T>(kind: Kind, programs: ProgramSpec, body: (s: Subject) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-"));
-  const subject = new Subject(kind, dir, programs);
-  try {
-    return await body(subject);
-  } finally {
-    await subject.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const sleepers = (count: number): ProgramSpec => ({ name: "p", command: ["sleep", "100000"], startsecs: 1, count });
 
@@ -295,12 +195,6 @@ function childPids(pid: number): number[] {
   }
 }
 
-// Quantiles of unsorted samples.
-const quantileOf = (xs: readonly number[], q: number) => quantile([...xs].sort((a, b) => a - b), q);
-const median = (xs: readonly number[]) => quantileOf(xs, 0.5);
-
-interface Row { figure: string; unit: string; samples: Record<string, number[]>; target?: (t: number, ref: number) => string }
-
 async function main(): Promise<void> {
   if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\``);
   settleExecutable(TSVISOR);
@@ -362,30 +256,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(floorDir, { recursive: true, force: true });
   }
-  process.stdout.write(render(rows.filter((r) => Object.keys(r.samples).length > 0)));
-}
-
-function render(rows: Row[]): string {
-  const f = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2));
-  const cell = (xs?: number[]) => (xs?.length ? `${f(median(xs))} (${f(quantileOf(xs, 0.1))}–${f(quantileOf(xs, 0.9))})` : "–");
-  const lines = [
-    `${ROUNDS} round${ROUNDS > 1 ? "s" : ""}, tsvisor and supervisord alternating; median (p10–p90 over rounds).`,
-    "",
-    "| figure | unit | tsvisor | supervisord 4.2.5 | tsvisor / supervisord | target |",
-    "|---|---|---:|---:|---:|---|",
-  ];
-  for (const r of rows) {
-    const t = r.samples.tsvisor ?? r.samples.floor ?? [];
-    const s = r.samples.supervisord ?? [];
-    const ratio = t.length && s.length && median(s) > 0 ? (median(t) / median(s)).toFixed(3) : "–";
-    let target = r.target && t.length && s.length ? r.target(median(t), median(s)) : "";
-    if (r.samples["bare loop"]) {
-      const bare = median(r.samples["bare loop"]);
-      target = `≤ 2× bare fork+exec loop (${f(bare)} ms, ${cell(r.samples["bare loop"])}): ${median(t) <= 2 * bare ? "met" : "MISSED"} (${(median(t) / bare).toFixed(2)}×)`;
-    }
-    lines.push(`| ${r.figure} | ${r.unit} | ${cell(t)} | ${cell(s)} | ${ratio} | ${target} |`);
-  }
-  return `${lines.join("\n")}\n`;
+  process.stdout.write(render(rows.filter((r) => Object.keys(r.samples).length > 0), ROUNDS));
 }
 
 await main();

@@ -3,7 +3,8 @@
 import { expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, TSVISOR, tempDir, waitFor } from "./_harness.ts";
+import { followProcessLog, processLogEventsConfig } from "./_events.ts";
+import { Daemon, tempDir, waitFor } from "./_harness.ts";
 
 test("events -f that falls more than 1 MiB behind is told why on stderr and exits 1; the daemon goes on", async () => {
   using dir = tempDir();
@@ -15,18 +16,9 @@ test("events -f that falls more than 1 MiB behind is told why on stderr and exit
 yes ${"x".repeat(999)} | head -c 4194304 | dd bs=65536 iflag=fullblock status=none
 touch ${burstDone}
 exec sleep 1000`;
-  await using daemon = Daemon.start(dir.path, `
-[programs.burst]
-command = ["sh", "-c", ${JSON.stringify(script)}]
-startsecs = 0
-stdout_events_enabled = true
-stdout_logfile = "none"
-console = false
-`);
+  await using daemon = Daemon.start(dir.path, processLogEventsConfig("burst", script));
   await daemon.waitForSocket();
-  const follower = Bun.spawn([TSVISOR, "events", "-f", "--type", "PROCESS_LOG_STDOUT", "burst"], {
-    env: { ...process.env, TSVISOR_SOCKET: daemon.socket }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
-  });
+  const follower = followProcessLog(daemon, "burst");
   let printed = "";
   const stdout = (async () => {
     // only the start is kept: enough to see the follow is live

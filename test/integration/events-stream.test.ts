@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { followProcessLog, processLogEventsConfig } from "./_events.ts";
 import { Daemon, TSVISOR, tempDir, waitFor } from "./_harness.ts";
 
 test("events -f prints the history, then streams new events as they happen, until the daemon exits", async () => {
@@ -71,18 +72,9 @@ for b in ${Array.from({ length: bursts }, (_, b) => b + 1).join(" ")}; do
   touch ${dir.path}/done.$b
 done
 exec sleep 1000`;
-  await using daemon = Daemon.start(dir.path, `
-[programs.faces]
-command = ["sh", "-c", ${JSON.stringify(script)}]
-startsecs = 0
-stdout_events_enabled = true
-stdout_logfile = "none"
-console = false
-`);
+  await using daemon = Daemon.start(dir.path, processLogEventsConfig("faces", script));
   await daemon.waitForSocket();
-  const follower = Bun.spawn([TSVISOR, "events", "-f", "--type", "PROCESS_LOG_STDOUT", "faces"], {
-    env: { ...process.env, TSVISOR_SOCKET: daemon.socket }, stdin: "ignore", stdout: "pipe", stderr: "pipe",
-  });
+  const follower = followProcessLog(daemon, "faces");
   const chunks: Uint8Array[] = [];
   const reading = (async () => {
     for await (const chunk of follower.stdout) chunks.push(chunk);
