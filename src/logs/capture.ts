@@ -156,7 +156,9 @@ export class ProcessLogs {
   close(): void {
     const held = this.starts.splice(0);
     if (held.length > 0) {
-      this.options.logger.warn(`log: ${this.options.name}: closing the output pipes that what ${countOf(held.length, "earlier start")} left behind still holds open; what is written to them from now on is lost`);
+      const pids = held.map((start) => start.pid).join(" ");
+      this.options.logger.warn(`log: ${this.options.name}: closing the output pipes of its earlier starts (pid ${pids}): what they left behind ` +
+        "still holds them open; what is written to them from now on is lost");
     }
     for (const start of held) for (const pipe of [...start.pipes]) pipe.close();
     for (const [splitter, log] of this.splitters) this.flush(splitter, log);
