@@ -27,6 +27,9 @@ const REOPEN_INTERVAL_MS = 1000;
 // directory would otherwise swallow every line, unseen, until the next rotation.
 const UNLINK_CHECK_INTERVAL_MS = 1000;
 const FILE_MODE = 0o640;
+/** Dropped backups held open until a pool thread has closed (and so freed) them, across all files. */
+const MAX_CLOSING = 8;
+let closing = 0;
 
 export class RotatingFile {
   private fd: number | null = null;
@@ -142,12 +145,16 @@ export class RotatingFile {
         // then, in the renaming thread: 36 ms for a 50 MB file on ext4 (its pages still being written
         // back), which stalled every program's output and the control socket at every rotation. Held
         // open, it loses only its name there; the last close, on Bun's thread pool, frees it.
-        const oldest = dir.hold(`${name}.${backups}`);
+        // At most MAX_CLOSING wait to be freed at once (a tiny maxbytes rotates thousands of times a
+        // second, and a slow disk frees slowly: unbounded, they took the descriptors, red team); past
+        // that the rename frees the file here, as before.
+        const oldest = closing < MAX_CLOSING ? dir.hold(`${name}.${backups}`) : null;
+        if (oldest !== null) closing++;
         try {
           for (let i = backups - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`);
           dir.rename(name, `${name}.1`);
         } finally {
-          if (oldest !== null) close(oldest, () => {});
+          if (oldest !== null) close(oldest, () => void closing--);
         }
       }
       return this.openIn(dir, name, ours && backups === 0);
