@@ -65,13 +65,14 @@ test("after a start, a crash, its autorestart, a restart by hand and memory grow
   expect(crashy.events.map((e) => e.time)).toEqual(crashy.events.map((e) => e.time).toSorted((a, b) => a - b));
   expect(crashy.sample_interval_ms).toBe(100);
 
-  // grow's memory as sampled: up by at least two of its three steps of 20 MB after the first sample
-  // (the first step may come before it; Bun's own size differs from machine to machine), never down by much
+  // grow's memory as sampled: up by more than one of its three steps of 20 MiB after the first sample,
+  // so at least two steps were seen (the first step may come before the first sample, and Bun's own
+  // size shrinks by a MiB or so as it settles: exactly 40 MiB failed on a fast machine), never down by much
   const grown = await waitFor(async () => {
     const h = await history(daemon, "grow");
     const first = h.samples.memory_bytes[0];
-    return first !== undefined && Math.max(...h.samples.memory_bytes) - first >= 40 * MiB && h;
-  }, "grow's samples to rise by 40 MiB");
+    return first !== undefined && Math.max(...h.samples.memory_bytes) - first >= 30 * MiB && h;
+  }, "grow's samples to rise by 30 MiB");
   const memory = grown.samples.memory_bytes;
   expect(memory.every((m, i) => i === 0 || m > memory[i - 1]! - 5 * MiB)).toBe(true);
   expect(grown.samples.time.every((t, i) => i === 0 || t > grown.samples.time[i - 1]!)).toBe(true);
