@@ -201,6 +201,7 @@ export class ProcessLogs {
     return (event) => {
       if (event.type === "failing") logger.warn(`log: ${name} ${what}: ${event.reason}; dropping lines until it works again`);
       else if (event.type === "warning") logger.warn(`log: ${name} ${what}: ${event.reason}`);
+      else if (event.type === "settled") logger.info(`log: ${name} ${what}: ${event.reason}`);
       else logger.info(`log: ${name} ${what}: writing again; ${countOf(event.droppedLines, "line")} dropped (${this.droppedLines} in all)`);
     };
   }

@@ -5,7 +5,8 @@ import { countLines } from "./line-splitter.ts";
 export type TroubleEvent =
   | { type: "failing"; reason: string } // lines are being dropped from now on
   | { type: "recovered"; droppedLines: number } // writing works again
-  | { type: "warning"; reason: string }; // nothing lost, but not as configured
+  | { type: "warning"; reason: string } // nothing lost, but not as configured
+  | { type: "settled"; reason: string }; // as configured again after a warning
 
 export class LineLoss {
   /** Lines dropped since the output was created. */
@@ -47,6 +48,11 @@ export class LineLoss {
   /** Nothing lost, but not as configured (rotation failing). */
   warn(reason: string): void {
     this.onTrouble?.({ type: "warning", reason });
+  }
+
+  /** As configured again after a warning (rotation works again). */
+  settled(reason: string): void {
+    this.onTrouble?.({ type: "settled", reason });
   }
 }
 

@@ -55,7 +55,8 @@ function fileReporter(path: string): ConsolaReporter {
     path, maxBytes: OWN_LOG_MAX_BYTES, backups: OWN_LOG_BACKUPS,
     onTrouble: (event) => {
       const what = event.type === "recovered" ? `writing again; ${countOf(event.droppedLines, "line")} dropped` : event.reason;
-      consoleStderr().write(`${new Date().toISOString()} WARN log: ${path}: ${what}\n`, true);
+      const level = event.type === "recovered" || event.type === "settled" ? "INFO" : "WARN";
+      consoleStderr().write(`${new Date().toISOString()} ${level} log: ${path}: ${what}\n`, true);
     },
   });
   return { log: (entry) => file.write(Buffer.from(formatPlainLine(entry))) };

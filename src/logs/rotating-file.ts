@@ -23,6 +23,10 @@ export interface RotatingFileOptions {
 const NEWLINE = 10;
 // Do not retry a failed open more often than this: each try walks the path and opens.
 const REOPEN_INTERVAL_MS = 1000;
+// After a failed rotation the file is written on past maxbytes for this long before rotation is
+// tried again: a name blocked among the backups (a directory someone put there) would otherwise make
+// every write walk the path and rename, or, if never tried again, let the file grow without bound.
+const ROTATE_RETRY_MS = 1000;
 // How often a write checks that the open file still has a name (an fstat): a removed file or log
 // directory would otherwise swallow every line, unseen, until the next rotation.
 const UNLINK_CHECK_INTERVAL_MS = 1000;
@@ -35,7 +39,9 @@ export class RotatingFile {
   private fd: number | null = null;
   private size = 0;
   private nextOpenAt = 0;
-  private rotationBroken = false;
+  /** While rotation fails: when to try it again (writing on past maxBytes until then); 0 otherwise. */
+  private rotateAgainAt = 0;
+  private rotationFailing = false;
   private nextUnlinkCheckAt = 0;
   private readonly loss: LineLoss;
 
@@ -62,9 +68,10 @@ export class RotatingFile {
     if (this.fd === null && !this.retryOpen()) return this.drop(data, 0);
     if (this.removed()) this.reopen();
     if (this.fd === null) return this.drop(data, 0);
-    const maxBytes = this.rotationBroken ? 0 : this.options.maxBytes;
     let offset = 0;
     while (offset < data.length) {
+      // asked again after each piece: a rotation that failed within this write defers the next one
+      const maxBytes = this.rotationDeferred() ? 0 : this.options.maxBytes;
       let end = data.length;
       // The size counted is what tsvisor wrote; before rotating, ask the file, which may have been
       // emptied from outside (`: > name.log`) since. Once per rotation, not per write.
@@ -90,7 +97,7 @@ export class RotatingFile {
 
   /** Close and open the path again: after `mv name.log name.log.old`, writing goes to a new name.log. */
   reopen(): void {
-    this.rotationBroken = false;
+    this.rotateAgainAt = 0; // a file that failed to rotate is tried at once
     this.closeFd();
     this.open();
   }
@@ -157,7 +164,9 @@ export class RotatingFile {
           if (oldest !== null) close(oldest, () => void closing--);
         }
       }
-      return this.openIn(dir, name, ours && backups === 0);
+      const opened = this.openIn(dir, name, ours && backups === 0);
+      if (opened) this.rotated();
+      return opened;
     } catch (error) {
       return this.cannotRotate(error);
     } finally {
@@ -165,11 +174,26 @@ export class RotatingFile {
     }
   }
 
-  // Keep appending past maxBytes rather than lose lines; try again after the next reopen.
+  // Keep appending past maxBytes rather than lose lines, and try again in a second: said once, until
+  // a rotation works again.
   private cannotRotate(error: unknown): boolean {
-    this.rotationBroken = true;
-    this.loss.warn(`can't rotate, writing on past maxbytes: ${describeFailure(error)}`);
+    this.rotateAgainAt = Date.now() + ROTATE_RETRY_MS;
+    if (!this.rotationFailing) {
+      this.rotationFailing = true;
+      this.loss.warn(`can't rotate, writing on past maxbytes and trying again every second: ${describeFailure(error)}`);
+    }
     return this.open();
+  }
+
+  private rotated(): void {
+    this.rotateAgainAt = 0;
+    if (!this.rotationFailing) return;
+    this.rotationFailing = false;
+    this.loss.settled("rotating again");
+  }
+
+  private rotationDeferred(): boolean {
+    return this.rotateAgainAt !== 0 && Date.now() < this.rotateAgainAt;
   }
 
   private open(): boolean {

@@ -1,0 +1,70 @@
+// Regression (red team, 2026-12-06): one failed rotation turned rotation off until `tsvisor logs
+// --reopen`. With the log in a directory its program's user can write, that user put a directory at
+// app.log.3 for half a second: tsvisor logged "can't rotate, writing on past maxbytes: EISDIR" and the
+// log then grew without bound (6.9 GB in a minute with a flat-out writer). Rotation is now tried
+// again once a second, said once per episode, and said again when it works.
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { lstatSync, mkdirSync, readFileSync, rmSync, rmdirSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, tempDir, waitFor } from "../../integration/_harness.ts";
+
+setDefaultTimeout(60_000);
+
+const MAX_BYTES = 10_000;
+
+function sizeOf(path: string): number | null {
+  try {
+    return lstatSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+test("after a rotation fails (a directory at a backup's name), the log rotates again once the name is free, with no line lost", async () => {
+  using dir = tempDir();
+  const log = join(dir.path, "logs", "app.log");
+  // About 15,000 numbered lines a second: a rotation every second or so at 10 KB.
+  await using daemon = Daemon.start(dir.path, `
+[programs.app]
+command = ["perl", "-e", "$| = 1; for (my $i = 1; ; $i++) { print \\"line $i\\\\n\\"; select(undef, undef, undef, 0.001) if $i % 20 == 0 }"]
+stdout_logfile = ${JSON.stringify(log)}
+stdout_logfile_maxbytes = ${MAX_BYTES}
+stdout_logfile_backups = 3
+startsecs = 0
+console = false
+`);
+  await waitFor(() => lstatSync(`${log}.3`, { throwIfNoEntry: false })?.isFile(), "three rotations");
+
+  // The oldest backup's name taken by a directory: renaming .2 over it fails (EISDIR). It stays there
+  // for 2.5 s, over two retries, then goes.
+  await waitFor(() => {
+    rmSync(`${log}.3`, { force: true });
+    try {
+      mkdirSync(`${log}.3`);
+      return true;
+    } catch {
+      return false; // a rotation made .3 again between the two
+    }
+  }, "a directory at app.log.3");
+  await daemon.waitForLog(/log: app stdout \S+app\.log: can't rotate, writing on past maxbytes.*: EISDIR/);
+  await Bun.sleep(2_500);
+  expect(await daemon.status("app")).toMatchObject({ state: "RUNNING" }); // the daemon answers meanwhile
+  const grownTo = sizeOf(log)!;
+  rmdirSync(`${log}.3`);
+
+  // Rotation resumes by itself: the file written on past maxbytes becomes a backup and a new one starts.
+  await waitFor(() => lstatSync(`${log}.3`, { throwIfNoEntry: false })?.isFile() && sizeOf(log)! <= MAX_BYTES, "a full set of backups again");
+  await daemon.waitForLog(/log: app stdout \S+app\.log: rotating again/);
+  // said once for the episode, not at each retry
+  expect(daemon.logLines(/can't rotate/)).toEqual([expect.stringContaining("can't rotate, writing on past maxbytes and trying again every second: EISDIR")]);
+  expect(daemon.logLines(/rotating again/)).toHaveLength(1);
+  expect(grownTo).toBeGreaterThan(MAX_BYTES); // written on meanwhile, not dropped
+
+  // The backups and the file hold one unbroken run of lines: nothing lost, repeated or reordered.
+  expect(await daemon.ctl(["stop", "app"])).toMatchObject({ exitCode: 0 });
+  const numbers = [`${log}.3`, `${log}.2`, `${log}.1`, log]
+    .flatMap((path) => readFileSync(path, "utf8").split("\n").filter((line) => line !== ""))
+    .map((line) => Number(/^line (\d+)$/.exec(line)?.[1]));
+  const gaps = numbers.filter((n, i) => i > 0 && n !== numbers[i - 1]! + 1);
+  expect({ gaps: gaps.slice(0, 5), lines: numbers.length > 1000 }).toEqual({ gaps: [], lines: true });
+});
