@@ -4,6 +4,7 @@
 // It is opened, created, renamed and emptied only through os/safe-open.ts: never through a link or
 // into a directory someone else put in the path's place, and only ever a regular file of one name.
 import { close, closeSync, fstatSync, ftruncateSync, writeSync } from "node:fs";
+import { fdShortageFor } from "../os/fd-budget.ts";
 import { isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
 import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
@@ -154,8 +155,8 @@ export class RotatingFile {
         // open, it loses only its name there; the last close, on Bun's thread pool, frees it.
         // At most MAX_CLOSING wait to be freed at once (a tiny maxbytes rotates thousands of times a
         // second, and a slow disk frees slowly: unbounded, they took the descriptors, red team); past
-        // that the rename frees the file here, as before.
-        const oldest = closing < MAX_CLOSING ? dir.hold(`${name}.${backups}`) : null;
+        // that, or when tsvisor is short of descriptors (os/fd-budget.ts), the rename frees the file here.
+        const oldest = closing < MAX_CLOSING && fdShortageFor("heldBackup") === null ? dir.hold(`${name}.${backups}`) : null;
         if (oldest !== null) closing++;
         try {
           for (let i = backups - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`);

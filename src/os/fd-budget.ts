@@ -10,6 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 export const FD_RESERVE = {
   /** A program, health check command, hook or event listener: pipes and log files. */
   spawn: 32,
+  /** A log's dropped oldest backup held open while a pool thread frees it; refused, the rename frees it in place. */
+  heldBackup: 32,
   /** An HTTP connection or log stream. */
   http: 16,
   /** A control socket connection: what is left below it is for reading /proc and files in passing. */
@@ -61,7 +63,7 @@ export function fdUsage(): FdUsage {
 // showed. Near a reserve every question counts again, so a refusal always rests on a fresh count; the
 // descriptors closed since are not credited, which only makes the estimate cautious.
 const COUNT_FRESH_MS = 1000;
-const MOST_A_USE_OPENS: Record<FdUse, number> = { spawn: 8, http: 1, control: 1 }; // a spawn: two pipes, two log files
+const MOST_A_USE_OPENS: Record<FdUse, number> = { spawn: 8, heldBackup: 1, http: 1, control: 1 }; // a spawn: two pipes, two log files
 let counted: { usage: FdUsage; at: number; handedOut: number } | null = null;
 
 function estimatedUsage(): FdUsage {
