@@ -46,6 +46,12 @@ export interface ProcessLogsOptions {
   onLines?: (stream: "stdout" | "stderr", lines: Uint8Array) => void;
 }
 
+// One start of the process: its pid, and its pipes while they are read.
+interface Start {
+  pid: number;
+  pipes: Set<WatchedPipe>;
+}
+
 // One program stream's destinations. With redirect_stderr both streams share the file.
 class StreamLog {
   private atLineStart = true;
@@ -83,7 +89,7 @@ export class ProcessLogs {
   // Pipes being read, with the partial line each holds back, for close() to write out.
   private readonly splitters = new Map<LineSplitter, StreamLog>();
   // Each start whose pipes are still being read, oldest first; the last one is the current start.
-  private readonly starts: { pid: number; pipes: Set<WatchedPipe> }[] = [];
+  private readonly starts: Start[] = [];
 
   constructor(private readonly options: ProcessLogsOptions) {
     const { name, redirectStderr } = options;
@@ -129,15 +135,21 @@ export class ProcessLogs {
   }
 
   // A past start whose pipes are still open has left something behind that holds them; past the bound
-  // they are closed, and what holds them gets EPIPE. The program's own process has exited: it loses nothing.
+  // they are closed. The program's own process has exited: it loses nothing.
   private closePastStartsBeyond(kept: number): void {
-    const { logger, name } = this.options;
     while (this.starts.length > kept) {
-      const oldest = this.starts.shift()!;
-      logger.warn(`log: ${name}: closing the output pipes of an earlier start (pid ${oldest.pid}): it has exited, but what it ` +
-        `left behind still holds them open, and tsvisor reads those of at most ${PAST_STARTS_READ} past starts; what is written to them from now on is lost`);
-      for (const pipe of [...oldest.pipes]) pipe.close();
+      this.closeHeld([this.starts.shift()!], `, and tsvisor reads those of at most ${PAST_STARTS_READ} past starts`);
     }
+  }
+
+  // Close the pipes of starts that have exited while what they left behind still holds them (what the
+  // pipes hold is read first; the holder gets EPIPE from then on), saying so with the starts' pids.
+  private closeHeld(starts: Start[], why = ""): void {
+    if (starts.length === 0) return;
+    const [which, they] = starts.length === 1 ? ["an earlier start", "it has exited, but what it"] : ["its earlier starts", "they have exited, but what they"];
+    this.options.logger.warn(`log: ${this.options.name}: closing the output pipes of ${which} (pid ${starts.map((s) => s.pid).join(" ")}): ` +
+      `${they} left behind still holds them open${why}; what is written to them from now on is lost`);
+    for (const start of starts) for (const pipe of [...start.pipes]) pipe.close();
   }
 
   /** Resolves when every pipe being read has ended, or after timeoutMs (a grandchild still holding one). */
@@ -154,13 +166,7 @@ export class ProcessLogs {
    * program comes here too: pipes left open then would be read by no one and held for good.
    */
   close(): void {
-    const held = this.starts.splice(0);
-    if (held.length > 0) {
-      const pids = held.map((start) => start.pid).join(" ");
-      this.options.logger.warn(`log: ${this.options.name}: closing the output pipes of its earlier starts (pid ${pids}): what they left behind ` +
-        "still holds them open; what is written to them from now on is lost");
-    }
-    for (const start of held) for (const pipe of [...start.pipes]) pipe.close();
+    this.closeHeld(this.starts.splice(0));
     for (const [splitter, log] of this.splitters) this.flush(splitter, log);
     for (const file of this.files) file.close();
     if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);

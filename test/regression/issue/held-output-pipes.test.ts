@@ -106,6 +106,6 @@ environment = { GENERATION = "${generation}" }
   expect({
     helpers: helpers.length,
     heldByTsvisor: pipesOf(daemon.proc.pid).filter((pipe) => heldByHelpers.has(pipe)).length,
-    closings: daemon.logLines(/log: hoarder: closing the output pipes of its earlier starts \(pid \d+\): what they left behind still holds them open/).length,
+    closings: daemon.logLines(/log: hoarder: closing the output pipes of an earlier start \(pid \d+\): it has exited, but what it left behind still holds them open;/).length,
   }).toEqual({ helpers: reloads + 1, heldByTsvisor: 0, closings: reloads + 1 });
 });
