@@ -1,8 +1,9 @@
 // Log throughput: a program writes 200 MB of 100-byte lines in writes of 100, 8,192 and 65,536 bytes
 // (8,192 and 65,536 cut a line at nearly every write, as a program's stdio buffer does); how long
 // from the writer's start until all of it is in the log files (rotation at 50 MB), for the writer
-// redirected straight to a file, tsvisor (console mirror off and on) and supervisord 4.2.5, in the
-// same run, round after round. Every run is checked: the files, read back in rotation order, are the
+// redirected straight to a file, through a bare pipe relay (cat; C with read + write; C with splice),
+// tsvisor (console mirror off and on) and supervisord 4.2.5, in the same run, round after round.
+// Every run is checked: the files, read back in rotation order, are the
 // bytes written (nothing lost, nothing out of order), each of tsvisor's files ends with a whole line,
 // and the console got every line once, prefixed. Peak RSS while logging (VmHWM, reset once the
 // daemon has settled) is set against the same daemon's idle RSS just before the writer starts.
@@ -29,8 +30,9 @@ const WRITER = join(import.meta.dir, "log-writer.py");
 const PYTHON = "/usr/bin/python3"; // Debian's, which the supervisor package depends on
 const PREFIX = "writer | ";
 
-spawnSync(join(ROOT, "scripts/ensure-debian-packages.sh"), ["supervisor"], { stdio: "inherit" });
+spawnSync(join(ROOT, "scripts/ensure-debian-packages.sh"), ["supervisor", "gcc", "libc6-dev"], { stdio: "inherit" });
 settleExecutable(TSVISOR); // its idle and peak RSS are compared (bench/_hello.ts)
+const PIPE_RELAY = compilePipeRelay();
 
 interface Sample {
   /** ms from the writer's first instruction until every byte is in the files. */
@@ -42,7 +44,9 @@ interface Sample {
 
 const VARIANTS = {
   direct: directWrite,
-  "pipe relay (cat)": catRelay,
+  "pipe relay (cat)": (dir: string, size: number) => relay(dir, size, "exec cat"),
+  "pipe relay (C, read + write)": (dir: string, size: number) => relay(dir, size, `exec ${PIPE_RELAY} read`),
+  "pipe relay (C, splice)": (dir: string, size: number) => relay(dir, size, `exec ${PIPE_RELAY} splice`),
   tsvisor: (dir: string, size: number) => viaTsvisor(dir, size, false),
   "tsvisor + console mirror": (dir: string, size: number) => viaTsvisor(dir, size, true),
   "supervisord 4.2.5": viaSupervisord,
@@ -65,16 +69,24 @@ async function directWrite(dir: string, size: number): Promise<Sample> {
 }
 
 // The floor of anything that reads a program's output from a pipe and writes it to a file: the same
-// writer into a pipe that cat(1) copies to the file, and nothing else (no lines, no rotation). What
-// the pipe costs (a second copy of every byte, and the writer waiting while the reader catches up)
-// is in every supervisor's figure; a target below this one is out of reach for any of them.
-async function catRelay(dir: string, size: number): Promise<Sample> {
-  const relay = Bun.spawn(["/bin/sh", "-c", `exec ${PYTHON} ${WRITER} ${TOTAL} ${dir}/times ${size} | exec cat > ${dir}/relay.log`], { stderr: "inherit" });
+// writer into a pipe that `reader` copies to the file, and nothing else (no lines, no rotation): cat(1),
+// and bench/pipe-relay.c with tsvisor's 1 MiB pipe and reads, or with splice(2). What the pipe costs
+// (a second copy of every byte, and the writer waiting while the reader catches up) is in every
+// supervisor's figure; a target below the best of them is out of reach for any supervisor.
+async function relay(dir: string, size: number, reader: string): Promise<Sample> {
+  const relay = Bun.spawn(["/bin/sh", "-c", `exec ${PYTHON} ${WRITER} ${TOTAL} ${dir}/times ${size} | ${reader} > ${dir}/relay.log`], { stderr: "inherit" });
   const done = await allWritten(dir, "relay.log");
   await relay.exited;
   const [start] = await writerTimes(dir);
   verifyFiles(dir, "relay.log", false);
   return { fromWriter: done - start };
+}
+
+function compilePipeRelay(): string {
+  const out = join(mkdtempSync(join(tmpdir(), "tsvisor-bench-relay-")), "pipe-relay");
+  const cc = spawnSync("gcc", ["-O2", "-o", out, join(import.meta.dir, "pipe-relay.c")], { stdio: "inherit" });
+  if (cc.status !== 0) throw new Error("gcc could not build bench/pipe-relay.c");
+  return out;
 }
 
 async function viaTsvisor(dir: string, size: number, mirror: boolean): Promise<Sample> {
@@ -269,8 +281,9 @@ for (const size of WRITE_SIZES) {
     const idle = med(size, v, "idleMiB");
     const peak = med(size, v, "peakMiB");
     let target = "";
-    const relay = med(size, "pipe relay (cat)", "fromWriter");
-    if (v === "tsvisor") target = `≤ 1.1× direct: ${verdict(t <= 1.1 * direct)} (${(t / relay).toFixed(2)}× the cat relay); peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
+    const relays = (["pipe relay (cat)", "pipe relay (C, read + write)", "pipe relay (C, splice)"] as const).map((r) => med(size, r, "fromWriter"));
+    const best = Math.min(...relays);
+    if (v === "tsvisor") target = `≤ 1.1× direct: ${verdict(t <= 1.1 * direct)} (${(t / relays[0]!).toFixed(2)}× the cat relay, ${(t / best).toFixed(2)}× the best relay, itself ${(best / direct).toFixed(2)}× direct); peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
     if (v === "tsvisor + console mirror") target = `≤ 1.5× without: ${verdict(t <= 1.5 * plain)} (${(t / plain).toFixed(2)}×); peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
     const each = (samples.get(key(size, v)) ?? []).map((s) => s3(s.fromWriter)).join(" ");
     rows.push(`| ${size.toLocaleString("en")} | ${v} | ${s3(t)} | ${(t / direct).toFixed(2)}× | ${mib(idle)} | ${mib(peak)} | ${each} | ${target} |`);
