@@ -35,6 +35,14 @@ const FILE_MODE = 0o640;
 /** Dropped backups held open until a pool thread has closed (and so freed) them, across all files. */
 const MAX_CLOSING = 8;
 let closing = 0;
+/**
+ * With MAX_CLOSING waiting, a backup to drop up to this size is freed by the rename (well under a
+ * millisecond); a larger one waits for its turn, its file written on past maxBytes meanwhile. Freeing
+ * every one here then stalled every program's output and the control socket for seconds, when a
+ * program's user put 20 MB files at the backups' names of a 1 KB log on a disk that frees slowly
+ * (red team, 2026-12-06).
+ */
+const FREED_HERE_MAX_BYTES = 1024 * 1024;
 
 export class RotatingFile {
   private fd: number | null = null;
@@ -43,6 +51,8 @@ export class RotatingFile {
   /** While rotation fails: when to try it again (writing on past maxBytes until then); 0 otherwise. */
   private rotateAgainAt = 0;
   private rotationFailing = false;
+  /** Rotation put off until one of the MAX_CLOSING dropped backups has been freed. */
+  private waitsForClosing = false;
   private nextUnlinkCheckAt = 0;
   private readonly loss: LineLoss;
 
@@ -72,7 +82,7 @@ export class RotatingFile {
     let offset = 0;
     while (offset < data.length) {
       // asked again after each piece: a rotation that failed within this write defers the next one
-      const maxBytes = this.rotationDeferred() ? 0 : this.options.maxBytes;
+      const maxBytes = this.rotationDeferred() || (this.waitsForClosing && closing >= MAX_CLOSING) ? 0 : this.options.maxBytes;
       let end = data.length;
       // The size counted is what tsvisor wrote; before rotating, ask the file, which may have been
       // emptied from outside (`: > name.log`) since. Once per rotation, not per write.
@@ -149,20 +159,14 @@ export class RotatingFile {
       const current = dir.lstat(name);
       const ours = current !== null && current.ino === written.ino && current.dev === written.dev;
       if (ours && backups > 0) {
-        // The oldest backup goes when the next one is renamed over it, and the kernel frees its blocks
-        // then, in the renaming thread: 36 ms for a 50 MB file on ext4 (its pages still being written
-        // back), which stalled every program's output and the control socket at every rotation. Held
-        // open, it loses only its name there; the last close, on Bun's thread pool, frees it.
-        // At most MAX_CLOSING wait to be freed at once (a tiny maxbytes rotates thousands of times a
-        // second, and a slow disk frees slowly: unbounded, they took the descriptors, red team); past
-        // that, or when tsvisor is short of descriptors (os/fd-budget.ts), the rename frees the file here.
-        const oldest = closing < MAX_CLOSING && fdShortageFor("heldBackup") === null ? dir.hold(`${name}.${backups}`) : null;
-        if (oldest !== null) closing++;
+        const free = firstFreeBackup(dir, name, backups);
+        const oldest = free > backups ? this.holdOldest(dir, `${name}.${backups}`) : null;
+        if (oldest === "wait") return this.openIn(dir, name, false);
         try {
-          for (let i = backups - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`);
+          for (let i = Math.min(free, backups) - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`);
           dir.rename(name, `${name}.1`);
         } finally {
-          if (oldest !== null) close(oldest, () => void closing--);
+          if (typeof oldest === "number") close(oldest, () => void closing--);
         }
       }
       const opened = this.openIn(dir, name, ours && backups === 0);
@@ -175,15 +179,36 @@ export class RotatingFile {
     }
   }
 
+  // The oldest backup goes when the next one is renamed over it, and the kernel frees its blocks then,
+  // in the renaming thread: 36 ms for a 50 MB file on ext4 (its pages still being written back), which
+  // stalled every program's output and the control socket at every rotation. Held open, it loses only
+  // its name there; the last close, on Bun's thread pool, frees it. At most MAX_CLOSING wait to be
+  // freed at once (a tiny maxbytes rotates thousands of times a second, and a slow disk frees slowly:
+  // unbounded, they took the descriptors, red team); past that a small one is freed by the rename and
+  // a large one makes the rotation wait ("wait"). Short of descriptors (os/fd-budget.ts), the rename
+  // frees it whatever its size. null: freed by the rename.
+  private holdOldest(dir: SafeDir, oldest: string): number | "wait" | null {
+    this.waitsForClosing = false;
+    if (fdShortageFor("heldBackup") !== null) return null;
+    if (closing >= MAX_CLOSING) {
+      this.waitsForClosing = (dir.lstat(oldest)?.size ?? 0) > FREED_HERE_MAX_BYTES;
+      return this.waitsForClosing ? "wait" : null;
+    }
+    const fd = dir.hold(oldest);
+    if (fd !== null) closing++;
+    return fd;
+  }
+
   // Keep appending past maxBytes rather than lose lines, and try again in a second: said once, until
-  // a rotation works again.
+  // a rotation works again. (When the file cannot even be opened again, that is what is said.)
   private cannotRotate(error: unknown): boolean {
     this.rotateAgainAt = Date.now() + ROTATE_RETRY_MS;
-    if (!this.rotationFailing) {
+    const opened = this.open();
+    if (opened && !this.rotationFailing) {
       this.rotationFailing = true;
       this.loss.warn(`can't rotate, writing on past maxbytes and trying again every second: ${describeFailure(error)}`);
     }
-    return this.open();
+    return opened;
   }
 
   private rotated(): void {
@@ -270,6 +295,16 @@ export class RotatingFile {
     }
     this.fd = null;
   }
+}
+
+// The lowest backup number with nothing at its name; backups + 1 when every one is taken (the oldest is
+// then dropped). Rotation shifts the backups below it only: one that failed at its last rename (the
+// current file append-only, a mount point) had already shifted them all, and trying it again shifted
+// them again each second, dropping a backup each time (red team, 2026-12-06); now it finds .1 free and
+// only renames the current file. A backup removed by hand is filled in rather than moved up.
+function firstFreeBackup(dir: SafeDir, name: string, backups: number): number {
+  for (let i = 1; i <= backups; i++) if (dir.lstat(`${name}.${i}`) === null) return i;
+  return backups + 1;
 }
 
 function renameIfExists(dir: SafeDir, from: string, to: string): void {

@@ -21,6 +21,18 @@ describe("RotatingFile", () => {
     ]);
   });
 
+  test("a backup removed by hand is filled in: the renames stop there and the older backups stay", () => {
+    const path = join(dir(), "web.out.log");
+    const file = new RotatingFile({ path, maxBytes: 20, backups: 4 });
+    for (let i = 1; i <= 10; i++) file.write(Buffer.from(`line ${i}\n`)); // 7 bytes each: 2 lines per file
+    rmSync(`${path}.2`); // "line 5\nline 6\n"
+    file.write(lines(11, 12));
+    file.close();
+    expect([read(`${path}.4`), read(`${path}.3`), read(`${path}.2`), read(`${path}.1`), read(path)]).toEqual([
+      "line 1\nline 2\n", "line 3\nline 4\n", "line 7\nline 8\n", "line 9\nline 10\n", "line 11\nline 12\n",
+    ]);
+  });
+
   test("the oldest backup, dropped at each rotation, is let go of: no descriptor stays open for it", async () => {
     // It is held open while the next backup is renamed over it and closed on another thread (so that
     // freeing its blocks never stalls the main thread): 200 rotations must leave no descriptor behind.

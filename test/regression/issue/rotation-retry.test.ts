@@ -68,3 +68,42 @@ console = false
   const gaps = numbers.filter((n, i) => i > 0 && n !== numbers[i - 1]! + 1);
   expect({ gaps: gaps.slice(0, 5), lines: numbers.length > 1000 }).toEqual({ gaps: [], lines: true });
 });
+
+// Regression (red team, 2026-12-06): rotation renames .4 -> .5 ... .1 -> .2 before the current file
+// goes to .1. When only that last rename is refused (the file append-only, a mount point), each retry
+// shifted the backups again and dropped one more: a fault of a few seconds emptied them all, with
+// nothing counted. A retry now finds .1 free and only renames the current file.
+test("a rotation refused at its last rename (the log append-only) and tried again drops no second backup", async () => {
+  using dir = tempDir();
+  const log = join(dir.path, "logs", "app.log");
+  await using daemon = Daemon.start(dir.path, `
+[programs.app]
+command = ["perl", "-e", "$| = 1; for (my $i = 1; ; $i++) { print \\"line $i\\\\n\\"; select(undef, undef, undef, 0.001) if $i % 20 == 0 }"]
+stdout_logfile = ${JSON.stringify(log)}
+stdout_logfile_maxbytes = ${MAX_BYTES}
+stdout_logfile_backups = 5
+startsecs = 0
+console = false
+`);
+  await waitFor(() => lstatSync(`${log}.5`, { throwIfNoEntry: false })?.isFile(), "five rotations");
+  // Append-only: tsvisor's appends go on, its rename of the file is refused (EPERM). 3.5 s: three retries.
+  const chattr = (flag: string) => expect(Bun.spawnSync(["chattr", flag, log]).exitCode).toBe(0); // needs root and a file system with attributes (ext4, xfs, btrfs)
+  chattr("+a");
+  try {
+    await daemon.waitForLog(/log: app stdout \S+app\.log: can't rotate, writing on past maxbytes.*: EPERM/);
+    await Bun.sleep(3_500);
+    // The rotation that failed shifted .1-.4 up and dropped the old .5, as it would have anyway; its
+    // retries moved nothing (before: each dropped one more, the oldest, and left another name empty).
+    expect([1, 2, 3, 4, 5].map((n) => sizeOf(`${log}.${n}`) !== null)).toEqual([false, true, true, true, true]);
+  } finally {
+    chattr("-a");
+  }
+  await waitFor(() => lstatSync(`${log}.5`, { throwIfNoEntry: false })?.isFile() && sizeOf(log)! <= MAX_BYTES && daemon.logLines(/rotating again/).length > 0, "rotation to work again");
+  expect(await daemon.ctl(["stop", "app"])).toMatchObject({ exitCode: 0 });
+  // .5 down to .1, then the file: one unbroken run of lines
+  const numbers = [5, 4, 3, 2, 1].map((n) => `${log}.${n}`).concat(log)
+    .flatMap((path) => (sizeOf(path) === null ? [] : readFileSync(path, "utf8").split("\n").filter((line) => line !== ""))) // a backup gone: its lines missing
+    .map((line) => Number(/^line (\d+)$/.exec(line)?.[1]));
+  const gaps = numbers.flatMap((n, i) => (i > 0 && n !== numbers[i - 1]! + 1 ? [`${numbers[i - 1]} -> ${n}`] : []));
+  expect(gaps).toEqual([]);
+});
