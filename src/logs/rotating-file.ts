@@ -163,8 +163,10 @@ export class RotatingFile {
         const oldest = free > backups ? this.holdOldest(dir, `${name}.${backups}`) : null;
         if (oldest === "wait") return this.openIn(dir, name, false);
         try {
-          for (let i = Math.min(free, backups) - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`);
-          dir.rename(name, `${name}.1`);
+          // Every name renamed to was found free, but for the oldest when it is dropped: something put
+          // there since is not replaced (nor freed in this thread), and the rotation is tried again later.
+          for (let i = Math.min(free, backups) - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`, free <= backups || i + 1 < backups);
+          dir.renameNoReplace(name, `${name}.1`);
         } finally {
           if (typeof oldest === "number") close(oldest, () => void closing--);
         }
@@ -307,9 +309,10 @@ function firstFreeBackup(dir: SafeDir, name: string, backups: number): number {
   return backups + 1;
 }
 
-function renameIfExists(dir: SafeDir, from: string, to: string): void {
+function renameIfExists(dir: SafeDir, from: string, to: string, toFree: boolean): void {
   try {
-    dir.rename(from, to);
+    if (toFree) dir.renameNoReplace(from, to);
+    else dir.rename(from, to);
   } catch (error) {
     if (!isErrno(error, "ENOENT")) throw error;
   }

@@ -32,6 +32,9 @@ const SYMBOLS = {
   openat: { args: [i32, ptr, i32, u32], returns: i32 },
   mkdirat: { args: [i32, ptr, u32], returns: i32 },
   renameat: { args: [i32, ptr, i32, ptr], returns: i32 },
+  // renameat2(2), through syscall(2) (musl has no wrapper before 1.2.5), with renameat2's arguments;
+  // every one passed as 64 bits, as a variadic call would. int result: 0, or -1 with errno.
+  syscall: { args: [i64, i64, ptr, i64, ptr, i64], returns: i32 },
   unlinkat: { args: [i32, ptr, i32], returns: i32 },
   readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
   // a whole-file lock the kernel drops when the holder ends, however it ends (os/file-lock.ts)
@@ -63,7 +66,10 @@ export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 /** sizeof(sigset_t) in glibc (musl's is 128 too). */
 export const SIGSET_BYTES = 128;
-export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EEXIST: 17, ENOTDIR: 20, EINVAL: 22, ENOTTY: 25, ENXIO: 6, ELOOP: 40, EWOULDBLOCK: 11 } as const;
+export const ERRNO = { ENOENT: 2, ESRCH: 3, EACCES: 13, ECHILD: 10, EEXIST: 17, ENOTDIR: 20, EINVAL: 22, ENOTTY: 25, ENXIO: 6, ELOOP: 40, EWOULDBLOCK: 11, ENOSYS: 38 } as const;
+/** renameat2's syscall number by process.arch (the two architectures tsvisor is released for). */
+export const SYS_RENAMEAT2: Partial<Record<string, number>> = { x64: 316, arm64: 276 };
+export const RENAME_NOREPLACE = 1;
 export const AT_FDCWD = -100;
 // open(2) flags that node:fs's constants lack; the same value on x86_64 and arm64 (asm-generic).
 export const O_PATH = 0o10000000;

@@ -13,7 +13,7 @@ import { closeSync, constants, fchownSync, fstatSync, statSync, type Stats } fro
 import { resolve } from "node:path";
 import { getSystemErrorMessage, getSystemErrorName } from "node:util";
 import { TsvisorError } from "../errors.ts";
-import { AT_FDCWD, ERRNO, O_CLOEXEC, O_PATH, errno, libc } from "./libc.ts";
+import { AT_FDCWD, ERRNO, O_CLOEXEC, O_PATH, RENAME_NOREPLACE, SYS_RENAMEAT2, errno, libc } from "./libc.ts";
 
 const { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 // The kernel's own limit on links in one lookup (ELOOP beyond it).
@@ -90,6 +90,23 @@ export class SafeDir implements Disposable {
   rename(from: string, to: string): void {
     const result = libc().renameat(this.fd, cString(from, this.pathOf(from)), this.fd, cString(to, this.pathOf(to)));
     if (result !== 0) throw errnoError("rename", this.pathOf(from));
+  }
+
+  /**
+   * As rename(), but refused (EEXIST) when anything stands at `to`: nothing is replaced, so nothing is
+   * freed in passing (a large file someone put at `to` would be freed in this thread). Where the
+   * kernel or file system lacks RENAME_NOREPLACE, a look first, then rename(): not atomic.
+   */
+  renameNoReplace(from: string, to: string): void {
+    const nr = SYS_RENAMEAT2[process.arch];
+    if (nr !== undefined) {
+      const result = libc().syscall(nr, this.fd, cString(from, this.pathOf(from)), this.fd, cString(to, this.pathOf(to)), RENAME_NOREPLACE);
+      if (result === 0) return;
+      const code = errno();
+      if (code !== ERRNO.EINVAL && code !== ERRNO.ENOSYS) throw errnoError("rename", this.pathOf(from), code);
+    }
+    if (this.lstat(to) !== null) throw errnoError("rename", this.pathOf(from), ERRNO.EEXIST);
+    this.rename(from, to);
   }
 
   unlink(name: string): void {

@@ -202,6 +202,26 @@ describe("setSocketAccess", () => {
   });
 });
 
+test("renameNoReplace renames to a free name, and refuses (EEXIST) to replace anything, leaving both as they were", () => {
+  const base = rootDir();
+  writeFileSync(join(base, "a"), "a");
+  writeFileSync(join(base, "planted"), "planted");
+  const { dir } = openParent(join(base, "x"), { create: false });
+  try {
+    dir.renameNoReplace("a", "b");
+    let refused: unknown = null;
+    try {
+      dir.renameNoReplace("b", "planted");
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as NodeJS.ErrnoException | null)?.code).toBe("EEXIST");
+    expect([readFileSync(join(base, "b"), "utf8"), readFileSync(join(base, "planted"), "utf8")]).toEqual(["a", "planted"]);
+  } finally {
+    dir.close();
+  }
+});
+
 test("an fd from openAppend is close-on-exec, so no program inherits a log file", () => {
   const d = rootDir();
   const { dir, name } = openParent(join(d, "a.log"), { create: true });
