@@ -190,7 +190,6 @@ export class RotatingFile {
   // a large one makes the rotation wait ("wait"). Short of descriptors (os/fd-budget.ts), the rename
   // frees it whatever its size. null: freed by the rename.
   private holdOldest(dir: SafeDir, oldest: string): number | "wait" | null {
-    this.waitsForClosing = false;
     if (fdShortageFor("heldBackup") !== null) return null;
     if (closing >= MAX_CLOSING) {
       this.waitsForClosing = (dir.lstat(oldest)?.size ?? 0) > FREED_HERE_MAX_BYTES;
@@ -215,6 +214,7 @@ export class RotatingFile {
 
   private rotated(): void {
     this.rotateAgainAt = 0;
+    this.waitsForClosing = false;
     if (!this.rotationFailing) return;
     this.rotationFailing = false;
     this.loss.settled("rotating again");
