@@ -142,11 +142,12 @@ export class RotatingFile {
   }
 
   // name.log.(N-1) -> .N, ..., name.log -> .1, then a new name.log, all inside the directory the walk
-  // opened. False when no file is open after it.
+  // opened. False when no file is open after it. The file written so far stays open until the new one
+  // is opened: a rotation that fails before (the walk short of descriptors, a rename refused) writes on
+  // in it, where closing it first left no file to write lines to when it could not be opened again.
   private rotate(): boolean {
     const { path, backups } = this.options;
     const written = fstatSync(this.fd!);
-    this.closeFd();
     let place: { dir: SafeDir; name: string };
     try {
       place = openParent(path, { create: true });
@@ -161,7 +162,7 @@ export class RotatingFile {
       if (ours && backups > 0) {
         const free = firstFreeBackup(dir, name, backups);
         const oldest = free > backups ? this.holdOldest(dir, `${name}.${backups}`) : null;
-        if (oldest === "wait") return this.openIn(dir, name, false);
+        if (oldest === "wait") return true; // written on past maxBytes for now
         try {
           // Every name renamed to was found free, but for the oldest when it is dropped: something put
           // there since is not replaced (nor freed in this thread), and the rotation is tried again later.
@@ -171,6 +172,7 @@ export class RotatingFile {
           if (typeof oldest === "number") close(oldest, () => void closing--);
         }
       }
+      this.closeFd();
       const opened = this.openIn(dir, name, ours && backups === 0);
       if (opened) this.rotated();
       return opened;
@@ -201,10 +203,11 @@ export class RotatingFile {
   }
 
   // Keep appending past maxBytes rather than lose lines, and try again in a second: said once, until
-  // a rotation works again. (When the file cannot even be opened again, that is what is said.)
+  // a rotation works again. The file is still open; should it not be (an error past the renames), it
+  // is opened again, and when that fails too, that is what is said.
   private cannotRotate(error: unknown): boolean {
     this.rotateAgainAt = Date.now() + ROTATE_RETRY_MS;
-    const opened = this.open();
+    const opened = this.fd !== null || this.open();
     if (opened && !this.rotationFailing) {
       this.rotationFailing = true;
       this.loss.warn(`can't rotate, writing on past maxbytes and trying again every second: ${describeFailure(error)}`);
