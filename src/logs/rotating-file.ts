@@ -3,7 +3,7 @@
 // are dropped and counted, and the next write tries again, so writing resumes by itself.
 // It is opened, created, renamed and emptied only through os/safe-open.ts: never through a link or
 // into a directory someone else put in the path's place, and only ever a regular file of one name.
-import { close, closeSync, fstatSync, ftruncateSync, writeSync } from "node:fs";
+import { close, closeSync, fstatSync, ftruncateSync, writeSync, type Stats } from "node:fs";
 import { fdShortageFor } from "../os/fd-budget.ts";
 import { isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
@@ -36,13 +36,15 @@ const FILE_MODE = 0o640;
 const MAX_CLOSING = 8;
 let closing = 0;
 /**
- * With MAX_CLOSING waiting, a backup to drop up to this size is freed by the rename (well under a
- * millisecond); a larger one waits for its turn, its file written on past maxBytes meanwhile. Freeing
- * every one here then stalled every program's output and the control socket for seconds, when a
- * program's user put 20 MB files at the backups' names of a 1 KB log on a disk that frees slowly
- * (red team, 2026-12-06).
+ * With MAX_CLOSING waiting, a backup to drop with up to this much disk allocated is freed by the rename
+ * (well under a millisecond); a larger one waits for its turn, its file written on past maxBytes
+ * meanwhile. Freeing every one here then stalled every program's output and the control socket for
+ * seconds, when a program's user put 20 MB files at the backups' names of a 1 KB log on a disk that
+ * frees slowly (red team, 2026-12-06). Allocated, not st_size: a file of size 0 can hold 128 MB of
+ * blocks past its end (fallocate KEEP_SIZE), 2.3 s to free there (the red team again).
  */
 const FREED_HERE_MAX_BYTES = 1024 * 1024;
+const allocatedBytes = (stat: Stats): number => stat.blocks * 512;
 
 export class RotatingFile {
   private fd: number | null = null;
@@ -194,7 +196,8 @@ export class RotatingFile {
   private holdOldest(dir: SafeDir, oldest: string): number | "wait" | null {
     if (fdShortageFor("heldBackup") !== null) return null;
     if (closing >= MAX_CLOSING) {
-      this.waitsForClosing = (dir.lstat(oldest)?.size ?? 0) > FREED_HERE_MAX_BYTES;
+      const stat = dir.lstat(oldest);
+      this.waitsForClosing = stat !== null && allocatedBytes(stat) > FREED_HERE_MAX_BYTES;
       return this.waitsForClosing ? "wait" : null;
     }
     const fd = dir.hold(oldest);
