@@ -33,6 +33,26 @@ describe("RotatingFile", () => {
     ]);
   });
 
+  test("a rotation whose walk is refused (the log's directory swapped for another user's link) writes on in the file it has", async () => {
+    // The file stays open until a new one is: closed first, it could not be opened again either, and
+    // every line was dropped until the walk worked (red team, 2026-12-06: EMFILE on the walk).
+    const base = dir();
+    const logs = join(base, "logs");
+    mkdirSync(logs);
+    const events: string[] = [];
+    const file = new RotatingFile({ path: join(logs, "web.out.log"), maxBytes: 20, backups: 2, onTrouble: (e) => events.push(e.type === "recovered" ? `recovered ${e.droppedLines}` : `${e.type}: ${e.reason}`) });
+    file.write(lines(1, 2)); // 14 bytes
+    renameSync(logs, join(base, "moved"));
+    symlinkSync(join(base, "moved"), logs);
+    lchownSync(logs, 65534, 65534);
+    await Bun.sleep(1_100); // a directory walked is reused for a second (os/safe-open.ts): past that, the path is walked again
+    file.write(lines(3, 4)); // past 20 bytes: the rotation's walk meets the link and refuses it
+    file.close();
+    expect([read(join(base, "moved", "web.out.log")), file.droppedLines, events]).toEqual([
+      "line 1\nline 2\nline 3\nline 4\n", 0, [expect.stringMatching(/^warning: can't rotate, writing on past maxbytes and trying again every second: refusing .*symbolic link/)],
+    ]);
+  });
+
   test("the oldest backup, dropped at each rotation, is let go of: no descriptor stays open for it", async () => {
     // It is held open while the next backup is renamed over it and closed on another thread (so that
     // freeing its blocks never stalls the main thread): 200 rotations must leave no descriptor behind.
