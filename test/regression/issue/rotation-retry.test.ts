@@ -20,19 +20,24 @@ function sizeOf(path: string): number | null {
   }
 }
 
-test("after a rotation fails (a directory at a backup's name), the log rotates again once the name is free, with no line lost", async () => {
-  using dir = tempDir();
-  const log = join(dir.path, "logs", "app.log");
-  // About 15,000 numbered lines a second: a rotation every second or so at 10 KB.
-  await using daemon = Daemon.start(dir.path, `
+// A daemon whose one program prints numbered lines ("line 1", "line 2", ...), about 15,000 a second:
+// a rotation every second or so at MAX_BYTES, into `log` with `backups` backups.
+function numberedLinesInto(dir: string, log: string, backups: number): Daemon {
+  return Daemon.start(dir, `
 [programs.app]
 command = ["perl", "-e", "$| = 1; for (my $i = 1; ; $i++) { print \\"line $i\\\\n\\"; select(undef, undef, undef, 0.001) if $i % 20 == 0 }"]
 stdout_logfile = ${JSON.stringify(log)}
 stdout_logfile_maxbytes = ${MAX_BYTES}
-stdout_logfile_backups = 3
+stdout_logfile_backups = ${backups}
 startsecs = 0
 console = false
 `);
+}
+
+test("after a rotation fails (a directory at a backup's name), the log rotates again once the name is free, with no line lost", async () => {
+  using dir = tempDir();
+  const log = join(dir.path, "logs", "app.log");
+  await using daemon = numberedLinesInto(dir.path, log, 3);
   await waitFor(() => lstatSync(`${log}.3`, { throwIfNoEntry: false })?.isFile(), "three rotations");
 
   // The oldest backup's name taken by a directory: renaming .2 over it fails (EISDIR). It stays there
@@ -76,15 +81,7 @@ console = false
 test("a rotation refused at its last rename (the log append-only) and tried again drops no second backup", async () => {
   using dir = tempDir();
   const log = join(dir.path, "logs", "app.log");
-  await using daemon = Daemon.start(dir.path, `
-[programs.app]
-command = ["perl", "-e", "$| = 1; for (my $i = 1; ; $i++) { print \\"line $i\\\\n\\"; select(undef, undef, undef, 0.001) if $i % 20 == 0 }"]
-stdout_logfile = ${JSON.stringify(log)}
-stdout_logfile_maxbytes = ${MAX_BYTES}
-stdout_logfile_backups = 5
-startsecs = 0
-console = false
-`);
+  await using daemon = numberedLinesInto(dir.path, log, 5);
   await waitFor(() => lstatSync(`${log}.5`, { throwIfNoEntry: false })?.isFile(), "five rotations");
   // Append-only: tsvisor's appends go on, its rename of the file is refused (EPERM). 3.5 s: three retries.
   const chattr = (flag: string) => expect(Bun.spawnSync(["chattr", flag, log]).exitCode).toBe(0); // needs root and a file system with attributes (ext4, xfs, btrfs)
