@@ -36,15 +36,19 @@ const FILE_MODE = 0o640;
 const MAX_CLOSING = 8;
 let closing = 0;
 /**
- * With MAX_CLOSING waiting, a backup to drop with up to this much disk allocated is freed by the rename
- * (well under a millisecond); a larger one waits for its turn, its file written on past maxBytes
- * meanwhile. Freeing every one here then stalled every program's output and the control socket for
- * seconds, when a program's user put 20 MB files at the backups' names of a 1 KB log on a disk that
- * frees slowly (red team, 2026-12-06). Allocated, not st_size: a file of size 0 can hold 128 MB of
- * blocks past its end (fallocate KEEP_SIZE), 2.3 s to free there (the red team again).
+ * A backup that cannot be held (MAX_CLOSING wait already, or descriptors are short) is freed by the
+ * rename when it holds no more disk than its log's own backups do (maxBytes and this); a larger one
+ * was put there by someone else, and freeing it here stalled every program's output and the control
+ * socket for seconds (red team, 2026-12-06: 20 MB files at the backup names of 1 KB logs on a disk
+ * that frees slowly): its rotation waits, the file written on past maxBytes meanwhile. Allocated, not
+ * st_size: a file of size 0 can hold 128 MB of blocks past its end (fallocate KEEP_SIZE).
  */
-const FREED_HERE_MAX_BYTES = 1024 * 1024;
+const FREED_HERE_SLACK_BYTES = 1024 * 1024;
+/** How long a rotation that waits for a backup's turn to be freed puts off its next try. */
+const WAIT_FOR_CLOSING_MS = 100;
 const allocatedBytes = (stat: Stats): number => stat.blocks * 512;
+
+
 
 export class RotatingFile {
   private fd: number | null = null;
@@ -53,8 +57,6 @@ export class RotatingFile {
   /** While rotation fails: when to try it again (writing on past maxBytes until then); 0 otherwise. */
   private rotateAgainAt = 0;
   private rotationFailing = false;
-  /** Rotation put off until one of the MAX_CLOSING dropped backups has been freed. */
-  private waitsForClosing = false;
   private nextUnlinkCheckAt = 0;
   private readonly loss: LineLoss;
 
@@ -84,7 +86,7 @@ export class RotatingFile {
     let offset = 0;
     while (offset < data.length) {
       // asked again after each piece: a rotation that failed within this write defers the next one
-      const maxBytes = this.rotationDeferred() || (this.waitsForClosing && closing >= MAX_CLOSING) ? 0 : this.options.maxBytes;
+      const maxBytes = this.rotationDeferred() ? 0 : this.options.maxBytes;
       let end = data.length;
       // The size counted is what tsvisor wrote; before rotating, ask the file, which may have been
       // emptied from outside (`: > name.log`) since. Once per rotation, not per write.
@@ -164,7 +166,10 @@ export class RotatingFile {
       if (ours && backups > 0) {
         const free = firstFreeBackup(dir, name, backups);
         const oldest = free > backups ? this.holdOldest(dir, `${name}.${backups}`) : null;
-        if (oldest === "wait") return true; // written on past maxBytes for now
+        if (oldest === "wait") {
+          this.rotateAgainAt = Date.now() + WAIT_FOR_CLOSING_MS; // written on past maxBytes meanwhile
+          return true;
+        }
         try {
           // Every name renamed to was found free, but for the oldest when it is dropped: something put
           // there since is not replaced (nor freed in this thread), and the rotation is tried again later.
@@ -189,20 +194,17 @@ export class RotatingFile {
   // in the renaming thread: 36 ms for a 50 MB file on ext4 (its pages still being written back), which
   // stalled every program's output and the control socket at every rotation. Held open, it loses only
   // its name there; the last close, on Bun's thread pool, frees it. At most MAX_CLOSING wait to be
-  // freed at once (a tiny maxbytes rotates thousands of times a second, and a slow disk frees slowly:
-  // unbounded, they took the descriptors, red team); past that a small one is freed by the rename and
-  // a large one makes the rotation wait ("wait"). Short of descriptors (os/fd-budget.ts), the rename
-  // frees it whatever its size. null: freed by the rename.
+  // freed (a tiny maxbytes rotates thousands of times a second, and a slow disk frees slowly:
+  // unbounded, they took the descriptors, red team), and only while descriptors are not short
+  // (os/fd-budget.ts); otherwise see FREED_HERE_SLACK_BYTES. null: freed by the rename.
   private holdOldest(dir: SafeDir, oldest: string): number | "wait" | null {
-    if (fdShortageFor("heldBackup") !== null) return null;
-    if (closing >= MAX_CLOSING) {
-      const stat = dir.lstat(oldest);
-      this.waitsForClosing = stat !== null && allocatedBytes(stat) > FREED_HERE_MAX_BYTES;
-      return this.waitsForClosing ? "wait" : null;
+    if (closing < MAX_CLOSING && fdShortageFor("heldBackup") === null) {
+      const fd = dir.hold(oldest);
+      if (fd !== null) closing++;
+      return fd;
     }
-    const fd = dir.hold(oldest);
-    if (fd !== null) closing++;
-    return fd;
+    const stat = dir.lstat(oldest);
+    return stat !== null && allocatedBytes(stat) > this.options.maxBytes + FREED_HERE_SLACK_BYTES ? "wait" : null;
   }
 
   // Keep appending past maxBytes rather than lose lines, and try again in a second: said once, until
@@ -220,7 +222,6 @@ export class RotatingFile {
 
   private rotated(): void {
     this.rotateAgainAt = 0;
-    this.waitsForClosing = false;
     if (!this.rotationFailing) return;
     this.rotationFailing = false;
     this.loss.settled("rotating again");
