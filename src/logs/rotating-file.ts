@@ -48,8 +48,6 @@ const FREED_HERE_SLACK_BYTES = 1024 * 1024;
 const WAIT_FOR_CLOSING_MS = 100;
 const allocatedBytes = (stat: Stats): number => stat.blocks * 512;
 
-
-
 export class RotatingFile {
   private fd: number | null = null;
   private size = 0;
