@@ -163,7 +163,8 @@ export class RotatingFile {
       const ours = current !== null && current.ino === written.ino && current.dev === written.dev;
       if (ours && backups > 0) {
         const free = firstFreeBackup(dir, name, backups);
-        const oldest = free > backups ? this.holdOldest(dir, `${name}.${backups}`) : null;
+        const dropsOldest = free > backups;
+        const oldest = dropsOldest ? this.holdOldest(dir, `${name}.${backups}`) : null;
         if (oldest === "wait") {
           this.rotateAgainAt = Date.now() + WAIT_FOR_CLOSING_MS; // written on past maxBytes meanwhile
           return true;
@@ -171,7 +172,10 @@ export class RotatingFile {
         try {
           // Every name renamed to was found free, but for the oldest when it is dropped: something put
           // there since is not replaced (nor freed in this thread), and the rotation is tried again later.
-          for (let i = Math.min(free, backups) - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`, free <= backups || i + 1 < backups);
+          for (let i = Math.min(free, backups) - 1; i >= 1; i--) {
+            const overOldest = dropsOldest && i + 1 === backups;
+            renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`, !overOldest);
+          }
           dir.renameNoReplace(name, `${name}.1`);
         } finally {
           if (typeof oldest === "number") close(oldest, () => void closing--);
