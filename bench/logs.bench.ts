@@ -83,7 +83,9 @@ async function relay(dir: string, size: number, reader: string): Promise<Sample>
 }
 
 function compilePipeRelay(): string {
-  const out = join(mkdtempSync(join(tmpdir(), "tsvisor-bench-relay-")), "pipe-relay");
+  const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-relay-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, "pipe-relay");
   const cc = spawnSync("gcc", ["-O2", "-o", out, join(import.meta.dir, "pipe-relay.c")], { stdio: "inherit" });
   if (cc.status !== 0) throw new Error("gcc could not build bench/pipe-relay.c");
   return out;
