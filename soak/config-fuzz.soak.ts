@@ -42,6 +42,12 @@ const ODD_NAMES = ["ü", "🙂", "a b", "", "a:b", "../x", "x".repeat(300), "-",
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
+/** Sets an own key, as a TOML parser would: `t["__proto__"] = v` would set the prototype instead, and a
+ *  table whose prototype is a Date is neither a key in the written config nor anything TOML can write. */
+function put(t: Table, key: string, value: unknown): void {
+  Object.defineProperty(t, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Every [path, parent table] pair of the config. */
 function keys(t: Table, prefix: string[] = []): [string[], Table][] {
   const out: [string[], Table][] = [];
@@ -65,7 +71,7 @@ function mutate(marker: string): Mutant {
     const last = path.at(-1)!;
     switch (Math.floor(Math.random() * 4)) {
       case 0:
-        parent[last] = structuredClone(pick(ODD_VALUES));
+        put(parent, last, structuredClone(pick(ODD_VALUES)));
         whats.push(`${path.join(".")} = ${JSON.stringify(parent[last])?.slice(0, 40)}`);
         break;
       case 1:
@@ -75,7 +81,7 @@ function mutate(marker: string): Mutant {
       case 2: {
         const extra = pick(ODD_KEYS);
         const at = parent[last] && typeof parent[last] === "object" && !Array.isArray(parent[last]) ? (parent[last] as Table) : parent;
-        at[extra] = pick(ODD_VALUES);
+        put(at, extra, pick(ODD_VALUES));
         whats.push(`extra key ${JSON.stringify(extra)}`);
         names.push(extra, JSON.stringify(extra));
         break;
@@ -84,7 +90,7 @@ function mutate(marker: string): Mutant {
         const programs = config.programs as Table | undefined;
         if (programs && typeof programs === "object" && programs.web) {
           const name = pick(ODD_NAMES);
-          programs[name] = programs.web;
+          put(programs, name, programs.web);
           names.push(name, JSON.stringify(name), "programs");
           delete programs.web;
           whats.push("program renamed");
