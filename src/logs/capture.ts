@@ -5,7 +5,7 @@ import type { ConsolaInstance } from "consola";
 import { countOf } from "../plural.ts";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
-import { watchPipe, type WatchedPipe } from "./pipe-reader.ts";
+import { ROOM_BEFORE, watchPipe, type WatchedPipe } from "./pipe-reader.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./line-loss.ts";
 import { openLogFile, type LogFile } from "./log-file.ts";
@@ -178,7 +178,7 @@ export class ProcessLogs {
     this.splitters.set(splitter, log);
     return new Promise((resolve) => {
       const write = (piece: Uint8Array) => log.write(piece);
-      const onData = (data: Uint8Array) => splitter.split(data, write);
+      const onData = (data: Uint8Array) => splitter.split(data, write, ROOM_BEFORE);
       const pipe = watchPipe(fd, onData, () => {
         pipes.delete(pipe);
         this.flush(splitter, log);

@@ -6,6 +6,7 @@
 import { closeSync } from "node:fs";
 import { armReadable, forget } from "../os/fd-watcher.ts";
 import { readPipe } from "../os/pipe.ts";
+import { MAX_LINE_BYTES } from "./line-splitter.ts";
 
 /** Bytes read at once. */
 const READ_BYTES = 1024 * 1024;
@@ -38,7 +39,15 @@ const GATHER_MS = 1;
  */
 const FAST_BYTES = 256 * 1024;
 
-const buffer = new Uint8Array(READ_BYTES);
+/**
+ * Free bytes before each chunk in the shared buffer: room for the consumer to put a partial line held
+ * back from the last chunk in front of this one (line-splitter.ts), so that the line and the lines
+ * after it are one piece. As long as the longest line held back.
+ */
+export const ROOM_BEFORE = MAX_LINE_BYTES;
+
+const buffer = new Uint8Array(ROOM_BEFORE + READ_BYTES);
+const readArea = buffer.subarray(ROOM_BEFORE);
 
 /** A pipe being read. */
 export interface WatchedPipe {
@@ -58,7 +67,8 @@ export interface WatchedPipe {
 
 /**
  * Read `fd` (non-blocking) until it ends, then close it. `onData` gets a view of a shared buffer,
- * valid only during the call; `onEnd` is called once.
+ * valid only during the call, with ROOM_BEFORE bytes before it that it may write over; `onEnd` is
+ * called once.
  */
 export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd: () => void): WatchedPipe {
   let ended = false;
@@ -73,11 +83,11 @@ export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd:
     let first = 0;
     let total = 0;
     while (total < TURN_BYTES) {
-      const n = readPipe(fd, buffer);
+      const n = readPipe(fd, readArea);
       if (n < 0) return { first, total, state: "empty" };
       if (n === 0) return { first, total, state: "ended" };
       try {
-        onData(buffer.subarray(0, n));
+        onData(readArea.subarray(0, n));
       } catch (error) {
         // A bug in the log path must cost this chunk, not the pipe: unread, it would stall the program.
         process.stderr.write(`tsvisor: bug: writing a program's output failed: ${(error as Error).stack ?? String(error)}\n`);

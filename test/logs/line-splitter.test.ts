@@ -63,6 +63,29 @@ describe("LineSplitter", () => {
       expect([Buffer.concat(out).equals(Buffer.from(input)), splitter.flush(), calls > 0]).toEqual([true, null, true]);
     }
   });
+
+  // As the pipe reader hands them: room before each chunk, where the cut line is put in front of the
+  // chunk's lines, so that each chunk gives one piece (one write of each file), not two.
+  test("split with room before the chunk: one piece per chunk that ends a line, the same bytes", () => {
+    const input = bytes(Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(98, "x")}\n`).join("") + "tail");
+    for (const [size, room] of [[8192, 65536], [100, 100], [7, 65536], [8192, 50]] as const) {
+      const splitter = new LineSplitter();
+      const reused = new Uint8Array(room + size);
+      const out: Buffer[] = [];
+      let twoPieces = 0;
+      for (let at = 0; at < input.length; at += size) {
+        const n = Math.min(size, input.length - at);
+        reused.set(input.subarray(at, at + n), room);
+        const pieces: Buffer[] = [];
+        splitter.split(reused.subarray(room, room + n), (piece) => pieces.push(Buffer.from(piece)), room);
+        if (pieces.length > 1) twoPieces++;
+        out.push(...pieces);
+      }
+      out.push(Buffer.from(splitter.flush() ?? []));
+      // with room for the cut line (every size but the last case's) a chunk is never two pieces
+      expect([size, Buffer.concat(out).equals(Buffer.from(input)), twoPieces === 0]).toEqual([size, true, room >= 100]);
+    }
+  });
 });
 
 test.each([["", 0], ["a\n", 1], ["a\nb\n", 2], ["a\nb", 2], ["partial", 1]])("countLines(%j) = %p", (input, lines) => {
