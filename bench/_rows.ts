@@ -10,7 +10,7 @@ export const median = (xs: readonly number[]) => quantileOf(xs, 0.5);
 export interface Row { figure: string; unit: string; samples: Record<string, number[]>; target?: (t: number, ref: number) => string }
 
 export function render(rows: Row[], rounds: number): string {
-  const f = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2));
+  const f = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : Math.abs(n) >= 1 || n === 0 ? n.toFixed(2) : n.toPrecision(2));
   const cell = (xs?: number[]) => (xs?.length ? `${f(median(xs))} (${f(quantileOf(xs, 0.1))}–${f(quantileOf(xs, 0.9))})` : "–");
   const lines = [
     `${rounds} round${rounds > 1 ? "s" : ""}, tsvisor and supervisord alternating; median (p10–p90 over rounds).`,

@@ -70,11 +70,31 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
 }
 
-// The % of a core `pid` uses over the next `windowMs`.
+// Nanoseconds each thread of `pid` has run (/proc/PID/task/TID/schedstat), by thread id.
+function threadNs(pid: number): Map<string, number> {
+  const ns = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ns;
+}
+
+// The % of a core `pid` uses over the next `windowMs`: every thread's nanoseconds. An idle daemon uses
+// 2–5 clock ticks (10 ms each) a minute, so utime + stime alone made "≤ supervisord" at 1 program a
+// matter of a tick either way. A thread that ran and exited within the window is not in task/, so the
+// ticks, less the one their sampling may add, are the floor.
 async function cpuPercentOver(pid: number, windowMs: number): Promise<number> {
   const ticks = cpuTicks(pid);
+  const before = threadNs(pid);
   await Bun.sleep(windowMs);
-  return ((cpuTicks(pid) - ticks) / CLK_TCK / (windowMs / 1000)) * 100;
+  let ns = 0;
+  for (const [tid, n] of threadNs(pid)) ns += n - (before.get(tid) ?? 0);
+  const tickFloorMs = ((cpuTicks(pid) - ticks - 1) / CLK_TCK) * 1000;
+  return (Math.max(ns / 1e6, tickFloorMs) / windowMs) * 100;
 }
 
 function idle(kind: Kind, count: number): Promise<Idle> {
