@@ -65,7 +65,7 @@ export class LineSplitter {
   // piece, where the line and the lines after it would be two (two writes of each file, two console
   // writes: at 8,192-byte writes that cut lines, half of all writes). Null when it cannot be.
   private joinCarried(chunk: Uint8Array, roomBefore: number): Uint8Array | null {
-    if (this.carried > roomBefore || chunk.indexOf(NEWLINE) === -1) return null;
+    if (this.carried > Math.min(roomBefore, chunk.byteOffset) || chunk.indexOf(NEWLINE) === -1) return null;
     const start = chunk.byteOffset - this.carried;
     new Uint8Array(chunk.buffer, start, this.carried).set(this.carry!.subarray(0, this.carried));
     this.release();
