@@ -58,6 +58,7 @@ const VARIANTS = {
 } as const;
 type Variant = keyof typeof VARIANTS;
 const CHOSEN = new Set(option("--variants")?.split(";") ?? Object.keys(VARIANTS));
+for (const v of CHOSEN) if (!(v in VARIANTS)) throw new Error(`--variants: no variant "${v}"; there are: ${Object.keys(VARIANTS).join("; ")}`);
 for (const v of ["direct", "tsvisor"]) CHOSEN.add(v);
 const RUN = (Object.keys(VARIANTS) as Variant[]).filter((v) => CHOSEN.has(v));
 
