@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { LineSplitter, countLines } from "../../src/logs/line-splitter.ts";
+import { LineSplitter, MAX_LINE_BYTES, countLines } from "../../src/logs/line-splitter.ts";
+import { ROOM_BEFORE } from "../../src/logs/pipe-reader.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (piece: Uint8Array | null) => (piece === null ? null : new TextDecoder().decode(piece));
@@ -84,6 +85,23 @@ describe("LineSplitter", () => {
       out.push(Buffer.from(splitter.flush() ?? []));
       // with room for the cut line (every size but the last case's) a chunk is never two pieces
       expect([size, Buffer.concat(out).equals(Buffer.from(input)), twoPieces === 0]).toEqual([size, true, room >= 100]);
+    }
+  });
+
+  test("split with room before the chunk: lines about as long as the longest held back come out whole, the same bytes", () => {
+    const lengths = [MAX_LINE_BYTES - 1, MAX_LINE_BYTES, MAX_LINE_BYTES + 1, 100, 1, 2 * MAX_LINE_BYTES];
+    const input = bytes(lengths.map((n, i) => `${String(i % 10).repeat(n - 1)}\n`).join("").repeat(3));
+    for (const size of [8192, MAX_LINE_BYTES, 100_000]) {
+      const splitter = new LineSplitter();
+      const reused = new Uint8Array(ROOM_BEFORE + size);
+      const out: Buffer[] = [];
+      for (let at = 0; at < input.length; at += size) {
+        const n = Math.min(size, input.length - at);
+        reused.set(input.subarray(at, at + n), ROOM_BEFORE);
+        splitter.split(reused.subarray(ROOM_BEFORE, ROOM_BEFORE + n), (piece) => out.push(Buffer.from(piece)), ROOM_BEFORE);
+      }
+      out.push(Buffer.from(splitter.flush() ?? []));
+      expect([size, Buffer.concat(out).equals(Buffer.from(input))]).toEqual([size, true]);
     }
   });
 });
