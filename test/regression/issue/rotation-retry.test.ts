@@ -20,6 +20,16 @@ function sizeOf(path: string): number | null {
   }
 }
 
+// The "line N" lines of `paths`, oldest file first (a file not there adds none: its lines show as a
+// gap), and each place the run breaks ("41 -> 43"): none when nothing was lost, repeated or reordered.
+function numberedRun(paths: string[]): { lines: number; gaps: string[] } {
+  const numbers = paths
+    .flatMap((path) => (sizeOf(path) === null ? [] : readFileSync(path, "utf8").split("\n").filter((line) => line !== "")))
+    .map((line) => Number(/^line (\d+)$/.exec(line)?.[1]));
+  const gaps = numbers.flatMap((n, i) => (i > 0 && n !== numbers[i - 1]! + 1 ? [`${numbers[i - 1]} -> ${n}`] : []));
+  return { lines: numbers.length, gaps };
+}
+
 // A daemon whose one program prints numbered lines ("line 1", "line 2", ...), about 15,000 a second:
 // a rotation every second or so at MAX_BYTES, into `log` with `backups` backups.
 function numberedLinesInto(dir: string, log: string, backups: number): Daemon {
@@ -67,11 +77,8 @@ test("after a rotation fails (a directory at a backup's name), the log rotates a
 
   // The backups and the file hold one unbroken run of lines: nothing lost, repeated or reordered.
   expect(await daemon.ctl(["stop", "app"])).toMatchObject({ exitCode: 0 });
-  const numbers = [`${log}.3`, `${log}.2`, `${log}.1`, log]
-    .flatMap((path) => readFileSync(path, "utf8").split("\n").filter((line) => line !== ""))
-    .map((line) => Number(/^line (\d+)$/.exec(line)?.[1]));
-  const gaps = numbers.filter((n, i) => i > 0 && n !== numbers[i - 1]! + 1);
-  expect({ gaps: gaps.slice(0, 5), lines: numbers.length > 1000 }).toEqual({ gaps: [], lines: true });
+  const run = numberedRun([`${log}.3`, `${log}.2`, `${log}.1`, log]);
+  expect({ gaps: run.gaps.slice(0, 5), lines: run.lines > 1000 }).toEqual({ gaps: [], lines: true });
 });
 
 // Regression (red team, 2026-12-06): rotation renames .4 -> .5 ... .1 -> .2 before the current file
@@ -98,9 +105,5 @@ test("a rotation refused at its last rename (the log append-only) and tried agai
   await waitFor(() => lstatSync(`${log}.5`, { throwIfNoEntry: false })?.isFile() && sizeOf(log)! <= MAX_BYTES && daemon.logLines(/rotating again/).length > 0, "rotation to work again");
   expect(await daemon.ctl(["stop", "app"])).toMatchObject({ exitCode: 0 });
   // .5 down to .1, then the file: one unbroken run of lines
-  const numbers = [5, 4, 3, 2, 1].map((n) => `${log}.${n}`).concat(log)
-    .flatMap((path) => (sizeOf(path) === null ? [] : readFileSync(path, "utf8").split("\n").filter((line) => line !== ""))) // a backup gone: its lines missing
-    .map((line) => Number(/^line (\d+)$/.exec(line)?.[1]));
-  const gaps = numbers.flatMap((n, i) => (i > 0 && n !== numbers[i - 1]! + 1 ? [`${numbers[i - 1]} -> ${n}`] : []));
-  expect(gaps).toEqual([]);
+  expect(numberedRun([5, 4, 3, 2, 1].map((n) => `${log}.${n}`).concat(log)).gaps).toEqual([]);
 });
