@@ -5,6 +5,21 @@ import { ROOM_BEFORE } from "../../src/logs/pipe-reader.ts";
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (piece: Uint8Array | null) => (piece === null ? null : new TextDecoder().decode(piece));
 
+// `input` split as the pipe reader hands it: in chunks of `size` bytes of one reused buffer, each with
+// `room` free bytes before it. The pieces of each chunk (copies), and what flush() gives at the end.
+function splitInChunks(input: Uint8Array, size: number, room: number, splitter = new LineSplitter()): { chunks: Buffer[][]; rest: Uint8Array | null } {
+  const reused = new Uint8Array(room + size);
+  const chunks: Buffer[][] = [];
+  for (let at = 0; at < input.length; at += size) {
+    const n = Math.min(size, input.length - at);
+    reused.set(input.subarray(at, at + n), room);
+    const pieces: Buffer[] = [];
+    splitter.split(reused.subarray(room, room + n), (piece) => pieces.push(Buffer.from(piece)), room); // a copy, as a writer that keeps it must make
+    chunks.push(pieces);
+  }
+  return { chunks, rest: splitter.flush() };
+}
+
 describe("LineSplitter", () => {
   test.each([
     [["a\nb\n"], ["a\nb\n"], null],
@@ -45,23 +60,11 @@ describe("LineSplitter", () => {
   test("split: chunks of one reused buffer that cut lines come out as whole lines, the same bytes", () => {
     const input = bytes(Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(98, "x")}\n`).join(""));
     for (const size of [100, 8192, 65536, 7]) {
-      const splitter = new LineSplitter();
-      const reused = new Uint8Array(size);
-      const out: Buffer[] = [];
-      let calls = 0;
-      for (let at = 0; at < input.length; at += size) {
-        const n = Math.min(size, input.length - at);
-        reused.set(input.subarray(at, at + n));
-        let pieces = 0;
-        splitter.split(reused.subarray(0, n), (piece) => {
-          pieces++;
-          expect(piece[piece.length - 1]).toBe(10);
-          out.push(Buffer.from(piece)); // a copy, as a writer that keeps it must make
-        });
-        expect(pieces).toBeLessThanOrEqual(2);
-        calls++;
-      }
-      expect([Buffer.concat(out).equals(Buffer.from(input)), splitter.flush(), calls > 0]).toEqual([true, null, true]);
+      const { chunks, rest } = splitInChunks(input, size, 0);
+      const pieces = chunks.flat();
+      expect(pieces.every((piece) => piece[piece.length - 1] === 10)).toBe(true);
+      expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(2);
+      expect([Buffer.concat(pieces).equals(Buffer.from(input)), rest, chunks.length > 0]).toEqual([true, null, true]);
     }
   });
 
@@ -70,21 +73,10 @@ describe("LineSplitter", () => {
   test("split with room before the chunk: one piece per chunk that ends a line, the same bytes", () => {
     const input = bytes(Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(98, "x")}\n`).join("") + "tail");
     for (const [size, room] of [[8192, 65536], [100, 100], [7, 65536], [8192, 50]] as const) {
-      const splitter = new LineSplitter();
-      const reused = new Uint8Array(room + size);
-      const out: Buffer[] = [];
-      let twoPieces = 0;
-      for (let at = 0; at < input.length; at += size) {
-        const n = Math.min(size, input.length - at);
-        reused.set(input.subarray(at, at + n), room);
-        const pieces: Buffer[] = [];
-        splitter.split(reused.subarray(room, room + n), (piece) => pieces.push(Buffer.from(piece)), room);
-        if (pieces.length > 1) twoPieces++;
-        out.push(...pieces);
-      }
-      out.push(Buffer.from(splitter.flush() ?? []));
+      const { chunks, rest } = splitInChunks(input, size, room);
+      const twoPieces = chunks.filter((c) => c.length > 1).length;
       // with room for the cut line (every size but the last case's) a chunk is never two pieces
-      expect([size, Buffer.concat(out).equals(Buffer.from(input)), twoPieces === 0]).toEqual([size, true, room >= 100]);
+      expect([size, Buffer.concat([...chunks.flat(), rest ?? new Uint8Array()]).equals(Buffer.from(input)), twoPieces === 0]).toEqual([size, true, room >= 100]);
     }
   });
 
@@ -92,16 +84,8 @@ describe("LineSplitter", () => {
     const lengths = [MAX_LINE_BYTES - 1, MAX_LINE_BYTES, MAX_LINE_BYTES + 1, 100, 1, 2 * MAX_LINE_BYTES];
     const input = bytes(lengths.map((n, i) => `${String(i % 10).repeat(n - 1)}\n`).join("").repeat(3));
     for (const size of [8192, MAX_LINE_BYTES, 100_000]) {
-      const splitter = new LineSplitter();
-      const reused = new Uint8Array(ROOM_BEFORE + size);
-      const out: Buffer[] = [];
-      for (let at = 0; at < input.length; at += size) {
-        const n = Math.min(size, input.length - at);
-        reused.set(input.subarray(at, at + n), ROOM_BEFORE);
-        splitter.split(reused.subarray(ROOM_BEFORE, ROOM_BEFORE + n), (piece) => out.push(Buffer.from(piece)), ROOM_BEFORE);
-      }
-      out.push(Buffer.from(splitter.flush() ?? []));
-      expect([size, Buffer.concat(out).equals(Buffer.from(input))]).toEqual([size, true]);
+      const { chunks, rest } = splitInChunks(input, size, ROOM_BEFORE);
+      expect([size, Buffer.concat([...chunks.flat(), rest ?? new Uint8Array()]).equals(Buffer.from(input))]).toEqual([size, true]);
     }
   });
 });
