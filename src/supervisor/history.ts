@@ -1,16 +1,18 @@
 // One process's history: its last samples (CPU, memory, health), a coarser day of them, and its last
 // events (starts and why, exits, stops by hand, FATAL, health turns), each in a ring of typed arrays.
-// All of them are views of one buffer, allocated whole on first use and never grown: a process costs
-// HISTORY_BYTES however long tsvisor runs (one buffer rather than sixteen arrays: each small array
-// was rounded up to the heap's size classes, 13 KB more per process, measured by bench/top.bench.ts),
-// and nothing is allocated per sample. A program that never ran costs nothing. Pure: time arrives as `now`.
+// All of them are views of one buffer that grows with what is recorded, up to HISTORY_BYTES however
+// long tsvisor runs: a ring doubles its slots until it holds its last SAMPLE_SLOTS, BUCKET_SLOTS or
+// EVENT_SLOTS entries, then wraps. Nothing is allocated per sample but those few doublings, and a
+// program that never ran costs nothing. Pure: time arrives as `now`.
 //
 //   samples  the last SAMPLE_SLOTS samples, one per sample_interval (an hour at the default 5 s)
 //   buckets  one point per BUCKET_MS of samples (mean and highest CPU, highest memory, worst health):
 //            the last BUCKET_SLOTS of them, a day; a bucket is kept once it is over
 //   events   the last EVENT_SLOTS events
 //
-// Memory is kept in KiB (what /proc gives: PSS in kB, RSS in pages), so a Uint32 holds up to 4 TiB exactly.
+// Memory is kept in KiB (what /proc gives: PSS in kB, RSS in pages), so a Uint32 holds up to 4 TiB
+// exactly. CPU percent is kept as a Float16: three significant digits (0.05 at 100 %), where the
+// control protocol gives one decimal.
 
 export const SAMPLE_SLOTS = 720;
 export const BUCKET_MS = 120_000;
@@ -60,28 +62,74 @@ export interface HistoryData {
   events: EventEntry[];
 }
 
-const SAMPLE_BYTES = 8 + 4 + 4 + 1; // time (Float64), CPU (Float32), memory KiB (Uint32), health (Uint8)
-const BUCKET_BYTES = 4 + 4 + 4 + 4 + 1; // bucket number (Uint32), mean and highest CPU (Float32), highest memory KiB (Uint32), worst health (Uint8)
-const EVENT_BYTES = 8 + 1 + 1 + 4 + 4; // time (Float64), kind, cause or exit flags (Uint8), pid, code or signal (Int32)
+// Every column, largest element first, so that each view starts aligned to its element size: a ring's
+// slot count is always a multiple of 8 (FIRST_SLOTS), so each column's length in bytes is too.
+const SAMPLE_COLUMNS = [Int32Array, Uint32Array, Float16Array, Uint8Array] as const; // time since the sample before (ms), memory KiB, CPU, health
+const BUCKET_COLUMNS = [Uint32Array, Uint32Array, Float16Array, Float16Array, Uint8Array] as const; // bucket number, highest memory KiB, mean and highest CPU, worst health
+const EVENT_COLUMNS = [Float64Array, Int32Array, Int32Array, Uint8Array, Uint8Array] as const; // time, pid, code or signal, kind, cause or exit flags
 
-/** What a process's history holds in typed arrays once it has its first sample and event; fixed. */
-export const HISTORY_BYTES = SAMPLE_SLOTS * SAMPLE_BYTES + BUCKET_SLOTS * BUCKET_BYTES + EVENT_SLOTS * EVENT_BYTES;
+type Column = Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float16Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+type ColumnKind = { new (buffer: ArrayBuffer, offset: number, length: number): Column; BYTES_PER_ELEMENT: number };
+const entryBytes = (columns: readonly ColumnKind[]): number => columns.reduce((sum, kind) => sum + kind.BYTES_PER_ELEMENT, 0);
 
-// Where the next entry of a ring goes, and which slot holds the k-th oldest.
+/** What a process's history holds in typed arrays once every ring is full (a day of samples); its bound. */
+export const HISTORY_BYTES = SAMPLE_SLOTS * entryBytes(SAMPLE_COLUMNS) + BUCKET_SLOTS * entryBytes(BUCKET_COLUMNS) + EVENT_SLOTS * entryBytes(EVENT_COLUMNS);
+
+// A ring's slots start at FIRST_SLOTS and double up to its capacity, so that a process costs what it
+// has recorded: an hour passes before its samples are full, a day before its buckets, and most
+// processes never have 128 events. (Every count is a multiple of 8, as the columns' alignment needs.)
+const FIRST_SLOTS = 16;
+
+// Float16 holds up to 65,504: CPU percent beyond that (655 cores busy) is kept as the highest it can hold.
+const FLOAT16_MAX = 65_504;
+const cpuValue = (percent: number): number => Math.min(percent, FLOAT16_MAX);
+const MAX_INT32 = 0x7fff_ffff;
+
+// Where the next entry of a ring goes, and which slot holds the k-th oldest. Until it reaches its
+// capacity a ring grows instead of wrapping: its columns are copied oldest first into a larger buffer.
 class Ring {
   private next = 0;
   size = 0;
-  constructor(readonly capacity: number) {}
+  slots = 0;
+  constructor(readonly capacity: number, readonly columnKinds: readonly ColumnKind[]) {}
+
+  get needsRoom(): boolean {
+    return this.size === this.slots && this.slots < this.capacity;
+  }
+
+  /** The slot count after the next growth. */
+  get grownSlots(): number {
+    return Math.min(Math.max(FIRST_SLOTS, this.slots * 2), this.capacity);
+  }
 
   push(): number {
     const slot = this.next;
-    this.next = (slot + 1) % this.capacity;
-    if (this.size < this.capacity) this.size++;
+    this.next = (slot + 1) % this.slots;
+    if (this.size < this.slots) this.size++;
     return slot;
   }
 
   slot(k: number): number {
-    return (this.next - this.size + k + this.capacity) % this.capacity;
+    return (this.next - this.size + k + this.slots) % this.slots;
+  }
+
+  // New columns of `slots` slots, views of `carver`'s buffer, holding this ring's entries oldest first.
+  moveTo(carver: Carver, slots: number, columns: readonly Column[]): Column[] {
+    const moved = this.columnKinds.map((kind) => carver.take(kind, slots));
+    if (this.size === 0) {
+      this.slots = slots;
+      return moved;
+    }
+    const start = this.slot(0);
+    const firstPart = Math.min(this.size, this.slots - start);
+    moved.forEach((to, c) => {
+      const from = columns[c]!;
+      to.set(from.subarray(start, start + firstPart) as never);
+      to.set(from.subarray(0, this.size - firstPart) as never, firstPart);
+    });
+    this.slots = slots;
+    this.next = this.size % slots;
+    return moved;
   }
 
   // The first k whose time is after `since`, looked for from the newest back: a reader that asks
@@ -94,12 +142,14 @@ class Ring {
   }
 }
 
-// Views of one buffer, handed out one after the other. Every column's length in bytes is a multiple
-// of 8 (720 and 128 slots), so each view starts aligned to its element size whatever the order.
+// Views of one buffer, handed out one after the other.
 class Carver {
-  readonly buffer = new ArrayBuffer(HISTORY_BYTES);
+  readonly buffer: ArrayBuffer;
   private offset = 0;
-  take<T>(kind: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  constructor(bytes: number) {
+    this.buffer = new ArrayBuffer(bytes);
+  }
+  take(kind: ColumnKind, length: number): Column {
     const view = new kind(this.buffer, this.offset, length);
     this.offset += length * kind.BYTES_PER_ELEMENT;
     return view;
@@ -107,63 +157,81 @@ class Carver {
 }
 
 class Samples {
-  readonly ring = new Ring(SAMPLE_SLOTS);
-  readonly time: Float64Array;
-  readonly cpu: Float32Array; // NaN: not known (the first sample of a process)
-  readonly kib: Uint32Array;
-  readonly health: Uint8Array;
-  constructor(carver: Carver) {
-    this.time = carver.take(Float64Array, SAMPLE_SLOTS);
-    this.cpu = carver.take(Float32Array, SAMPLE_SLOTS);
-    this.kib = carver.take(Uint32Array, SAMPLE_SLOTS);
-    this.health = carver.take(Uint8Array, SAMPLE_SLOTS);
+  readonly ring = new Ring(SAMPLE_SLOTS, SAMPLE_COLUMNS);
+  // Times are kept as the milliseconds since the sample before (the newest's in full): samples come
+  // every sample_interval, so the difference fits in an Int32 where a time needs a Float64. A gap
+  // beyond 24.8 days (a program stopped that long) is kept as 24.8 days.
+  newestTime = 0;
+  sinceBefore = new Int32Array(0);
+  kib = new Uint32Array(0);
+  cpu = new Float16Array(0); // NaN: not known (the first sample of a process)
+  health = new Uint8Array(0);
+  get columns(): Column[] {
+    return [this.sinceBefore, this.kib, this.cpu, this.health];
+  }
+  set columns(c: Column[]) {
+    [this.sinceBefore, this.kib, this.cpu, this.health] = c as [Int32Array<ArrayBuffer>, Uint32Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+  }
+  // The times of the samples after `since`, oldest first, found from the newest back as Ring.firstAfter does.
+  timesAfter(since: number): number[] {
+    const times: number[] = [];
+    let t = this.newestTime;
+    for (let k = this.ring.size - 1; k >= 0 && t > since; k--) {
+      times.push(t);
+      t -= this.sinceBefore[this.ring.slot(k)]!;
+    }
+    return times.reverse();
   }
 }
 
 class Buckets {
-  readonly ring = new Ring(BUCKET_SLOTS);
-  readonly number: Uint32Array;
-  readonly cpu: Float32Array;
-  readonly cpuMax: Float32Array;
-  readonly kib: Uint32Array;
-  readonly health: Uint8Array;
-  constructor(carver: Carver) {
-    this.number = carver.take(Uint32Array, BUCKET_SLOTS);
-    this.cpu = carver.take(Float32Array, BUCKET_SLOTS);
-    this.cpuMax = carver.take(Float32Array, BUCKET_SLOTS);
-    this.kib = carver.take(Uint32Array, BUCKET_SLOTS);
-    this.health = carver.take(Uint8Array, BUCKET_SLOTS);
+  readonly ring = new Ring(BUCKET_SLOTS, BUCKET_COLUMNS);
+  number = new Uint32Array(0);
+  kib = new Uint32Array(0);
+  cpu = new Float16Array(0);
+  cpuMax = new Float16Array(0);
+  health = new Uint8Array(0);
+  get columns(): Column[] {
+    return [this.number, this.kib, this.cpu, this.cpuMax, this.health];
+  }
+  set columns(c: Column[]) {
+    [this.number, this.kib, this.cpu, this.cpuMax, this.health] = c as [Uint32Array<ArrayBuffer>, Uint32Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
   }
 }
 
 class Events {
-  readonly ring = new Ring(EVENT_SLOTS);
-  readonly time: Float64Array;
-  readonly kind: Uint8Array;
-  readonly flags: Uint8Array; // start, spawn_error: the cause; exit: 1 when expected
-  readonly pid: Int32Array;
-  readonly value: Int32Array; // exit: the code, or minus the signal's number
-  constructor(carver: Carver) {
-    this.time = carver.take(Float64Array, EVENT_SLOTS);
-    this.kind = carver.take(Uint8Array, EVENT_SLOTS);
-    this.flags = carver.take(Uint8Array, EVENT_SLOTS);
-    this.pid = carver.take(Int32Array, EVENT_SLOTS);
-    this.value = carver.take(Int32Array, EVENT_SLOTS);
+  readonly ring = new Ring(EVENT_SLOTS, EVENT_COLUMNS);
+  time = new Float64Array(0);
+  pid = new Int32Array(0);
+  value = new Int32Array(0); // exit: the code, or minus the signal's number
+  kind = new Uint8Array(0);
+  flags = new Uint8Array(0); // start, spawn_error: the cause; exit: 1 when expected
+  get columns(): Column[] {
+    return [this.time, this.pid, this.value, this.kind, this.flags];
+  }
+  set columns(c: Column[]) {
+    [this.time, this.pid, this.value, this.kind, this.flags] = c as [Float64Array<ArrayBuffer>, Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
   }
 }
 
-// The three rings of a history, in one buffer.
+// The three rings of a history, in one buffer (one allocation rather than one per column: each small
+// array was rounded up to the heap's size classes, 13 KB more per process, measured by
+// bench/top.bench.ts). When a ring needs room, the whole buffer is allocated again, larger.
 class Rings {
-  readonly samples: Samples;
-  readonly buckets: Buckets;
-  readonly events: Events;
-  readonly byteLength: number;
-  constructor() {
-    const carver = new Carver();
-    this.samples = new Samples(carver);
-    this.buckets = new Buckets(carver);
-    this.events = new Events(carver);
-    this.byteLength = carver.buffer.byteLength;
+  readonly samples = new Samples();
+  readonly buckets = new Buckets();
+  readonly events = new Events();
+  byteLength = 0;
+
+  /** Room for one more entry in `part`'s ring: the buffer grows when that ring is full below its capacity. */
+  roomIn(part: Samples | Buckets | Events): void {
+    if (!part.ring.needsRoom) return;
+    const parts = [this.samples, this.buckets, this.events];
+    const slots = parts.map((p) => (p === part ? p.ring.grownSlots : p.ring.slots));
+    const bytes = parts.reduce((sum, p, i) => sum + slots[i]! * entryBytes(p.ring.columnKinds), 0);
+    const carver = new Carver(bytes);
+    parts.forEach((p, i) => (p.columns = p.ring.moveTo(carver, slots[i]!, p.columns)));
+    this.byteLength = bytes;
   }
 }
 
@@ -186,19 +254,25 @@ export class ProcessHistory {
 
   /** One sample of the live process; `cpuPercent` is null on a process's first sample. */
   addSample(now: number, cpuPercent: number | null, memoryBytes: number, health: HealthName | null): void {
-    const s = (this.rings ??= new Rings()).samples;
+    const rings = (this.rings ??= new Rings());
+    const s = rings.samples;
+    rings.roomIn(s);
     const slot = s.ring.push();
     const kib = Math.min(Math.round(memoryBytes / 1024), 0xffff_ffff);
     const code = HEALTH_CODES.indexOf(health);
-    s.time[slot] = now;
-    s.cpu[slot] = cpuPercent ?? Number.NaN;
+    const time = Math.round(now);
+    s.sinceBefore[slot] = s.ring.size === 1 ? 0 : Math.max(-MAX_INT32, Math.min(time - s.newestTime, MAX_INT32));
+    s.newestTime = time;
+    s.cpu[slot] = cpuPercent === null ? Number.NaN : cpuValue(cpuPercent);
     s.kib[slot] = kib;
     s.health[slot] = code;
     this.addToBucket(Math.floor(now / BUCKET_MS), cpuPercent, kib, code);
   }
 
   addEvent(now: number, event: HistoryEvent): void {
-    const e = (this.rings ??= new Rings()).events;
+    const rings = (this.rings ??= new Rings());
+    const e = rings.events;
+    rings.roomIn(e);
     const slot = e.ring.push();
     e.time[slot] = now;
     e.kind[slot] = EVENT_KINDS.indexOf(event.kind);
@@ -212,7 +286,7 @@ export class ProcessHistory {
     return { samples: this.readSamples(since), buckets: this.readBuckets(since), events: this.readEvents(since) };
   }
 
-  /** Bytes held in typed arrays: 0 before the first sample or event, HISTORY_BYTES from then on. */
+  /** Bytes held in typed arrays: 0 before the first sample or event, growing with what is recorded up to HISTORY_BYTES. */
   get byteSize(): number {
     return this.rings?.byteLength ?? 0;
   }
@@ -237,11 +311,13 @@ export class ProcessHistory {
   }
 
   private closeBucket(open: OpenBucket): void {
-    const b = this.rings!.buckets; // a bucket closes on a sample: the rings exist
+    const rings = this.rings!; // a bucket closes on a sample: the rings exist
+    const b = rings.buckets;
+    rings.roomIn(b);
     const slot = b.ring.push();
     b.number[slot] = open.number;
-    b.cpu[slot] = open.cpuCount > 0 ? open.cpuSum / open.cpuCount : Number.NaN;
-    b.cpuMax[slot] = open.cpuMax;
+    b.cpu[slot] = open.cpuCount > 0 ? cpuValue(open.cpuSum / open.cpuCount) : Number.NaN;
+    b.cpuMax[slot] = cpuValue(open.cpuMax);
     b.kib[slot] = open.kib;
     b.health[slot] = open.health;
   }
@@ -250,9 +326,9 @@ export class ProcessHistory {
     const out: HistoryData["samples"] = { time: [], cpuPercent: [], memoryBytes: [], health: [] };
     if (this.rings === null) return out;
     const s = this.rings.samples;
-    for (let k = s.ring.firstAfter(since, (i) => s.time[i]!); k < s.ring.size; k++) {
+    out.time = s.timesAfter(since);
+    for (let k = s.ring.size - out.time.length; k < s.ring.size; k++) {
       const i = s.ring.slot(k);
-      out.time.push(s.time[i]!);
       out.cpuPercent.push(known(s.cpu[i]!));
       out.memoryBytes.push(s.kib[i]! * 1024);
       out.health.push(HEALTH_CODES[s.health[i]!] ?? null);
