@@ -10,9 +10,9 @@
 //            the last BUCKET_SLOTS of them, a day; a bucket is kept once it is over
 //   events   the last EVENT_SLOTS events
 //
-// Memory is kept in KiB (what /proc gives: PSS in kB, RSS in pages), so a Uint32 holds up to 4 TiB
-// exactly. CPU percent is kept as a Float16: three significant digits (0.05 at 100 %), where the
-// control protocol gives one decimal.
+// Memory is kept in KiB (what /proc gives: PSS in kB, RSS in pages), exactly up to 1 TiB. CPU percent
+// is kept as a Float16: three significant digits (0.05 at 100 %), where the control protocol gives
+// one decimal. Times and bucket numbers are kept as differences from the entry before.
 
 export const SAMPLE_SLOTS = 720;
 export const BUCKET_MS = 120_000;
@@ -64,11 +64,13 @@ export interface HistoryData {
 
 // Every column, largest element first, so that each view starts aligned to its element size: a ring's
 // slot count is always a multiple of 8 (FIRST_SLOTS), so each column's length in bytes is too.
-const SAMPLE_COLUMNS = [Int32Array, Uint32Array, Float16Array, Uint8Array] as const; // time since the sample before (ms), memory KiB, CPU, health
-const BUCKET_COLUMNS = [Uint32Array, Uint32Array, Float16Array, Float16Array, Uint8Array] as const; // bucket number, highest memory KiB, mean and highest CPU, worst health
-const EVENT_COLUMNS = [Float64Array, Int32Array, Int32Array, Uint8Array, Uint8Array] as const; // time, pid, code or signal, kind, cause or exit flags
+// A full history fits 16 KiB, the allocator's size class below the next at 20 KiB (a buffer of
+// 16,384 bytes costs 18.0 KB of RSS, one of 16,500 to 20,480 bytes 22.1 KB; docs/performance.md).
+const SAMPLE_COLUMNS = [Int32Array, Uint32Array, Float16Array] as const; // ms since the sample before, memory KiB and health, CPU
+const BUCKET_COLUMNS = [Uint32Array, Float16Array, Float16Array, Int16Array] as const; // highest memory KiB and worst health, mean and highest CPU, buckets since the one before
+const EVENT_COLUMNS = [Float64Array, Int32Array, Int16Array, Uint8Array] as const; // time, pid, exit code or minus the signal, kind and cause or exit flags
 
-type Column = Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float16Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+type Column = Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float16Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Int16Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
 type ColumnKind = { new (buffer: ArrayBuffer, offset: number, length: number): Column; BYTES_PER_ELEMENT: number };
 const entryBytes = (columns: readonly ColumnKind[]): number => columns.reduce((sum, kind) => sum + kind.BYTES_PER_ELEMENT, 0);
 
@@ -83,7 +85,20 @@ const FIRST_SLOTS = 16;
 // Float16 holds up to 65,504: CPU percent beyond that (655 cores busy) is kept as the highest it can hold.
 const FLOAT16_MAX = 65_504;
 const cpuValue = (percent: number): number => Math.min(percent, FLOAT16_MAX);
-const MAX_INT32 = 0x7fff_ffff;
+
+// Memory in KiB and a health code in one Uint32: the code in the top two bits, so memory up to
+// 1 TiB (a tree's PSS beyond that is kept as 1 TiB).
+const KIB_MAX = 0x3fff_ffff;
+const withHealth = (kib: number, health: number): number => health * 2 ** 30 + kib;
+const kibOf = (packed: number): number => packed & KIB_MAX;
+const healthOf = (packed: number): HealthName | null => HEALTH_CODES[packed >>> 30] ?? null;
+
+// An event's kind (7 of them) in the low three bits, its flags (a start cause, 8 of them, or 1 for an
+// expected exit) above.
+const withFlags = (kind: number, flags: number): number => kind | (flags << 3);
+
+// A difference from the entry before, in a column of `bits`: one beyond what it holds is kept as the most it holds.
+const clampTo = (bits: number, n: number): number => Math.max(-(2 ** (bits - 1)), Math.min(n, 2 ** (bits - 1) - 1));
 
 // Where the next entry of a ring goes, and which slot holds the k-th oldest. Until it reaches its
 // capacity a ring grows instead of wrapping: its columns are copied oldest first into a larger buffer.
@@ -132,6 +147,18 @@ class Ring {
     return moved;
   }
 
+  // The values after `since` of a column kept as differences from the entry before (`newest` the
+  // newest's in full), oldest first: found from the newest back, as firstAfter finds its entries.
+  valuesAfter(newest: number, differences: Int32Array | Int16Array, isAfter: (value: number) => boolean): number[] {
+    const values: number[] = [];
+    let value = newest;
+    for (let k = this.size - 1; k >= 0 && isAfter(value); k--) {
+      values.push(value);
+      value -= differences[this.slot(k)]!;
+    }
+    return values.reverse();
+  }
+
   // The first k whose time is after `since`, looked for from the newest back: a reader that asks
   // for what is new costs what is new, not the whole ring. (After a clock set back, what came before
   // the jump and after `since` is not found; it is still in the ring for a reader from 0.)
@@ -163,39 +190,30 @@ class Samples {
   // beyond 24.8 days (a program stopped that long) is kept as 24.8 days.
   newestTime = 0;
   sinceBefore = new Int32Array(0);
-  kib = new Uint32Array(0);
+  kibAndHealth = new Uint32Array(0);
   cpu = new Float16Array(0); // NaN: not known (the first sample of a process)
-  health = new Uint8Array(0);
   get columns(): Column[] {
-    return [this.sinceBefore, this.kib, this.cpu, this.health];
+    return [this.sinceBefore, this.kibAndHealth, this.cpu];
   }
   set columns(c: Column[]) {
-    [this.sinceBefore, this.kib, this.cpu, this.health] = c as [Int32Array<ArrayBuffer>, Uint32Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
-  }
-  // The times of the samples after `since`, oldest first, found from the newest back as Ring.firstAfter does.
-  timesAfter(since: number): number[] {
-    const times: number[] = [];
-    let t = this.newestTime;
-    for (let k = this.ring.size - 1; k >= 0 && t > since; k--) {
-      times.push(t);
-      t -= this.sinceBefore[this.ring.slot(k)]!;
-    }
-    return times.reverse();
+    [this.sinceBefore, this.kibAndHealth, this.cpu] = c as [Int32Array<ArrayBuffer>, Uint32Array<ArrayBuffer>, Float16Array<ArrayBuffer>];
   }
 }
 
 class Buckets {
   readonly ring = new Ring(BUCKET_SLOTS, BUCKET_COLUMNS);
-  number = new Uint32Array(0);
-  kib = new Uint32Array(0);
+  // Bucket numbers are kept as the buckets since the one before (the newest's in full): a gap beyond
+  // 45 days, or a clock set back that far, is kept as 45 days.
+  newestNumber = 0;
+  kibAndHealth = new Uint32Array(0);
   cpu = new Float16Array(0);
   cpuMax = new Float16Array(0);
-  health = new Uint8Array(0);
+  sinceBefore = new Int16Array(0);
   get columns(): Column[] {
-    return [this.number, this.kib, this.cpu, this.cpuMax, this.health];
+    return [this.kibAndHealth, this.cpu, this.cpuMax, this.sinceBefore];
   }
   set columns(c: Column[]) {
-    [this.number, this.kib, this.cpu, this.cpuMax, this.health] = c as [Uint32Array<ArrayBuffer>, Uint32Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+    [this.kibAndHealth, this.cpu, this.cpuMax, this.sinceBefore] = c as [Uint32Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Float16Array<ArrayBuffer>, Int16Array<ArrayBuffer>];
   }
 }
 
@@ -203,14 +221,13 @@ class Events {
   readonly ring = new Ring(EVENT_SLOTS, EVENT_COLUMNS);
   time = new Float64Array(0);
   pid = new Int32Array(0);
-  value = new Int32Array(0); // exit: the code, or minus the signal's number
-  kind = new Uint8Array(0);
-  flags = new Uint8Array(0); // start, spawn_error: the cause; exit: 1 when expected
+  value = new Int16Array(0); // exit: the code (0-255), or minus the signal's number
+  kindAndFlags = new Uint8Array(0); // withFlags(); flags: start, spawn_error: the cause; exit: 1 when expected
   get columns(): Column[] {
-    return [this.time, this.pid, this.value, this.kind, this.flags];
+    return [this.time, this.pid, this.value, this.kindAndFlags];
   }
   set columns(c: Column[]) {
-    [this.time, this.pid, this.value, this.kind, this.flags] = c as [Float64Array<ArrayBuffer>, Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+    [this.time, this.pid, this.value, this.kindAndFlags] = c as [Float64Array<ArrayBuffer>, Int32Array<ArrayBuffer>, Int16Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
   }
 }
 
@@ -258,14 +275,13 @@ export class ProcessHistory {
     const s = rings.samples;
     rings.roomIn(s);
     const slot = s.ring.push();
-    const kib = Math.min(Math.round(memoryBytes / 1024), 0xffff_ffff);
+    const kib = Math.min(Math.round(memoryBytes / 1024), KIB_MAX);
     const code = HEALTH_CODES.indexOf(health);
     const time = Math.round(now);
-    s.sinceBefore[slot] = s.ring.size === 1 ? 0 : Math.max(-MAX_INT32, Math.min(time - s.newestTime, MAX_INT32));
+    s.sinceBefore[slot] = s.ring.size === 1 ? 0 : clampTo(32, time - s.newestTime);
     s.newestTime = time;
     s.cpu[slot] = cpuPercent === null ? Number.NaN : cpuValue(cpuPercent);
-    s.kib[slot] = kib;
-    s.health[slot] = code;
+    s.kibAndHealth[slot] = withHealth(kib, code);
     this.addToBucket(Math.floor(now / BUCKET_MS), cpuPercent, kib, code);
   }
 
@@ -275,8 +291,8 @@ export class ProcessHistory {
     rings.roomIn(e);
     const slot = e.ring.push();
     e.time[slot] = now;
-    e.kind[slot] = EVENT_KINDS.indexOf(event.kind);
-    e.flags[slot] = event.kind === "start" || event.kind === "spawn_error" ? START_CAUSES.indexOf(event.cause) : event.kind === "exit" && event.expected ? 1 : 0;
+    const flags = event.kind === "start" || event.kind === "spawn_error" ? START_CAUSES.indexOf(event.cause) : event.kind === "exit" && event.expected ? 1 : 0;
+    e.kindAndFlags[slot] = withFlags(EVENT_KINDS.indexOf(event.kind), flags);
     e.pid[slot] = "pid" in event ? event.pid : 0;
     e.value[slot] = event.kind === "exit" ? (event.signal !== null ? -event.signal : event.code!) : 0;
   }
@@ -315,23 +331,23 @@ export class ProcessHistory {
     const b = rings.buckets;
     rings.roomIn(b);
     const slot = b.ring.push();
-    b.number[slot] = open.number;
+    b.sinceBefore[slot] = b.ring.size === 1 ? 0 : clampTo(16, open.number - b.newestNumber);
+    b.newestNumber = open.number;
     b.cpu[slot] = open.cpuCount > 0 ? cpuValue(open.cpuSum / open.cpuCount) : Number.NaN;
     b.cpuMax[slot] = cpuValue(open.cpuMax);
-    b.kib[slot] = open.kib;
-    b.health[slot] = open.health;
+    b.kibAndHealth[slot] = withHealth(open.kib, open.health);
   }
 
   private readSamples(since: number): HistoryData["samples"] {
     const out: HistoryData["samples"] = { time: [], cpuPercent: [], memoryBytes: [], health: [] };
     if (this.rings === null) return out;
     const s = this.rings.samples;
-    out.time = s.timesAfter(since);
+    out.time = s.ring.valuesAfter(s.newestTime, s.sinceBefore, (time) => time > since);
     for (let k = s.ring.size - out.time.length; k < s.ring.size; k++) {
       const i = s.ring.slot(k);
       out.cpuPercent.push(known(s.cpu[i]!));
-      out.memoryBytes.push(s.kib[i]! * 1024);
-      out.health.push(HEALTH_CODES[s.health[i]!] ?? null);
+      out.memoryBytes.push(kibOf(s.kibAndHealth[i]!) * 1024);
+      out.health.push(healthOf(s.kibAndHealth[i]!));
     }
     return out;
   }
@@ -340,13 +356,13 @@ export class ProcessHistory {
     const out: HistoryData["buckets"] = { time: [], cpuPercent: [], cpuMaxPercent: [], memoryBytes: [], health: [] };
     if (this.rings === null) return out;
     const b = this.rings.buckets;
-    for (let k = b.ring.firstAfter(since, (i) => b.number[i]! * BUCKET_MS); k < b.ring.size; k++) {
+    out.time = b.ring.valuesAfter(b.newestNumber, b.sinceBefore, (number) => number * BUCKET_MS > since).map((number) => number * BUCKET_MS);
+    for (let k = b.ring.size - out.time.length; k < b.ring.size; k++) {
       const i = b.ring.slot(k);
-      out.time.push(b.number[i]! * BUCKET_MS);
       out.cpuPercent.push(known(b.cpu[i]!));
       out.cpuMaxPercent.push(known(b.cpuMax[i]!));
-      out.memoryBytes.push(b.kib[i]! * 1024);
-      out.health.push(HEALTH_CODES[b.health[i]!] ?? null);
+      out.memoryBytes.push(kibOf(b.kibAndHealth[i]!) * 1024);
+      out.health.push(healthOf(b.kibAndHealth[i]!));
     }
     return out;
   }
@@ -357,12 +373,13 @@ export class ProcessHistory {
     const e = this.rings.events;
     for (let k = e.ring.firstAfter(since, (i) => e.time[i]!); k < e.ring.size; k++) {
       const i = e.ring.slot(k);
-      const kind = EVENT_KINDS[e.kind[i]!]!;
+      const kind = EVENT_KINDS[e.kindAndFlags[i]! & 7]!;
+      const flags = e.kindAndFlags[i]! >>> 3;
       const value = e.value[i]!;
       const started = kind === "start" || kind === "spawn_error";
       out.push({
-        time: e.time[i]!, kind, pid: kind === "start" || kind === "exit" ? e.pid[i]! : null, cause: started ? START_CAUSES[e.flags[i]!]! : null,
-        code: kind === "exit" && value >= 0 ? value : null, signal: kind === "exit" && value < 0 ? -value : null, expected: kind === "exit" ? e.flags[i] === 1 : null,
+        time: e.time[i]!, kind, pid: kind === "start" || kind === "exit" ? e.pid[i]! : null, cause: started ? START_CAUSES[flags]! : null,
+        code: kind === "exit" && value >= 0 ? value : null, signal: kind === "exit" && value < 0 ? -value : null, expected: kind === "exit" ? flags === 1 : null,
       });
     }
     return out;

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { DEFAULTS } from "../../src/config/defaults.ts";
 import type { ProcessSpec, ProgramConfig } from "../../src/config/schema.ts";
 import { exitedWith, killedBy } from "../../src/supervisor/exit-status.ts";
-import { BUCKET_MS, BUCKET_SLOTS, EVENT_SLOTS, HISTORY_BYTES, ProcessHistory, SAMPLE_SLOTS } from "../../src/supervisor/history.ts";
+import { BUCKET_MS, BUCKET_SLOTS, EVENT_SLOTS, HISTORY_BYTES, ProcessHistory, SAMPLE_SLOTS, START_CAUSES } from "../../src/supervisor/history.ts";
 import { recordStep, startCauseOf } from "../../src/supervisor/history-recorder.ts";
 import { newProcessRecord, step, type ProcessEvent, type ProcessRecord } from "../../src/supervisor/machine.ts";
 import { newManaged } from "../../src/supervisor/managed.ts";
@@ -30,8 +30,8 @@ describe("the bound: a history grows with what it holds, up to HISTORY_BYTES how
     expect([sizes[0], sizes[1]! < 1024, sizes[2], sizes[3]]).toEqual([0, true, HISTORY_BYTES, HISTORY_BYTES]);
   });
 
-  test("HISTORY_BYTES is what docs/history.md states: 720 samples, 720 two-minute buckets, 128 events, 19,584 bytes", () => {
-    expect([SAMPLE_SLOTS, BUCKET_SLOTS, BUCKET_MS, EVENT_SLOTS, HISTORY_BYTES]).toEqual([720, 720, 120_000, 128, 19_584]);
+  test("HISTORY_BYTES is what docs/history.md states: 720 samples, 720 two-minute buckets, 128 events, 16,320 bytes (under the allocator's 16 KiB class)", () => {
+    expect([SAMPLE_SLOTS, BUCKET_SLOTS, BUCKET_MS, EVENT_SLOTS, HISTORY_BYTES]).toEqual([720, 720, 120_000, 128, 16_320]);
   });
 
   test("growing, then wrapping, keeps every entry in order: irregular times, a gap, a clock set back, values of every kind", () => {
@@ -51,6 +51,39 @@ describe("the bound: a history grows with what it holds, up to HISTORY_BYTES how
     expect(samples).toEqual(last720 as never);
     const wantEvents = Array.from({ length: 200 }, (_, j) => j * 5).map((i) => [T0 + i * 200, 1000 + i / 5, i % 2 ? i : null, i % 2 ? null : 9, i % 3 === 0]);
     expect(events.map((e) => [e.time, e.pid, e.code, e.signal, e.expected])).toEqual(wantEvents.slice(-128));
+  });
+
+  test("buckets too: one sample a bucket, a jump of days, a clock set back, past the ring's 720: the last 720 closed buckets in order", () => {
+    const h = new ProcessHistory();
+    const want = { time: [] as number[], memoryBytes: [] as number[], health: [] as (string | null)[] };
+    let bucket = Math.floor(T0 / BUCKET_MS);
+    for (let i = 0; i < 1001; i++) {
+      bucket += i === 700 ? 30 * 720 : i === 900 ? -50 : 1 + (i % 3); // a 30-day gap, 100 minutes back
+      const [memory, health] = [(i + 1) * MiB, (["starting", "healthy", "unhealthy", null] as const)[i % 4]!];
+      h.addSample(bucket * BUCKET_MS, i % 7, memory, health);
+      want.time.push(bucket * BUCKET_MS), want.memoryBytes.push(memory), want.health.push(health);
+    }
+    const { buckets } = h.read();
+    const closed = (column: unknown[]) => column.slice(-721, -1); // the last sample's bucket is still open
+    expect([buckets.time, buckets.memoryBytes, buckets.health]).toEqual([closed(want.time), closed(want.memoryBytes), closed(want.health)] as never);
+    expect(h.read(want.time.at(-3)!).buckets.time).toEqual([want.time.at(-2)!]);
+  });
+
+  test("what each entry can hold: memory to the KiB up to 1 TiB with every health, exit codes and signals, every start cause", () => {
+    const h = new ProcessHistory();
+    const TiB = 1024 * 1024 * MiB;
+    const memories = [0, 1024, TiB - 1024, TiB, 5 * TiB];
+    memories.forEach((memory, i) => h.addSample(T0 + i, 1, memory, "unhealthy"));
+    h.addSample(T0 + 10, 1, TiB - 1024, null);
+    const { memoryBytes, health } = h.read().samples;
+    expect(memoryBytes).toEqual([0, 1024, TiB - 1024, TiB - 1024, TiB - 1024, TiB - 1024]);
+    expect(health).toEqual([...memories.map(() => "unhealthy" as const), null]);
+    h.addEvent(T0, { kind: "exit", pid: 2 ** 22, code: 255, signal: null, expected: true });
+    h.addEvent(T0, { kind: "exit", pid: 1, code: null, signal: 64, expected: false });
+    START_CAUSES.forEach((cause, i) => h.addEvent(T0 + i, { kind: "start", pid: i + 1, cause }));
+    const events = h.read().events;
+    expect(events.slice(0, 2).map((e) => [e.pid, e.code, e.signal, e.expected])).toEqual([[2 ** 22, 255, null, true], [1, null, 64, false]]);
+    expect(events.slice(2).map((e) => e.cause)).toEqual([...START_CAUSES]);
   });
 
   test("after a long run it holds the last 720 samples, the last 720 buckets (a day at 5 s samples) and the last 128 events", () => {
