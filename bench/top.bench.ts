@@ -162,7 +162,7 @@ function report(structure: ReturnType<typeof historyStructure>, memory: { at: nu
     `| VmRSS per history, the same 2,000 (the allocator's own overhead included) | ${Math.round(structure.rssPerHistory)} |`,
     `| JS heap for ${PROGRAMS} programs' histories | ${Math.round(structure.heapPerHistory * PROGRAMS)} |`,
     "",
-    `RssAnon of a tsvisor with ${PROGRAMS} programs sampled every 100 ms (each sample ring fills at 72 s, then wraps every 72 s; ${samples} samples kept of p0 at the end), and of one with sampling off (nothing sampled, nothing kept), read every 10 s, by minute since start: lowest / median / highest, MiB (the spread is the garbage collector's: sampling allocates per sample, the history only when a ring doubles):`,
+    `RssAnon of a tsvisor with ${PROGRAMS} programs sampled every 100 ms (each sample ring fills at 72 s, then wraps every 72 s; ${samples} samples kept of p0 at the end), and of one with sampling off (nothing sampled, nothing kept), read every 10 s, by minute since start: lowest / median / highest, MiB (the spread is the garbage collector's: sampling allocates per sample, the history only when a ring grows):`,
     "",
     "| minute | sampled every 100 ms | sampling off |",
     "|---:|---:|---:|",

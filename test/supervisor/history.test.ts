@@ -1,6 +1,6 @@
 // A process's history (history.ts) and what the supervisor records in it from the machine's steps
-// (history-recorder.ts): its bound (a fixed number of bytes however many samples and events go
-// through it), what it gives back, and the cause of each start.
+// (history-recorder.ts): its bound (bytes that grow with what it holds, up to a fixed number however
+// many samples and events go through it), what it gives back, and the cause of each start.
 import { describe, expect, test } from "bun:test";
 import { DEFAULTS } from "../../src/config/defaults.ts";
 import type { ProcessSpec, ProgramConfig } from "../../src/config/schema.ts";
