@@ -100,6 +100,18 @@ const withFlags = (kind: number, flags: number): number => kind | (flags << 3);
 // A difference from the entry before, in a column of `bits`: one beyond what it holds is kept as the most it holds.
 const clampTo = (bits: number, n: number): number => Math.max(-(2 ** (bits - 1)), Math.min(n, 2 ** (bits - 1) - 1));
 
+// A ring's columns before it first grows: zero-length, never written, shared by every history, so
+// that a new history allocates no views it drops at its first entry (start-up's short-lived objects
+// are what leaves the collector's blocks partly empty at 1,000 programs; docs/performance.md).
+const NONE = {
+  int32: new Int32Array(0),
+  uint32: new Uint32Array(0),
+  float16: new Float16Array(0),
+  float64: new Float64Array(0),
+  int16: new Int16Array(0),
+  uint8: new Uint8Array(0),
+};
+
 // Where the next entry of a ring goes, and which slot holds the k-th oldest. Until it reaches its
 // capacity a ring grows instead of wrapping: its columns are copied oldest first into a larger buffer.
 class Ring {
@@ -189,9 +201,9 @@ class Samples {
   // every sample_interval, so the difference fits in an Int32 where a time needs a Float64. A gap
   // beyond 24.8 days (a program stopped that long) is kept as 24.8 days.
   newestTime = 0;
-  sinceBefore = new Int32Array(0);
-  kibAndHealth = new Uint32Array(0);
-  cpu = new Float16Array(0); // NaN: not known (the first sample of a process)
+  sinceBefore: Int32Array<ArrayBuffer> = NONE.int32;
+  kibAndHealth: Uint32Array<ArrayBuffer> = NONE.uint32;
+  cpu: Float16Array<ArrayBuffer> = NONE.float16; // NaN: not known (the first sample of a process)
   get columns(): Column[] {
     return [this.sinceBefore, this.kibAndHealth, this.cpu];
   }
@@ -205,10 +217,10 @@ class Buckets {
   // Bucket numbers are kept as the buckets since the one before (the newest's in full): a gap beyond
   // 45 days, or a clock set back that far, is kept as 45 days.
   newestNumber = 0;
-  kibAndHealth = new Uint32Array(0);
-  cpu = new Float16Array(0);
-  cpuMax = new Float16Array(0);
-  sinceBefore = new Int16Array(0);
+  kibAndHealth: Uint32Array<ArrayBuffer> = NONE.uint32;
+  cpu: Float16Array<ArrayBuffer> = NONE.float16;
+  cpuMax: Float16Array<ArrayBuffer> = NONE.float16;
+  sinceBefore: Int16Array<ArrayBuffer> = NONE.int16;
   get columns(): Column[] {
     return [this.kibAndHealth, this.cpu, this.cpuMax, this.sinceBefore];
   }
@@ -219,10 +231,10 @@ class Buckets {
 
 class Events {
   readonly ring = new Ring(EVENT_SLOTS, EVENT_COLUMNS);
-  time = new Float64Array(0);
-  pid = new Int32Array(0);
-  value = new Int16Array(0); // exit: the code (0-255), or minus the signal's number
-  kindAndFlags = new Uint8Array(0); // withFlags(); flags: start, spawn_error: the cause; exit: 1 when expected
+  time: Float64Array<ArrayBuffer> = NONE.float64;
+  pid: Int32Array<ArrayBuffer> = NONE.int32;
+  value: Int16Array<ArrayBuffer> = NONE.int16; // exit: the code (0-255), or minus the signal's number
+  kindAndFlags: Uint8Array<ArrayBuffer> = NONE.uint8; // withFlags(); flags: start, spawn_error: the cause; exit: 1 when expected
   get columns(): Column[] {
     return [this.time, this.pid, this.value, this.kindAndFlags];
   }
