@@ -5,26 +5,28 @@ import { setLongTimeout, type LongTimer, type Scheduler } from "../os/long-timer
 import type { TimerName } from "./machine.ts";
 
 export class ProcessTimers {
-  private readonly timers = new Map<TimerName, LongTimer>();
+  // One slot per name, not a Map: a Map's table, once used, is ~600 bytes kept for every process
+  // (a heap snapshot at 1,000 programs, docs/performance.md "Idle memory at 1,000 programs").
+  private readonly armed: Record<TimerName, LongTimer | null> = { startsecs: null, backoff: null, stopwait: null, max_runtime: null };
 
   constructor(private readonly scheduler?: Scheduler) {}
 
   /** Arm `name` to call `fire` in `ms`, replacing the one armed before. */
   set(name: TimerName, ms: number, fire: () => void): void {
     this.cancel(name);
-    this.timers.set(name, setLongTimeout(() => {
-      this.timers.delete(name);
+    const timer = setLongTimeout(() => {
+      if (this.armed[name] === timer) this.armed[name] = null;
       fire();
-    }, ms, this.scheduler));
+    }, ms, this.scheduler);
+    this.armed[name] = timer;
   }
 
   cancel(name: TimerName): void {
-    this.timers.get(name)?.cancel();
-    this.timers.delete(name);
+    this.armed[name]?.cancel();
+    this.armed[name] = null;
   }
 
   cancelAll(): void {
-    for (const timer of this.timers.values()) timer.cancel();
-    this.timers.clear();
+    for (const name of Object.keys(this.armed) as TimerName[]) this.cancel(name);
   }
 }
