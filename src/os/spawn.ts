@@ -67,6 +67,9 @@ export function spawnChild(req: SpawnRequest): Child {
   // Set once Bun.spawn has returned and the pid is marked; an onExit before that (should Bun ever call
   // it synchronously) must not leave a mark behind that nothing would remove.
   let marked = false;
+  // Bun keeps the onExit below for as long as the child runs: it takes the caller's callback alone, not
+  // `req`, whose environment (a copy of tsvisor's) would be kept with it for every program.
+  const exited = req.onExit;
   const tried = { argv: req.argv };
   try {
     const launch = launchWithParentDeathSignal(req, tried);
@@ -87,7 +90,7 @@ export function spawnChild(req: SpawnRequest): Child {
       onExit: (proc, exitCode, signalCode) => {
         if (marked) markExited(proc.pid); // Bun has reaped it: the reaper may take that pid again
         marked = false;
-        req.onExit(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null);
+        exited(exitCode ?? null, signalCode ? String(signalCode).replace(/^SIG/, "") : null);
       },
     });
     // Before any other JS runs, so the reaper never waits for a child Bun waits for (os/reaper.ts).
