@@ -5,7 +5,7 @@ import type { ConsolaInstance } from "consola";
 import { countOf } from "../plural.ts";
 import { ConsoleMirror, consoleStderr, consoleStdout } from "./console-mirror.ts";
 import { LineSplitter } from "./line-splitter.ts";
-import { ROOM_BEFORE, watchPipe, type WatchedPipe } from "./pipe-reader.ts";
+import { ROOM_BEFORE, WatchedPipe, type PipeSink } from "./pipe-reader.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import type { TroubleEvent } from "./line-loss.ts";
 import { openLogFile, type LogFile } from "./log-file.ts";
@@ -46,15 +46,11 @@ export interface ProcessLogsOptions {
   onLines?: (stream: "stdout" | "stderr", lines: Uint8Array) => void;
 }
 
-// One start of the process: its pid, and its pipes while they are read.
-interface Start {
-  pid: number;
-  pipes: Set<WatchedPipe>;
-}
-
 // One program stream's destinations. With redirect_stderr both streams share the file.
 class StreamLog {
   private atLineStart = true;
+  /** write(), as the function a LineSplitter hands its pieces to: one per stream, not one per start. */
+  readonly emit = (piece: Uint8Array) => this.write(piece);
 
   constructor(
     private readonly file: LogFile | null,
@@ -81,15 +77,57 @@ class StreamLog {
   }
 }
 
+// One start of the process: its pid, and its pipes while they are read. Classes, not closures and
+// promises: every program has one for as long as it runs (docs/performance.md "Idle memory at 1,000
+// programs").
+class Start {
+  readonly pipes: PipeCapture[] = [];
+
+  constructor(readonly pid: number, private readonly onAllEnded: (start: Start) => void) {}
+
+  pipeEnded(pipe: PipeCapture): void {
+    const at = this.pipes.indexOf(pipe);
+    if (at >= 0) this.pipes.splice(at, 1);
+    if (this.pipes.length === 0) this.onAllEnded(this);
+  }
+}
+
+// One pipe of one start, read until it ends: its whole lines go to the stream's log as they come, the
+// partial last one is held back and written out when the pipe ends.
+class PipeCapture implements PipeSink {
+  private readonly splitter = new LineSplitter();
+  readonly watch: WatchedPipe;
+
+  constructor(fd: number, private readonly log: StreamLog, private readonly start: Start) {
+    start.pipes.push(this);
+    this.watch = new WatchedPipe(fd, this);
+  }
+
+  data(chunk: Uint8Array): void {
+    this.splitter.split(chunk, this.log.emit, ROOM_BEFORE);
+  }
+
+  end(): void {
+    const rest = this.splitter.flush();
+    if (rest !== null) this.log.write(rest);
+    this.start.pipeEnded(this);
+  }
+}
+
 export class ProcessLogs {
   private readonly files: LogFile[] = [];
   private readonly stdout: StreamLog;
   private readonly stderr: StreamLog;
-  private readonly reading = new Set<Promise<void>>();
-  // Pipes being read, with the partial line each holds back, for close() to write out.
-  private readonly splitters = new Map<LineSplitter, StreamLog>();
   // Each start whose pipes are still being read, oldest first; the last one is the current start.
   private readonly starts: Start[] = [];
+  // drain()'s callers, told when the last pipe has ended
+  private whenAllEnded: (() => void)[] | null = null;
+  private readonly startEnded = (start: Start) => {
+    const at = this.starts.indexOf(start);
+    if (at >= 0) this.starts.splice(at, 1); // not there: closePastStartsBeyond took it out
+    if (this.starts.length > 0 || this.whenAllEnded === null) return;
+    for (const resolve of this.whenAllEnded.splice(0)) resolve();
+  };
 
   constructor(private readonly options: ProcessLogsOptions) {
     const { name, redirectStderr } = options;
@@ -110,20 +148,15 @@ export class ProcessLogs {
   /**
    * Read the pipes of process `pid`, just spawned (read ends, non-blocking; with redirect_stderr stderr
    * shares the stdout pipe and `stderr` is null) until both end, when the process and anything it left
-   * holding them have exited, or until PAST_STARTS_READ later starts have come; resolves once the
-   * partial last lines are written too. The pipes are closed then.
+   * holding them have exited, or until PAST_STARTS_READ later starts have come; the partial last lines
+   * are written out then, and the pipes closed.
    */
-  capture(pid: number, stdout: number | null, stderr: number | null): Promise<void> {
+  capture(pid: number, stdout: number | null, stderr: number | null): void {
     this.closePastStartsBeyond(PAST_STARTS_READ); // every start so far has exited: spawns are sequential
-    const start = { pid, pipes: new Set<WatchedPipe>() };
-    this.starts.push(start);
-    const done = Promise.all([this.pump(stdout, this.stdout, start.pipes), this.pump(stderr, this.stderr, start.pipes)]).then(() => {
-      const at = this.starts.indexOf(start);
-      if (at >= 0) this.starts.splice(at, 1); // not there: closePastStartsBeyond took it out
-    });
-    this.reading.add(done);
-    void done.finally(() => this.reading.delete(done));
-    return done;
+    const start = new Start(pid, this.startEnded);
+    if (stdout !== null) new PipeCapture(stdout, this.stdout, start);
+    if (stderr !== null) new PipeCapture(stderr, this.stderr, start);
+    if (start.pipes.length > 0) this.starts.push(start);
   }
 
   /**
@@ -131,7 +164,8 @@ export class ProcessLogs {
    * it wrote is in them, and its last lines must come before tsvisor's `exited:` line (issue 15).
    */
   readPending(): void {
-    for (const start of this.starts) for (const pipe of start.pipes) pipe.readNow();
+    // copies: a pipe found ended leaves its start's list, and the last one its start this list
+    for (const start of [...this.starts]) for (const pipe of [...start.pipes]) pipe.watch.readNow();
   }
 
   // A past start whose pipes are still open has left something behind that holds them; past the bound
@@ -149,14 +183,17 @@ export class ProcessLogs {
     const [which, they] = starts.length === 1 ? ["an earlier start", "it has exited, but what it"] : ["its earlier starts", "they have exited, but what they"];
     this.options.logger.warn(`log: ${this.options.name}: closing the output pipes of ${which} (pid ${starts.map((s) => s.pid).join(" ")}): ` +
       `${they} left behind still holds them open${why}; what is written to them from now on is lost`);
-    for (const start of starts) for (const pipe of [...start.pipes]) pipe.close();
+    for (const start of starts) for (const pipe of [...start.pipes]) pipe.watch.close();
   }
 
   /** Resolves when every pipe being read has ended, or after timeoutMs (a grandchild still holding one). */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.reading.size === 0) return;
+    if (this.starts.length === 0) return;
     let timer: Timer | undefined;
-    await Promise.race([Promise.all(this.reading), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    await new Promise<void>((resolve) => {
+      (this.whenAllEnded ??= []).push(resolve);
+      timer = setTimeout(resolve, timeoutMs);
+    });
     clearTimeout(timer);
   }
 
@@ -166,32 +203,9 @@ export class ProcessLogs {
    * program comes here too: pipes left open then would be read by no one and held for good.
    */
   close(): void {
-    this.closeHeld(this.starts.splice(0));
-    for (const [splitter, log] of this.splitters) this.flush(splitter, log);
+    this.closeHeld(this.starts.splice(0)); // their pipes' partial lines are written out as they end
     for (const file of this.files) file.close();
     if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);
-  }
-
-  private pump(fd: number | null, log: StreamLog, pipes: Set<WatchedPipe>): Promise<void> {
-    if (fd === null) return Promise.resolve();
-    const splitter = new LineSplitter();
-    this.splitters.set(splitter, log);
-    return new Promise((resolve) => {
-      const write = (piece: Uint8Array) => log.write(piece);
-      const onData = (data: Uint8Array) => splitter.split(data, write, ROOM_BEFORE);
-      const pipe = watchPipe(fd, onData, () => {
-        pipes.delete(pipe);
-        this.flush(splitter, log);
-        resolve();
-      });
-      pipes.add(pipe);
-    });
-  }
-
-  private flush(splitter: LineSplitter, log: StreamLog): void {
-    this.splitters.delete(splitter);
-    const rest = splitter.flush();
-    if (rest !== null) log.write(rest);
   }
 
   private openFile(stream: "stdout" | "stderr", spec: LogFileSpec | null): LogFile | null {

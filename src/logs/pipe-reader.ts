@@ -49,84 +49,102 @@ export const ROOM_BEFORE = MAX_LINE_BYTES;
 const buffer = new Uint8Array(ROOM_BEFORE + READ_BYTES);
 const readArea = buffer.subarray(ROOM_BEFORE);
 
-/** A pipe being read. */
-export interface WatchedPipe {
+/** Where a watched pipe's bytes go. */
+export interface PipeSink {
   /**
-   * Read what the pipe holds right now, without waiting for the poll thread to report it: called when
-   * the writer has exited, so that its last lines are handled before the news of its exit. Calls
-   * onEnd when the pipe has ended; the fd itself is closed by the watch's next turn, since the poll
-   * thread may still be watching it (closed here, its number could be reused under the poll).
+   * What was read: a view of a shared buffer, valid only during the call, with ROOM_BEFORE bytes before
+   * it that the sink may write over.
    */
-  readNow(): void;
-  /**
-   * Stop reading before the pipe ends: what it holds now is handled, then it is closed (whatever still
-   * holds its write end gets EPIPE from then on) and onEnd is called.
-   */
-  close(): void;
+  data(chunk: Uint8Array): void;
+  /** The pipe has ended, or was closed: called once. */
+  end(): void;
 }
 
+type TurnState = "ended" | "empty" | "more" | "trickle";
+
 /**
- * Read `fd` (non-blocking) until it ends, then close it. `onData` gets a view of a shared buffer,
- * valid only during the call, with ROOM_BEFORE bytes before it that it may write over; `onEnd` is
- * called once.
+ * A pipe being read (non-blocking) until it ends, then closed. A class with one bound function, not a
+ * set of closures: every program's stdout and stderr have one for as long as they run, and closures
+ * with their scopes cost ~600 bytes a pipe more (docs/performance.md "Idle memory at 1,000 programs").
  */
-export function watchPipe(fd: number, onData: (data: Uint8Array) => void, onEnd: () => void): WatchedPipe {
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    onEnd();
-  };
+export class WatchedPipe {
+  private ended = false;
+  private closed = false;
+  private gathered = false; // this turn follows a wait of GATHER_MS
+  private fastWriter = false;
+  // what the last readSome read: its first read's bytes and the turn's total
+  private first = 0;
+  private total = 0;
+  // the one function handed to the poll thread's watch and to the timers
+  private readonly turn = () => this.takeTurn();
+
+  constructor(private readonly fd: number, private readonly sink: PipeSink) {
+    armReadable(fd, this.turn);
+  }
+
+  /**
+   * Read what the pipe holds right now, without waiting for the poll thread to report it: called when
+   * the writer has exited, so that its last lines are handled before the news of its exit. Ends the
+   * sink when the pipe has ended; the fd itself is closed by the watch's next turn, since the poll
+   * thread may still be watching it (closed here, its number could be reused under the poll).
+   */
+  readNow(): void {
+    if (!this.ended && this.readSome(false) === "ended") this.end();
+  }
+
+  /**
+   * Stop reading before the pipe ends: what it holds now is handled, then it is closed (whatever still
+   * holds its write end gets EPIPE from then on) and the sink is ended.
+   */
+  close(): void {
+    if (this.ended) return; // its watch's next turn closes it, or has
+    this.readSome(false);
+    this.closed = true;
+    forget(this.fd);
+    closeSync(this.fd);
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.sink.end();
+  }
+
+  private takeTurn(): void {
+    if (this.closed) return; // a gathering wait or a busy pipe's next turn, due after close()
+    const state = this.readSome(!this.fastWriter);
+    if (state === "ended") {
+      closeSync(this.fd);
+      return this.end();
+    }
+    if (this.gathered && this.first >= FAST_BYTES) this.fastWriter = true;
+    else if (state === "empty" && this.total < BUSY_BYTES) this.fastWriter = false; // it slowed down, or stopped
+    this.gathered = state === "trickle";
+    if (this.gathered) setTimeout(this.turn, GATHER_MS);
+    else if (this.total >= BUSY_BYTES) setImmediate(this.turn);
+    else armReadable(this.fd, this.turn);
+  }
+
   // Reads up to TURN_BYTES; "ended" at EOF (or a read error, which ends the pipe as EOF would);
   // "trickle" (with `gather`) when a read after the first found little: worth waiting for more.
-  const readSome = (gather: boolean): { first: number; total: number; state: "ended" | "empty" | "more" | "trickle" } => {
-    let first = 0;
-    let total = 0;
-    while (total < TURN_BYTES) {
-      const n = readPipe(fd, readArea);
-      if (n < 0) return { first, total, state: "empty" };
-      if (n === 0) return { first, total, state: "ended" };
+  private readSome(gather: boolean): TurnState {
+    this.first = 0;
+    this.total = 0;
+    while (this.total < TURN_BYTES) {
+      const n = readPipe(this.fd, readArea);
+      if (n < 0) return "empty";
+      if (n === 0) return "ended";
       try {
-        onData(readArea.subarray(0, n));
+        this.sink.data(readArea.subarray(0, n));
       } catch (error) {
         // A bug in the log path must cost this chunk, not the pipe: unread, it would stall the program.
         process.stderr.write(`tsvisor: bug: writing a program's output failed: ${(error as Error).stack ?? String(error)}\n`);
       }
-      total += n;
-      if (first === 0) first = n;
-      else if (gather && n < TRICKLE_BYTES) return { first, total, state: "trickle" };
+      this.total += n;
+      if (this.first === 0) this.first = n;
+      else if (gather && n < TRICKLE_BYTES) return "trickle";
     }
-    return { first, total, state: "more" };
-  };
-  let closed = false;
-  let gathered = false; // this turn follows a wait of GATHER_MS
-  let fastWriter = false;
-  const turn = () => {
-    if (closed) return; // a gathering wait or a busy pipe's next turn, due after close()
-    const { first, total, state } = readSome(!fastWriter);
-    if (state === "ended") {
-      closeSync(fd);
-      return end();
-    }
-    if (gathered && first >= FAST_BYTES) fastWriter = true;
-    else if (state === "empty" && total < BUSY_BYTES) fastWriter = false; // it slowed down, or stopped
-    gathered = state === "trickle";
-    if (gathered) setTimeout(turn, GATHER_MS);
-    else if (total >= BUSY_BYTES) setImmediate(turn);
-    else armReadable(fd, turn);
-  };
-  armReadable(fd, turn);
-  return {
-    readNow: () => {
-      if (!ended && readSome(false).state === "ended") end();
-    },
-    close: () => {
-      if (ended) return; // its watch's next turn closes it, or has
-      readSome(false);
-      closed = true;
-      forget(fd);
-      closeSync(fd);
-      end();
-    },
-  };
+    return "more";
+  }
 }

@@ -165,7 +165,7 @@ export class ProcessDriver {
         },
       });
       m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger, this.outputTap(m)));
-      void m.logs.capture(child.pid, child.stdout, child.stderr);
+      m.logs.capture(child.pid, child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
       m.health?.begin(); // the spawned event may still be queued: the process exists either way
     } catch (error) {
