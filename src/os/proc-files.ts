@@ -22,12 +22,19 @@ export class ProcFiles {
   private readonly buffer = Buffer.allocUnsafe(CHUNK);
   /** Descriptors this round may still keep; computed when the round first wants one. */
   private spare: number | null = null;
+  // readLeadingNumbers' arrays, reused round after round
+  private readonly numbers: (number | null)[] = [];
+  private readonly batch: number[] = [];
+  private batchFds = new Int32Array(0);
+  private batchOut = new Float64Array(0);
 
   /** A new round: the files of these processes may be kept from now on; the others are closed. */
-  beginRound(keeping: ReadonlySet<number>): void {
+  beginRound(keeping: { has(pid: number): boolean }): void {
     this.spare = null;
     if (fdsRunningShort()) return this.closeAll();
-    for (const [path, { fd, pid }] of this.kept) if (!keeping.has(pid)) this.close(path, fd);
+    this.kept.forEach(({ fd, pid }, path) => {
+      if (!keeping.has(pid)) this.close(path, fd);
+    });
   }
 
   /** The text of `path`, a file of process `pid`, kept open for the next round if `keep`; null when it cannot be read (gone). */
@@ -59,20 +66,30 @@ export class ProcFiles {
 
   /**
    * readLeadingNumber for each of `paths` (of processes `pids`, all to be kept): the kept ones read in
-   * one native call (leading-numbers.c) where TinyCC can compile it, the others one by one.
+   * one native call (leading-numbers.c) where TinyCC can compile it, the others one by one. The array
+   * returned is this reader's own, valid until the next call: the sampler calls this every round for
+   * every program, and arrays made anew each time were garbage for the collector to go through.
    */
-  readLeadingNumbers(paths: readonly string[], pids: readonly number[]): (number | null)[] {
-    const results: (number | null)[] = new Array(paths.length).fill(null);
+  readLeadingNumbers(paths: readonly string[], pids: readonly number[]): readonly (number | null)[] {
+    const results = this.numbers;
+    results.length = paths.length;
     const native = leadingNumbers();
-    const batch: number[] = []; // indexes of paths whose descriptor is kept
+    const batch = this.batch; // indexes of paths whose descriptor is kept
+    batch.length = 0;
     for (let i = 0; i < paths.length; i++) {
+      results[i] = null;
       if (native !== null && this.kept.has(paths[i]!)) batch.push(i);
       else results[i] = this.readLeadingNumber(paths[i]!, pids[i]!, true); // opens it, and keeps it if it may
     }
     if (batch.length === 0) return results;
-    const fds = new Int32Array(batch.map((i) => this.kept.get(paths[i]!)!.fd));
-    const out = new Float64Array(batch.length);
-    native!(fds, out);
+    if (this.batchFds.length < batch.length) {
+      this.batchFds = new Int32Array(batch.length * 2);
+      this.batchOut = new Float64Array(batch.length * 2);
+    }
+    const fds = this.batchFds;
+    const out = this.batchOut;
+    for (let k = 0; k < batch.length; k++) fds[k] = this.kept.get(paths[batch[k]!]!)!.fd;
+    native!(fds, batch.length, out);
     for (let k = 0; k < batch.length; k++) {
       const i = batch[k]!;
       if (out[k]! >= 0) results[i] = out[k]!;
@@ -103,7 +120,7 @@ export class ProcFiles {
   }
 
   closeAll(): void {
-    for (const [path, { fd }] of this.kept) this.close(path, fd);
+    this.kept.forEach(({ fd }, path) => this.close(path, fd));
   }
 
   private readAll(fd: number): string | null {
@@ -142,15 +159,15 @@ export class ProcFiles {
   }
 }
 
-let compiled: ((fds: Int32Array, out: Float64Array) => void) | null | undefined;
+let compiled: ((fds: Int32Array, count: number, out: Float64Array) => void) | null | undefined;
 
 // leading-numbers.c, compiled on first use; null where TinyCC cannot run (TSVISOR_NO_NATIVE=1 too).
-function leadingNumbers(): ((fds: Int32Array, out: Float64Array) => void) | null {
+function leadingNumbers(): ((fds: Int32Array, count: number, out: Float64Array) => void) | null {
   if (compiled !== undefined) return compiled;
   const library = compileC("leading-numbers.c", source, { leading_numbers: { args: ["ptr", "i32", "ptr"], returns: "void" } }, ["pread"]);
   if (library === null) return (compiled = null);
   const { leading_numbers } = library.symbols;
-  return (compiled = (fds, out) => {
-    if (fds.length > 0) leading_numbers(ptr(fds), fds.length, ptr(out));
+  return (compiled = (fds, count, out) => {
+    if (count > 0) leading_numbers(ptr(fds), count, ptr(out));
   });
 }

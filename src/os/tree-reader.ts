@@ -23,52 +23,115 @@ interface Known {
   ran: number | null;
   stat: ProcStat;
   children: number[];
+  /** The round that last found it. */
+  found: number;
 }
 
-export class TreeReader {
+/** One root asked for: its tree as last summed, kept from round to round. */
+interface Root {
+  schedstat: string;
+  /** The round that last asked for it. */
+  listed: number;
+  /** The round whose read found its tree (a root that is gone has none). */
+  summed: number;
+  tree: TreeUsage | null;
+}
+
+/** The trees of the last read, by root; valid until the next read. */
+export interface Trees {
+  get(root: number): TreeUsage | undefined;
+  has(root: number): boolean;
+}
+
+/**
+ * The same process trees read every round. Its maps live from round to round and are updated in
+ * place, and a round allocates only for what changed: at 1,000 idle programs, maps, sets, paths and
+ * sums made anew every round were ~220 KiB of garbage every 5 s, which the collector's heap carried
+ * between collections (docs/performance.md "Idle memory at 1,000 programs").
+ */
+export class TreeReader implements Trees {
   private readonly files = new ProcFiles();
-  private known = new Map<number, Known>();
-  private trees = new Map<number, TreeUsage>();
+  private readonly known = new Map<number, Known>();
+  private readonly roots = new Map<number, Root>();
   private round = 0;
   private pageSize: number | undefined;
+  // Without children files (an old kernel): the trees summed from a scan of /proc, as they were.
+  private scanned: Map<number, TreeUsage> | null = null;
+  // A round's scratch: the roots' schedstat paths, the walk's stack, a tree's pids
+  private readonly paths: string[] = [];
+  private readonly stack: number[] = [];
+  private readonly pids: number[] = [];
+  // ProcFiles keeps the descriptors of this round's roots
+  private readonly listed = { has: (pid: number) => this.roots.get(pid)?.listed === this.round };
 
   /**
    * Each root's tree, summed (a root that is gone is left out). A tree none of whose processes changed
    * since the last call is the same object as then (the sampler reads its PSS again only if not).
    */
-  read(roots: readonly number[]): Map<number, TreeUsage> {
+  read(roots: readonly number[]): Trees {
     this.pageSize ??= pageSize();
-    if (!hasChildrenFiles()) return sumTrees(readAllStats(), roots, this.pageSize);
-    this.round++;
-    const keeping = new Set(roots);
-    this.files.beginRound(keeping);
-    // the roots' schedstat figures in one batch: at 1,000 idle programs, nearly all a round reads
-    const rootsRan = this.files.readLeadingNumbers(roots.map(schedstatPath), roots);
-    const found = new Map<number, Known>();
-    const trees = new Map<number, TreeUsage>();
-    for (const [i, root] of roots.entries()) {
-      const tree: TreeUsage = { cpuTicks: 0, rssBytes: 0, pids: [] };
-      let changed = false;
-      for (const stack = [root]; stack.length > 0; ) {
-        const pid = stack.pop()!;
-        if (found.has(pid)) continue;
-        const ran = pid === root ? rootsRan[i]! : this.files.readLeadingNumber(schedstatPath(pid), pid, false);
-        const known = this.readProcess(pid, pid === root, ran);
-        if (known !== this.known.get(pid)) changed = true; // read anew, or gone
-        if (known === null) continue;
-        found.set(pid, known);
-        tree.cpuTicks += known.stat.cpuTicks;
-        tree.rssBytes += known.stat.rssPages * this.pageSize;
-        tree.pids.push(pid);
-        stack.push(...known.children);
-      }
-      if (tree.pids.length === 0) continue;
-      const before = this.trees.get(root);
-      trees.set(root, !changed && before !== undefined && before.pids.length === tree.pids.length ? before : tree);
+    if (!hasChildrenFiles()) return (this.scanned = sumTrees(readAllStats(), roots, this.pageSize));
+    const round = ++this.round;
+    this.paths.length = 0;
+    for (const pid of roots) {
+      let root = this.roots.get(pid);
+      if (root === undefined) this.roots.set(pid, (root = { schedstat: schedstatPath(pid), listed: round, summed: 0, tree: null }));
+      root.listed = round;
+      this.paths.push(root.schedstat);
     }
-    this.known = found;
-    this.trees = trees;
-    return trees;
+    this.files.beginRound(this.listed);
+    // the roots' schedstat figures in one batch: at 1,000 idle programs, nearly all a round reads
+    const rootsRan = this.files.readLeadingNumbers(this.paths, roots);
+    for (let i = 0; i < roots.length; i++) this.sum(roots[i]!, rootsRan[i] ?? null);
+    // what this round did not find is gone, and what it was not asked for is no longer wanted
+    this.known.forEach((known, pid) => {
+      if (known.found !== round) this.known.delete(pid);
+    });
+    this.roots.forEach((root, pid) => {
+      if (root.listed !== round) this.roots.delete(pid);
+    });
+    return this;
+  }
+
+  get(pid: number): TreeUsage | undefined {
+    if (this.scanned !== null) return this.scanned.get(pid);
+    const root = this.roots.get(pid);
+    return root !== undefined && root.summed === this.round && root.listed === this.round ? root.tree ?? undefined : undefined;
+  }
+
+  has(pid: number): boolean {
+    return this.get(pid) !== undefined;
+  }
+
+  // Walk the tree of `root` (whose schedstat read `ran`) and sum it; the same object as the last
+  // round's when none of its processes changed.
+  private sum(rootPid: number, ran: number | null): void {
+    const { stack, pids, round } = this;
+    let cpuTicks = 0;
+    let rssBytes = 0;
+    let changed = false;
+    pids.length = 0;
+    stack.length = 0;
+    stack.push(rootPid);
+    while (stack.length > 0) {
+      const pid = stack.pop()!;
+      const before = this.known.get(pid);
+      if (before !== undefined && before.found === round) continue; // already in a tree this round
+      const known = this.readProcess(pid, pid === rootPid, pid === rootPid ? ran : this.files.readLeadingNumber(schedstatPath(pid), pid, false));
+      if (known !== before) changed = true; // read anew, or gone
+      if (known === null) continue;
+      known.found = round;
+      if (known !== before) this.known.set(pid, known);
+      cpuTicks += known.stat.cpuTicks;
+      rssBytes += known.stat.rssPages * this.pageSize!;
+      pids.push(pid);
+      for (const child of known.children) stack.push(child);
+    }
+    if (pids.length === 0) return;
+    const root = this.roots.get(rootPid)!;
+    const last = root.tree;
+    if (changed || last === null || last.pids.length !== pids.length) root.tree = { cpuTicks, rssBytes, pids: pids.slice() };
+    root.summed = round;
   }
 
   close(): void {
@@ -86,7 +149,7 @@ export class TreeReader {
     const stat = text === null ? null : parseStat(text);
     if (stat === null) return null;
     const children = readChildren(pid, stat.threads, read);
-    const next = { ran: stat.threads === 1 ? ran : null, stat, children };
+    const next = { ran: stat.threads === 1 ? ran : null, stat, children, found: 0 };
     // read whole but the same (it ran less than a clock tick, or a full read fell due): still unchanged
     if (before !== undefined && sameStat(before.stat, stat) && sameNumbers(before.children, children)) {
       before.ran = next.ran;
