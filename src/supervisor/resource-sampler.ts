@@ -12,7 +12,7 @@ import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { CLOCK_TICKS_PER_SECOND, sumPss, type TreeUsage } from "../os/proc-tree.ts";
 import { sameNumbers, TreeReader } from "../os/tree-reader.ts";
 import type { Managed } from "./managed.ts";
-import { describeBytes, memoryKind, memoryOf, nextUsage } from "./usage.ts";
+import { advanceUsage, describeBytes, memoryKind, memoryOf, SAMPLES_OVER_LIMIT, type UsageSample } from "./usage.ts";
 
 export class ResourceSampler {
   private timer: LongTimer | undefined;
@@ -20,6 +20,11 @@ export class ResourceSampler {
   private readonly pss = new Map<number, PssReading>();
   private measuring = false;
   private readonly trees = new TreeReader();
+  // A round's scratch, reused: at 1,000 programs, arrays and a sample object made anew every round
+  // were garbage the collector's heap carried between collections (docs/performance.md)
+  private readonly live: Managed[] = [];
+  private readonly roots: number[] = [];
+  private readonly scratch: UsageSample = { pid: 0, cpuSeconds: 0, rssBytes: 0, pssBytes: null };
 
   constructor(
     private readonly intervalMs: number,
@@ -42,30 +47,43 @@ export class ResourceSampler {
 
   // One walk of /proc over every program's tree; then each program's figures and its max_memory.
   private sample(): void {
-    const live = [...this.processes()].filter((m) => m.record.pid !== null);
+    const { live, roots, scratch: sample } = this;
+    live.length = 0;
+    roots.length = 0;
+    for (const m of this.processes()) {
+      if (m.record.pid === null) continue;
+      live.push(m);
+      roots.push(m.record.pid);
+    }
     if (live.length === 0) return;
-    const trees = this.trees.read(live.map((m) => m.record.pid!));
+    const trees = this.trees.read(roots);
     const now = this.now();
-    const stale = new Map<number, TreeUsage>();
-    for (const m of live) {
-      const root = m.record.pid!;
+    let stale: Map<number, TreeUsage> | null = null;
+    for (let i = 0; i < live.length; i++) {
+      const m = live[i]!;
+      const root = roots[i]!;
       const tree = trees.get(root);
       if (tree === undefined) continue;
       const reading = this.pss.get(root);
       const limit = m.spec.program.max_memory;
-      if (pssIsStale(reading, tree, limit !== null)) stale.set(root, tree);
-      const pssBytes = reading?.pssBytes ?? null;
-      const sample = { pid: root, cpuSeconds: tree.cpuTicks / CLOCK_TICKS_PER_SECOND, rssBytes: tree.rssBytes, pssBytes };
-      const { usage, exceeded } = nextUsage(m.usage, sample, now, reading ? limit : null);
-      m.usage = usage;
+      if (pssIsStale(reading, tree, limit !== null)) (stale ??= new Map()).set(root, tree);
+      sample.pid = root;
+      sample.cpuSeconds = tree.cpuTicks / CLOCK_TICKS_PER_SECOND;
+      sample.rssBytes = tree.rssBytes;
+      sample.pssBytes = reading?.pssBytes ?? null;
+      // written over, not made anew: the round's only objects are those of what changed
+      const usage = (m.usage = advanceUsage(m.usage, sample, now, reading ? limit : null, m.usage));
+      const exceeded = usage.samplesOver >= SAMPLES_OVER_LIMIT;
       // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
       if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {
         this.onOverLimit(m, `max_memory: ${describeBytes(memoryOf(usage))} (${memoryKind(usage)}) above ${describeBytes(limit!)} in ${usage.samplesOver} samples in a row`);
       }
     }
-    for (const root of this.pss.keys()) if (!trees.has(root)) this.pss.delete(root);
-    if (!this.measuring && stale.size > 0) void this.measurePss(stale);
+    this.pss.forEach((_, root) => {
+      if (!trees.has(root)) this.pss.delete(root);
+    });
+    if (!this.measuring && stale !== null) void this.measurePss(stale);
   }
 
   // One round of PSS reads over the trees that need one, off the JS thread.
