@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { ProcFiles } from "../../src/os/proc-files.ts";
 import { TreeReader } from "../../src/os/tree-reader.ts";
 
@@ -92,4 +92,45 @@ test("the descriptors of processes no longer read are closed at the next round",
   expect(openOn(stat)).toBe(1);
   files.beginRound(new Set());
   expect(openOn(stat)).toBe(0);
+});
+
+// The reader keeps its trees from round to round and updates them in place: a root left out of a
+// read must be out of its answer, and one asked for again must be read anew, not answered from before.
+test("a root left out of a read is not in its answer; asked for again, it is read anew", async () => {
+  await using a = Bun.spawn(["sleep", "30"]);
+  await using b = Bun.spawn(["sh", "-c", "read line; sleep 30 & wait"], { stdin: "pipe" });
+  const reader = new TreeReader();
+  try {
+    const both = reader.read([a.pid, b.pid]);
+    expect([both.has(a.pid), both.get(b.pid)?.pids]).toEqual([true, [b.pid]]);
+    const onlyA = reader.read([a.pid]);
+    expect([onlyA.has(a.pid), onlyA.has(b.pid), onlyA.get(b.pid)]).toEqual([true, false, undefined]);
+    // b forks while nobody asks for it (seen in /proc directly): asked for again, its tree has the child
+    b.stdin.write("go\n");
+    await b.stdin.flush();
+    const children = `/proc/${b.pid}/task/${b.pid}/children`;
+    await until(() => (readFileSync(children, "utf8").trim() !== "" ? true : undefined), "b's child");
+    const again = reader.read([a.pid, b.pid]);
+    expect([again.get(a.pid)?.pids, again.get(b.pid)?.pids.length]).toEqual([[a.pid], 2]);
+  } finally {
+    reader.close();
+    a.kill("SIGKILL");
+    b.kill("SIGKILL");
+  }
+});
+
+test("a root that is gone is left out of the answer, and its kept descriptors are let go", async () => {
+  const child = Bun.spawn(["sleep", "30"]);
+  const reader = new TreeReader();
+  try {
+    expect(reader.read([child.pid, process.pid]).has(child.pid)).toBe(true);
+    expect(openOn(`/proc/${child.pid}/schedstat`)).toBe(1);
+    child.kill("SIGKILL");
+    await child.exited;
+    const after = reader.read([child.pid, process.pid]);
+    expect([after.has(child.pid), after.get(child.pid), after.has(process.pid)]).toEqual([false, undefined, true]);
+    expect(openOn(`/proc/${child.pid}/schedstat`)).toBe(0);
+  } finally {
+    reader.close();
+  }
 });

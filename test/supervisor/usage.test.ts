@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { nextUsage } from "../../src/supervisor/usage.ts";
+import { advanceUsage, nextUsage, type Usage, type UsageSample } from "../../src/supervisor/usage.ts";
 
 const MB = 1024 * 1024;
 const T0 = 1_000_000;
@@ -58,4 +58,25 @@ test.each([
     last = r.exceeded;
   }
   expect(last).toBe(exceeded);
+});
+
+// The sampler writes each program's usage over the last one (no new object per program per sample):
+// the figures must be those of nextUsage's new object, sample after sample, a new pid and max_memory too.
+test("a usage written over the last one has the figures of a new one, sample after sample", () => {
+  const samples: UsageSample[] = [
+    { pid: 7, cpuSeconds: 3, rssBytes: 600 * MB, pssBytes: 30 * MB },
+    { pid: 7, cpuSeconds: 4, rssBytes: 700 * MB, pssBytes: 600 * MB },
+    { pid: 7, cpuSeconds: 6, rssBytes: 20 * MB, pssBytes: 700 * MB },
+    { pid: 8, cpuSeconds: 1, rssBytes: 5 * MB, pssBytes: null },
+    { pid: 8, cpuSeconds: 2, rssBytes: 9 * MB, pssBytes: null },
+  ];
+  let fresh: Usage | null = null;
+  let reused: Usage | null = null;
+  const object = advanceUsage(null, samples[0]!, T0, 512 * MB, null);
+  for (const [i, sample] of samples.entries()) {
+    fresh = nextUsage(fresh, sample, T0 + i * 2000, 512 * MB).usage;
+    reused = advanceUsage(reused, sample, T0 + i * 2000, 512 * MB, i === 0 ? object : reused);
+    expect(reused).toEqual(fresh);
+    expect(reused).toBe(object);
+  }
 });
