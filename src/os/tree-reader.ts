@@ -57,7 +57,7 @@ export class TreeReader implements Trees {
   private pageSize: number | undefined;
   // Without children files (an old kernel): the trees summed from a scan of /proc, as they were.
   private scanned: Map<number, TreeUsage> | null = null;
-  // A round's scratch: the roots' schedstat paths, the walk's stack, a tree's pids
+  // A round's scratch: the roots' schedstat paths, the walk's stack (pid, then its parent), a tree's pids
   private readonly paths: string[] = [];
   private readonly stack: number[] = [];
   private readonly pids: number[] = [];
@@ -112,20 +112,28 @@ export class TreeReader implements Trees {
     let changed = false;
     pids.length = 0;
     stack.length = 0;
-    stack.push(rootPid);
+    stack.push(rootPid, 0);
     while (stack.length > 0) {
+      const parent = stack.pop()!;
       const pid = stack.pop()!;
       const before = this.known.get(pid);
       if (before !== undefined && before.found === round) continue; // already in a tree this round
       const known = this.readProcess(pid, pid === rootPid, pid === rootPid ? ran : this.files.readLeadingNumber(schedstatPath(pid), pid, false));
       if (known !== before) changed = true; // read anew, or gone
       if (known === null) continue;
+      // A child listed by a parent whose list was kept (it has not run since) may have exited and its
+      // pid gone to another process, of anyone: that one is not in the tree (red team, 2026-12-06: a
+      // `nobody` process so counted set off another user's max_memory). Its parent is read whole next round.
+      if (pid !== rootPid && known.stat.ppid !== parent) {
+        this.known.get(parent)!.ran = null;
+        continue;
+      }
       known.found = round;
       if (known !== before) this.known.set(pid, known);
       cpuTicks += known.stat.cpuTicks;
       rssBytes += known.stat.rssPages * this.pageSize!;
       pids.push(pid);
-      for (const child of known.children) stack.push(child);
+      for (const child of known.children) stack.push(child, pid);
     }
     if (pids.length === 0) return;
     const root = this.roots.get(rootPid)!;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { ProcFiles } from "../../src/os/proc-files.ts";
 import { TreeReader } from "../../src/os/tree-reader.ts";
 
@@ -132,5 +132,40 @@ test("a root that is gone is left out of the answer, and its kept descriptors ar
     expect(openOn(`/proc/${child.pid}/schedstat`)).toBe(0);
   } finally {
     reader.close();
+  }
+});
+
+// Red team, 2026-12-06: a parent that ignores SIGCHLD does not run when its child exits (the kernel
+// reaps it), so its kept list still names the child; a process of anyone given that pid was counted
+// in the parent's tree (its memory set off the program's max_memory). The pid is handed out again
+// here through ns_last_pid (root).
+test("a child's pid given to another process after the child exited is not counted in the tree", async () => {
+  // SIGCHLD ignored is kept across exec: the idle `sleep 30` never runs when its child exits
+  await using parent = Bun.spawn(["perl", "-e", '$SIG{CHLD} = "IGNORE"; if (!fork) { select(undef, undef, undef, 1); exit } exec "sleep", "30"']);
+  const reader = new TreeReader();
+  const children = `/proc/${parent.pid}/task/${parent.pid}/children`;
+  try {
+    const child = await until(() => Number(readFileSync(children, "utf8").trim()) || undefined, "the parent's child");
+    expect(pidsOf(reader, parent.pid)).toEqual([parent.pid, child].sort((a, b) => a - b));
+    await until(() => (readFileSync(children, "utf8").trim() === "" ? true : undefined), "the child reaped");
+    expect(pidsOf(reader, parent.pid)).toEqual([parent.pid]);
+    // another process, not the parent's, is given the child's pid
+    let stranger: ReturnType<typeof Bun.spawn> | undefined;
+    for (let tries = 0; tries < 50 && stranger === undefined; tries++) {
+      writeFileSync("/proc/sys/kernel/ns_last_pid", String(child - 1));
+      const spawned = Bun.spawn(["sleep", "30"]);
+      if (spawned.pid === child) stranger = spawned;
+      else spawned.kill("SIGKILL");
+    }
+    if (stranger === undefined) throw new Error(`pid ${child} was not handed out again in 50 tries`);
+    try {
+      expect(pidsOf(reader, parent.pid)).toEqual([parent.pid]);
+      expect(pidsOf(reader, parent.pid)).toEqual([parent.pid]);
+    } finally {
+      stranger.kill("SIGKILL");
+    }
+  } finally {
+    reader.close();
+    parent.kill("SIGKILL");
   }
 });
