@@ -65,6 +65,16 @@ class StreamLog {
     this.tap?.(piece);
   }
 
+  /**
+   * A pipe of this stream has ended, its partial last line (`rest`) with it: the console's unfinished
+   * line ends there. Streams of a past start and of the current one share this log, as they share the
+   * file, so one start's end can end the other's console line early; the bytes are all there.
+   */
+  end(rest: Uint8Array | null): void {
+    if (rest !== null) this.write(rest);
+    this.mirror?.end();
+  }
+
   get droppedLines(): number {
     return this.mirror?.droppedLines ?? 0;
   }
@@ -108,8 +118,7 @@ class PipeCapture implements PipeSink {
   }
 
   end(): void {
-    const rest = this.splitter.flush();
-    if (rest !== null) this.log.write(rest);
+    this.log.end(this.splitter.flush());
     this.start.pipeEnded(this);
   }
 }

@@ -14,11 +14,20 @@ import type { TroubleEvent } from "./line-loss.ts";
 
 /** Unwritten bytes above which program lines are dropped rather than queued. */
 export const CONSOLE_BACKLOG_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes of unfinished long lines all mirrors of one output keep, waiting for their ends. Half the
+ * backlog: a line kept whole, written at once to a reader that takes it at its pace, leaves the backlog
+ * room for everyone else's lines (at 8 MiB, one 8 MiB line filled it and the next lines were dropped).
+ */
+export const CONSOLE_LONG_LINES_BYTES = 4 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
+const NEWLINE_BYTE = 10;
 
 export class ConsoleOutput {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
+  // bytes of unfinished long lines that mirrors keep (hold())
+  private held = 0;
   private waiting = false;
   private broken = false;
   private idle: (() => void)[] = [];
@@ -26,6 +35,7 @@ export class ConsoleOutput {
   private readonly stream: NodeJS.WriteStream | null;
   private readonly fd: number;
   private readonly capBytes: number;
+  private readonly holdBytes: number;
   // A terminal (tsvisor run's own, or a log path such as /dev/console): program output shown, not obeyed.
   private readonly terminal: boolean;
 
@@ -33,8 +43,9 @@ export class ConsoleOutput {
    * `fd` written directly and non-blocking. `stream` (the same fd as a Node stream) says the fd is
    * shared with whoever started tsvisor; without it the fd is tsvisor's own (device-log.ts opened it).
    */
-  constructor(fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number } = {}) {
+  constructor(fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number; holdBytes?: number } = {}) {
     this.capBytes = options.capBytes ?? CONSOLE_BACKLOG_BYTES;
+    this.holdBytes = options.holdBytes ?? CONSOLE_LONG_LINES_BYTES;
     this.terminal = isatty(fd);
     this.fd = fd;
     this.stream = null;
@@ -83,6 +94,22 @@ export class ConsoleOutput {
     const written = this.writeSome(bytes);
     if (written < bytes.length) this.enqueue(new Uint8Array(bytes.subarray(written)));
     return true;
+  }
+
+  /**
+   * Room for `bytes` more of a line a mirror keeps until its end comes (ConsoleMirror's long lines)?
+   * All mirrors of this output share holdBytes, so a thousand programs each in the middle of a long
+   * line keep no more than one would. False, counting nothing, when there is no room.
+   */
+  hold(bytes: number): boolean {
+    if (this.broken || this.held + bytes > this.holdBytes) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  /** Bytes hold() counted are written or dropped: no longer kept. */
+  release(bytes: number): void {
+    this.held -= bytes;
   }
 
   /** The reader is gone (EPIPE) or the fd is closed: nothing written from now on gets anywhere. */
@@ -188,10 +215,22 @@ export async function flushConsole(timeoutMs: number): Promise<void> {
   await Promise.all([stdout?.flush(timeoutMs), stderr?.flush(timeoutMs)]);
 }
 
-/** One program stream mirrored to a console output, every line prefixed "name | ". */
+/**
+ * One program stream mirrored to a console output, every line prefixed "name | ". A line longer than
+ * the LineSplitter holds (64 KiB) comes in pieces, the last ending in "\n": the mirror keeps the
+ * pieces and writes the line once its end has come, so that it reaches the console whole and nobody
+ * else's line lands inside it. What all mirrors keep is bounded by the output's holdBytes; a line past
+ * that is cut into console lines of its own, each prefixed (the files still get it whole).
+ */
 export class ConsoleMirror {
   private readonly prefix: Buffer;
   private droppedSinceTrouble: number | null = null;
+  // The unfinished line's pieces so far, prefixed, and their size (counted by output.hold()).
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  // The line was cut (no room to keep more): its rest starts a console line of its own, and the
+  // newline that ends it makes no empty one.
+  private cut = false;
   /** Lines dropped because the console reader was too far behind, or gone. */
   droppedLines = 0;
 
@@ -199,17 +238,59 @@ export class ConsoleMirror {
     this.prefix = Buffer.from(`${name} | `);
   }
 
-  /** Mirror a piece from the LineSplitter; a piece that ends mid-line (an overlong line) is ended here. */
+  /** Mirror a piece from the LineSplitter: whole lines, or (a line over 64 KiB) a piece of one. */
   write(piece: Uint8Array): void {
-    const prefixed = prefixLines(piece, this.prefix, true);
-    const text = prefixed[prefixed.length - 1] === 10 ? prefixed : Buffer.concat([prefixed, NEWLINE]);
+    if (this.cut) {
+      this.cut = false;
+      if (piece[0] === NEWLINE_BYTE) piece = piece.subarray(1);
+    }
+    if (piece.length === 0) return;
+    const ended = piece.lastIndexOf(NEWLINE_BYTE) + 1; // the whole lines (the first may end a kept one)
+    if (ended > 0) {
+      const lines = prefixLines(piece.subarray(0, ended), this.prefix, this.heldBytes === 0);
+      this.send(this.heldBytes === 0 ? lines : this.takeHeld(lines));
+    }
+    if (ended < piece.length) this.keep(piece.subarray(ended));
+  }
+
+  /** The stream's pipe has ended: a line left unfinished is written as it is, ended. */
+  end(): void {
+    this.cut = false;
+    if (this.heldBytes > 0) this.send(this.takeHeld(NEWLINE));
+  }
+
+  // The start or the next part of a line not ended yet (no newline in it); written out, cut, when the
+  // output has no room to keep it.
+  private keep(part: Uint8Array): void {
+    const parts = this.heldBytes === 0 ? [this.prefix, part] : [part];
+    const size = parts.reduce((sum, p) => sum + p.length, 0);
+    if (this.output.hold(size)) {
+      for (const p of parts) this.held.push(p.slice()); // copies: `part` is a view of a reused buffer
+      this.heldBytes += size;
+      return;
+    }
+    this.send(this.takeHeld(Buffer.concat([...parts, NEWLINE])));
+    this.cut = true;
+  }
+
+  // The kept pieces followed by `last`, as one buffer; nothing is kept after.
+  private takeHeld(last: Uint8Array): Uint8Array {
+    const whole = Buffer.concat([...this.held, last]);
+    this.output.release(this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    return whole;
+  }
+
+  // Whole prefixed lines to the output, or counted as dropped when the reader is too far behind.
+  private send(text: Uint8Array): void {
     if (this.output.write(text)) {
       if (this.droppedSinceTrouble === null) return;
       this.onTrouble?.({ type: "recovered", droppedLines: this.droppedSinceTrouble });
       this.droppedSinceTrouble = null;
       return;
     }
-    const lines = countLines(piece);
+    const lines = countLines(text);
     this.droppedLines += lines;
     if (this.droppedSinceTrouble === null) {
       this.droppedSinceTrouble = 0;

@@ -51,3 +51,62 @@ autorestart = false
     inFile,
   }).toEqual({ gone: 1, behind: [], inFile: 400 });
 });
+
+// Perl's syswrite is one write(2); `pause` is the program's own pacing, between writes of one line.
+const perl = (code: string) => JSON.stringify(["perl", "-e", `sub pause { select(undef, undef, undef, $_[0]) } ${code}`]);
+
+test("a line over 64 KiB that arrives in several reads reaches the console whole, as one prefixed line, beside another program's lines (red team, 2026-12-06)", async () => {
+  using dir = tempDir();
+  // 40,000 + 40,000 bytes with a pause between (two reads, the splitter's 64 KiB hold passed in the
+  // second); a 3 MB line in 30 writes 10 ms apart (more than a pipe holds: many reads); a 100,000-byte
+  // last line the program never ends (the pipe's end ends it)
+  await using daemon = Daemon.start(dir.path, `
+[programs.long]
+command = ${perl(`syswrite STDOUT, "a" x 40000; pause 0.2; syswrite STDOUT, "b" x 40000; pause 0.2; syswrite STDOUT, "\\n";
+  for (1..30) { syswrite STDOUT, "c" x 100000; pause 0.01 } syswrite STDOUT, "\\nend\\n" . ("e" x 100000)`)}
+startsecs = 0
+autorestart = false
+
+[programs.chatty]
+command = ${perl(`for (1..200) { syswrite STDOUT, "chatty $_\\n"; pause 0.005 }`)}
+startsecs = 0
+autorestart = false
+`);
+  for (const name of ["long", "chatty"]) await daemon.waitForLog(new RegExp(`exited: ${name} `));
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  const short = (line: string) => (line.length > 40 ? `${line.slice(0, 20)}…(${line.length})` : line);
+  expect({
+    long: daemon.stdout.filter((l) => l.startsWith("long | ")).map(short),
+    chatty: daemon.stdout.filter((l) => l.startsWith("chatty | ")).join("\n"),
+    others: daemon.stdout.filter((l) => !/^(long|chatty) \| /.test(l)).map(short),
+  }).toEqual({
+    long: [short(`long | ${"a".repeat(40000)}${"b".repeat(40000)}`), short(`long | ${"c".repeat(3_000_000)}`), "long | end", short(`long | ${"e".repeat(100000)}`)],
+    chatty: Array.from({ length: 200 }, (_, i) => `chatty | chatty ${i + 1}`).join("\n"),
+    others: [],
+  });
+  expect(daemon.stdout.find((l) => l.startsWith("long | a"))).toBe(`long | ${"a".repeat(40000)}${"b".repeat(40000)}`);
+});
+
+test("a line past what the console keeps (4 MiB) is cut into prefixed console lines, none empty, nothing lost; the file has it whole", async () => {
+  using dir = tempDir();
+  // tsvisor's stdout a file: a pipe read slower than 10 MiB comes would rightly drop lines (the backlog's cap)
+  const console = join(dir.path, "console.out");
+  await using daemon = Daemon.start(dir.path, `
+[programs.huge]
+command = ${perl(`syswrite STDOUT, "d" x 1048576 for 1..10; syswrite STDOUT, "\\nafter\\n"`)}
+startsecs = 0
+autorestart = false
+`, { wrapper: ["bash", "-c", `exec "$@" > ${console}`, "bash"] });
+  await daemon.waitForLog(/exited: huge /);
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  const lines = readFileSync(console, "latin1").split("\n").slice(0, -1);
+  const parts = lines.slice(0, -1).map((l) => l.slice("huge | ".length));
+  expect({
+    cut: parts.length >= 2 && lines.every((l) => l.startsWith("huge | ")) && parts.every((p) => p.length > 0 && /^d+$/.test(p)),
+    total: parts.reduce((sum, p) => sum + p.length, 0),
+    last: lines.at(-1),
+    file: readFileSync(join(dir.path, "logs", "huge.out.log")).equals(Buffer.from(`${"d".repeat(10 << 20)}\nafter\n`)),
+  }).toEqual({ cut: true, total: 10 << 20, last: "huge | after", file: true });
+});

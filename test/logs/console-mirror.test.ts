@@ -43,3 +43,26 @@ test("a reader that falls behind makes the mirror drop whole lines and count the
     events,
   ]).toEqual([true, true, true, ["failing", "recovered"]]);
 });
+
+test("mirrors keep long lines until they end, within a room the output's mirrors share; a line past it is cut into prefixed lines with no empty one", () => {
+  const pipe = openPipe();
+  const output = new ConsoleOutput(pipe.write, { holdBytes: 1000 });
+  const [a, b] = [new ConsoleMirror("a", output), new ConsoleMirror("b", output)];
+  a.write(Buffer.from("x".repeat(600))); // kept: 604 of 1,000
+  b.write(Buffer.from(`done\n${"y".repeat(600)}`)); // "done" out now; no room for the rest: out, cut
+  b.write(Buffer.from("y".repeat(10))); // the cut line's rest: a console line of its own, kept
+  b.write(Buffer.from("\nnext\n")); // ends it
+  a.write(Buffer.from(`${"z".repeat(2)}\nmore`)); // a's line whole; "more" kept
+  b.write(Buffer.from("w".repeat(980))); // 984 + a's 8 kept: room again, since a's 604 went out
+  b.write(Buffer.from("\n"));
+  b.write(Buffer.from("v".repeat(995))); // no room: out, cut
+  b.write(Buffer.from("\n")); // the newline that ends a cut line makes no empty one
+  a.end(); // the pipe's end ends a's unfinished line
+  b.end(); // nothing kept: nothing written
+  const seen = readAvailable(pipe.read).toString().split("\n");
+  closeSync(pipe.read);
+  expect(seen.map((l) => l.replace(/(.)\1{9,}/g, (run, c) => `${c}*${run.length}`))).toEqual([
+    "b | done", "b | y*600", "b | y*10", "b | next", "a | x*600zz", "b | w*980", "b | v*995", "a | more", "",
+  ]);
+  expect([a.droppedLines, b.droppedLines]).toEqual([0, 0]);
+});
