@@ -96,7 +96,8 @@ export class TreeReader implements Trees {
   get(pid: number): TreeUsage | undefined {
     if (this.scanned !== null) return this.scanned.get(pid);
     const root = this.roots.get(pid);
-    return root !== undefined && root.summed === this.round && root.listed === this.round ? root.tree ?? undefined : undefined;
+    // a root not listed in the last read was deleted at its end; one that is gone was not summed in it
+    return root !== undefined && root.summed === this.round ? root.tree ?? undefined : undefined;
   }
 
   has(pid: number): boolean {

@@ -12,7 +12,7 @@ import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { CLOCK_TICKS_PER_SECOND, sumPss, type TreeUsage } from "../os/proc-tree.ts";
 import { sameNumbers, TreeReader } from "../os/tree-reader.ts";
 import type { Managed } from "./managed.ts";
-import { advanceUsage, describeBytes, memoryKind, memoryOf, SAMPLES_OVER_LIMIT, type UsageSample } from "./usage.ts";
+import { advanceUsage, describeBytes, exceedsMaxMemory, memoryKind, memoryOf, type UsageSample } from "./usage.ts";
 
 export class ResourceSampler {
   private timer: LongTimer | undefined;
@@ -73,7 +73,7 @@ export class ResourceSampler {
       sample.pssBytes = reading?.pssBytes ?? null;
       // written over, not made anew: the round's only objects are those of what changed
       const usage = (m.usage = advanceUsage(m.usage, sample, now, reading ? limit : null, m.usage));
-      const exceeded = usage.samplesOver >= SAMPLES_OVER_LIMIT;
+      const exceeded = exceedsMaxMemory(usage);
       // before its first PSS, a tree's memory would be its summed RSS: a jump in the history, not a change
       if (reading) m.history.addSample(now, usage.cpuPercent, memoryOf(usage), m.health?.health?.status ?? null);
       if (exceeded && m.record.state === "RUNNING") {

@@ -24,9 +24,9 @@ export interface Usage {
   samplesOver: number;
 }
 
-export const SAMPLES_OVER_LIMIT = 2;
+const SAMPLES_OVER_LIMIT = 2;
 
-/** One sample of a tree, as nextUsage takes it. */
+/** One sample of a tree, as advanceUsage takes it. */
 export interface UsageSample {
   pid: number;
   cpuSeconds: number;
@@ -34,17 +34,14 @@ export interface UsageSample {
   pssBytes: number | null;
 }
 
-// The previous usage (null at first) and one new sample of the tree -> the new usage, and whether
-// max_memory (bytes, null: none) is now exceeded.
-export function nextUsage(prev: Usage | null, sample: UsageSample, now: number, maxMemory: number | null): { usage: Usage; exceeded: boolean } {
-  const usage = advanceUsage(prev, sample, now, maxMemory, null);
-  return { usage, exceeded: usage.samplesOver >= SAMPLES_OVER_LIMIT };
-}
+/** Is max_memory exceeded: above it in SAMPLES_OVER_LIMIT samples in a row? */
+export const exceedsMaxMemory = (usage: Usage): boolean => usage.samplesOver >= SAMPLES_OVER_LIMIT;
 
 /**
- * nextUsage's usage, written into `into` when given (the sampler's: every program's usage object is
- * written over at every sample, not made anew, which at 1,000 programs was 1,000 objects of garbage
- * every 5 s). `into` may be `prev`: every field of prev is read before any is written.
+ * The previous usage (null at first) and one new sample of the tree -> the new usage, with max_memory
+ * (bytes, null: none) counted in samplesOver. Written into `into` when given (the sampler's: every
+ * program's usage object is written over at every sample, not made anew, which at 1,000 programs was
+ * 1,000 objects of garbage every 5 s). `into` may be `prev`: every field of prev is read before any is written.
  */
 export function advanceUsage(prev: Usage | null, sample: UsageSample, now: number, maxMemory: number | null, into: Usage | null): Usage {
   const same = prev !== null && prev.pid === sample.pid;

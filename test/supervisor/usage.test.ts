@@ -1,8 +1,14 @@
 import { expect, test } from "bun:test";
-import { advanceUsage, nextUsage, type Usage, type UsageSample } from "../../src/supervisor/usage.ts";
+import { advanceUsage, exceedsMaxMemory, type Usage, type UsageSample } from "../../src/supervisor/usage.ts";
 
 const MB = 1024 * 1024;
 const T0 = 1_000_000;
+
+// A new usage object from the last one and a sample, and whether max_memory is now exceeded.
+function nextUsage(prev: Usage | null, sample: UsageSample, now: number, maxMemory: number | null) {
+  const usage = advanceUsage(prev, sample, now, maxMemory, null);
+  return { usage, exceeded: exceedsMaxMemory(usage) };
+}
 
 test("the first sample has memory but no CPU figure yet", () => {
   expect(nextUsage(null, { pid: 7, cpuSeconds: 3, rssBytes: 10 * MB, pssBytes: 4 * MB }, T0, null)).toEqual({
@@ -61,7 +67,7 @@ test.each([
 });
 
 // The sampler writes each program's usage over the last one (no new object per program per sample):
-// the figures must be those of nextUsage's new object, sample after sample, a new pid and max_memory too.
+// the figures must be those of a new object, sample after sample, a new pid and max_memory too.
 test("a usage written over the last one has the figures of a new one, sample after sample", () => {
   const samples: UsageSample[] = [
     { pid: 7, cpuSeconds: 3, rssBytes: 600 * MB, pssBytes: 30 * MB },
