@@ -63,6 +63,9 @@ console = false
 stop_descendants = false
 `);
   await daemon.waitForLog(/exited: hoarder \(exit status 0; expected\)/, 30_000);
+  // The last start's helper is forked as its shell exits, so it may not be a `sleep` yet when the exit
+  // is logged (CI, 2026-12-06: 19 helpers of 20 seen).
+  await waitFor(() => helperPids().length >= starts, "the last start's helper");
   const helpers = helperPids();
   const heldByHelpers = new Set(helpers.flatMap(pipesOf));
   const heldByTsvisor = pipesOf(daemon.proc.pid).filter((pipe) => heldByHelpers.has(pipe));
