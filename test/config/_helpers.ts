@@ -1,5 +1,5 @@
 // Config files in a fresh temp dir, loaded the way `run` loads them, with the environment and uid given.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type LoadOptions, loadConfig } from "../../src/config/load.ts";
@@ -21,10 +21,15 @@ export const toml = (...lines: string[]) => `${lines.join("\n")}\n`;
 
 type Options = Partial<Omit<LoadOptions, "cwd">>;
 
-// Load tsvisor.toml from a temp dir holding files, as root with an empty environment unless told otherwise.
+// Load tsvisor.toml from a temp dir holding files, as root with an empty environment unless told
+// otherwise. The dir is removed once loaded (a test run makes over a thousand).
 export function load(files: Record<string, string>, options: Options = {}): Config {
   const dir = writeTree(files);
-  return loadConfig({ env: {}, uid: 0, systemFile: join(dir, "no-system.toml"), ...options, cwd: dir });
+  try {
+    return loadConfig({ env: {}, uid: 0, systemFile: join(dir, "no-system.toml"), ...options, cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // The error loading files throws: its message (what `config check` prints after "tsvisor: ") and hint.
