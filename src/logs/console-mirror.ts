@@ -7,6 +7,7 @@ import { closeSync, fstatSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { armWritable } from "../os/fd-watcher.ts";
 import { growPipe, openOwnDescription, setNonBlocking } from "../os/pipe.ts";
+import { countOf } from "../plural.ts";
 import { countLines } from "./line-splitter.ts";
 import { prefixLines } from "./prefix-lines.ts";
 import { TerminalText } from "./terminal-text.ts";
@@ -23,6 +24,24 @@ export const CONSOLE_LONG_LINES_BYTES = 4 * 1024 * 1024;
 const NEWLINE = Buffer.from("\n");
 const NEWLINE_BYTE = 10;
 
+/** How long tsvisor waits at exit for its stdout and stderr readers (docs/logs.md, "The console at exit"). */
+export const CONSOLE_EXIT_WAIT = {
+  /** A reader that has taken nothing for this long (stopped, stalled, gone) is given up on. */
+  stallMs: 1000,
+  /** One that keeps taking, but slowly, is waited for this long in all: a container's stop has a grace period too. */
+  totalMs: 5000,
+};
+
+/** What an output's reader never got: it was given up on at exit (flush()). */
+export interface ConsoleLoss {
+  lines: number;
+  bytes: number;
+  /** The last bytes the reader got end in the middle of a line (the pipe took part of one). */
+  cutLine: boolean;
+  /** Why it was given up on: "took nothing for 1 s", "was still behind after 5 s". */
+  reason: string;
+}
+
 export class ConsoleOutput {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
@@ -30,6 +49,10 @@ export class ConsoleOutput {
   private held = 0;
   private waiting = false;
   private broken = false;
+  // The last byte the reader was given is not a newline: it has part of a line.
+  private midLine = false;
+  // When the reader last took anything (performance.now()), for flush() to tell slow from stalled.
+  private takenAt = 0;
   private idle: (() => void)[] = [];
   // A terminal tsvisor could not open again for itself: written blocking through Node's stream.
   private readonly stream: NodeJS.WriteStream | null;
@@ -123,15 +146,34 @@ export class ConsoleOutput {
     closeSync(this.fd);
   }
 
-  /** Resolves when everything written so far is out, or after timeoutMs (a reader that is gone). */
-  flush(timeoutMs: number): Promise<void> {
-    if (this.queue.length === 0 || this.broken) return Promise.resolve();
+  /**
+   * Resolves with null once everything written so far is out. A reader that takes nothing for
+   * `stallMs`, or is still behind after `totalMs`, is given up on: what waits is dropped, nothing more
+   * is written (a line written after it would continue a cut one), and the promise says what was lost.
+   */
+  flush(limits: { stallMs: number; totalMs: number }): Promise<ConsoleLoss | null> {
+    if (this.queue.length === 0 || this.broken) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.idle.push(() => {
+      const started = performance.now();
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      });
+        resolve(null);
+      };
+      // Woken at the earliest moment either limit could be reached; taking since then moves it on.
+      const check = () => {
+        const now = performance.now();
+        const stalledFor = now - Math.max(this.takenAt, started);
+        if (stalledFor < limits.stallMs && now - started < limits.totalMs) {
+          timer = setTimeout(check, Math.min(limits.stallMs - stalledFor, limits.totalMs - (now - started)));
+          return;
+        }
+        this.idle.splice(this.idle.indexOf(done), 1);
+        const reason = stalledFor >= limits.stallMs ? `took nothing for ${limits.stallMs / 1000} s` : `was still behind after ${limits.totalMs / 1000} s`;
+        resolve({ lines: this.queue.reduce((sum, bytes) => sum + countLines(bytes), 0), bytes: this.queued, cutLine: this.midLine, reason });
+        this.fail();
+      };
+      let timer = setTimeout(check, Math.min(limits.stallMs, limits.totalMs));
+      this.idle.push(done);
     });
   }
 
@@ -142,6 +184,10 @@ export class ConsoleOutput {
       while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EAGAIN") this.fail();
+    }
+    if (at > from) {
+      this.midLine = bytes[at - 1] !== NEWLINE_BYTE;
+      this.takenAt = performance.now();
     }
     return at;
   }
@@ -210,9 +256,22 @@ export function isSameFile(a: number, b: number): boolean {
   }
 }
 
-/** Wait (at most timeoutMs) until tsvisor's stdout and stderr have taken every line: call before exiting. */
-export async function flushConsole(timeoutMs: number): Promise<void> {
-  await Promise.all([stdout?.flush(timeoutMs), stderr?.flush(timeoutMs)]);
+/**
+ * Wait until tsvisor's stdout and stderr have taken every line, giving up on a reader as flush() says:
+ * call before exiting. What each output given up on never got, named as a log line says it.
+ */
+export async function flushConsole(limits: { stallMs: number; totalMs: number }): Promise<{ output: string; loss: ConsoleLoss }[]> {
+  const outputs: [string, ConsoleOutput | undefined][] = stderr === stdout
+    ? [["stdout and stderr", stdout]] // `2>&1`: one pipe
+    : [["stdout", stdout], ["stderr", stderr]];
+  const losses = await Promise.all(outputs.map(async ([output, target]) => ({ output, loss: await target?.flush(limits) })));
+  return losses.filter((each): each is { output: string; loss: ConsoleLoss } => each.loss !== null && each.loss !== undefined);
+}
+
+/** "console: 9 lines (972 bytes) never reached tsvisor's stdout: its reader took nothing for 1 s …" */
+export function describeConsoleLoss({ output, loss }: { output: string; loss: ConsoleLoss }): string {
+  return `console: ${countOf(loss.lines, "line")} (${loss.bytes} bytes) never reached tsvisor's ${output}: its reader ${loss.reason} while tsvisor was exiting`
+    + ` (they are in the log files)${loss.cutLine ? "; the last line it got is cut off" : ""}`;
 }
 
 /**

@@ -29,7 +29,7 @@ test("a reader that falls behind makes the mirror drop whole lines and count the
   // return (the writes are synchronous), so getting past this loop is the proof (no clock involved)
   for (let i = 0; i < 30000; i++) mirror.write(Buffer.from(line(i)));
   let seen = readAvailable(pipe.read).toString(); // the reader catches up: the backlog goes out
-  await output.flush(5000);
+  await output.flush({ stallMs: 5000, totalMs: 5000 });
   seen += readAvailable(pipe.read).toString();
   mirror.write(Buffer.from(line(30000))); // written again, and said so
   seen += readAvailable(pipe.read).toString();
@@ -65,4 +65,36 @@ test("mirrors keep long lines until they end, within a room the output's mirrors
     "b | done", "b | y*600", "b | y*10", "b | next", "a | x*600zz", "b | w*980", "b | v*995", "a | more", "",
   ]);
   expect([a.droppedLines, b.droppedLines]).toEqual([0, 0]);
+});
+
+test("flush gives up on a reader that takes nothing for stallMs, or is still behind after totalMs, and says what it never got", async () => {
+  const line = (i: number) => `line ${i} ${"x".repeat(90)}\n`; // 100 bytes
+  const fill = (output: ConsoleOutput) => {
+    for (let i = 0; i < 20000; i++) output.write(line(i)); // 2 MB into a 1 MiB pipe: about half waits
+  };
+  // Nobody reads until flush has given up.
+  const stalled = openPipe();
+  const first = new ConsoleOutput(stalled.write);
+  fill(first);
+  const stallLoss = await first.flush({ stallMs: 100, totalMs: 10_000 });
+  first.write(line(20000)); // given up on: written nowhere, so it cannot continue the cut line
+  const got = readAvailable(stalled.read).toString();
+  // A reader taking 16 KiB every 10 ms: never stalled, still behind when the total is up.
+  const slow = openPipe();
+  const second = new ConsoleOutput(slow.write);
+  fill(second);
+  const chunk = Buffer.alloc(16 * 1024);
+  const reading = setInterval(() => readSync(slow.read, chunk, 0, chunk.length, null), 10);
+  const slowLoss = await second.flush({ stallMs: 10_000, totalMs: 200 });
+  clearInterval(reading);
+  for (const fd of [stalled.read, stalled.write, slow.read, slow.write]) closeSync(fd);
+  const whole = got.split("\n");
+  const cutLast = whole.pop() !== "";
+  expect({
+    stall: { reason: stallLoss?.reason, accounted: whole.length + (stallLoss?.lines ?? 0), cutLine: stallLoss?.cutLine },
+    slow: slowLoss?.reason,
+  }).toEqual({
+    stall: { reason: "took nothing for 0.1 s", accounted: 20000, cutLine: cutLast },
+    slow: "was still behind after 0.2 s",
+  });
 });

@@ -1,0 +1,80 @@
+// Regression (red team, 2026-12-06): console lines still waiting for a slow reader when tsvisor
+// exited were thrown away silently. tsvisor waited 1 s for its stdout and stderr, whatever the reader
+// did, then exited: `tsvisor run | (sleep 4; cat)` got about 1 MB of a program's 2.16 MB burst, ending
+// mid-line, with nothing counted or logged; a reader that kept taking, only slowly, lost the rest too.
+// tsvisor now waits as long as the reader keeps taking (up to 5 s in all), gives up once it has taken
+// nothing for 1 s, and says in its log how many lines it threw away and whether the last one shown
+// was cut off.
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { Daemon, tempDir, waitFor } from "../../integration/_harness.ts";
+
+setDefaultTimeout(60_000);
+
+const LINES = 20000;
+// 20,000 lines of 100 bytes at once (2 MB; 2.16 MB prefixed on the console), then it waits to be stopped.
+const BURST = `
+[programs.burst]
+command = ["perl", "-e", "$| = 1; for (1..${LINES}) { printf \\"%099d\\\\n\\", $_ } sleep 100000"]
+startsecs = 0
+`;
+const CONSOLE_LINE = /^burst \| \d{99}$/;
+
+// tsvisor's stdout is a named pipe that `reader` (a shell command line, reading its stdin) reads into
+// `out`. Not a child of tsvisor (`>(reader)` would be one): tsvisor stops what is left below it.
+function startWithReader(dir: string, reader: string): { daemon: Daemon; out: string; reader: Subprocess } {
+  const [console, out] = [join(dir, "console"), join(dir, "console.out")];
+  Bun.spawnSync(["mkfifo", console]);
+  const readerProc = Bun.spawn(["sh", "-c", `${reader} < "${console}" > "${out}"`], { stdio: ["ignore", "ignore", "inherit"] });
+  const wrapper = ["bash", "-c", `exec "$@" > "${console}"`, "bash"]; // bash execs tsvisor: its pid is the test's
+  return { daemon: Daemon.start(dir, BURST, { wrapper }), out, reader: readerProc };
+}
+
+// The burst is all in the file, so all of it is in tsvisor (on the console, or waiting for it).
+async function stopAfterBurst(daemon: Daemon, dir: string): Promise<void> {
+  const file = join(dir, "logs", "burst.out.log");
+  await waitFor(() => existsSync(file) && statSync(file).size === LINES * 100, "the burst in burst.out.log");
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+}
+
+test("console lines a reader that took nothing for 1 s never got at exit are counted in tsvisor's log, with the cut last line said", async () => {
+  using dir = tempDir();
+  const gate = join(dir.path, "gate");
+  Bun.spawnSync(["mkfifo", gate]);
+  // The reader takes nothing until the test opens the gate, after tsvisor has exited.
+  const { daemon, out, reader } = startWithReader(dir.path, `{ read _ < "${gate}"; cat; }`);
+  await using _ = daemon;
+  await stopAfterBurst(daemon, dir.path);
+  await Bun.write(gate, "go\n");
+  await reader.exited;
+  const shown = readFileSync(out, "utf8").split("\n");
+  const cutLast = shown.pop() !== ""; // what follows the last newline: a line cut off, or nothing
+  const report = daemon.logLines(/console: [\d,]+ lines? .* never reached tsvisor's stdout/);
+  const notShown = Number(/console: ([\d,]+) line/.exec(report[0] ?? "")?.[1]?.replaceAll(",", ""));
+  // Every line is either shown whole or counted; the report says whether the last one shown is cut.
+  expect({
+    reports: report.length,
+    shownWhole: shown.every((line) => CONSOLE_LINE.test(line)),
+    accounted: shown.length + notShown,
+    saysCut: report.some((line) => line.includes("the last line it got is cut off")),
+  }).toEqual({ reports: 1, shownWhole: true, accounted: LINES, saysCut: cutLast });
+});
+
+test("a reader that keeps taking, slowly, gets every console line before tsvisor exits, however long past 1 s", async () => {
+  using dir = tempDir();
+  // 32 KiB every 50 ms: about 3 s for the 2.16 MB, most of it after tsvisor is told to stop.
+  const reader = `perl -e 'while (sysread(STDIN, my $b, 32768)) { syswrite(STDOUT, $b); select(undef, undef, undef, 0.05) }'`;
+  const started = startWithReader(dir.path, reader);
+  await using daemon = started.daemon;
+  await stopAfterBurst(daemon, dir.path);
+  await started.reader.exited;
+  const shown = readFileSync(started.out, "utf8");
+  expect({
+    lines: shown.split("\n").filter((line) => CONSOLE_LINE.test(line)).length,
+    endsWithNewline: shown.endsWith("\n"),
+    reports: daemon.logLines(/never reached tsvisor's/),
+  }).toEqual({ lines: LINES, endsWithNewline: true, reports: [] });
+});
