@@ -46,7 +46,7 @@ export class ConsoleOutput {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
   // bytes of unfinished long lines that mirrors keep (hold())
-  private held = 0;
+  private keptByMirrors = 0;
   private waiting = false;
   private broken = false;
   // The last byte the reader was given is not a newline: it has part of a line.
@@ -125,14 +125,14 @@ export class ConsoleOutput {
    * line keep no more than one would. False, counting nothing, when there is no room.
    */
   hold(bytes: number): boolean {
-    if (this.broken || this.held + bytes > this.holdBytes) return false;
-    this.held += bytes;
+    if (this.broken || this.keptByMirrors + bytes > this.holdBytes) return false;
+    this.keptByMirrors += bytes;
     return true;
   }
 
   /** Bytes hold() counted are written or dropped: no longer kept. */
   release(bytes: number): void {
-    this.held -= bytes;
+    this.keptByMirrors -= bytes;
   }
 
   /** The reader is gone (EPIPE) or the fd is closed: nothing written from now on gets anywhere. */
@@ -285,8 +285,8 @@ export class ConsoleMirror {
   private readonly prefix: Buffer;
   private droppedSinceTrouble: number | null = null;
   // The unfinished line's pieces so far, prefixed, and their size (counted by output.hold()).
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
+  private kept: Uint8Array[] = [];
+  private keptBytes = 0;
   // The line was cut (no room to keep more): its rest starts a console line of its own, and the
   // newline that ends it makes no empty one.
   private cut = false;
@@ -306,8 +306,8 @@ export class ConsoleMirror {
     if (piece.length === 0) return;
     const ended = piece.lastIndexOf(NEWLINE_BYTE) + 1; // the whole lines (the first may end a kept one)
     if (ended > 0) {
-      const lines = prefixLines(piece.subarray(0, ended), this.prefix, this.heldBytes === 0);
-      this.send(this.heldBytes === 0 ? lines : this.takeHeld(lines));
+      const lines = prefixLines(piece.subarray(0, ended), this.prefix, this.keptBytes === 0);
+      this.send(this.keptBytes === 0 ? lines : this.takeKept(lines));
     }
     if (ended < piece.length) this.keep(piece.subarray(ended));
   }
@@ -315,29 +315,30 @@ export class ConsoleMirror {
   /** The stream's pipe has ended: a line left unfinished is written as it is, ended. */
   end(): void {
     this.cut = false;
-    if (this.heldBytes > 0) this.send(this.takeHeld(NEWLINE));
+    if (this.keptBytes > 0) this.send(this.takeKept(NEWLINE));
   }
 
   // The start or the next part of a line not ended yet (no newline in it); written out, cut, when the
   // output has no room to keep it.
   private keep(part: Uint8Array): void {
-    const parts = this.heldBytes === 0 ? [this.prefix, part] : [part];
-    const size = parts.reduce((sum, p) => sum + p.length, 0);
-    if (this.output.hold(size)) {
-      for (const p of parts) this.held.push(p.slice()); // copies: `part` is a view of a reused buffer
-      this.heldBytes += size;
+    const head = this.keptBytes === 0 ? this.prefix : null; // a line's first part carries its prefix
+    const size = (head?.length ?? 0) + part.length;
+    if (!this.output.hold(size)) {
+      this.send(this.takeKept(Buffer.concat(head ? [head, part, NEWLINE] : [part, NEWLINE])));
+      this.cut = true;
       return;
     }
-    this.send(this.takeHeld(Buffer.concat([...parts, NEWLINE])));
-    this.cut = true;
+    if (head) this.kept.push(head); // the prefix is never written over: no copy
+    this.kept.push(part.slice()); // a copy: `part` is a view of a reused buffer
+    this.keptBytes += size;
   }
 
   // The kept pieces followed by `last`, as one buffer; nothing is kept after.
-  private takeHeld(last: Uint8Array): Uint8Array {
-    const whole = Buffer.concat([...this.held, last]);
-    this.output.release(this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
+  private takeKept(last: Uint8Array): Uint8Array {
+    const whole = Buffer.concat([...this.kept, last]);
+    this.output.release(this.keptBytes);
+    this.kept = [];
+    this.keptBytes = 0;
     return whole;
   }
 
