@@ -223,7 +223,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // process.exit() would drop what a slow reader has not taken yet. What a reader given up on never got
   // is said in tsvisor.log, and on the other output while it still takes (so a second round).
   for (let losses = await flushConsole(CONSOLE_EXIT_WAIT); losses.length > 0; losses = await flushConsole(CONSOLE_EXIT_WAIT)) {
-    for (const loss of losses) logger.warn(describeConsoleLoss(loss));
+    for (const loss of losses) logger.warn(`lost at exit: ${describeConsoleLoss(loss)} (the log files have them, where there are some)`);
   }
   return code;
 }

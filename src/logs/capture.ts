@@ -208,12 +208,13 @@ export class ProcessLogs {
 
   /**
    * Stop reading the pipes still open (held by what a start left behind: what they hold is read first,
-   * and their partial lines written out), then close the files. A reload that removes or changes the
+   * and their partial lines written out), then close the files (a named pipe's or device's reader first
+   * gets what waits for it, as tsvisor's console at exit). A reload that removes or changes the
    * program comes here too: pipes left open then would be read by no one and held for good.
    */
-  close(): void {
+  async close(): Promise<void> {
     this.closeHeld(this.starts.splice(0)); // their pipes' partial lines are written out as they end
-    for (const file of this.files) file.close();
+    await Promise.all(this.files.map((file) => file.close())); // a pipe's or device's slow reader first takes what waits
     if (this.droppedLines > 0) this.options.logger.warn(`log: ${this.options.name}: ${countOf(this.droppedLines, "line")} dropped in all`);
   }
 

@@ -42,7 +42,13 @@ export interface ConsoleLoss {
   reason: string;
 }
 
+// Every output open now, for flushConsole() at exit: tsvisor's stdout and stderr, and the named pipes and
+// devices that are log paths (device-log.ts).
+const openOutputs = new Set<ConsoleOutput>();
+
 export class ConsoleOutput {
+  /** What it is, for a log line: "tsvisor's stdout", or a log path. */
+  label: string;
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
   // bytes of unfinished long lines that mirrors keep (hold())
@@ -66,7 +72,9 @@ export class ConsoleOutput {
    * `fd` written directly and non-blocking. `stream` (the same fd as a Node stream) says the fd is
    * shared with whoever started tsvisor; without it the fd is tsvisor's own (device-log.ts opened it).
    */
-  constructor(fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number; holdBytes?: number } = {}) {
+  constructor(fd: number, options: { stream?: NodeJS.WriteStream; capBytes?: number; holdBytes?: number; label?: string } = {}) {
+    this.label = options.label ?? `fd ${fd}`;
+    openOutputs.add(this);
     this.capBytes = options.capBytes ?? CONSOLE_BACKLOG_BYTES;
     this.holdBytes = options.holdBytes ?? CONSOLE_LONG_LINES_BYTES;
     this.terminal = isatty(fd);
@@ -135,6 +143,11 @@ export class ConsoleOutput {
     this.keptByMirrors -= bytes;
   }
 
+  /** Lines written but not taken by the reader yet (the last may be the rest of one it has part of). */
+  get waitingLines(): number {
+    return this.queue.reduce((sum, bytes) => sum + countLines(bytes), 0);
+  }
+
   /** The reader is gone (EPIPE) or the fd is closed: nothing written from now on gets anywhere. */
   get isBroken(): boolean {
     return this.broken;
@@ -143,6 +156,7 @@ export class ConsoleOutput {
   /** Close the fd (for an output tsvisor opened itself, device-log.ts), dropping what waits. */
   close(): void {
     this.fail(); // first, so a poll report still on its way finds nothing to write
+    openOutputs.delete(this);
     closeSync(this.fd);
   }
 
@@ -169,7 +183,7 @@ export class ConsoleOutput {
         }
         this.idle.splice(this.idle.indexOf(done), 1);
         const reason = stalledFor >= limits.stallMs ? `took nothing for ${limits.stallMs / 1000} s` : `was still behind after ${limits.totalMs / 1000} s`;
-        resolve({ lines: this.queue.reduce((sum, bytes) => sum + countLines(bytes), 0), bytes: this.queued, cutLine: this.midLine, reason });
+        resolve({ lines: this.waitingLines, bytes: this.queued, cutLine: this.midLine, reason });
         this.fail();
       };
       let timer = setTimeout(check, Math.min(limits.stallMs, limits.totalMs));
@@ -237,13 +251,18 @@ let stderr: ConsoleOutput | undefined;
 
 /** tsvisor's stdout, shared by every mirrored program stdout (and stderr with redirect_stderr). */
 export function consoleStdout(): ConsoleOutput {
-  return (stdout ??= new ConsoleOutput(1, { stream: process.stdout }));
+  return (stdout ??= new ConsoleOutput(1, { stream: process.stdout, label: "tsvisor's stdout" }));
 }
 
 /** tsvisor's stderr, shared by every mirrored program stderr and by tsvisor's own log lines. */
 export function consoleStderr(): ConsoleOutput {
+  if (stderr !== undefined) return stderr;
   // `tsvisor run 2>&1 | ...`: one pipe needs one writer, or two backlogs could meet mid-line in it.
-  return (stderr ??= isSameFile(1, 2) ? consoleStdout() : new ConsoleOutput(2, { stream: process.stderr }));
+  if (isSameFile(1, 2)) {
+    stderr = consoleStdout();
+    stderr.label = "tsvisor's stdout and stderr";
+  } else stderr = new ConsoleOutput(2, { stream: process.stderr, label: "tsvisor's stderr" });
+  return stderr;
 }
 
 /** Are two fds the same open file (device and inode)? False when either cannot be read. */
@@ -257,21 +276,18 @@ export function isSameFile(a: number, b: number): boolean {
 }
 
 /**
- * Wait until tsvisor's stdout and stderr have taken every line, giving up on a reader as flush() says:
- * call before exiting. What each output given up on never got, named as a log line says it.
+ * Wait until every output open (tsvisor's stdout and stderr, log paths that are pipes or devices) has
+ * taken every line, giving up on a reader as flush() says: call before exiting. What each output given
+ * up on never got.
  */
-export async function flushConsole(limits: { stallMs: number; totalMs: number }): Promise<{ output: string; loss: ConsoleLoss }[]> {
-  const outputs: [string, ConsoleOutput | undefined][] = stderr === stdout
-    ? [["stdout and stderr", stdout]] // `2>&1`: one pipe
-    : [["stdout", stdout], ["stderr", stderr]];
-  const losses = await Promise.all(outputs.map(async ([output, target]) => ({ output, loss: await target?.flush(limits) })));
-  return losses.filter((each): each is { output: string; loss: ConsoleLoss } => each.loss !== null && each.loss !== undefined);
+export async function flushConsole(limits: { stallMs: number; totalMs: number }): Promise<{ label: string; loss: ConsoleLoss }[]> {
+  const losses = await Promise.all([...openOutputs].map(async (output) => ({ label: output.label, loss: await output.flush(limits) })));
+  return losses.filter((each): each is { label: string; loss: ConsoleLoss } => each.loss !== null);
 }
 
-/** "console: 9 lines (972 bytes) never reached tsvisor's stdout: its reader took nothing for 1 s …" */
-export function describeConsoleLoss({ output, loss }: { output: string; loss: ConsoleLoss }): string {
-  return `console: ${countOf(loss.lines, "line")} (${loss.bytes} bytes) never reached tsvisor's ${output}: its reader ${loss.reason} while tsvisor was exiting`
-    + ` (they are in the log files)${loss.cutLine ? "; the last line it got is cut off" : ""}`;
+/** "9 lines (972 bytes) never reached tsvisor's stdout: its reader took nothing for 1 s; the last line it got is cut off" */
+export function describeConsoleLoss({ label, loss }: { label: string; loss: ConsoleLoss }): string {
+  return `${countOf(loss.lines, "line")} (${loss.bytes} bytes) never reached ${label}: its reader ${loss.reason}${loss.cutLine ? "; the last line it got is cut off" : ""}`;
 }
 
 /**

@@ -6,7 +6,8 @@
 // again once a second until a reader is there.
 import { closeSync } from "node:fs";
 import { find, openStream, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
-import { consoleStderr, consoleStdout, ConsoleOutput, isSameFile } from "./console-mirror.ts";
+import { CONSOLE_EXIT_WAIT, consoleStderr, consoleStdout, ConsoleOutput, describeConsoleLoss, isSameFile } from "./console-mirror.ts";
+import { countOf } from "../plural.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
 import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
@@ -51,9 +52,16 @@ export class DeviceLog {
     this.open();
   }
 
-  close(): void {
-    this.closeOutput();
+  /**
+   * For good (the program is gone or changed, or tsvisor is exiting): what waits for a slow reader is
+   * written first, waiting as at exit (a reader that takes nothing for 1 s is given up on), and what
+   * it never got is counted and said.
+   */
+  async close(): Promise<void> {
     untrackOpenLog(this);
+    const loss = this.output !== null && this.ownsOutput ? await this.output.flush(CONSOLE_EXIT_WAIT) : null;
+    if (loss !== null) this.loss.lost(loss.lines, `lost as the log was closed: ${describeConsoleLoss({ label: "it", loss })}`);
+    this.closeOutput();
   }
 
   private open(): boolean {
@@ -69,7 +77,7 @@ export class DeviceLog {
         const fd = own ?? openOrExplain(found);
         const console = fd === 1 || isSameFile(fd, 1) ? consoleStdout() : fd === 2 || isSameFile(fd, 2) ? consoleStderr() : null;
         if (console !== null && own === null) closeSync(fd);
-        this.output = console ?? new ConsoleOutput(fd);
+        this.output = console ?? new ConsoleOutput(fd, { label: this.options.path });
         this.ownsOutput = console === null;
         return true;
       } finally {
@@ -82,8 +90,13 @@ export class DeviceLog {
     }
   }
 
+  // Dropping what waits (reopened: a new description must not write between a cut line's parts).
   private closeOutput(): void {
-    if (this.output !== null && this.ownsOutput) this.output.close();
+    if (this.output !== null && this.ownsOutput) {
+      const waiting = this.output.waitingLines;
+      this.output.close();
+      if (waiting > 0) this.loss.lost(waiting, `dropped ${countOf(waiting, "line")} its reader had not taken yet, as the log was opened again`);
+    }
     this.output = null;
   }
 }

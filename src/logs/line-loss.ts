@@ -45,6 +45,12 @@ export class LineLoss {
     this.onTrouble?.({ type: "recovered", droppedLines });
   }
 
+  /** Lines lost for good at once (an output closed with lines its reader never took): counted and said. */
+  lost(lines: number, reason: string): void {
+    this.droppedLines += lines;
+    this.onTrouble?.({ type: "warning", reason });
+  }
+
   /** Nothing lost, but not as configured (rotation failing). */
   warn(reason: string): void {
     this.onTrouble?.({ type: "warning", reason });

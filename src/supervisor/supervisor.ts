@@ -141,7 +141,7 @@ export class Supervisor {
   private async closeLogs(processes: readonly Managed[]): Promise<void> {
     const logs = processes.flatMap((m) => (m.logs ? [m.logs] : []));
     await Promise.all(logs.map((l) => l.drain(LOG_DRAIN_TIMEOUT_MS)));
-    for (const l of logs) l.close();
+    await Promise.all(logs.map((l) => l.close()));
   }
 
   /** SIGKILL every live process at once (a second Ctrl-C), and what ended ones left behind: no grace period. */

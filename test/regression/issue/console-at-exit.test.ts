@@ -4,7 +4,7 @@
 // mid-line, with nothing counted or logged; a reader that kept taking, only slowly, lost the rest too.
 // tsvisor now waits as long as the reader keeps taking (up to 5 s in all), gives up once it has taken
 // nothing for 1 s, and says in its log how many lines it threw away and whether the last one shown
-// was cut off.
+// was cut off. The same for a log path that is a named pipe (stdout_logfile = "/run/shipper.fifo").
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -52,8 +52,8 @@ test("console lines a reader that took nothing for 1 s never got at exit are cou
   await reader.exited;
   const shown = readFileSync(out, "utf8").split("\n");
   const cutLast = shown.pop() !== ""; // what follows the last newline: a line cut off, or nothing
-  const report = daemon.logLines(/console: [\d,]+ lines? .* never reached tsvisor's stdout/);
-  const notShown = Number(/console: ([\d,]+) line/.exec(report[0] ?? "")?.[1]?.replaceAll(",", ""));
+  const report = daemon.logLines(/lost at exit: \d+ lines? .* never reached tsvisor's stdout:/);
+  const notShown = Number(/lost at exit: (\d+) line/.exec(report[0] ?? "")?.[1]);
   // Every line is either shown whole or counted; the report says whether the last one shown is cut.
   expect({
     reports: report.length,
@@ -75,6 +75,35 @@ test("a reader that keeps taking, slowly, gets every console line before tsvisor
   expect({
     lines: shown.split("\n").filter((line) => CONSOLE_LINE.test(line)).length,
     endsWithNewline: shown.endsWith("\n"),
-    reports: daemon.logLines(/never reached tsvisor's/),
+    reports: daemon.logLines(/lost at exit/),
   }).toEqual({ lines: LINES, endsWithNewline: true, reports: [] });
+});
+
+test("lines for a log path that is a named pipe whose reader took nothing for 1 s as the log closed are counted in tsvisor's log too", async () => {
+  using dir = tempDir();
+  const [fifo, gate, out, printed] = [join(dir.path, "shipper.fifo"), join(dir.path, "gate"), join(dir.path, "shipper.out"), join(dir.path, "printed")] as const;
+  Bun.spawnSync(["mkfifo", fifo, gate]);
+  const reader = Bun.spawn(["sh", "-c", `{ read _ < "${gate}"; cat; } < "${fifo}" > "${out}"`], { stdio: ["ignore", "ignore", "inherit"] });
+  // `printed` once every line is in the program's pipe: tsvisor reads it to its end before it stops.
+  await using daemon = Daemon.start(dir.path, `
+[programs.burst]
+command = ["perl", "-e", "$| = 1; for (1..${LINES}) { printf \\"%099d\\\\n\\", $_ } open(my $f, '>', '${printed}'); sleep 100000"]
+startsecs = 0
+stdout_logfile = "${fifo}"
+console = false
+`);
+  await waitFor(() => existsSync(printed), "the burst printed");
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  await Bun.write(gate, "go\n");
+  await reader.exited;
+  const shown = readFileSync(out, "utf8").split("\n");
+  const cutLast = shown.pop() !== "";
+  const report = daemon.logLines(new RegExp(`log: burst stdout ${fifo}: lost as the log was closed: \\d+ lines? .* never reached it:`));
+  expect({
+    reports: report.length,
+    shownWhole: shown.every((line) => /^\d{99}$/.test(line)),
+    accounted: shown.length + Number(/closed: (\d+) line/.exec(report[0] ?? "")?.[1]),
+    saysCut: report.some((line) => line.includes("the last line it got is cut off")),
+  }).toEqual({ reports: 1, shownWhole: true, accounted: LINES, saysCut: cutLast });
 });
