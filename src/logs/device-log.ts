@@ -4,7 +4,7 @@
 // supervisor: the fd is non-blocking and queued as the console is (console-mirror.ts); past the
 // backlog, or while a named pipe has no reader, lines are dropped and counted, and the pipe is opened
 // again once a second until a reader is there.
-import { closeSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { find, openStream, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
 import { CONSOLE_EXIT_WAIT, consoleStderr, consoleStdout, ConsoleOutput, describeConsoleLoss, isSameFile } from "./console-mirror.ts";
 import { countOf } from "../plural.ts";
@@ -18,10 +18,20 @@ export interface DeviceLogOptions {
 
 const REOPEN_INTERVAL_MS = 1000;
 
+// An output tsvisor opened, and how many logs write through it: one per named pipe or device (by
+// device and inode), across a reopen of the same one and for two paths naming it (a link). Two
+// descriptions would each write whole lines, but one could write inside a line the other's full pipe
+// had taken only part of, and a reopen would drop what the old one still had waiting.
+class SharedOutput {
+  users = 1;
+  constructor(readonly output: ConsoleOutput, readonly key: string) {}
+}
+const sharedOutputs = new Map<string, SharedOutput>();
+
 export class DeviceLog {
   private output: ConsoleOutput | null = null;
-  // Whether `output` is one this opened (and closes), rather than tsvisor's own console.
-  private ownsOutput = false;
+  // `output` when it is one tsvisor opened for log paths (shared), rather than tsvisor's own console.
+  private shared: SharedOutput | null = null;
   private nextOpenAt = 0;
   private readonly loss: LineLoss;
 
@@ -41,27 +51,32 @@ export class DeviceLog {
 
   /** Write a piece of whole lines, or drop and count them. */
   write(data: Uint8Array): void {
-    if (this.output?.isBroken) this.closeOutput(); // the pipe's reader went away: open it again later
+    if (this.output?.isBroken) this.release(this.detach()); // the pipe's reader went away: open it again later
     if (this.output === null && !(Date.now() >= this.nextOpenAt && this.open())) return this.loss.drop(data, this.loss.failing ?? "not writable");
     if (this.output!.write(data)) return this.loss.wrote();
     this.loss.drop(data, "its reader is too far behind");
   }
 
+  /** Open the path again; the same pipe or device goes on through the same output, losing nothing. */
   reopen(): void {
-    this.closeOutput();
+    const before = this.detach();
     this.open();
+    this.release(before);
   }
 
   /**
-   * For good (the program is gone or changed, or tsvisor is exiting): what waits for a slow reader is
-   * written first, waiting as at exit (a reader that takes nothing for 1 s is given up on), and what
-   * it never got is counted and said.
+   * For good (the program is gone or changed, or tsvisor is exiting). The last log writing to an output
+   * gives its reader what waits first, waiting as tsvisor's console does at exit (a reader that takes
+   * nothing for 1 s is given up on), and counts and says what it never got.
    */
   async close(): Promise<void> {
     untrackOpenLog(this);
-    const loss = this.output !== null && this.ownsOutput ? await this.output.flush(CONSOLE_EXIT_WAIT) : null;
+    const shared = this.detach();
+    if (shared === null || --shared.users > 0) return;
+    forget(shared);
+    const loss = await shared.output.flush(CONSOLE_EXIT_WAIT);
     if (loss !== null) this.loss.lost(loss.lines, `lost as the log was closed: ${describeConsoleLoss({ label: "it", loss })}`);
-    this.closeOutput();
+    shared.output.close();
   }
 
   private open(): boolean {
@@ -76,9 +91,13 @@ export class DeviceLog {
         const own = ownFd(found.what);
         const fd = own ?? openOrExplain(found);
         const console = fd === 1 || isSameFile(fd, 1) ? consoleStdout() : fd === 2 || isSameFile(fd, 2) ? consoleStderr() : null;
-        if (console !== null && own === null) closeSync(fd);
-        this.output = console ?? new ConsoleOutput(fd, { label: this.options.path });
-        this.ownsOutput = console === null;
+        if (console !== null) {
+          if (own === null) closeSync(fd);
+          this.output = console;
+          return true;
+        }
+        this.shared = shareOutput(fd, this.options.path);
+        this.output = this.shared.output;
         return true;
       } finally {
         found.dir.close();
@@ -90,15 +109,44 @@ export class DeviceLog {
     }
   }
 
-  // Dropping what waits (reopened: a new description must not write between a cut line's parts).
-  private closeOutput(): void {
-    if (this.output !== null && this.ownsOutput) {
-      const waiting = this.output.waitingLines;
-      this.output.close();
-      if (waiting > 0) this.loss.lost(waiting, `dropped ${countOf(waiting, "line")} its reader had not taken yet, as the log was opened again`);
-    }
+  // Stop writing through the output; what this log shared is handed back for release() or close().
+  private detach(): SharedOutput | null {
+    const shared = this.shared;
     this.output = null;
+    this.shared = null;
+    return shared;
   }
+
+  // One log fewer writes through `shared`; the last closes it, dropping what waits, counted and said
+  // (a reopen that found another pipe at the path: the old one's reader has fallen behind).
+  private release(shared: SharedOutput | null): void {
+    if (shared === null || --shared.users > 0) return;
+    forget(shared);
+    const waiting = shared.output.waitingLines;
+    shared.output.close();
+    if (waiting > 0) this.loss.lost(waiting, `dropped ${countOf(waiting, "line")} its reader had not taken yet, as the log was opened again`);
+  }
+}
+
+// The output already open on the pipe or device `fd` is (closing `fd`), or a new one for it.
+function shareOutput(fd: number, path: string): SharedOutput {
+  const { dev, ino } = fstatSync(fd);
+  const key = `${dev}:${ino}`;
+  const open = sharedOutputs.get(key);
+  // one whose reader has gone is not shared: the next open gets a description of its own
+  if (open !== undefined && !open.output.isBroken) {
+    closeSync(fd);
+    open.users++;
+    return open;
+  }
+  const shared = new SharedOutput(new ConsoleOutput(fd, { label: path }), key);
+  sharedOutputs.set(key, shared);
+  return shared;
+}
+
+// No longer found by shareOutput() (its last log is letting it go).
+function forget(shared: SharedOutput): void {
+  if (sharedOutputs.get(shared.key) === shared) sharedOutputs.delete(shared.key);
 }
 
 // 1 or 2 for /proc/<tsvisor's pid>/fd/1 or 2; null for anything else, which is opened.

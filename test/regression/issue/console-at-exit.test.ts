@@ -79,7 +79,10 @@ test("a reader that keeps taking, slowly, gets every console line before tsvisor
   }).toEqual({ lines: LINES, endsWithNewline: true, reports: [] });
 });
 
-test("lines for a log path that is a named pipe whose reader took nothing for 1 s as the log closed are counted in tsvisor's log too", async () => {
+// Reopened (`tsvisor logs --reopen`) with lines waiting: the same pipe goes on through the same
+// output, nothing dropped (before, what waited was dropped unsaid, and the new description wrote on
+// after the line the old one's full pipe had cut).
+test.each([false, true])("lines for a log path that is a named pipe whose reader took nothing for 1 s as the log closed are counted in tsvisor's log too (reopened before: %p)", async (reopened) => {
   using dir = tempDir();
   const [fifo, gate, out, printed] = [join(dir.path, "shipper.fifo"), join(dir.path, "gate"), join(dir.path, "shipper.out"), join(dir.path, "printed")] as const;
   Bun.spawnSync(["mkfifo", fifo, gate]);
@@ -93,6 +96,7 @@ stdout_logfile = "${fifo}"
 console = false
 `);
   await waitFor(() => existsSync(printed), "the burst printed");
+  if (reopened) expect((await daemon.ctl(["logs", "--reopen"])).exitCode).toBe(0);
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
   await Bun.write(gate, "go\n");
@@ -105,5 +109,7 @@ console = false
     shownWhole: shown.every((line) => /^\d{99}$/.test(line)),
     accounted: shown.length + Number(/closed: (\d+) line/.exec(report[0] ?? "")?.[1]),
     saysCut: report.some((line) => line.includes("the last line it got is cut off")),
-  }).toEqual({ reports: 1, shownWhole: true, accounted: LINES, saysCut: cutLast });
+    droppedAtReopen: daemon.logLines(/opened again/),
+  }).toEqual({ reports: 1, shownWhole: true, accounted: LINES, saysCut: cutLast, droppedAtReopen: [] });
 });
+
