@@ -14,7 +14,7 @@ import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
 import { groupEvent } from "./events/event.ts";
 import { startMonitoring } from "./events/monitoring.ts";
-import { CONSOLE_EXIT_WAIT, describeConsoleLoss, flushConsole } from "./logs/console-mirror.ts";
+import { CONSOLE_EXIT_WAIT, describeConsoleLoss, flushConsole, leaveConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { emptyLog, readRange, tailRange } from "./logs/log-range.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
@@ -64,7 +64,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // in the working directory since (planted, or left by someone) must not take over (docs/security.md).
   const reloadOptions: LoadOptions = { ...loadOptions, file: config.file };
   const logDir = prepareLogDir(config.supervisor.log_dir, loadOptions.uid);
-  if (logDir !== null) claimLogDir(logDir);
+  const releaseLogDir = logDir === null ? () => {} : claimLogDir(logDir);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: logDir === null ? undefined : join(logDir, "tsvisor.log") });
   for (const note of config.notes) logger.warn(note);
   startReaping(logger);
@@ -213,7 +213,6 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   }
   const code = await exitCode;
   http?.close();
-  control.close();
   await monitoring.close();
   // again: an event listener or hook may have left something too; after a second SIGINT, no grace
   await stopStrays(logger, code === DAEMON_EXIT.FORCED ? 0 : STRAY_STOP_GRACE_MS, false);
@@ -223,8 +222,13 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // process.exit() would drop what a slow reader has not taken yet. What a reader given up on never got
   // is said in tsvisor.log, and on the other output while it still takes (so a second round).
   for (let losses = await flushConsole(CONSOLE_EXIT_WAIT); losses.length > 0; losses = await flushConsole(CONSOLE_EXIT_WAIT)) {
-    for (const loss of losses) logger.warn(`lost at exit: ${describeConsoleLoss(loss)} (the log files have them, where there are some)`);
+    for (const loss of losses) logger.warn(`lost at exit: ${describeConsoleLoss(loss)}`);
   }
+  leaveConsole();
+  releaseLogDir();
+  // Last: `tsvisor shutdown` returns when its connection ends, and then another tsvisor may start on
+  // this socket and log_dir at once. Until then requests are answered as during the stops.
+  control.close();
   return code;
 }
 
@@ -276,16 +280,16 @@ function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: 
 }
 
 // One tsvisor per log_dir: a second one (another socket, the same log_dir) would write into the same
-// files, their rotations racing. The lock lasts as long as this process; a directory that cannot be
-// made or opened is left to the log files themselves to report.
-function claimLogDir(logDir: string): void {
+// files, their rotations racing. The lock lasts until the returned release (or this process's end); a
+// directory that cannot be made or opened is left to the log files themselves to report.
+function claimLogDir(logDir: string): () => void {
   let lock: ReturnType<typeof lockDirectory>;
   try {
     lock = lockDirectory(logDir, LOG_DIR_LOCK);
   } catch {
-    return;
+    return () => {};
   }
-  if (lock.held) return;
+  if (lock.held) return lock.release;
   throw new TsvisorError(
     "LOG_DIR_IN_USE",
     `log_dir ${logDir} is in use by another tsvisor${lock.holder === null ? "" : ` (pid ${lock.holder})`}: both would write into the same log files`,

@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { armWritable } from "../os/fd-watcher.ts";
-import { growPipe, openOwnDescription, setNonBlocking } from "../os/pipe.ts";
+import { growPipe, openOwnDescription, setBlocking, setNonBlocking } from "../os/pipe.ts";
 import { countOf } from "../plural.ts";
 import { countLines } from "./line-splitter.ts";
 import { prefixLines } from "./prefix-lines.ts";
@@ -32,13 +32,17 @@ export const CONSOLE_EXIT_WAIT = {
   totalMs: 5000,
 };
 
-/** What an output's reader never got: it was given up on at exit (flush()). */
+// Why a reader never got lines when it went: what its pipe still held went with it, so which line it
+// saw last is not known.
+const READER_GONE = "went away (its pipe or terminal was closed), and what its pipe still held with it";
+
+/** What an output's reader never got: it was given up on at exit (flush()), or went away meanwhile. */
 export interface ConsoleLoss {
   lines: number;
   bytes: number;
   /** The last bytes the reader got end in the middle of a line (the pipe took part of one). */
   cutLine: boolean;
-  /** Why it was given up on: "took nothing for 1 s", "was still behind after 5 s". */
+  /** Why: "took nothing for 1 s", "was still behind after 5 s", "went away (…)". */
   reason: string;
 }
 
@@ -59,7 +63,8 @@ export class ConsoleOutput {
   private midLine = false;
   // When the reader last took anything (performance.now()), for flush() to tell slow from stalled.
   private takenAt = 0;
-  private idle: (() => void)[] = [];
+  // flush()es waiting: told what was lost, or null once everything is out
+  private idle: ((loss: ConsoleLoss | null) => void)[] = [];
   // A terminal tsvisor could not open again for itself: written blocking through Node's stream.
   private readonly stream: NodeJS.WriteStream | null;
   private readonly fd: number;
@@ -67,6 +72,8 @@ export class ConsoleOutput {
   private readonly holdBytes: number;
   // A terminal (tsvisor run's own, or a log path such as /dev/console): program output shown, not obeyed.
   private readonly terminal: boolean;
+  // The pipe or socket tsvisor shares with whoever started it (its fd 1 or 2), left blocking by leave().
+  private sharedStream: number | null = null;
 
   /**
    * `fd` written directly and non-blocking. `stream` (the same fd as a Node stream) says the fd is
@@ -99,9 +106,16 @@ export class ConsoleOutput {
     }
     try {
       const stat = fstatSync(fd);
-      // Files and /dev/null never make a write wait; a pipe (docker logs, journald) can.
-      if (stat.isFIFO() || stat.isSocket()) setNonBlocking(fd);
-      if (stat.isFIFO()) growPipe(fd);
+      // Files and /dev/null never make a write wait; a pipe (docker logs, a shell pipeline) or a socket
+      // (journald) can. A pipe shared with whoever started tsvisor is opened again, as a terminal is
+      // (red team, 2026-12-06): the shared description, made non-blocking, stayed so for the next
+      // command of a shell pipeline once tsvisor had exited; and under `run -- CMD`, whose CMD inherits
+      // it, it was found blocking again, so a stalled reader froze tsvisor. A socket cannot be opened again.
+      const own = stat.isFIFO() && options.stream !== undefined ? openOwnDescription(fd) : null;
+      if (own !== null) this.fd = own;
+      else if (stat.isFIFO() || stat.isSocket()) setNonBlocking(fd);
+      if ((stat.isFIFO() || stat.isSocket()) && options.stream !== undefined) this.sharedStream = fd;
+      if (stat.isFIFO()) growPipe(this.fd);
     } catch {
       this.broken = true; // closed: nothing can be shown
     }
@@ -153,6 +167,15 @@ export class ConsoleOutput {
     return this.broken;
   }
 
+  /**
+   * tsvisor is exiting: a pipe or socket it shares with its parent is left blocking, as a shell pipeline's
+   * next command expects. tsvisor made a socket non-blocking, and Bun makes fd 1 so once process.stdout
+   * is touched; left so, the next command's large write failed with EAGAIN (red team, 2026-12-06).
+   */
+  leave(): void {
+    if (this.sharedStream !== null) setBlocking(this.sharedStream);
+  }
+
   /** Close the fd (for an output tsvisor opened itself, device-log.ts), dropping what waits. */
   close(): void {
     this.fail(); // first, so a poll report still on its way finds nothing to write
@@ -169,9 +192,9 @@ export class ConsoleOutput {
     if (this.queue.length === 0 || this.broken) return Promise.resolve(null);
     return new Promise((resolve) => {
       const started = performance.now();
-      const done = () => {
+      const settle = (loss: ConsoleLoss | null) => {
         clearTimeout(timer);
-        resolve(null);
+        resolve(loss);
       };
       // Woken at the earliest moment either limit could be reached; taking since then moves it on.
       const check = () => {
@@ -181,13 +204,10 @@ export class ConsoleOutput {
           timer = setTimeout(check, Math.min(limits.stallMs - stalledFor, limits.totalMs - (now - started)));
           return;
         }
-        this.idle.splice(this.idle.indexOf(done), 1);
-        const reason = stalledFor >= limits.stallMs ? `took nothing for ${limits.stallMs / 1000} s` : `was still behind after ${limits.totalMs / 1000} s`;
-        resolve({ lines: this.waitingLines, bytes: this.queued, cutLine: this.midLine, reason });
-        this.fail();
+        this.fail(stalledFor >= limits.stallMs ? `took nothing for ${limits.stallMs / 1000} s` : `was still behind after ${limits.totalMs / 1000} s`);
       };
       let timer = setTimeout(check, Math.min(limits.stallMs, limits.totalMs));
-      this.idle.push(done);
+      this.idle.push(settle);
     });
   }
 
@@ -234,15 +254,18 @@ export class ConsoleOutput {
       this.queue.shift();
       this.queued -= head.length;
     }
-    for (const resolve of this.idle.splice(0)) resolve();
+    for (const settle of this.idle.splice(0)) settle(null);
   }
 
-  // EPIPE (nobody reads any more) or EBADF: stop writing, drop what waits.
-  private fail(): void {
+  // EPIPE (nobody reads any more) or EBADF, or flush() gives up on the reader (`reason` then): stop
+  // writing, drop what waits, and tell a flush() waiting what was lost.
+  private fail(reason = READER_GONE): void {
+    const loss = this.queue.length === 0 ? null
+      : { lines: this.waitingLines, bytes: this.queued, cutLine: reason !== READER_GONE && this.midLine, reason };
     this.broken = true;
     this.queue.length = 0;
     this.queued = 0;
-    for (const resolve of this.idle.splice(0)) resolve();
+    for (const settle of this.idle.splice(0)) settle(loss);
   }
 }
 
@@ -283,6 +306,11 @@ export function isSameFile(a: number, b: number): boolean {
 export async function flushConsole(limits: { stallMs: number; totalMs: number }): Promise<{ label: string; loss: ConsoleLoss }[]> {
   const losses = await Promise.all([...openOutputs].map(async (output) => ({ label: output.label, loss: await output.flush(limits) })));
   return losses.filter((each): each is { label: string; loss: ConsoleLoss } => each.loss !== null);
+}
+
+/** tsvisor is exiting and writes nothing more: its stdout and stderr are left as it found them. */
+export function leaveConsole(): void {
+  for (const output of openOutputs) output.leave();
 }
 
 /** "9 lines (972 bytes) never reached tsvisor's stdout: its reader took nothing for 1 s; the last line it got is cut off" */

@@ -21,6 +21,12 @@ export function setNonBlocking(fd: number): void {
   c.fcntl(fd, F_SETFL, c.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
 }
 
+/** Undo setNonBlocking(). */
+export function setBlocking(fd: number): void {
+  const c = libc();
+  c.fcntl(fd, F_SETFL, c.fcntl(fd, F_GETFL, 0) & ~O_NONBLOCK);
+}
+
 /** Grow the buffer of the pipe `fd` belongs to, where the kernel allows (best effort). */
 export function growPipe(fd: number): void {
   libc().fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);

@@ -9,7 +9,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { Daemon, tempDir, waitFor } from "../../integration/_harness.ts";
+import { Daemon, TSVISOR, tempDir, waitFor, writeConfig } from "../../integration/_harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -24,18 +24,22 @@ const CONSOLE_LINE = /^burst \| \d{99}$/;
 
 // tsvisor's stdout is a named pipe that `reader` (a shell command line, reading its stdin) reads into
 // `out`. Not a child of tsvisor (`>(reader)` would be one): tsvisor stops what is left below it.
-function startWithReader(dir: string, reader: string): { daemon: Daemon; out: string; reader: Subprocess } {
+function startWithReader(dir: string, reader: string, args: string[] = []): { daemon: Daemon; out: string; reader: Subprocess } {
   const [console, out] = [join(dir, "console"), join(dir, "console.out")];
   Bun.spawnSync(["mkfifo", console]);
   const readerProc = Bun.spawn(["sh", "-c", `${reader} < "${console}" > "${out}"`], { stdio: ["ignore", "ignore", "inherit"] });
   const wrapper = ["bash", "-c", `exec "$@" > "${console}"`, "bash"]; // bash execs tsvisor: its pid is the test's
-  return { daemon: Daemon.start(dir, BURST, { wrapper }), out, reader: readerProc };
+  return { daemon: Daemon.start(dir, BURST, { wrapper, args }), out, reader: readerProc };
 }
 
 // The burst is all in the file, so all of it is in tsvisor (on the console, or waiting for it).
-async function stopAfterBurst(daemon: Daemon, dir: string): Promise<void> {
+async function burstInFile(dir: string): Promise<void> {
   const file = join(dir, "logs", "burst.out.log");
   await waitFor(() => existsSync(file) && statSync(file).size === LINES * 100, "the burst in burst.out.log");
+}
+
+async function stopAfterBurst(daemon: Daemon, dir: string): Promise<void> {
+  await burstInFile(dir);
   daemon.signal("SIGTERM");
   expect(await daemon.exited()).toBe(0);
 }
@@ -113,3 +117,74 @@ console = false
   }).toEqual({ reports: 1, shownWhole: true, accounted: LINES, saysCut: cutLast, droppedAtReopen: [] });
 });
 
+
+// Red team of the above, 2026-12-06: a reader that went away during the wait (EPIPE) lost its lines
+// with nothing said.
+test("a reader that goes away while tsvisor waits for it at exit is said to have gone, with what it never got", async () => {
+  using dir = tempDir();
+  const gate = join(dir.path, "gate");
+  Bun.spawnSync(["mkfifo", gate]);
+  const { daemon, reader } = startWithReader(dir.path, `{ read _ < "${gate}"; head -c 300000; }`);
+  await using _ = daemon;
+  await burstInFile(dir.path);
+  daemon.signal("SIGTERM");
+  await Bun.write(gate, "go\n"); // it takes 300,000 bytes during the wait, then closes its end
+  expect(await daemon.exited()).toBe(0);
+  await reader.exited;
+  expect(daemon.logLines(/lost at exit: \d+ lines \(\d+ bytes\) never reached tsvisor's stdout: its reader went away \(its pipe or terminal was closed\)/).length).toBe(1);
+});
+
+// Red team, 2026-12-06: `tsvisor shutdown` answered while tsvisor still waited for its console, still
+// holding log_dir, so `tsvisor shutdown && tsvisor run` failed ("log_dir … is in use by another tsvisor").
+test("`tsvisor shutdown` returns once tsvisor is done with its console, and the same config starts again at once", async () => {
+  using dir = tempDir();
+  const gate = join(dir.path, "gate");
+  Bun.spawnSync(["mkfifo", gate]);
+  const { daemon, reader } = startWithReader(dir.path, `{ read _ < "${gate}"; cat; }`);
+  await using _ = daemon;
+  await burstInFile(dir.path);
+  expect((await daemon.ctl(["shutdown"])).exitCode).toBe(0);
+  const lost = daemon.logLines(/lost at exit/).length; // said before the answer
+  await using again = Daemon.start(dir.path, BURST);
+  await again.waitForSocket();
+  await Bun.write(gate, "go\n");
+  await reader.exited;
+  expect({ lost, refused: again.logLines(/in use by another tsvisor/) }).toEqual({ lost: 1, refused: [] });
+});
+
+// Red team, 2026-12-06: under `run -- CMD` tsvisor's stdout pipe was written blocking (CMD inherits
+// it), so a reader that stopped taking froze tsvisor whole: no status, programs blocked on their pipes.
+test("under `run -- CMD` a console reader that takes nothing freezes nothing: the program's file fills, status answers", async () => {
+  using dir = tempDir();
+  const gate = join(dir.path, "gate");
+  Bun.spawnSync(["mkfifo", gate]);
+  const { daemon, reader } = startWithReader(dir.path, `{ read _ < "${gate}"; cat > /dev/null; }`, ["--", "sleep", "1000"]);
+  await using _ = daemon;
+  await burstInFile(dir.path);
+  const status = await daemon.ctl(["status", "burst"]);
+  daemon.signal("SIGTERM");
+  await daemon.exited();
+  await Bun.write(gate, "go\n");
+  await reader.exited;
+  expect({ exitCode: status.exitCode, running: status.stdout.includes("RUNNING") }).toEqual({ exitCode: 0, running: true });
+});
+
+// Red team, 2026-12-06: tsvisor made the pipe it shares with its shell non-blocking, and left it so:
+// the next command of the pipeline got EAGAIN for a large write.
+test("tsvisor leaves the pipe or socket it shares with the shell blocking for the next command", async () => {
+  using dir = tempDir();
+  const check = "import fcntl, os; print('non-blocking' if fcntl.fcntl(1, fcntl.F_GETFL) & os.O_NONBLOCK else 'blocking')";
+  const config = writeConfig(dir.path, `
+[programs.hello]
+command = ["echo", "hello"]
+startsecs = 0
+autorestart = false
+critical = true
+`);
+  // tsvisor mirrors hello's line and exits after it (critical); then python writes to the same pipe (a
+  // pipe to cat: Bun.spawn's "pipe" is a socket, which tsvisor must leave blocking too; both are checked)
+  const proc = Bun.spawn(["bash", "-c", `{ "$@" 2> /dev/null; python3 -c "${check}"; } | cat; "$@" 2> /dev/null; python3 -c "${check}"`, "bash", TSVISOR, "run", "-c", config], {
+    cwd: dir.path, env: { ...process.env, TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") }, stdout: "pipe", stderr: "inherit",
+  });
+  expect((await new Response(proc.stdout).text()).split("\n")).toEqual(["hello | hello", "blocking", "hello | hello", "blocking", ""]);
+});
