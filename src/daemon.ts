@@ -78,6 +78,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   const main = options.command ? new MainCommand(options.command, { logger, env: inherited }) : null;
 
   let shuttingDown = false;
+  // Every program stopped and "exiting" said: a signal then (during the console's wait) changes nothing,
+  // and a line about it after "exiting" would only confuse.
+  let exiting = false;
   let resolveExit!: (code: number) => void;
   const exitCode = new Promise<number>((resolve) => (resolveExit = resolve));
   const stopEverything = (code: number, why: string) => {
@@ -115,6 +118,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   const keepAlive = setInterval(() => {}, 1 << 30);
   for (const signal of SHUTDOWN_SIGNALS) {
     process.on(signal, () => {
+      if (exiting) return;
       if (main?.forward(signal.slice(3))) return logger.info(`${signal} received: forwarded to ${main.label}`);
       if (!shuttingDown) return stopEverything(DAEMON_EXIT.STOPPED, `${signal} received`);
       if (signal !== "SIGINT") return logger.info(`${signal} received while stopping; still stopping (send SIGINT again to kill at once)`);
@@ -152,6 +156,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
     return run;
   };
   process.on("SIGHUP", () => {
+    if (exiting) return;
     if (main?.forward("HUP")) return logger.info(`SIGHUP received: forwarded to ${main.label} (\`tsvisor reload\` reloads the config)`);
     if (shuttingDown) return logger.info("SIGHUP received while stopping; not reloading");
     logger.info("SIGHUP received: reloading the config");
@@ -219,6 +224,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   clearInterval(keepAlive);
   systemd.close();
   logger.info(`tsvisor exiting with code ${code}`);
+  exiting = true;
   // process.exit() would drop what a slow reader has not taken yet. What a reader given up on never got
   // is said in tsvisor.log, and on the other output while it still takes (so a second round).
   for (let losses = await flushConsole(CONSOLE_EXIT_WAIT); losses.length > 0; losses = await flushConsole(CONSOLE_EXIT_WAIT)) {

@@ -188,3 +188,27 @@ critical = true
   });
   expect((await new Response(proc.stdout).text()).split("\n")).toEqual(["hello | hello", "blocking", "hello | hello", "blocking", ""]);
 });
+
+// Red team, 2026-12-06: signals during the wait logged lines after "exiting" ("SIGINT received twice:
+// killing every program at once", twice) about programs long stopped.
+test("signals while tsvisor waits for its console at exit change nothing and say nothing after `exiting`", async () => {
+  using dir = tempDir();
+  const gate = join(dir.path, "gate");
+  Bun.spawnSync(["mkfifo", gate]);
+  const { daemon, reader } = startWithReader(dir.path, `{ read _ < "${gate}"; cat > /dev/null; }`);
+  await using _ = daemon;
+  await burstInFile(dir.path);
+  daemon.signal("SIGTERM");
+  await daemon.waitForLog(/tsvisor exiting with code 0/);
+  for (const signal of ["SIGINT", "SIGINT", "SIGHUP", "SIGTERM"] as const) daemon.signal(signal);
+  const code = await daemon.exited();
+  await Bun.write(gate, "go\n");
+  await reader.exited;
+  const after = daemon.log.slice(daemon.log.findIndex((line) => line.includes("tsvisor exiting")) + 1);
+  // (whether the last line it got is cut off depends on where the pipe filled)
+  const plain = (line: string) => line.replace(/^\S+ /, "").replace(/\d+/g, "N").replace("; the last line it got is cut off", "");
+  expect({ code, after: after.map(plain) }).toEqual({
+    code: 0,
+    after: ["WARN lost at exit: N lines (N bytes) never reached tsvisor's stdout: its reader took nothing for N s"],
+  });
+});
