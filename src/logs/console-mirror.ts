@@ -59,6 +59,9 @@ export class ConsoleOutput {
   private keptByMirrors = 0;
   private waiting = false;
   private broken = false;
+  // Program lines were refused for the backlog: refused until the reader has taken half of it, so that
+  // a reader taking nothing is not said to be "writing again" each time a short line fits (red team).
+  private refusing = false;
   // The last byte the reader was given is not a newline: it has part of a line.
   private midLine = false;
   // When the reader last took anything (performance.now()), for flush() to tell slow from stalled.
@@ -132,11 +135,16 @@ export class ConsoleOutput {
     const bytes = this.terminal && !keep ? new TerminalText().push(raw) : raw;
     if (this.stream) return this.stream.write(Buffer.from(bytes)), true; // a copy: the stream keeps it
     if (this.queue.length > 0) {
-      if (!keep && this.queued + bytes.length > this.capBytes) return false;
+      if (!keep && (this.refusing || this.queued + bytes.length > this.capBytes)) {
+        this.refusing = true;
+        return false;
+      }
       this.enqueue(new Uint8Array(bytes)); // a copy (Buffer#slice would be a view of a reused buffer)
       return true;
     }
     const written = this.writeSome(bytes);
+    // the reader went with this write (EPIPE): these lines are dropped, and counted by the caller
+    if (this.broken) return keep;
     if (written < bytes.length) this.enqueue(new Uint8Array(bytes.subarray(written)));
     return true;
   }
@@ -160,6 +168,11 @@ export class ConsoleOutput {
   /** Lines written but not taken by the reader yet (the last may be the rest of one it has part of). */
   get waitingLines(): number {
     return this.queue.reduce((sum, bytes) => sum + countLines(bytes), 0);
+  }
+
+  /** The last bytes the reader was given end inside a line (a full pipe took part of one). */
+  get endsMidLine(): boolean {
+    return this.midLine;
   }
 
   /** The reader is gone (EPIPE) or the fd is closed: nothing written from now on gets anywhere. */
@@ -249,11 +262,13 @@ export class ConsoleOutput {
       if (written < head.length) {
         this.queue[0] = head.subarray(written);
         this.queued -= written;
+        if (this.queued <= this.capBytes / 2) this.refusing = false;
         return this.waitWritable();
       }
       this.queue.shift();
       this.queued -= head.length;
     }
+    this.refusing = false;
     for (const settle of this.idle.splice(0)) settle(null);
   }
 

@@ -27,6 +27,9 @@ class SharedOutput {
   constructor(readonly output: ConsoleOutput, readonly key: string) {}
 }
 const sharedOutputs = new Map<string, SharedOutput>();
+// Pipes (by device and inode) whose last output let go of them with a line cut by a full pipe: the next
+// output opened on one starts with a newline, or its first line would continue the cut one (red team).
+const cutPipes = new Set<string>();
 
 export class DeviceLog {
   private output: ConsoleOutput | null = null;
@@ -76,6 +79,7 @@ export class DeviceLog {
     forget(shared);
     const loss = await shared.output.flush(CONSOLE_EXIT_WAIT);
     if (loss !== null) this.loss.lost(loss.lines, `lost as the log was closed: ${describeConsoleLoss({ label: "it", loss })}`);
+    if (loss?.cutLine) cutPipes.add(shared.key);
     shared.output.close();
   }
 
@@ -123,6 +127,7 @@ export class DeviceLog {
     if (shared === null || --shared.users > 0) return;
     forget(shared);
     const waiting = shared.output.waitingLines;
+    if (waiting > 0 && shared.output.endsMidLine) cutPipes.add(shared.key);
     shared.output.close();
     if (waiting > 0) this.loss.lost(waiting, `dropped ${countOf(waiting, "line")} its reader had not taken yet, as the log was opened again`);
   }
@@ -140,6 +145,7 @@ function shareOutput(fd: number, path: string): SharedOutput {
     return open;
   }
   const shared = new SharedOutput(new ConsoleOutput(fd, { label: path }), key);
+  if (cutPipes.delete(key)) shared.output.write("\n", true);
   sharedOutputs.set(key, shared);
   return shared;
 }

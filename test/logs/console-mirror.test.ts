@@ -98,3 +98,35 @@ test("flush gives up on a reader that takes nothing for stallMs, or is still beh
     slow: "was still behind after 0.2 s",
   });
 });
+
+// Red team, 2026-12-06: the write that met a reader already gone (EPIPE) was taken as written, so a
+// program whose every line went nowhere showed 0 dropped lines and nothing was said.
+test("lines written to a reader already gone are counted as dropped from the first write, and it is said gone", () => {
+  const pipe = openPipe();
+  closeSync(pipe.read);
+  const events: string[] = [];
+  const mirror = new ConsoleMirror("web", new ConsoleOutput(pipe.write), (e) => events.push(e.type));
+  mirror.write(Buffer.from("one\ntwo\n"));
+  mirror.write(Buffer.from("three\n"));
+  closeSync(pipe.write);
+  expect({ dropped: mirror.droppedLines, events }).toEqual({ dropped: 3, events: ["warning"] });
+});
+
+// Red team, 2026-12-06: with a reader that took nothing, a line short enough to fit under the backlog's
+// cap after a longer one was refused was taken, and "writing again" was said, then "too far behind".
+test("once the backlog refuses lines, it refuses every program line until the reader has taken half of it", async () => {
+  const pipe = openPipe();
+  const output = new ConsoleOutput(pipe.write, { capBytes: 64 * 1024 });
+  const events: string[] = [];
+  const mirror = new ConsoleMirror("web", output, (e) => events.push(e.type));
+  const long = Buffer.from(`${"x".repeat(999)}\n`);
+  while (mirror.droppedLines === 0) mirror.write(long); // the pipe fills, then the backlog
+  mirror.write(Buffer.from("short\n")); // would fit under the cap: still refused, nothing taken
+  const refusedWhileStalled = mirror.droppedLines;
+  readAvailable(pipe.read); // the reader takes everything
+  await output.flush({ stallMs: 5000, totalMs: 5000 });
+  mirror.write(Buffer.from("after\n"));
+  closeSync(pipe.read);
+  closeSync(pipe.write);
+  expect({ refusedWhileStalled, events }).toEqual({ refusedWhileStalled: 2, events: ["failing", "recovered"] });
+});

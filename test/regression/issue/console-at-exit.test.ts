@@ -6,7 +6,7 @@
 // nothing for 1 s, and says in its log how many lines it threw away and whether the last one shown
 // was cut off. The same for a log path that is a named pipe (stdout_logfile = "/run/shipper.fifo").
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Daemon, TSVISOR, tempDir, waitFor, writeConfig } from "../../integration/_harness.ts";
@@ -211,4 +211,36 @@ test("signals while tsvisor waits for its console at exit change nothing and say
     code: 0,
     after: ["WARN lost at exit: N lines (N bytes) never reached tsvisor's stdout: its reader took nothing for N s"],
   });
+});
+
+// Red team, 2026-12-06: a reload closed a named pipe's log with its last line cut off (its reader took
+// nothing), and the changed program's new log, on the same pipe, wrote its first line onto the cut one.
+test("a log opened on a named pipe whose last log cut a line there starts on a line of its own", async () => {
+  using dir = tempDir();
+  const [fifo, gate, out, printed] = [join(dir.path, "w.fifo"), join(dir.path, "gate"), join(dir.path, "w.out"), join(dir.path, "printed")] as const;
+  Bun.spawnSync(["mkfifo", fifo, gate]);
+  const reader = Bun.spawn(["sh", "-c", `{ read _ < "${gate}"; cat; } < "${fifo}" > "${out}"`], { stdio: ["ignore", "ignore", "inherit"] });
+  const config = (code: string) => `
+[programs.w]
+command = ["perl", "-e", "$| = 1; ${code} open(my $f, '>', '${printed}'); sleep 100000"]
+startsecs = 0
+stdout_logfile = "${fifo}"
+console = false
+`;
+  await using daemon = Daemon.start(dir.path, config(`for (1..${LINES}) { printf \\"%099d\\\\n\\", $_ }`));
+  await waitFor(() => existsSync(printed), "the burst printed");
+  unlinkSync(printed);
+  writeConfig(dir.path, config(`print \\"new\\\\n\\" for 1..10;`));
+  expect((await daemon.ctl(["reload"])).stdout).toBe("w: changed\n"); // the old log let go: cut
+  await waitFor(() => existsSync(printed), "the new program's lines printed");
+  await Bun.write(gate, "go\n");
+  daemon.signal("SIGTERM");
+  expect(await daemon.exited()).toBe(0);
+  await reader.exited;
+  const lines = readFileSync(out, "utf8").split("\n");
+  expect({
+    cut: daemon.logLines(/lost as the log was closed: .*the last line it got is cut off/).length,
+    glued: lines.filter((line) => line.includes("new") && line !== "new"),
+    newLines: lines.filter((line) => line === "new").length,
+  }).toEqual({ cut: 1, glued: [], newLines: 10 });
 });
