@@ -227,7 +227,8 @@ startsecs = 0
 stdout_logfile = "${fifo}"
 console = false
 `;
-  await using daemon = Daemon.start(dir.path, config(`for (1..${LINES}) { printf \\"%099d\\\\n\\", $_ }`));
+  // one 3 MB line: the pipe (1 MiB) fills inside it, so the old log lets go of a cut line for sure
+  await using daemon = Daemon.start(dir.path, config(`print 'x' x 3000000, \\"\\\\n\\";`));
   await waitFor(() => existsSync(printed), "the burst printed");
   unlinkSync(printed);
   writeConfig(dir.path, config(`print \\"new\\\\n\\" for 1..10;`));
