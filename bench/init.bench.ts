@@ -160,11 +160,19 @@ for (let run = 0; run < STORM_RUNS; run++) for (const [name, init] of Object.ent
 const trips: Record<string, number[]> = {};
 trips["direct (no init)"] = await roundTrips(null);
 for (const [name, init] of Object.entries(INITS)) trips[name] = await roundTrips(init);
+const hello = buildBunProgram(work, "hello", HELLO_WORLD);
+// On a terminal (util-linux's script gives one, to both): CMD then takes the terminal's foreground,
+// which tsvisor does through the foreground exec (docs/init.md "The terminal").
+const onTerminal = (argv: string[]) => ["script", "-qec", argv.join(" "), "/dev/null"];
 const starts = startUps({
   ...Object.fromEntries(Object.entries(INITS).map(([name, init]) => [name, [...init, "true"]])),
-  "compiled Bun hello world (runtime floor)": [buildBunProgram(work, "hello", HELLO_WORLD)],
+  "compiled Bun hello world (runtime floor)": [hello],
+  ...Object.fromEntries(Object.entries(INITS).map(([name, init]) => [`${name}, on a terminal (script)`, onTerminal([...init, "true"])])),
+  "compiled Bun hello world, on a terminal (script)": onTerminal([hello]),
 });
 const helloMs = median(starts["compiled Bun hello world (runtime floor)"]!);
+const helloOnTerminalMs = median(starts["compiled Bun hello world, on a terminal (script)"]!);
+const TERMINAL_ROWS = (name: string) => name.endsWith("(script)");
 const c = await churn();
 
 const stormRow = (name: string) => {
@@ -200,9 +208,11 @@ const lines = [
   "",
   "| command | median (ms) | / hello world |",
   "| --- | ---: | ---: |",
-  ...Object.entries(starts).map(([name, t]) => `| ${name} | ${ms(median(t))} | ${ratio(median(t), helloMs)} |`),
+  ...Object.entries(starts).map(([name, t]) => `| ${name} | ${ms(median(t))} | ${ratio(median(t), TERMINAL_ROWS(name) ? helloOnTerminalMs : helloMs)} |`),
   "",
-  `\`tsvisor -- true\` ≤ 1.3× a compiled Bun hello world: ${median(starts.tsvisor!) <= 1.3 * helloMs ? "met" : "MISSED"}`,
+  `The terminal rows are against the hello world on a terminal. \`tsvisor -- true\` ≤ 1.3× a compiled Bun hello world: ` +
+    `${median(starts.tsvisor!) <= 1.3 * helloMs ? "met" : "MISSED"}; on a terminal: ` +
+    `${median(starts["tsvisor, on a terminal (script)"]!) <= 1.3 * helloOnTerminalMs ? "met" : "MISSED"}`,
   "",
   `### Spawn churn (tsvisor run mode, a program that exits at once, autorestart)`,
   "",

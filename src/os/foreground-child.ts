@@ -3,13 +3,14 @@
 // and every other descriptor tsvisor inherited (inherited-fds.ts); on a terminal, a process group of
 // its own in the terminal's foreground (docs/init.md "The terminal"); under systemd's socket
 // activation, a LISTEN_PID that names it rather than tsvisor (docs/init.md "Inherited descriptors").
-// Those two must happen between fork and exec, which Bun.spawn has no hook for: tsvisor then starts
-// itself again with FOREGROUND_HELPER_FLAG, a short-lived helper that does them and execs CMD in its
-// own place (exec-child.ts). Otherwise CMD is spawned directly, in a session of its own, which
-// spares a second Bun start-up.
+// Those two must happen between fork and exec, which Bun.spawn has no hook for. On a terminal the
+// foreground exec does the first (os/foreground-exec.ts, x86-64). Otherwise, and for LISTEN_PID,
+// tsvisor starts itself again with FOREGROUND_HELPER_FLAG, a short-lived helper that does them and
+// execs CMD in its own place (exec-child.ts): a second Bun start-up. Off a terminal and without
+// socket activation CMD is spawned directly, in a session of its own.
 import { isatty } from "node:tty";
 import { closeInheritedFds, inheritedFds } from "./inherited-fds.ts";
-import { spawnChild } from "./spawn.ts";
+import { foregroundExecRuns, spawnChild } from "./spawn.ts";
 
 /** The internal first argument that makes tsvisor that helper (cli/init-mode.ts dispatches on it). */
 export const FOREGROUND_HELPER_FLAG = "--internal-init-child";
@@ -29,7 +30,8 @@ export function spawnForegroundChild(req: ForegroundRequest): number {
   // ignore them. The helper sets it to its own pid, which exec keeps for CMD, as conmon, catatonit and
   // rootlesskit do; tini and dumb-init leave it, and users wrap CMD in `sh -c 'LISTEN_PID=$$ exec ...'`.
   const activated = req.env.LISTEN_PID === String(process.pid);
-  const helper = onTerminal || activated;
+  const foreground = onTerminal && !activated && foregroundExecRuns();
+  const helper = (onTerminal || activated) && !foreground;
   const passFds = inheritedFds();
   try {
     const child = spawnChild({
@@ -40,9 +42,10 @@ export function spawnForegroundChild(req: ForegroundRequest): number {
       umask: null,
       stdin: "inherit", // CMD reads what tsvisor would have read, the terminal included
       output: "inherit",
-      // on a terminal: same session, so that it stays CMD's controlling terminal (the helper then
-      // makes CMD's group); elsewhere a new session is CMD's own group at no cost
+      // on a terminal: same session, so that it stays CMD's controlling terminal (the foreground exec
+      // or the helper then makes CMD's group); elsewhere a new session is CMD's own group at no cost
       newSession: !onTerminal,
+      foreground,
       passFds,
       onExit: req.onExit,
     });

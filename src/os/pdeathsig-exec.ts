@@ -29,17 +29,11 @@
 // fit the kernel's 128 KiB for one argument, which os/parent-death.ts checks first.
 //
 // argv[2] is the command's path as os/command-check.ts resolved it for execvp's rules (PATH, cwd),
-// argv[3...] the program's argv with its own argv[0]. It runs from `/proc/self/fd/N`: the memfd is
-// passed to the child at the number it has in tsvisor, so the path means the same file in both.
+// argv[3...] the program's argv with its own argv[0].
 //
-// Why a memfd: nothing on disk that another user could replace, no writable directory needed (a
-// read-only root filesystem), and sealed (F_SEAL_WRITE, SHRINK, GROW, SEAL) before its first use, so
-// no one, root included, can change the bytes every program of every user is started through. Any
-// step that fails here (another architecture, no memfd_create, a kernel without close_range, a
-// security module refusing a memfd exec, TSVISOR_NO_NATIVE=1) leaves null: setpriv is used instead.
-import { closeSync, fstatSync, writeSync } from "node:fs";
-import { ptr } from "bun:ffi";
-import { errno, libc } from "./libc.ts";
+// Held in a sealed memfd and run from /proc/self/fd/N (os/memfd-program.ts). Any step that fails there,
+// or here (a security module refusing a memfd exec, a kernel without close_range), leaves setpriv.
+import { type MemfdProgram, elfExecutable, sealedProgram, withPid } from "./memfd-program.ts";
 
 // The machine code, from `as --64` (intel syntax) and `objdump -d`; labels and offsets on the left.
 // prettier-ignore
@@ -127,100 +121,15 @@ const CODE = [
   0xeb, 0xeb,                         //           115 jmp 102 <digit>
   0xc3,                               // parsed:   117 ret
 ];
-/** Where in CODE the parent's pid goes: the immediate of the `cmp eax` at 1d. */
+/** Where in CODE the parent's pid goes: the immediate of the `cmp eax` at a6. */
 const PARENT_PID_AT = 0xa7;
 
-const LOAD_ADDRESS = 0x400000n;
-const ELF_HEADER_BYTES = 64;
-const PROGRAM_HEADER_BYTES = 56;
-const PROGRAM_HEADERS = 2; // the code, and a non-executable stack
-
-/**
- * The whole executable: ELF header, PT_LOAD (read + execute, the file itself), PT_GNU_STACK (rw), code;
- * `parentPid` is the one process whose children it lets run (tsvisor's, by default).
- */
+/** The whole executable; `parentPid` is the one process whose children it lets run (tsvisor's, by default). */
 export function pdeathsigExecutable(parentPid: number = process.pid): Uint8Array {
-  const codeAt = ELF_HEADER_BYTES + PROGRAM_HEADER_BYTES * PROGRAM_HEADERS;
-  const size = codeAt + CODE.length;
-  const file = new DataView(new ArrayBuffer(size));
-  [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1].forEach((byte, i) => file.setUint8(i, byte)); // \x7fELF, 64-bit, little-endian, version 1
-  file.setUint16(16, 2, true); // ET_EXEC
-  file.setUint16(18, 0x3e, true); // EM_X86_64
-  file.setUint32(20, 1, true); // EV_CURRENT
-  file.setBigUint64(24, LOAD_ADDRESS + BigInt(codeAt), true); // entry point
-  file.setBigUint64(32, BigInt(ELF_HEADER_BYTES), true); // program headers right after this header
-  file.setUint16(52, ELF_HEADER_BYTES, true);
-  file.setUint16(54, PROGRAM_HEADER_BYTES, true);
-  file.setUint16(56, PROGRAM_HEADERS, true);
-  const load = ELF_HEADER_BYTES;
-  file.setUint32(load, 1, true); // PT_LOAD
-  file.setUint32(load + 4, 5, true); // PF_R | PF_X
-  file.setBigUint64(load + 16, LOAD_ADDRESS, true); // vaddr (offset 0: the whole file)
-  file.setBigUint64(load + 24, LOAD_ADDRESS, true); // paddr
-  file.setBigUint64(load + 32, BigInt(size), true); // filesz
-  file.setBigUint64(load + 40, BigInt(size), true); // memsz
-  file.setBigUint64(load + 48, 0x1000n, true); // align
-  const stack = load + PROGRAM_HEADER_BYTES;
-  file.setUint32(stack, 0x6474e551, true); // PT_GNU_STACK
-  file.setUint32(stack + 4, 6, true); // PF_R | PF_W
-  const bytes = new Uint8Array(file.buffer);
-  bytes.set(CODE, codeAt);
-  file.setUint32(codeAt + PARENT_PID_AT, parentPid, true);
-  return bytes;
+  return withPid(elfExecutable(CODE), PARENT_PID_AT, parentPid);
 }
 
-const MFD_CLOEXEC = 0x1; // no other child inherits it; the spawns that use it pass it on purpose
-const MFD_ALLOW_SEALING = 0x2;
-const MFD_EXEC = 0x10; // kernels >= 6.3 with vm.memfd_noexec = 1 make memfds non-executable unless asked
-const EINVAL = 22;
-const F_ADD_SEALS = 1033;
-const F_SEAL_SEAL = 0x1;
-const F_SEAL_SHRINK = 0x2;
-const F_SEAL_GROW = 0x4;
-const F_SEAL_WRITE = 0x8;
-
-/** The helper's memfd, and the inode it is: a descriptor is only a number (see stillThere). */
-export interface PdeathsigExec {
-  fd: number;
-  dev: number;
-  ino: number;
-}
-
-/**
- * A new sealed memfd (close-on-exec) holding the helper, or null when that cannot be had here. Whether
- * it runs (a security module may refuse a memfd exec) is for the caller to try: os/spawn.ts, the one
- * place that starts processes.
- */
-export function sealedPdeathsigExec(): PdeathsigExec | null {
-  if (process.arch !== "x64" || process.env.TSVISOR_NO_NATIVE) return null;
-  let fd = -1;
-  try {
-    const c = libc();
-    const name = ptr(Buffer.from("tsvisor-pdeathsig-exec\0"));
-    fd = c.memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-    if (fd < 0 && errno() === EINVAL) fd = c.memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING); // before 6.3
-    if (fd < 0) return null;
-    const bytes = pdeathsigExecutable();
-    if (writeSync(fd, bytes) !== bytes.length) throw new Error("short write");
-    if (c.fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) !== 0) throw new Error("not sealed");
-    const { dev, ino } = fstatSync(fd);
-    return { fd, dev, ino };
-  } catch {
-    if (fd >= 0) closeSync(fd);
-    return null;
-  }
-}
-
-/**
- * Is the helper's descriptor still the sealed memfd? Should anything in tsvisor ever close it by
- * mistake, its number could come back as another file, a program's log owned by that program's user
- * among them: that must never be what the next spawn runs. One fstat per spawn.
- */
-export function stillThere(helper: PdeathsigExec): boolean {
-  try {
-    const { dev, ino } = fstatSync(helper.fd);
-    return dev === helper.dev && ino === helper.ino;
-  } catch {
-    return false;
-  }
+/** A new sealed memfd holding the parent-death exec (os/memfd-program.ts), or null. */
+export function sealedPdeathsigExec(): MemfdProgram | null {
+  return sealedProgram("tsvisor-pdeathsig-exec", pdeathsigExecutable);
 }

@@ -5,7 +5,9 @@ import { TsvisorError } from "../errors.ts";
 import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
-import { type PdeathsigExec, sealedPdeathsigExec, stillThere } from "./pdeathsig-exec.ts";
+import { sealedForegroundExec } from "./foreground-exec.ts";
+import { type MemfdProgram, stillThere } from "./memfd-program.ts";
+import { sealedPdeathsigExec } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned } from "./reaper.ts";
 import type { Credentials } from "./users.ts";
@@ -36,6 +38,12 @@ export interface SpawnRequest {
    * inherited, os/inherited-fds.ts). Bun.spawn closes every other descriptor above 2 in the child.
    */
   passFds?: readonly number[];
+  /**
+   * Through the foreground exec (os/foreground-exec.ts): the child leads a process group of its own,
+   * in the terminal's foreground when tsvisor's group was, with every signal at its default. Only
+   * where foregroundExecRuns(); with newSession false and no credentials (init mode's CMD).
+   */
+  foreground?: boolean;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
   onExit: (code: number | null, signal: string | null) => void;
 }
@@ -76,7 +84,8 @@ export function spawnChild(req: SpawnRequest): Child {
     const stdin = req.stdin ?? "ignore";
     const stdout = out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
     const stderr = err?.write ?? out?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
-    const passFds = launch.passFd === null ? req.passFds ?? [] : [launch.passFd];
+    // the parent-death exec closes every descriptor but 0-2; the foreground exec only its own
+    const passFds = launch.passFd === null ? req.passFds ?? [] : [launch.passFd, ...(req.foreground ? req.passFds ?? [] : [])];
     const child = Bun.spawn(launch.argv, {
       cwd: req.cwd ?? undefined,
       env: req.env,
@@ -147,33 +156,51 @@ export function spawnConversing(argv: string[], env: Record<string, string>): Co
 // with `user =` too. Find it out here, as the program's user; throws what resolveCommand found.
 // The check uses the groups the program will have: without the parent-death exec, Bun.spawn switches
 // and the program keeps its primary group only. `tried` gets the argv for an E2BIG message.
-function launchWithParentDeathSignal(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials" | "passFds">, tried: { argv: string[] }): ParentDeathLaunch {
-  const helper = req.passFds?.length ? null : parentDeathExec();
+function launchWithParentDeathSignal(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials" | "passFds" | "foreground">, tried: { argv: string[] }): ParentDeathLaunch {
+  const foreground = req.foreground ? foregroundExec.fd() : null;
+  if (req.foreground && (foreground === null || req.credentials !== null)) throw new Error("spawnChild: foreground without the foreground exec, or with credentials"); // a bug: callers ask foregroundExecRuns()
+  const helper = req.passFds?.length || foreground !== null ? null : parentDeathExec.fd();
   const user = req.credentials;
   const willHave = helper === null && user !== null ? { uid: user.uid, gid: user.gid, groups: [user.gid] } : user;
   const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, willHave);
   if ("code" in found) throw found;
-  const launch = withParentDeathSignal(req.argv, found.path, helper, user);
+  // the foreground exec sets the parent-death signal too
+  const launch = foreground !== null
+    ? { argv: [`/proc/self/fd/${foreground}`, String(foreground), found.path, ...req.argv], passFd: foreground, bunIds: null }
+    : withParentDeathSignal(req.argv, found.path, helper, user);
   tried.argv = launch.argv;
   return launch;
 }
 
-// The parent-death exec's memfd (os/pdeathsig-exec.ts), made on the first spawn and kept if it runs
-// here: started once as every spawn will start it, it must exec from the memfd and close its own
-// descriptor (exit 0). null: setpriv's way (os/parent-death.ts), for good once the descriptor is
-// found to be something else. spawnSync holds the JS thread until Bun has reaped the test, so no
-// reaper pass can meet it (os/reaper.ts).
-let parentDeathHelper: PdeathsigExec | null | undefined;
-function parentDeathExec(): number | null {
-  if (parentDeathHelper === undefined) {
-    const helper = sealedPdeathsigExec();
-    const runs = helper !== null && runsToExitZero([`/proc/self/fd/${helper.fd}`], [helper.fd]);
-    if (helper !== null && !runs) closeSync(helper.fd);
-    parentDeathHelper = runs ? helper : null;
-  }
-  if (parentDeathHelper !== null && !stillThere(parentDeathHelper)) parentDeathHelper = null;
-  return parentDeathHelper?.fd ?? null;
+/** Can a child be spawned with `foreground` here (x86-64, memfds that run)? Tried once, on first use. */
+export function foregroundExecRuns(): boolean {
+  return foregroundExec.fd() !== null;
 }
+
+// A program of os/memfd-program.ts, made on first use and kept if it runs here: started once as every
+// spawn will start it (`selfTest` its arguments after its path, its own descriptor given), it must exec
+// from the memfd and exit 0. Its fd is null: the slower way, for good once the descriptor is found to be
+// something else. spawnSync holds the JS thread until Bun has reaped the test, so no reaper pass can
+// meet it (os/reaper.ts).
+class MemfdHelper {
+  private program: MemfdProgram | null | undefined;
+  constructor(private readonly make: () => MemfdProgram | null, private readonly selfTest: (fd: number) => string[]) {}
+
+  fd(): number | null {
+    if (this.program === undefined) {
+      const program = this.make();
+      const runs = program !== null && runsToExitZero([`/proc/self/fd/${program.fd}`, ...this.selfTest(program.fd)], [program.fd]);
+      if (program !== null && !runs) closeSync(program.fd);
+      this.program = runs ? program : null;
+    }
+    if (this.program !== null && !stillThere(this.program)) this.program = null;
+    return this.program?.fd ?? null;
+  }
+}
+// os/pdeathsig-exec.ts: every program's start; null: setpriv's way (os/parent-death.ts)
+const parentDeathExec = new MemfdHelper(sealedPdeathsigExec, () => []);
+// os/foreground-exec.ts: init mode's CMD on a terminal; null: tsvisor's own helper (os/foreground-child.ts)
+const foregroundExec = new MemfdHelper(sealedForegroundExec, (fd) => [String(fd)]);
 
 // Bun.spawnSync throws where the exec itself fails (a security module refusing a memfd, EACCES).
 function runsToExitZero(argv: string[], passFds: readonly number[]): boolean {

@@ -31,7 +31,8 @@ describe("CMD gets what tsvisor was given", () => {
   });
 });
 
-test("on a terminal, CMD leads the foreground process group: it reads the terminal and a Ctrl-C reaches it once", async () => {
+// Through the foreground exec (x86-64), and through tsvisor's own helper where that cannot run.
+test.each([["the foreground exec", ""], ["the helper (TSVISOR_NO_NATIVE=1)", "TSVISOR_NO_NATIVE=1"]] as const)("on a terminal, CMD leads the foreground process group: it reads the terminal and a Ctrl-C reaches it once, through %s", async (_way, env) => {
   requirePidNamespace();
   using dir = tempDir();
   const cmd = join(dir.path, "tty.sh");
@@ -50,7 +51,7 @@ sleep 0.5
 echo "total:$n"
 `);
   // util-linux's script runs its command on a new pseudo-terminal and copies our stdin to it.
-  const proc = Bun.spawn(["script", "-qec", `unshare --pid --fork --mount-proc ${TSVISOR} -- sh ${cmd}`, "/dev/null"], {
+  const proc = Bun.spawn(["script", "-qec", `env ${env} unshare --pid --fork --mount-proc ${TSVISOR} -- sh ${cmd}`, "/dev/null"], {
     stdin: "pipe", stdout: "pipe", stderr: "pipe",
   });
   await using _ = { async [Symbol.asyncDispose]() { proc.kill("SIGKILL"); await proc.exited; } };
@@ -74,16 +75,29 @@ echo "total:$n"
 
 // docs/init.md "The parent-death signal" (issue 15 item 13): outside a PID namespace a CMD whose
 // tsvisor was killed does not run on unsupervised; tini (even with -p, which is about tini itself) leaves it.
-test.concurrent("CMD gets SIGKILL when tsvisor itself is killed (its parent-death signal), spawned directly or through the helper", async () => {
-  for (const viaHelper of [false, true]) {
+test.concurrent("CMD gets SIGKILL when tsvisor itself is killed (its parent-death signal), spawned directly, through the helper or through the foreground exec", async () => {
+  for (const way of ["spawned directly", "through the helper", "through the foreground exec"] as const) {
     using dir = tempDir();
     const pidFile = join(dir.path, "pid");
+    const tsvisorPidFile = join(dir.path, "tsvisor-pid");
     const cmd = ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 1000`];
-    // LISTEN_PID naming tsvisor is the other way to take the helper, no terminal needed
-    const proc = Bun.spawn(viaHelper ? ["sh", "-c", `LISTEN_PID=$$ exec ${TSVISOR} -- "$@"`, "sh", ...cmd] : [TSVISOR, "--", ...cmd], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-    const pid = await waitFor(() => { const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : ""; return text ? Number(text) : undefined; }, "CMD to start");
+    // LISTEN_PID naming tsvisor is the other way to take the helper, no terminal needed; the
+    // foreground exec is taken on a terminal (util-linux's script gives one)
+    const argv = way === "spawned directly" ? [TSVISOR, "--", ...cmd]
+      : way === "through the helper" ? ["sh", "-c", `LISTEN_PID=$$ exec ${TSVISOR} -- "$@"`, "sh", ...cmd]
+      : ["script", "-qec", `sh -c 'echo $$ > ${tsvisorPidFile}; exec ${TSVISOR} -- sh -c "echo \\$\\$ > ${pidFile}; exec sleep 1000"'`, "/dev/null"];
+    const proc = Bun.spawn(argv, { stdin: way === "through the foreground exec" ? "pipe" : "ignore", stdout: "ignore", stderr: "ignore" });
+    const readPid = (path: string) => () => { const text = existsSync(path) ? readFileSync(path, "utf8").trim() : ""; return text ? Number(text) : undefined; };
+    const pid = await waitFor(readPid(pidFile), `CMD to start ${way}`);
+    if (way === "through the foreground exec") {
+      const tsvisorPid = await waitFor(readPid(tsvisorPidFile), "tsvisor's pid");
+      expect(tsvisorPid).not.toBe(pid);
+      process.kill(tsvisorPid, "SIGKILL");
+    } else {
+      proc.kill("SIGKILL");
+    }
+    await waitFor(() => !isAlive(pid), `CMD (pid ${pid}, ${way}) to die with tsvisor`);
     proc.kill("SIGKILL");
     await proc.exited;
-    await waitFor(() => !isAlive(pid), `CMD (pid ${pid}, ${viaHelper ? "through the helper" : "spawned directly"}) to die with tsvisor`);
   }
 });

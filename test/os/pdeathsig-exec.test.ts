@@ -1,42 +1,9 @@
 import { expect, test } from "bun:test";
-import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pdeathsigExecutable, sealedPdeathsigExec, stillThere } from "../../src/os/pdeathsig-exec.ts";
-
-const errorCode = (f: () => unknown) => {
-  try {
-    f();
-    return "no error";
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code;
-  }
-};
-
-// Every program of every user is started through these bytes, as root: nobody may change them, root
-// included, not through the descriptor and not through a path to it opened again for writing.
-test("the parent-death exec's memfd holds the executable and is sealed against writes and resizes", () => {
-  const helper = sealedPdeathsigExec();
-  expect(helper).not.toBeNull();
-  const fd = helper!.fd;
-  try {
-    const path = `/proc/self/fd/${fd}`;
-    const again = openSync(path, "r+");
-    try {
-      expect({
-        bytes: Buffer.from(readFileSync(path)).equals(Buffer.from(pdeathsigExecutable())),
-        write: errorCode(() => writeSync(fd, "x", 0)),
-        writeReopened: errorCode(() => writeSync(again, "x", 0)),
-        shrink: errorCode(() => ftruncateSync(fd, 0)),
-        grow: errorCode(() => ftruncateSync(fd, 1 << 20)),
-      }).toEqual({ bytes: true, write: "EPERM", writeReopened: "EPERM", shrink: "EPERM", grow: "EPERM" });
-    } finally {
-      closeSync(again);
-    }
-  } finally {
-    closeSync(fd);
-  }
-});
+import { stillThere } from "../../src/os/memfd-program.ts";
+import { pdeathsigExecutable, sealedPdeathsigExec } from "../../src/os/pdeathsig-exec.ts";
 
 // A descriptor is a number: closed by mistake and reused, it must not be run as the helper.
 test("the helper is not taken for another file that got its descriptor's number", () => {
