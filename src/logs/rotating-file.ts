@@ -3,10 +3,9 @@
 // are dropped and counted, and the next write tries again, so writing resumes by itself.
 // It is opened, created, renamed and emptied only through os/safe-open.ts: never through a link or
 // into a directory someone else put in the path's place, and only ever a regular file of one name.
-import { close, closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync, type Stats } from "node:fs";
-import { O_CLOEXEC } from "../os/libc.ts";
+import { close, closeSync, fstatSync, ftruncateSync, writeSync, type Stats } from "node:fs";
 import { fdShortageFor } from "../os/fd-budget.ts";
-import { isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
+import { isAllHole, isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
 import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
@@ -324,27 +323,6 @@ export class RotatingFile {
 function firstFreeBackup(dir: SafeDir, name: string, backups: number): number {
   for (let i = 1; i <= backups; i++) if (dir.lstat(`${name}.${i}`) === null) return i;
   return backups + 1;
-}
-
-// A file of some size with no block of its own (what ftruncate leaves when it stretches an empty file)
-// that reads as NUL bytes at both ends. The blocks alone would do on most filesystems, but ZFS counts
-// blocks late and ext4's inline data keeps small files in the inode: the read confirms. The log is
-// open write-only, so it is read through /proc/self/fd, the same file; without /proc, nothing is done.
-function isAllHole(fd: number): boolean {
-  const { size, blocks } = fstatSync(fd);
-  if (size === 0 || blocks !== 0) return false;
-  let reader: number | null = null;
-  try {
-    reader = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK | O_CLOEXEC);
-    const ends = Buffer.alloc(2, 0xff);
-    readSync(reader, ends, 0, 1, 0);
-    readSync(reader, ends, 1, 1, size - 1);
-    return ends[0] === 0 && ends[1] === 0;
-  } catch {
-    return false;
-  } finally {
-    if (reader !== null) closeSync(reader);
-  }
 }
 
 function renameIfExists(dir: SafeDir, from: string, to: string, toFree: boolean): void {

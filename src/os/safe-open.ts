@@ -9,7 +9,7 @@
 //   its own fd (fstat); whatever is changed is changed through that fd.
 // Work inside a directory (rotation's renames, a stale socket's unlink) goes through the directory's
 // fd too, so a directory replaced by a link after the walk cannot redirect it.
-import { closeSync, constants, fchownSync, fstatSync, statSync, type Stats } from "node:fs";
+import { closeSync, constants, fchownSync, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { getSystemErrorMessage, getSystemErrorName } from "node:util";
 import { TsvisorError } from "../errors.ts";
@@ -458,4 +458,26 @@ function cString(text: string, path: string): Buffer {
 function errnoError(syscall: string, path: string, code = errno()): NodeJS.ErrnoException {
   const name = getSystemErrorName(-code);
   return Object.assign(new Error(`${name}: ${getSystemErrorMessage(-code)}, ${syscall} '${path}'`), { code: name, errno: -code, syscall, path });
+}
+
+// Is the regular file behind `fd` a file of some size with no block of its own (what ftruncate leaves
+// when it stretches an empty file) that reads as NUL bytes at both ends? (logs/rotating-file.ts) The
+// blocks alone would do on most filesystems, but ZFS counts blocks late and ext4's inline data keeps
+// small files in the inode: the read confirms. `fd` may be write-only: the file is read through
+// /proc/self/fd, the same file whatever its path now names; without /proc the answer is no.
+export function isAllHole(fd: number): boolean {
+  const { size, blocks } = fstatSync(fd);
+  if (size === 0 || blocks !== 0) return false;
+  let reader: number | null = null;
+  try {
+    reader = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK | O_CLOEXEC);
+    const ends = Buffer.alloc(2, 0xff);
+    readSync(reader, ends, 0, 1, 0);
+    readSync(reader, ends, 1, 1, size - 1);
+    return ends[0] === 0 && ends[1] === 0;
+  } catch {
+    return false;
+  } finally {
+    if (reader !== null) closeSync(reader);
+  }
 }
