@@ -14,7 +14,7 @@ import { startControlServer } from "./control/server.ts";
 import { TsvisorError } from "./errors.ts";
 import { groupEvent } from "./events/event.ts";
 import { startMonitoring } from "./events/monitoring.ts";
-import { CONSOLE_EXIT_WAIT, describeConsoleLoss, flushConsole, leaveConsole } from "./logs/console-mirror.ts";
+import { CONSOLE_EXIT_WAIT, describeConsoleLoss, flushOutputs, leaveConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
 import { emptyLog, readRange, tailRange } from "./logs/log-range.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
@@ -227,7 +227,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   exiting = true;
   // process.exit() would drop what a slow reader has not taken yet. What a reader given up on never got
   // is said in tsvisor.log, and on the other output while it still takes (so a second round).
-  for (let losses = await flushConsole(CONSOLE_EXIT_WAIT); losses.length > 0; losses = await flushConsole(CONSOLE_EXIT_WAIT)) {
+  for (let losses = await flushOutputs(CONSOLE_EXIT_WAIT); losses.length > 0; losses = await flushOutputs(CONSOLE_EXIT_WAIT)) {
     for (const loss of losses) logger.warn(`lost at exit: ${describeConsoleLoss(loss)}`);
   }
   leaveConsole();

@@ -3,7 +3,7 @@
 // before anything else is written), so lines of different programs never interleave mid-line. A reader
 // that falls behind (a stuck `docker logs` pipe) never blocks anything: the fd is non-blocking, unwritten
 // bytes wait in memory, and past a cap program lines are dropped and counted instead.
-import { closeSync, fstatSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, writeSync, type Stats } from "node:fs";
 import { isatty } from "node:tty";
 import { armWritable } from "../os/fd-watcher.ts";
 import { growPipe, openOwnDescription, setBlocking, setNonBlocking } from "../os/pipe.ts";
@@ -46,7 +46,7 @@ export interface ConsoleLoss {
   reason: string;
 }
 
-// Every output open now, for flushConsole() at exit: tsvisor's stdout and stderr, and the named pipes and
+// Every output open now, for flushOutputs() at exit: tsvisor's stdout and stderr, and the named pipes and
 // devices that are log paths (device-log.ts).
 const openOutputs = new Set<ConsoleOutput>();
 
@@ -64,7 +64,7 @@ export class ConsoleOutput {
   private refusing = false;
   // The last byte the reader was given is not a newline: it has part of a line.
   private midLine = false;
-  // When the reader last took anything (performance.now()), for flush() to tell slow from stalled.
+  // When the reader last took some of the backlog (performance.now()), for flush() to tell slow from stalled.
   private takenAt = 0;
   // flush()es waiting: told what was lost, or null once everything is out
   private idle: ((loss: ConsoleLoss | null) => void)[] = [];
@@ -90,38 +90,34 @@ export class ConsoleOutput {
     this.terminal = isatty(fd);
     this.fd = fd;
     this.stream = null;
-    if (this.terminal) {
-      // A terminal stops taking output while its reader does (Ctrl-S, a stalled `docker run -t`
-      // client, a slow serial console); written blocking, it froze all of tsvisor: no log line
-      // written, no status answered. Its file description is the shell's too, and a shell left with
-      // a non-blocking terminal breaks, so a shared one is opened again (a description of tsvisor's
-      // own, on the same terminal) and that is made non-blocking; tsvisor's own is made so directly.
-      if (options.stream === undefined) setNonBlocking(fd);
-      else {
-        const own = openOwnDescription(fd);
-        if (own !== null) this.fd = own;
-        else {
-          this.stream = options.stream; // as before: blocking
-          this.stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
-        }
+    const shared = options.stream !== undefined;
+    let stat: Stats | null = null;
+    if (!this.terminal) {
+      try {
+        stat = fstatSync(fd);
+      } catch {
+        this.broken = true; // closed: nothing can be shown
+        return;
       }
-      return;
     }
-    try {
-      const stat = fstatSync(fd);
-      // Files and /dev/null never make a write wait; a pipe (docker logs, a shell pipeline) or a socket
-      // (journald) can. A pipe shared with whoever started tsvisor is opened again, as a terminal is
-      // (red team, 2026-12-06): the shared description, made non-blocking, stayed so for the next
-      // command of a shell pipeline once tsvisor had exited; and under `run -- CMD`, whose CMD inherits
-      // it, it was found blocking again, so a stalled reader froze tsvisor. A socket cannot be opened again.
-      const own = stat.isFIFO() && options.stream !== undefined ? openOwnDescription(fd) : null;
-      if (own !== null) this.fd = own;
-      else if (stat.isFIFO() || stat.isSocket()) setNonBlocking(fd);
-      if ((stat.isFIFO() || stat.isSocket()) && options.stream !== undefined) this.sharedStream = fd;
-      if (stat.isFIFO()) growPipe(this.fd);
-    } catch {
-      this.broken = true; // closed: nothing can be shown
-    }
+    // Files and /dev/null never make a write wait; a terminal (Ctrl-S, a stalled `docker run -t`
+    // client, a slow serial console), a pipe (docker logs, a shell pipeline) or a socket (journald) can,
+    // and written blocking it froze all of tsvisor: no log line written, no status answered. So such an
+    // fd is written non-blocking. One shared with whoever started tsvisor is opened again first (a
+    // description of tsvisor's own on the same terminal or pipe) and that is made non-blocking: a shell
+    // left with a non-blocking terminal breaks; a shared pipe made non-blocking stayed so for the next
+    // command of a shell pipeline, and under `run -- CMD`, whose CMD inherits it, it was found blocking
+    // again, so a stalled reader froze tsvisor (red team, 2026-12-06). A socket cannot be opened again.
+    const waits = this.terminal || stat!.isFIFO() || stat!.isSocket();
+    const own = shared && (this.terminal || stat!.isFIFO()) ? openOwnDescription(fd) : null;
+    if (own !== null) this.fd = own;
+    else if (this.terminal && shared) {
+      this.stream = options.stream!; // as before: blocking
+      this.stream.on("error", () => (this.broken = true)); // EPIPE must not bring the supervisor down
+    } else if (waits) setNonBlocking(fd);
+    // Bun makes a shared pipe or socket non-blocking itself: leave() puts it back (a terminal it leaves be)
+    if (shared && waits && !this.terminal) this.sharedStream = fd;
+    if (stat?.isFIFO()) growPipe(this.fd);
   }
 
   /**
@@ -232,10 +228,7 @@ export class ConsoleOutput {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EAGAIN") this.fail();
     }
-    if (at > from) {
-      this.midLine = bytes[at - 1] !== NEWLINE_BYTE;
-      this.takenAt = performance.now();
-    }
+    if (at > from) this.midLine = bytes[at - 1] !== NEWLINE_BYTE;
     return at;
   }
 
@@ -259,6 +252,7 @@ export class ConsoleOutput {
     while (this.queue.length > 0 && !this.broken) {
       const head = this.queue[0]!;
       const written = this.writeSome(head);
+      if (written > 0) this.takenAt = performance.now(); // only a backlog's drain can be waited on (flush())
       if (written < head.length) {
         this.queue[0] = head.subarray(written);
         this.queued -= written;
@@ -318,7 +312,7 @@ export function isSameFile(a: number, b: number): boolean {
  * taken every line, giving up on a reader as flush() says: call before exiting. What each output given
  * up on never got.
  */
-export async function flushConsole(limits: { stallMs: number; totalMs: number }): Promise<{ label: string; loss: ConsoleLoss }[]> {
+export async function flushOutputs(limits: { stallMs: number; totalMs: number }): Promise<{ label: string; loss: ConsoleLoss }[]> {
   const losses = await Promise.all([...openOutputs].map(async (output) => ({ label: output.label, loss: await output.flush(limits) })));
   return losses.filter((each): each is { label: string; loss: ConsoleLoss } => each.loss !== null);
 }

@@ -6,8 +6,8 @@
 // again once a second until a reader is there.
 import { closeSync, fstatSync } from "node:fs";
 import { find, openStream, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
-import { CONSOLE_EXIT_WAIT, consoleStderr, consoleStdout, ConsoleOutput, describeConsoleLoss, isSameFile } from "./console-mirror.ts";
 import { countOf } from "../plural.ts";
+import { CONSOLE_EXIT_WAIT, consoleStderr, consoleStdout, ConsoleOutput, describeConsoleLoss, isSameFile } from "./console-mirror.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
 import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
@@ -25,6 +25,13 @@ const REOPEN_INTERVAL_MS = 1000;
 class SharedOutput {
   users = 1;
   constructor(readonly output: ConsoleOutput, readonly key: string) {}
+
+  /** One log fewer writes through it: true for the last, and then shareOutput() no longer finds it. */
+  letGo(): boolean {
+    if (--this.users > 0) return false;
+    if (sharedOutputs.get(this.key) === this) sharedOutputs.delete(this.key);
+    return true;
+  }
 }
 const sharedOutputs = new Map<string, SharedOutput>();
 // Pipes (by device and inode) whose last output let go of them with a line cut by a full pipe: the next
@@ -75,8 +82,7 @@ export class DeviceLog {
   async close(): Promise<void> {
     untrackOpenLog(this);
     const shared = this.detach();
-    if (shared === null || --shared.users > 0) return;
-    forget(shared);
+    if (shared === null || !shared.letGo()) return;
     const loss = await shared.output.flush(CONSOLE_EXIT_WAIT);
     if (loss !== null) this.loss.lost(loss.lines, `lost as the log was closed: ${describeConsoleLoss({ label: "it", loss })}`);
     if (loss?.cutLine) cutPipes.add(shared.key);
@@ -124,8 +130,7 @@ export class DeviceLog {
   // One log fewer writes through `shared`; the last closes it, dropping what waits, counted and said
   // (a reopen that found another pipe at the path: the old one's reader has fallen behind).
   private release(shared: SharedOutput | null): void {
-    if (shared === null || --shared.users > 0) return;
-    forget(shared);
+    if (shared === null || !shared.letGo()) return;
     const waiting = shared.output.waitingLines;
     if (waiting > 0 && shared.output.endsMidLine) cutPipes.add(shared.key);
     shared.output.close();
@@ -148,11 +153,6 @@ function shareOutput(fd: number, path: string): SharedOutput {
   if (cutPipes.delete(key)) shared.output.write("\n", true);
   sharedOutputs.set(key, shared);
   return shared;
-}
-
-// No longer found by shareOutput() (its last log is letting it go).
-function forget(shared: SharedOutput): void {
-  if (sharedOutputs.get(shared.key) === shared) sharedOutputs.delete(shared.key);
 }
 
 // 1 or 2 for /proc/<tsvisor's pid>/fd/1 or 2; null for anything else, which is opened.
