@@ -5,7 +5,7 @@
 // into a directory someone else put in the path's place, and only ever a regular file of one name.
 import { close, closeSync, fstatSync, ftruncateSync, writeSync, type Stats } from "node:fs";
 import { fdShortageFor } from "../os/fd-budget.ts";
-import { isAllHole, isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
+import { endBeforeStretch, isErrno, openAppend, openParent, type SafeDir } from "../os/safe-open.ts";
 import { LineLoss, describeFailure, type TroubleEvent } from "./line-loss.ts";
 import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
@@ -287,17 +287,18 @@ export class RotatingFile {
 
   // Cut the last `bytes` off the file. Its real end, not the size counted: a file emptied from outside
   // would otherwise be stretched back over a hole of NUL bytes. An emptying that lands between the
-  // fstat and the ftruncate (`: > name.log` on a full disk, where a line is taken back every write)
-  // stretches it all the same: the file is then a hole from start to end, and is emptied again, as the
-  // operator meant (CI met it once; test/regression/issue/log-emptied-on-full-disk.test.ts).
+  // fstat and the ftruncate (`: > name.log` or `echo > name.log` on a full disk, where a line is taken
+  // back at every write) stretches it all the same: the cut is then made again where the file's own
+  // bytes end (CI met it once; test/regression/issue/log-emptied-on-full-disk.test.ts).
   private takeBack(bytes: number): void {
     try {
       const size = fstatSync(this.fd!).size - bytes;
       ftruncateSync(this.fd!, size);
       this.size = size;
-      if (isAllHole(this.fd!)) {
-        ftruncateSync(this.fd!, 0);
-        this.size = 0;
+      const end = endBeforeStretch(this.fd!, size);
+      if (end !== null) {
+        ftruncateSync(this.fd!, end);
+        this.size = end;
       }
     } catch {
       // the partial line stays; nothing else can be done about it

@@ -460,23 +460,33 @@ function errnoError(syscall: string, path: string, code = errno()): NodeJS.Errno
   return Object.assign(new Error(`${name}: ${getSystemErrorMessage(-code)}, ${syscall} '${path}'`), { code: name, errno: -code, syscall, path });
 }
 
-// Is the regular file behind `fd` a file of some size with no block of its own (what ftruncate leaves
-// when it stretches an empty file) that reads as NUL bytes at both ends? (logs/rotating-file.ts) The
-// blocks alone would do on most filesystems, but ZFS counts blocks late and ext4's inline data keeps
-// small files in the inode: the read confirms. `fd` may be write-only: the file is read through
-// /proc/self/fd, the same file whatever its path now names; without /proc the answer is no.
-export function isAllHole(fd: number): boolean {
-  const { size, blocks } = fstatSync(fd);
-  if (size === 0 || blocks !== 0) return false;
+/**
+ * Where the file behind `fd` really ends, after tsvisor cut it to `size` (logs/rotating-file.ts): null
+ * when the byte before `size` is not NUL, i.e. the file ends as tsvisor's writes left it (a line's
+ * newline). A NUL there means something emptied the file just before the cut (`: > file`, `echo >
+ * file`), and the cut then stretched it over a hole: the offset just past the last byte that is not
+ * NUL, where it should end (0 for NUL bytes only). Also null when the file cannot be read, or shrank
+ * meanwhile (emptied again: nothing to mend). `fd` may be write-only: the file is read through
+ * /proc/self/fd, the same file whatever its path now names; without /proc the answer is null.
+ */
+export function endBeforeStretch(fd: number, size: number): number | null {
+  if (size === 0) return null;
   let reader: number | null = null;
   try {
     reader = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK | O_CLOEXEC);
-    const ends = Buffer.alloc(2, 0xff);
-    readSync(reader, ends, 0, 1, 0);
-    readSync(reader, ends, 1, 1, size - 1);
-    return ends[0] === 0 && ends[1] === 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    // one byte first: the common case, a file that ends as it should, reads nothing more
+    if (readSync(reader, chunk, 0, 1, size - 1) !== 1 || chunk[0] !== 0) return null;
+    for (let end = size; end > 0; ) {
+      const from = Math.max(0, end - chunk.length);
+      if (readSync(reader, chunk, 0, end - from, from) !== end - from) return null;
+      const last = chunk.subarray(0, end - from).findLastIndex((byte) => byte !== 0);
+      if (last >= 0) return from + last + 1;
+      end = from;
+    }
+    return 0;
   } catch {
-    return false;
+    return null;
   } finally {
     if (reader !== null) closeSync(reader);
   }

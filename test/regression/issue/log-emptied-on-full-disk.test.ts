@@ -4,8 +4,10 @@
 // those two calls made the ftruncate stretch the emptied file back over a hole of NUL bytes; CI met
 // it once in test/integration/logs-full-disk.test.ts. Here the disk has one page left for the log and
 // the file is emptied in a loop, so tsvisor takes a cut line back out thousands of times meanwhile.
+// Emptied with `: > file`, and with `echo > file`, which leaves a newline: the red team found the
+// first fix (a file with no block of its own) missed that one (65,520 NUL bytes after its newline).
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, tempDir, waitFor } from "../../integration/_harness.ts";
 
@@ -19,7 +21,21 @@ async function run(argv: string[]): Promise<void> {
 
 const EMPTYINGS = 20_000;
 
-test("a log emptied from outside while the full disk cuts lines never gets a hole of NUL bytes", async () => {
+// What a shell's `echo > file` does: open with O_TRUNC, then write. (writeFileSync writes first and
+// truncates after, which can itself stretch a file emptied in between.)
+function echoInto(path: string): void {
+  const fd = openSync(path, "w");
+  try {
+    writeSync(fd, "\n");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+test.each([
+  ["`: > file`", (path: string) => truncateSync(path, 0)],
+  ["`echo > file`", echoInto],
+] as const)("a log emptied from outside with %s while the full disk cuts lines never keeps a hole of NUL bytes", async (_, empty) => {
   using dir = tempDir();
   const disk = join(dir.path, "disk");
   mkdirSync(disk);
@@ -49,7 +65,7 @@ stdout_logfile_maxbytes = 0
         }, "tsvisor to write on", 1_000).catch(() => readFileSync(log));
         if (after.includes(0)) kept.push(`${after.length} bytes, NUL bytes from ${after.indexOf(0)} to ${after.lastIndexOf(0)}`);
       }
-      truncateSync(log, 0);
+      empty(log);
     }
     expect({ kept }).toEqual({ kept: [] });
   } finally {
