@@ -2,7 +2,7 @@
 // tini's order: signals -> subreaper -> reaper -> spawn CMD -> forward signals and reap zombies until
 // CMD exits -> exit with CMD's code (128 + N when a signal N killed it).
 import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-child.ts";
-import { spawnForegroundChild } from "./os/foreground-child.ts";
+import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
 import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from "./os/reaper.ts";
 import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
@@ -62,6 +62,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
     }
   });
   clearTimeout(catchUnnamed);
+  if (pid !== null) takeBackTerminal(pid);
   reapOrphans(); // what CMD left behind as it went
   const code = shellExitCode(status, signalNumber);
   logger?.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);

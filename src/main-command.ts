@@ -6,7 +6,7 @@
 // tell systemd READY=1 (systemd/readiness.ts), as s6-overlay starts CMD once the services are up.
 import type { ConsolaInstance } from "consola";
 import { ignoreTerminalStopSignals } from "./os/exec-child.ts";
-import { spawnForegroundChild } from "./os/foreground-child.ts";
+import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
 import { signalNumber } from "./os/signals.ts";
 import { SpawnError } from "./os/spawn.ts";
@@ -92,6 +92,7 @@ export class MainCommand {
   private spawn(): void {
     const { logger } = this.options;
     const finish = (status: ExitStatus) => {
+      if (this.pid !== null) takeBackTerminal(this.pid);
       this.state = "ended";
       this.pid = null;
       const code = shellExitCode(status, signalNumber);

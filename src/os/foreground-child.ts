@@ -10,6 +10,7 @@
 // socket activation CMD is spawned directly, in a session of its own.
 import { isatty } from "node:tty";
 import { closeInheritedFds, inheritedFds } from "./inherited-fds.ts";
+import { libc } from "./libc.ts";
 import { foregroundExecRuns, spawnChild } from "./spawn.ts";
 
 /** The internal first argument that makes tsvisor that helper (cli/init-mode.ts dispatches on it). */
@@ -53,6 +54,20 @@ export function spawnForegroundChild(req: ForegroundRequest): number {
   } finally {
     closeInheritedFds();
   }
+}
+
+/**
+ * CMD (`pid`, the leader of its group) has ended: if its group still has the terminal's foreground, it
+ * goes back to tsvisor's group, as a shell takes the terminal back when a job ends. Left with a group
+ * that is gone, the terminal made the next command of a script that ran `tsvisor -- CMD` a background
+ * one, which a read stopped (red team: an entrypoint running `tsvisor -- setup` and then `exec tsvisor
+ * -- CMD` hung on CMD's first read; tini had the terminal back by taking it unconditionally). tsvisor
+ * ignores SIGTTOU (exec-child.ts), so the call is not stopped. Nothing is done off a terminal.
+ */
+export function takeBackTerminal(pid: number): void {
+  const STDIN = 0;
+  const c = libc();
+  if (c.tcgetpgrp(STDIN) === pid) c.tcsetpgrp(STDIN, c.getpgrp());
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -73,6 +73,36 @@ echo "total:$n"
   await drained;
 });
 
+// An entrypoint script on `docker run -it` that runs a setup step through tsvisor and then execs
+// tsvisor for its main command: CMD's group kept the terminal's foreground after it ended, so the
+// script's next read, and the second tsvisor's CMD, were in the background and stopped by SIGTTIN
+// (red team, 2026-12-06: hung until killed).
+test.each([["the foreground exec", ""], ["the helper (TSVISOR_NO_NATIVE=1)", "TSVISOR_NO_NATIVE=1"]] as const)("on a terminal, the terminal goes back to the script once CMD has ended: its next read and a second `tsvisor -- CMD` read it, through %s", async (_way, env) => {
+  using dir = tempDir();
+  const entry = join(dir.path, "entry.sh");
+  writeFileSync(entry, `
+${TSVISOR} -- sh -c 'echo setup done'
+read -r line
+echo "script read:$line"
+exec ${TSVISOR} -- sh -c 'read -r line; echo "CMD read:$line"'
+`);
+  const proc = Bun.spawn(["script", "-qec", `env ${env} sh ${entry}`, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  await using _ = { async [Symbol.asyncDispose]() { proc.kill("SIGKILL"); await proc.exited; } };
+  const lines: string[] = [];
+  const drained = collectLines(proc.stdout, lines);
+  const seen = (text: string) => () => lines.map((l) => l.replace(/\r$/, "")).map((l) => l.slice(l.indexOf(text))).find((l) => l.startsWith(text));
+  await waitFor(seen("setup done"), `the setup step to run\n${lines.join("\n")}`);
+  proc.stdin.write("one\n");
+  await proc.stdin.flush();
+  expect(await waitFor(seen("script read:"), `the script to read the terminal\n${lines.join("\n")}`, 5_000)).toBe("script read:one");
+  proc.stdin.write("two\n");
+  await proc.stdin.flush();
+  expect(await waitFor(seen("CMD read:"), `the second tsvisor's CMD to read the terminal\n${lines.join("\n")}`, 5_000)).toBe("CMD read:two");
+  await proc.stdin.end();
+  expect(await proc.exited).toBe(0);
+  await drained;
+});
+
 // docs/init.md "The parent-death signal" (issue 15 item 13): outside a PID namespace a CMD whose
 // tsvisor was killed does not run on unsupervised; tini (even with -p, which is about tini itself) leaves it.
 test.concurrent("CMD gets SIGKILL when tsvisor itself is killed (its parent-death signal), spawned directly, through the helper or through the foreground exec", async () => {
