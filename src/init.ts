@@ -8,7 +8,7 @@ import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from
 import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
 import { SpawnError } from "./os/spawn.ts";
 import { catchUnnamedSignals, ignoreUnnamedSignals } from "./os/unnamed-signals.ts";
-import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
+import { type ExitStatus, cannotStartExitCode, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
 
 /**
  * Compiling the handler for STKFLT and the real-time signals (os/unnamed-signals.ts) costs ~20 ms: done
@@ -57,8 +57,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       process.stderr.write(`tsvisor: exec failed: ${error.message}\n`);
-      // tini's codes: the kernel's EACCES (a directory is one too) 126, ENOENT 127
-      resolve(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" || error.errno === "EISDIR" ? 126 : 1));
+      resolve(exitedWith(cannotStartExitCode(error.errno))); // tini's and a shell's codes
     }
   });
   clearTimeout(catchUnnamed);

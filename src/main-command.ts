@@ -10,7 +10,7 @@ import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts
 import { sendSignal } from "./os/kill.ts";
 import { signalNumber } from "./os/signals.ts";
 import { SpawnError } from "./os/spawn.ts";
-import { type ExitStatus, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
+import { type ExitStatus, cannotStartExitCode, describeExit, exitedWith, killedBy, shellExitCode } from "./supervisor/exit-status.ts";
 import type { ProcessState } from "./supervisor/states.ts";
 import { ReadinessLatch } from "./systemd/readiness.ts";
 
@@ -113,7 +113,7 @@ export class MainCommand {
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       logger.error(`spawn error: ${this.label}: ${error.message}`);
-      finish(exitedWith(error.errno === "ENOENT" ? 127 : error.errno === "EACCES" ? 126 : 1)); // init mode's codes
+      finish(exitedWith(cannotStartExitCode(error.errno))); // init mode's codes
     }
   }
 }

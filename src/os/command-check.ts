@@ -38,6 +38,8 @@ export function resolveCommand(
   command: string, env: Record<string, string>, cwd: string | null, credentials: Credentials | null = null,
 ): { path: string } | CommandRefusal {
   const who = credentials ?? SELF;
+  // execvp("") is ENOENT; looked up on PATH, "" would name each directory of it
+  if (command === "") return { code: "ENOENT" };
   if (command.includes("/")) {
     const path = isAbsolute(command) ? command : resolve(cwd ?? process.cwd(), command);
     return checkFile(path, who) ?? { path };

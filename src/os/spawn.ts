@@ -237,7 +237,7 @@ function assertDirectory(dir: string): void {
   if (!isDir) throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} is not a directory`);
 }
 
-// `launched`: what was handed to exec (the parent-death exec's own arguments too), for E2BIG's sizes.
+// `launched`: what was handed to exec (the arguments of the wrapper that starts it too), for E2BIG's sizes.
 function describeSpawnError(req: Pick<SpawnRequest, "argv" | "env" | "credentials">, error: unknown, launched: string[]): string {
   const command = req.argv[0] ?? "";
   const code = (error as { code?: string }).code;
@@ -255,5 +255,5 @@ function tooLong(argv: readonly string[], wrapperArguments: number, env: Record<
   const total = bytes.reduce((sum, n) => sum + n, 0);
   const longest = Math.max(...bytes) - 1;
   const count = (n: number) => n.toLocaleString("en-US");
-  return `its arguments and environment are too long for the kernel (E2BIG): ${count(total)} bytes in ${count(argv.length)} arguments${wrapperArguments > 0 ? ` (${wrapperArguments} of them the parent-death exec's)` : ""} and ${count(strings.length - argv.length)} variables, the longest ${count(longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
+  return `its arguments and environment are too long for the kernel (E2BIG): ${count(total)} bytes in ${count(argv.length)} arguments${wrapperArguments > 0 ? ` (${wrapperArguments} of them added by tsvisor to start it)` : ""} and ${count(strings.length - argv.length)} variables, the longest ${count(longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
 }

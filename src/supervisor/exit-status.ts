@@ -16,3 +16,10 @@ export function describeExit(status: ExitStatus): string {
 export function shellExitCode(status: ExitStatus, signalNumber: (name: string) => number): number {
   return status.signal === null ? status.code & 0xff : 128 + signalNumber(status.signal);
 }
+
+// The code a shell (and tini) gives a command it could not start, by the exec's errno: 127 not found,
+// 126 found but not runnable (permission, a directory, not an executable format), 1 for anything else.
+export function cannotStartExitCode(errno: string | undefined): number {
+  if (errno === "ENOENT") return 127;
+  return errno === "EACCES" || errno === "EISDIR" || errno === "ENOEXEC" ? 126 : 1;
+}

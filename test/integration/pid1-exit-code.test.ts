@@ -23,10 +23,16 @@ describe("init mode: tsvisor -- CMD exits with CMD's code", () => {
     using dir = tempDir();
     const notExecutableFile = join(dir.path, "data.txt");
     writeFileSync(notExecutableFile, "not a program\n", { mode: 0o644 });
+    // executable, but neither ELF nor #!: a shell says "cannot execute binary file" and gives 126
+    const noFormat = join(dir.path, "no-format");
+    writeFileSync(noFormat, "echo not a program\n", { mode: 0o755 });
     await using missing = Pid1.start(["--", "no-such-command-anywhere"]);
     await using notExecutable = Pid1.start(["--", notExecutableFile]);
-    expect([await missing.exited(), missing.log, await notExecutable.exited()]).toEqual([
+    await using empty = Pid1.start(["--", ""]);
+    await using notAFormat = Pid1.start(["--", noFormat]);
+    expect([await missing.exited(), missing.log, await notExecutable.exited(), await empty.exited(), empty.log, await notAFormat.exited()]).toEqual([
       127, [`tsvisor: exec failed: can't find command "no-such-command-anywhere"`], 126,
+      127, [`tsvisor: exec failed: can't find command ""`], 126,
     ]);
   });
 });
