@@ -17,9 +17,13 @@ startsecs = 0
   await waitFor(() => readLines(record).length === 1, "the program's traps to be set");
   const asked = Date.now();
   daemon.signal("SIGTERM");
-  expect(await daemon.exited()).toBe(0);
-  expect(Date.now() - asked).toBeLessThan(5000);
-  expect([readLines(record)[1]?.split(" ").slice(0, 3), daemon.logLines(/killing: polite/)]).toEqual([["stop", "polite", "INT"], []]);
+  const code = await daemon.exited();
+  // One look at everything, so that a run that took stopwaitsecs says why (a kill, or a wait for what
+  // the program left running, is in tsvisor's log; npm test saw 5,030 ms once, 2026-12-06).
+  const tookMs = Date.now() - asked;
+  const slow = tookMs < 5000 ? {} : { tookMs, log: daemon.log };
+  expect({ code, stopped: readLines(record)[1]?.split(" ").slice(0, 3), killed: daemon.logLines(/killing|SIGKILL/), ...slow })
+    .toEqual({ code: 0, stopped: ["stop", "polite", "INT"], killed: [] });
 });
 
 test("a program that ignores stopsignal gets SIGKILL after stopwaitsecs", async () => {
