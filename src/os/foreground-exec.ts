@@ -21,7 +21,7 @@
 // argv[2] is the command's path as os/command-check.ts resolved it, argv[3...] CMD's argv.
 // Not here: LISTEN_PID for socket activation, which must name CMD's pid in its environment: that case
 // still goes through the helper.
-import { type MemfdProgram, elfExecutable, sealedProgram, withPid } from "./memfd-program.ts";
+import { parentBoundProgram } from "./memfd-program.ts";
 
 // The machine code, from `as --64` (intel syntax) and `objdump -d -M intel`; labels and offsets on the left.
 // prettier-ignore
@@ -148,12 +148,8 @@ const CODE = [
 /** Where in CODE the parent's pid goes: the immediate of the `cmp eax` at 25. */
 const PARENT_PID_AT = 0x26;
 
+const program = parentBoundProgram("tsvisor-foreground-exec", CODE, PARENT_PID_AT);
 /** The whole executable; `parentPid` is the one process whose children it lets run (tsvisor's, by default). */
-export function foregroundExecutable(parentPid: number = process.pid): Uint8Array {
-  return withPid(elfExecutable(CODE), PARENT_PID_AT, parentPid);
-}
-
+export const foregroundExecutable = program.executable;
 /** A new sealed memfd holding the foreground exec (os/memfd-program.ts), or null. */
-export function sealedForegroundExec(): MemfdProgram | null {
-  return sealedProgram("tsvisor-foreground-exec", foregroundExecutable);
-}
+export const sealedForegroundExec = program.sealed;

@@ -52,10 +52,18 @@ export function elfExecutable(code: readonly number[]): Uint8Array {
   return bytes;
 }
 
-/** A pid written into a program's code, as the 32-bit immediate at `at` (an offset in the code). */
-export function withPid(executable: Uint8Array, at: number, pid: number): Uint8Array {
-  new DataView(executable.buffer, executable.byteOffset).setUint32(CODE_OFFSET + at, pid, true);
-  return executable;
+/**
+ * A program that runs its command only as a child of one process, whose pid its code compares with
+ * getppid() (a 32-bit immediate at `parentPidAt` in `code`, written when the file is made): its
+ * executable for a parent (tsvisor, by default), and a new sealed memfd of it for tsvisor.
+ */
+export function parentBoundProgram(name: string, code: readonly number[], parentPidAt: number) {
+  const executable = (parentPid: number = process.pid): Uint8Array => {
+    const bytes = elfExecutable(code);
+    new DataView(bytes.buffer).setUint32(CODE_OFFSET + parentPidAt, parentPid, true);
+    return bytes;
+  };
+  return { executable, sealed: (): MemfdProgram | null => sealedProgram(name, executable) };
 }
 
 const MFD_CLOEXEC = 0x1; // no other child inherits it; the spawns that use it pass it on purpose

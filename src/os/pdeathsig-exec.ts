@@ -33,7 +33,7 @@
 //
 // Held in a sealed memfd and run from /proc/self/fd/N (os/memfd-program.ts). Any step that fails there,
 // or here (a security module refusing a memfd exec, a kernel without close_range), leaves setpriv.
-import { type MemfdProgram, elfExecutable, sealedProgram, withPid } from "./memfd-program.ts";
+import { parentBoundProgram } from "./memfd-program.ts";
 
 // The machine code, from `as --64` (intel syntax) and `objdump -d`; labels and offsets on the left.
 // prettier-ignore
@@ -124,12 +124,8 @@ const CODE = [
 /** Where in CODE the parent's pid goes: the immediate of the `cmp eax` at a6. */
 const PARENT_PID_AT = 0xa7;
 
+const program = parentBoundProgram("tsvisor-pdeathsig-exec", CODE, PARENT_PID_AT);
 /** The whole executable; `parentPid` is the one process whose children it lets run (tsvisor's, by default). */
-export function pdeathsigExecutable(parentPid: number = process.pid): Uint8Array {
-  return withPid(elfExecutable(CODE), PARENT_PID_AT, parentPid);
-}
-
+export const pdeathsigExecutable = program.executable;
 /** A new sealed memfd holding the parent-death exec (os/memfd-program.ts), or null. */
-export function sealedPdeathsigExec(): MemfdProgram | null {
-  return sealedProgram("tsvisor-pdeathsig-exec", pdeathsigExecutable);
-}
+export const sealedPdeathsigExec = program.sealed;
