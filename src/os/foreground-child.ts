@@ -3,11 +3,13 @@
 // and every other descriptor tsvisor inherited (inherited-fds.ts); on a terminal, a process group of
 // its own in the terminal's foreground (docs/init.md "The terminal"); under systemd's socket
 // activation, a LISTEN_PID that names it rather than tsvisor (docs/init.md "Inherited descriptors").
-// Those two must happen between fork and exec, which Bun.spawn has no hook for. On a terminal the
-// foreground exec does the first (os/foreground-exec.ts, x86-64). Otherwise, and for LISTEN_PID,
-// tsvisor starts itself again with FOREGROUND_HELPER_FLAG, a short-lived helper that does them and
-// execs CMD in its own place (exec-child.ts): a second Bun start-up. Off a terminal and without
-// socket activation CMD is spawned directly, in a session of its own.
+// Those must happen between fork and exec, which Bun.spawn has no hook for. The foreground exec
+// (os/foreground-exec.ts, x86-64) does the first, and keeps the inherited descriptors, on a terminal
+// and off one (where the parent-death exec would close them and setpriv would run a file the kernel
+// refuses through /bin/sh). Otherwise, and for LISTEN_PID, tsvisor starts itself again with
+// FOREGROUND_HELPER_FLAG, a short-lived helper that does them and execs CMD in its own place
+// (exec-child.ts): a second Bun start-up; or, off a terminal, CMD is spawned directly, in a session of
+// its own.
 import { isatty } from "node:tty";
 import { closeInheritedFds, inheritedFds } from "./inherited-fds.ts";
 import { libc } from "./libc.ts";
@@ -31,7 +33,7 @@ export function spawnForegroundChild(req: ForegroundRequest): number {
   // ignore them. The helper sets it to its own pid, which exec keeps for CMD, as conmon, catatonit and
   // rootlesskit do; tini and dumb-init leave it, and users wrap CMD in `sh -c 'LISTEN_PID=$$ exec ...'`.
   const activated = req.env.LISTEN_PID === String(process.pid);
-  const foreground = onTerminal && !activated && foregroundExecRuns();
+  const foreground = !activated && foregroundExecRuns();
   const helper = (onTerminal || activated) && !foreground;
   const passFds = inheritedFds();
   try {

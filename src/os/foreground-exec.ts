@@ -1,7 +1,9 @@
 // The foreground exec: an x86-64 program (399 bytes of code), held in a sealed memfd
-// (os/memfd-program.ts), that gives the foreground command (init mode's CMD, `tsvisor run -- CMD`) on a
-// terminal what tini gives its child between fork and exec, in place of starting tsvisor a second time
-// for it (os/exec-child.ts, ~40 ms and a second Bun start-up; docs/performance.md):
+// (os/memfd-program.ts), that gives the foreground command (init mode's CMD, `tsvisor run -- CMD`)
+// what tini gives its child between fork and exec: on a terminal in place of starting tsvisor a second
+// time for it (os/exec-child.ts, ~40 ms and a second Bun start-up; docs/performance.md), and off one
+// in place of the parent-death exec, which would close the descriptors CMD is to inherit, or setpriv,
+// which runs a file the kernel will not (ENOEXEC) through /bin/sh (red team, 2026-12-06):
 //
 //   prctl(PR_SET_PDEATHSIG, SIGKILL)      as every program gets (os/pdeathsig-exec.ts)
 //   if getppid() != PARENT: exit 125      (tsvisor died before the prctl)

@@ -40,8 +40,8 @@ export interface SpawnRequest {
   passFds?: readonly number[];
   /**
    * Through the foreground exec (os/foreground-exec.ts): the child leads a process group of its own,
-   * in the terminal's foreground when tsvisor's group was, with every signal at its default. Only
-   * where foregroundExecRuns(); with newSession false and no credentials (init mode's CMD).
+   * in the terminal's foreground when tsvisor's group was, with every signal at its default and
+   * passFds kept. Only where foregroundExecRuns(); with no credentials (init mode's CMD).
    */
   foreground?: boolean;
   /** Called once when the child has ended: an exit code, or a signal name without "SIG". */

@@ -3,7 +3,7 @@
 // gets them under the same numbers, none of Bun's own, and under socket activation a LISTEN_PID that
 // names CMD rather than tsvisor (os/foreground-child.ts, os/inherited-fds.ts).
 import { expect, test } from "bun:test";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:net";
 import { TSVISOR, runTsvisor, tempDir, waitFor, writeConfig } from "./_harness.ts";
@@ -88,4 +88,21 @@ test.concurrent("under systemd's socket activation CMD gets the socket as fd 3 a
   expect(await activator.exited).toBe(0);
   const [, pid, listenPid, rest] = /^pid=(\d+) LISTEN_PID=(\d*) (.*)$/.exec(readFileSync(report, "utf8").trim()) ?? [];
   expect({ listenPidIsCmd: listenPid === pid, rest }).toEqual({ listenPidIsCmd: true, rest: "LISTEN_FDS=1 fd3=socket" });
+});
+
+// With a descriptor to pass on, CMD went through setpriv, which runs a file the kernel refuses
+// (ENOEXEC) as a shell script: text behind an ELF magic ran (red team, 2026-12-06), where without one
+// the parent-death exec gave 126. The foreground exec now starts CMD either way.
+test.concurrent("init mode: a file the kernel will not run exits 126 and is not run as a script, with or without inherited descriptors", async () => {
+  using dir = tempDir();
+  const marker = join(dir.path, "ran");
+  const fakeElf = join(dir.path, "fake-elf");
+  writeFileSync(fakeElf, `\x7fELF\ntouch ${marker}\nexit 42\n`, { mode: 0o755 });
+  const passed = openSync(join(dir.path, "passed"), "w");
+  try {
+    const results = [await runWithFds(["--", fakeElf], [passed]), await runWithFds(["--", fakeElf], [])];
+    expect(results.map((r) => r.exitCode).concat(existsSync(marker) ? ["ran as a script"] : [])).toEqual([126, 126]);
+  } finally {
+    closeSync(passed);
+  }
 });
