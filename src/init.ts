@@ -4,6 +4,7 @@
 import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-child.ts";
 import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
+import { libc } from "./os/libc.ts";
 import { becomeSubreaper, describeReaperProblem, reapOrphans, startReaper } from "./os/reaper.ts";
 import { FORWARDABLE_SIGNALS, signalNumber } from "./os/signals.ts";
 import { SpawnError } from "./os/spawn.ts";
@@ -16,6 +17,9 @@ import { type ExitStatus, cannotStartExitCode, describeExit, exitedWith, killedB
  */
 const UNNAMED_SIGNALS_AFTER_MS = 50;
 
+// Something was written through Bun's process.stdout/stderr streams, which may still hold it at exit.
+let wroteThroughStreams = false;
+
 export async function runInit(options: { argv: string[]; group: boolean }): Promise<number> {
   ignoreTerminalStopSignals();
   const role = becomeSubreaper();
@@ -23,6 +27,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   // Importing the logger (consola) makes process.stdout and process.stderr, Node streams that Bun
   // builds on first use for ~20 ms and ~10 MiB: more than the rest of `tsvisor -- true`'s own
   // start-up (docs/performance.md). So it is loaded only when a line will be written.
+  wroteThroughStreams = debug || !role.ok;
   const logger = debug || !role.ok ? (await import("./logs/logger.ts")).createLogger({ debug }) : undefined;
   if (!role.ok) logger?.warn(describeReaperProblem(role.reason));
   startReaper((orphans) => logger?.debug(`reaped: ${orphans.map((o) => o.pid).join(" ")}`));
@@ -56,6 +61,7 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
       logger?.debug(`spawned: ${options.argv[0]} (pid ${pid})`);
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
+      wroteThroughStreams = true;
       process.stderr.write(`tsvisor: exec failed: ${error.message}\n`);
       resolve(exitedWith(cannotStartExitCode(error.errno))); // tini's and a shell's codes
     }
@@ -66,6 +72,18 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   const code = shellExitCode(status, signalNumber);
   logger?.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);
   return code;
+}
+
+/**
+ * Exit with `code`, leaving the terminal's settings as CMD left them, as tini does. Bun, exiting,
+ * writes back the settings the terminal had when tsvisor started: `tsvisor -- stty -echo` was undone,
+ * and a background `tsvisor -- CMD &` that ended put the foreground program's terminal back in line
+ * mode (red team, 2026-12-06). _exit(2) skips that, with Bun's other exit steps, so it is taken only
+ * when nothing was written through Bun's streams, which could still hold it (a message, the logger).
+ */
+export function exitInit(code: number): never {
+  if (!wroteThroughStreams) libc()._exit(code);
+  process.exit(code);
 }
 
 // The helper's side (os/foreground-child.ts FOREGROUND_HELPER_FLAG): becomes CMD, or returns the exit

@@ -15,7 +15,7 @@ export async function runInitMode(rawArgs: string[]): Promise<never> {
   // The descriptors tsvisor inherited are CMD's. They are told from Bun's own before init.ts loads:
   // its logger's import makes Bun duplicate stdout and stderr (os/inherited-fds.ts).
   inheritedFds();
-  const { runInit, runInitChild } = await import("../init.ts");
+  const { exitInit, runInit, runInitChild } = await import("../init.ts");
   if (rawArgs[0] === FOREGROUND_HELPER_FLAG) process.exit(runInitChild(rawArgs.slice(1)));
   const group = rawArgs[0] === "-g";
   const argv = rawArgs.slice(rawArgs.indexOf("--") + 1);
@@ -23,5 +23,5 @@ export async function runInitMode(rawArgs: string[]): Promise<never> {
     process.stderr.write(`tsvisor: missing CMD after --\n${USAGE}`);
     process.exit(EXIT.USAGE);
   }
-  process.exit(await runInit({ argv, group }));
+  return exitInit(await runInit({ argv, group }));
 }

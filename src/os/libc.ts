@@ -37,6 +37,8 @@ const SYMBOLS = {
   syscall: { args: [i64, i64, ptr, i64, ptr, i64], returns: i32 },
   unlinkat: { args: [i32, ptr, i32], returns: i32 },
   readlinkat: { args: [i32, ptr, ptr, u64], returns: i64 },
+  // init mode's exit without Bun's exit steps, which write back the terminal's settings (init.ts)
+  _exit: { args: [i32], returns: FFIType.void },
   // a whole-file lock the kernel drops when the holder ends, however it ends (os/file-lock.ts)
   flock: { args: [i32, i32], returns: i32 },
   // the parent-death exec's sealed file (os/pdeathsig-exec.ts); fcntl above adds its seals

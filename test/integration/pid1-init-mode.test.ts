@@ -103,6 +103,18 @@ exec ${TSVISOR} -- sh -c 'read -r line; echo "CMD read:$line"'
   await drained;
 });
 
+// Bun writes back at exit the terminal settings it found at start: `tsvisor -- stty -echo` was undone,
+// and a background tsvisor that ended put a foreground program's terminal back in line mode (red team,
+// 2026-12-06). Under tini, and now tsvisor, what CMD set stays.
+test("on a terminal, the settings CMD leaves (stty -echo) stay once tsvisor has exited, as under tini", async () => {
+  using dir = tempDir();
+  const script = join(dir.path, "stty.sh");
+  writeFileSync(script, `stty echo\n${TSVISOR} -- stty -echo\nstty -a | grep -o -e ' -echo ' -e ' echo ' | head -n 1\nstty echo\n`);
+  const proc = Bun.spawn(["script", "-qec", `sh ${script}`, "/dev/null"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  expect({ code, echo: out.replace(/\r/g, "").trim() }).toEqual({ code: 0, echo: "-echo" });
+});
+
 // docs/init.md "The parent-death signal" (issue 15 item 13): outside a PID namespace a CMD whose
 // tsvisor was killed does not run on unsupervised; tini (even with -p, which is about tini itself) leaves it.
 test.concurrent("CMD gets SIGKILL when tsvisor itself is killed (its parent-death signal), spawned directly, through the helper or through the foreground exec", async () => {
