@@ -27,8 +27,8 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   // Importing the logger (consola) makes process.stdout and process.stderr, Node streams that Bun
   // builds on first use for ~20 ms and ~10 MiB: more than the rest of `tsvisor -- true`'s own
   // start-up (docs/performance.md). So it is loaded only when a line will be written.
-  wroteThroughStreams = debug || !role.ok;
   const logger = debug || !role.ok ? (await import("./logs/logger.ts")).createLogger({ debug }) : undefined;
+  wroteThroughStreams = logger !== undefined;
   if (!role.ok) logger?.warn(describeReaperProblem(role.reason));
   startReaper((orphans) => logger?.debug(`reaped: ${orphans.map((o) => o.pid).join(" ")}`));
 

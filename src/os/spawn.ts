@@ -199,7 +199,7 @@ class MemfdHelper {
 }
 // os/pdeathsig-exec.ts: every program's start; null: setpriv's way (os/parent-death.ts)
 const parentDeathExec = new MemfdHelper(sealedPdeathsigExec, () => []);
-// os/foreground-exec.ts: init mode's CMD on a terminal; null: tsvisor's own helper (os/foreground-child.ts)
+// os/foreground-exec.ts: init mode's CMD, on a terminal and off; null: os/foreground-child.ts's other ways
 const foregroundExec = new MemfdHelper(sealedForegroundExec, (fd) => [String(fd)]);
 
 // Bun.spawnSync throws where the exec itself fails (a security module refusing a memfd, EACCES).
