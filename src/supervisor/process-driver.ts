@@ -16,6 +16,7 @@ import { logOptionsFor } from "./log-options.ts";
 import { step, type Action, type ProcessEvent, type ProcessRecord } from "./machine.ts";
 import type { Managed } from "./managed.ts";
 import { programEnvironment } from "./program-environment.ts";
+import { collectSpawnGarbage } from "./spawn-garbage.ts";
 import type { ProcessState } from "./states.ts";
 
 // How often the processes a program left behind are looked at while they are being stopped.
@@ -168,6 +169,7 @@ export class ProcessDriver {
       m.logs.capture(child.pid, child.stdout, child.stderr);
       this.dispatch(m, { type: "spawned", pid: child.pid });
       m.health?.begin(); // the spawned event may still be queued: the process exists either way
+      collectSpawnGarbage();
     } catch (error) {
       this.dispatch(m, { type: "spawnFailed", error: (error as Error).message });
     }
