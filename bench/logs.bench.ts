@@ -318,8 +318,13 @@ for (const size of WRITE_SIZES) {
     const peak = med(size, v, "peakMiB");
     let target = "";
     const relays = (["pipe relay (cat)", "pipe relay (C, read + write)", "pipe relay (C, splice)"] as const).map((r) => med(size, r, "fromWriter"));
-    const best = Math.min(...relays);
-    if (v === "tsvisor") target = `≤ 1.1× direct: ${verdict(t <= 1.1 * direct)} (${(t / relays[0]!).toFixed(2)}× the cat relay, ${(t / best).toFixed(2)}× the best relay, itself ${(best / direct).toFixed(2)}× direct); peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
+    // the relays left out by --variants are not compared with (they would show as NaN×)
+    const best = Math.min(...relays.filter((r) => Number.isFinite(r)));
+    const versus = [
+      !Number.isFinite(relays[0]) ? null : `${(t / relays[0]!).toFixed(2)}× the cat relay`,
+      best === Infinity ? null : `${(t / best).toFixed(2)}× the best relay, itself ${(best / direct).toFixed(2)}× direct`,
+    ].filter((part) => part !== null);
+    if (v === "tsvisor") target = `≤ 1.1× direct: ${verdict(t <= 1.1 * direct)}${versus.length > 0 ? ` (${versus.join(", ")})` : ""}; peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
     // What a mirror costs the best relay, the same work in C with nothing around it
     const cMirror = med(size, "pipe relay (C, read + write + console mirror)", "fromWriter") / relays[1]!;
     if (v === "tsvisor + console mirror") target = `≤ 1.5× without: ${verdict(t <= 1.5 * plain)} (${(t / plain).toFixed(2)}×; the C relay with a mirror: ${cMirror.toFixed(2)}× itself without); peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
