@@ -5,6 +5,7 @@ import type { ProcessSpec } from "../config/schema.ts";
 import { ProcessLogs } from "../logs/capture.ts";
 import { sendSignal } from "../os/kill.ts";
 import { setLongTimeout } from "../os/long-timer.ts";
+import { collectSpawnGarbage } from "../os/spawn-garbage.ts";
 import { spawnChild } from "../os/spawn.ts";
 import { withCurrentGroups } from "../os/users.ts";
 import { hasEndedForGood } from "./critical.ts";
@@ -16,7 +17,6 @@ import { logOptionsFor } from "./log-options.ts";
 import { step, type Action, type ProcessEvent, type ProcessRecord } from "./machine.ts";
 import type { Managed } from "./managed.ts";
 import { programEnvironment } from "./program-environment.ts";
-import { collectSpawnGarbage } from "./spawn-garbage.ts";
 import type { ProcessState } from "./states.ts";
 
 // How often the processes a program left behind are looked at while they are being stopped.
