@@ -87,24 +87,27 @@ export function readChildren(pid: number): number[] {
 
 // The value of `name` in the environment a process was started with (/proc/PID/environ: what execve
 // got, unless the process has since written over that memory, as setproctitle() does); null when
-// unset or unreadable. Only the first `maxBytes` are read: a process chooses its environment's size
-// (megabytes, with a large stack limit), and must not make tsvisor read that much.
-export function readEnvironValue(pid: number, name: string, maxBytes = 64 * 1024): string | null {
+// unset. undefined when not known now: unreadable, or read empty, as a process's environment reads
+// for a fraction of a millisecond (up to 4 ms measured) while it execs, and for good after `env -i`.
+// Only the first `maxBytes` are read: a process chooses its environment's size (megabytes, with a
+// large stack limit), and must not make tsvisor read that much.
+export function readEnvironValue(pid: number, name: string, maxBytes = 64 * 1024): string | null | undefined {
   const environ = Buffer.alloc(maxBytes);
   let length = 0;
   let fd: number;
   try {
     fd = openSync(`/proc/${pid}/environ`, "r");
   } catch {
-    return null;
+    return undefined;
   }
   try {
     for (let n = -1; n !== 0 && length < maxBytes; length += n) n = readSync(fd, environ, length, maxBytes - length, null);
   } catch {
-    return null;
+    return undefined;
   } finally {
     closeSync(fd);
   }
+  if (length === 0) return undefined;
   // cut short: the last entry may be a prefix of itself ("web-1" of "web-10"), so it does not count
   const whole = length < maxBytes ? length : environ.lastIndexOf(0, length - 1) + 1;
   return parseEnvironValue(environ.subarray(0, whole), name);

@@ -67,28 +67,61 @@ export class Leftovers {
 }
 
 // Every live process below tsvisor that carries the program's session, or its spawn mark and uid.
-export function findLeftovers({ session, mark, uid }: LeftoverMarks): ProcessIdentity[] {
+// An orphan whose environment is read only at a moment it reads empty (while it execs: a daemon calling
+// setsid then exec'ing, as `setsid sleep` does) would be missed, and its program's exit would count
+// with it still running (seen in test/regression/issue/stop-whole-tree.test.ts). So the search is
+// made again, a millisecond apart, until every orphan's mark is known or MARK_UNKNOWN_MS have passed
+// (an environment still empty then is one: `env -i`; 4 ms was the longest exec measured, and a
+// loaded machine can keep a process from running for tens of ms).
+export function findLeftovers(marks: LeftoverMarks): ProcessIdentity[] {
+  const deadline = performance.now() + MARK_UNKNOWN_MS;
+  for (;;) {
+    const { found, unknown } = lookForLeftovers(marks, deadline);
+    if (!unknown) return found;
+    Bun.sleepSync(1);
+  }
+}
+
+const MARK_UNKNOWN_MS = 100;
+
+// Every live process below tsvisor that carries the program's session, or its spawn mark and uid;
+// `unknown` when an orphan of that uid could not have its mark read before `deadline` (after it, one
+// still unread has none: the look stays bounded however many such orphans there are).
+function lookForLeftovers({ session, mark, uid }: LeftoverMarks, deadline: number): { found: ProcessIdentity[]; unknown: boolean } {
   const found: ProcessIdentity[] = [];
   const present = new Set<string>();
+  let unknown = false;
   for (const pid of readOwnChildren()) {
     if (isBunChild(pid)) continue; // a program's, hook's or probe's own process: Bun waits for it
     const stat = readStat(pid);
     if (stat === null || stat.state === "Z") continue;
     const key = `${pid}:${stat.startTicks}`;
     present.add(key);
-    if (stat.session === session || (markOf(key, pid) === mark && isOfUser(pid, uid))) found.push(...subtree(pid));
+    if (stat.session === session) {
+      found.push(...subtree(pid));
+      continue;
+    }
+    // the uid is asked each time, but only of an orphan whose mark matches or is not known yet
+    const its = markOf(key, pid, performance.now() >= deadline);
+    if ((its === mark || its === undefined) && !isOfUser(pid, uid)) continue;
+    if (its === mark) found.push(...subtree(pid));
+    else if (its === undefined) unknown = true;
   }
-  for (const key of marks.keys()) if (!present.has(key)) marks.delete(key);
-  return found;
+  for (const key of knownMarks.keys()) if (!present.has(key)) knownMarks.delete(key);
+  return { found, unknown };
 }
 
-// The spawn mark each orphan was started with, read once per process (by pid and start time): every
+// The spawn mark each orphan was started with, kept once known (by pid and start time): every
 // program's exit, and every look while leftovers are stopped, asks about all orphans.
-const marks = new Map<string, string | null>();
+const knownMarks = new Map<string, string | null>();
 
-function markOf(key: string, pid: number): string | null {
-  if (!marks.has(key)) marks.set(key, readEnvironValue(pid, SPAWN_MARK_VARIABLE));
-  return marks.get(key)!;
+// undefined while not known (an environment read empty); with `settle`, an empty one counts as no mark.
+function markOf(key: string, pid: number, settle: boolean): string | null | undefined {
+  if (knownMarks.has(key)) return knownMarks.get(key);
+  const read = readEnvironValue(pid, SPAWN_MARK_VARIABLE);
+  if (read === undefined && !settle) return undefined;
+  knownMarks.set(key, read ?? null);
+  return read ?? null;
 }
 
 // Its real and effective uid are `uid`, asked each time: a process may change its user after exec.

@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, fixture, isAlive, tempDir, waitFor, writeConfig } from "../../integration/_harness.ts";
+import { Daemon, FIXTURES, fixture, isAlive, tempDir, waitFor, writeConfig } from "../../integration/_harness.ts";
 import { killStrays } from "../../integration/_strays.ts";
 
 // What outlived a failed test (on a build with the bug) is killed after it: by the test directory in
@@ -83,6 +83,27 @@ test("a reload that removes a program stops the daemon it left, and its own exit
   writeConfig(dir.path, program("launcher", launched, "plain", "launcher"));
   expect((await daemon.ctl(["reload"])).exitCode).toBe(0);
   expect(isAlive(removedPid)).toBe(false);
+});
+
+// A daemon whose environment, where its spawn mark is, reads empty at the moment its program's exit is
+// looked at (a process's does while it execs: `setsid sleep` after leaving the session) was missed,
+// and remembered as having no mark: the exit counted and the daemon kept running (seen once in ~16
+// runs of the test above). The fixture's environment reads empty every other 2 ms.
+test("a launcher's daemon whose environment reads empty for a moment is still stopped before its exit counts", async () => {
+  using dir = testDir();
+  const count = 10;
+  const pidFile = (n: number) => join(dir.path, `flickering-${n}.pid`);
+  await using daemon = Daemon.start(dir.path, `
+[programs.launcher]
+command = ["sh", "-c", "p=${dir.path}/flickering-$TSVISOR_PROCESS_NUM.pid; setsid ${join(FIXTURES, "flickering-environ-fixture.py")} $p & while [ ! -e $p ]; do sleep 0.01; done"]
+numprocs = ${count}
+startsecs = 0
+autorestart = false
+stopwaitsecs = 1
+`);
+  const pids = await Promise.all(Array.from({ length: count }, (_, n) => daemonPid(pidFile(n))));
+  await waitFor(() => daemon.logLines(/exited: launcher-\d+ \(exit status 0/).length === count, `all ${count} launchers EXITED`);
+  expect({ stillRunning: pids.filter(isAlive), stopped: daemon.logLines(/left 1 process behind/).length }).toEqual({ stillRunning: [], stopped: count });
 });
 
 test("stop_descendants = false keeps what a program left behind until tsvisor itself exits", async () => {
