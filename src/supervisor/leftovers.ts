@@ -69,28 +69,43 @@ export class Leftovers {
 // Every live process below tsvisor that carries the program's session, or its spawn mark and uid.
 // An orphan whose environment is read only at a moment it reads empty (while it execs: a daemon calling
 // setsid then exec'ing, as `setsid sleep` does) would be missed, and its program's exit would count
-// with it still running (seen in test/regression/issue/stop-whole-tree.test.ts). So the search is
-// made again, a millisecond apart, until every orphan's mark is known or MARK_UNKNOWN_MS have passed
-// (an environment still empty then is one: `env -i`; 4 ms was the longest exec measured, and a
-// loaded machine can keep a process from running for tens of ms).
+// with it still running (seen in test/regression/issue/stop-whole-tree.test.ts). So such an orphan is
+// asked again, a millisecond apart, until its mark is known or MARK_UNKNOWN_MS have passed (an
+// environment still empty then is one: `env -i`; 4 ms was the longest exec measured, and a loaded
+// machine can keep a process from running for tens of ms). Only those are asked again: the rest of
+// the look stands, and an orphan that appears meanwhile is found by the next one.
 export function findLeftovers(marks: LeftoverMarks): ProcessIdentity[] {
   const deadline = performance.now() + MARK_UNKNOWN_MS;
-  for (;;) {
-    const { found, unknown } = lookForLeftovers(marks, deadline);
-    if (!unknown) return found;
+  const { found, unknown } = lookForLeftovers(marks);
+  let waiting = unknown;
+  while (waiting.length > 0) {
     Bun.sleepSync(1);
+    const settle = performance.now() >= deadline;
+    waiting = waiting.filter((orphan) => {
+      const its = markOf(orphan.key, orphan.pid, settle);
+      if (its === undefined) return readStat(orphan.pid)?.startTicks === orphan.startTicks; // gone, or its pid reused: no longer asked
+      if (its === marks.mark && isOfUser(orphan.pid, marks.uid)) found.push(...subtree(orphan.pid));
+      return false;
+    });
   }
+  return found;
 }
 
 const MARK_UNKNOWN_MS = 100;
 
+// An orphan of the program's user whose mark could not be read yet, by pid and start time.
+interface UnknownOrphan {
+  key: string;
+  pid: number;
+  startTicks: number;
+}
+
 // Every live process below tsvisor that carries the program's session, or its spawn mark and uid;
-// `unknown` when an orphan of that uid could not have its mark read before `deadline` (after it, one
-// still unread has none: the look stays bounded however many such orphans there are).
-function lookForLeftovers({ session, mark, uid }: LeftoverMarks, deadline: number): { found: ProcessIdentity[]; unknown: boolean } {
+// and the orphans of that uid whose mark is not known yet.
+function lookForLeftovers({ session, mark, uid }: LeftoverMarks): { found: ProcessIdentity[]; unknown: UnknownOrphan[] } {
   const found: ProcessIdentity[] = [];
+  const unknown: UnknownOrphan[] = [];
   const present = new Set<string>();
-  let unknown = false;
   for (const pid of readOwnChildren()) {
     if (isBunChild(pid)) continue; // a program's, hook's or probe's own process: Bun waits for it
     const stat = readStat(pid);
@@ -102,10 +117,10 @@ function lookForLeftovers({ session, mark, uid }: LeftoverMarks, deadline: numbe
       continue;
     }
     // the uid is asked each time, but only of an orphan whose mark matches or is not known yet
-    const its = markOf(key, pid, performance.now() >= deadline);
+    const its = markOf(key, pid, false);
     if ((its === mark || its === undefined) && !isOfUser(pid, uid)) continue;
     if (its === mark) found.push(...subtree(pid));
-    else if (its === undefined) unknown = true;
+    else if (its === undefined) unknown.push({ key, pid, startTicks: stat.startTicks });
   }
   for (const key of knownMarks.keys()) if (!present.has(key)) knownMarks.delete(key);
   return { found, unknown };
