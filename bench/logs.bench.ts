@@ -2,8 +2,8 @@
 // (8,192 and 65,536 cut a line at nearly every write, as a program's stdio buffer does); how long
 // from the writer's start until all of it is in the log files (rotation at 50 MB), for the writer
 // redirected straight to a file, through a bare pipe relay (cat; C with read + write; C with splice;
-// C with read + write and a console mirror), tsvisor (console mirror off and on) and supervisord
-// 4.2.5, in the same run, round after round.
+// C with read + write and a console mirror; a compiled Bun program with blocking reads and writes),
+// tsvisor (console mirror off and on) and supervisord 4.2.5, in the same run, round after round.
 // Every run is checked: the files, read back in rotation order, are the
 // bytes written (nothing lost, nothing out of order), each of tsvisor's files ends with a whole line,
 // and the console got every line once, prefixed. Peak RSS while logging (VmHWM, reset once the
@@ -22,7 +22,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { settleExecutable } from "./_hello.ts";
+import { buildBunProgram, settleExecutable } from "./_hello.ts";
 
 const SHORT = process.argv.includes("--short");
 const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -55,6 +55,8 @@ const VARIANTS = {
   "pipe relay (C, splice)": (dir: string, size: number) => relay(dir, size, `exec ${PIPE_RELAY} splice`),
   // the floor under the console mirror's target: the C relay doing the mirror's work besides
   "pipe relay (C, read + write + console mirror)": (dir: string, size: number) => relay(dir, size, `exec ${PIPE_RELAY} mirror ${dir}/console.out`, `${dir}/console.out`),
+  // the floor under the peak-RSS target: the least a Bun program can run to relay a pipe
+  "pipe relay (Bun, blocking read + write)": bunRelay,
   tsvisor: (dir: string, size: number) => viaTsvisor(dir, size, false),
   "tsvisor + console mirror": (dir: string, size: number) => viaTsvisor(dir, size, true),
   "supervisord 4.2.5": viaSupervisord,
@@ -112,6 +114,44 @@ async function relay(dir: string, size: number, reader: string, consoleFile?: st
   verifyFiles(dir, "relay.log", false);
   if (consoleFile !== undefined) verifyConsole(consoleFile);
   return { fromWriter: done - start };
+}
+
+// The least a compiled Bun program can do to relay a pipe to a file: blocking 1 MiB reads of its stdin,
+// each written out, no event loop, no lines, no rotation; its executable's start-up pages let go a
+// second after start (src/os/startup-pages.ts, as tsvisor does), so that its idle RSS is read as
+// tsvisor's is. Its peak RSS while logging against its idle RSS is what the runtime itself adds while
+// running, under any log path written in TypeScript.
+const BUN_RELAY_SOURCE = `
+import { existsSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
+import { releaseStartupPages } from ${JSON.stringify(join(ROOT, "src/os/startup-pages.ts"))};
+const [file, pidFile, stopFile] = [process.argv[2], process.argv[3], process.argv[4]];
+const fd = openSync(file, "w");
+Bun.sleepSync(1000);
+releaseStartupPages();
+writeFileSync(pidFile, String(process.pid));
+const buffer = Buffer.alloc(1 << 20);
+for (let n; (n = readSync(0, buffer, 0, buffer.length, null)) > 0; ) for (let at = 0; at < n; ) at += writeSync(fd, buffer, at, n - at);
+while (!existsSync(stopFile)) Bun.sleepSync(10); // until the bench has read its peak (its event loop never runs)
+`;
+let bunRelayBinary: string | undefined;
+async function bunRelay(dir: string, size: number): Promise<Sample> {
+  if (bunRelayBinary === undefined) {
+    const buildDir = mkdtempSync(join(tmpdir(), "tsvisor-bench-bun-relay-"));
+    process.on("exit", () => rmSync(buildDir, { recursive: true, force: true }));
+    bunRelayBinary = buildBunProgram(buildDir, "bun-relay", BUN_RELAY_SOURCE);
+  }
+  mkdirSync(join(dir, "logs"));
+  const pidFile = join(dir, "relay.pid");
+  const relay = Bun.spawn(["/bin/sh", "-c", `{ ${gatedWriter(dir, size)}; } | exec ${bunRelayBinary} ${dir}/logs/writer.out.log ${pidFile} ${dir}/STOP`], { stderr: "inherit" });
+  await waitFor(() => existsSync(pidFile) && statSync(pidFile).size > 0, "the Bun relay's pid");
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  const { idleMiB, done } = await logRun(pid, dir);
+  const peakMiB = statusMiB(pid, "VmHWM");
+  writeFileSync(join(dir, "STOP"), "");
+  if ((await relay.exited) !== 0) throw new Error("the Bun relay failed");
+  const [start] = await writerTimes(dir);
+  verifyFiles(join(dir, "logs"), "writer.out.log", false);
+  return { fromWriter: done - start, idleMiB, peakMiB };
 }
 
 function compilePipeRelay(): string {
@@ -324,7 +364,10 @@ for (const size of WRITE_SIZES) {
       !Number.isFinite(relays[0]) ? null : `${(t / relays[0]!).toFixed(2)}× the cat relay`,
       best === Infinity ? null : `${(t / best).toFixed(2)}× the best relay, itself ${(best / direct).toFixed(2)}× direct`,
     ].filter((part) => part !== null);
-    if (v === "tsvisor") target = `≤ 1.1× direct: ${verdict(t <= 1.1 * direct)}${versus.length > 0 ? ` (${versus.join(", ")})` : ""}; peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
+    // What running at all adds to a Bun relay's RSS, the least TypeScript reading a pipe
+    const bunRise = med(size, "pipe relay (Bun, blocking read + write)", "peakMiB") / med(size, "pipe relay (Bun, blocking read + write)", "idleMiB");
+    const bunFloor = Number.isFinite(bunRise) ? `; the Bun relay: ${bunRise.toFixed(2)}×` : "";
+    if (v === "tsvisor") target = `≤ 1.1× direct: ${verdict(t <= 1.1 * direct)}${versus.length > 0 ? ` (${versus.join(", ")})` : ""}; peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)} (${(peak / idle).toFixed(2)}×${bunFloor})`;
     // What a mirror costs the best relay, the same work in C with nothing around it
     const cMirror = med(size, "pipe relay (C, read + write + console mirror)", "fromWriter") / relays[1]!;
     if (v === "tsvisor + console mirror") target = `≤ 1.5× without: ${verdict(t <= 1.5 * plain)} (${(t / plain).toFixed(2)}×; the C relay with a mirror: ${cMirror.toFixed(2)}× itself without); peak ≤ 1.2× idle: ${verdict(peak <= 1.2 * idle)}`;
