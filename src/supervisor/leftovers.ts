@@ -82,8 +82,9 @@ export function findLeftovers(marks: LeftoverMarks): ProcessIdentity[] {
     Bun.sleepSync(1);
     const settle = performance.now() >= deadline;
     waiting = waiting.filter((orphan) => {
+      if (readStat(orphan.pid)?.startTicks !== orphan.startTicks) return false; // gone, or its pid another process's now
       const its = markOf(orphan.key, orphan.pid, settle);
-      if (its === undefined) return readStat(orphan.pid)?.startTicks === orphan.startTicks; // gone, or its pid reused: no longer asked
+      if (its === undefined) return true;
       if (its === marks.mark && isOfUser(orphan.pid, marks.uid)) found.push(...subtree(orphan.pid));
       return false;
     });
