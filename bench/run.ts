@@ -23,6 +23,7 @@ const BENCHES: Bench[] = [
   { file: "http.bench.ts", title: "HTTP API vs supervisord's XML-RPC, 50 programs", args: SHORT ? ["--short"] : [] },
   { file: "rpc.bench.ts", title: "supervisord's XML-RPC API served by tsvisor vs by supervisord, 50 programs", args: SHORT ? ["--short"] : [] },
   { file: "top.bench.ts", title: "History memory per process and `tsvisor top`'s cost on the daemon, 50 programs", args: SHORT ? ["--short"] : [] },
+  { file: "first-use.bench.ts", title: "What one first use costs a daemon whose executable's pages were let go", args: SHORT ? ["--rounds", "1"] : [] },
 ];
 
 function machine(): string {
