@@ -68,6 +68,10 @@ export class ConsoleOutput {
   private takenAt = 0;
   // flush()es waiting: told what was lost, or null once everything is out
   private idle: ((loss: ConsoleLoss | null) => void)[] = [];
+  // What went with a reader that went away while no flush() waited (during the stops before tsvisor's
+  // exit, or any time before): kept for the next flush() or takeLoss(), which say it (it was lost
+  // silently: npm test, 2026-12-07).
+  private untold: ConsoleLoss | null = null;
   // A terminal tsvisor could not open again for itself: written blocking through Node's stream.
   private readonly stream: NodeJS.WriteStream | null;
   private readonly fd: number;
@@ -198,7 +202,8 @@ export class ConsoleOutput {
    * is written (a line written after it would continue a cut one), and the promise says what was lost.
    */
   flush(limits: { stallMs: number; totalMs: number }): Promise<ConsoleLoss | null> {
-    if (this.queue.length === 0 || this.broken) return Promise.resolve(null);
+    if (this.broken) return Promise.resolve(this.takeLoss());
+    if (this.queue.length === 0) return Promise.resolve(null);
     return new Promise((resolve) => {
       const started = performance.now();
       const settle = (loss: ConsoleLoss | null) => {
@@ -218,6 +223,13 @@ export class ConsoleOutput {
       let timer = setTimeout(check, Math.min(limits.stallMs, limits.totalMs));
       this.idle.push(settle);
     });
+  }
+
+  /** What its reader went away with and no flush() has said yet, once: null when nothing. */
+  takeLoss(): ConsoleLoss | null {
+    const loss = this.untold;
+    this.untold = null;
+    return loss;
   }
 
   // As much as the fd takes now: all of it for a file, less when a pipe is full (EAGAIN).
@@ -274,6 +286,7 @@ export class ConsoleOutput {
     this.broken = true;
     this.queue.length = 0;
     this.queued = 0;
+    if (this.idle.length === 0) this.untold ??= loss;
     for (const settle of this.idle.splice(0)) settle(loss);
   }
 }

@@ -133,8 +133,10 @@ export class DeviceLog {
     if (shared === null || !shared.letGo()) return;
     const waiting = shared.output.waitingLines;
     if (waiting > 0 && shared.output.endsMidLine) cutPipes.add(shared.key);
+    const gone = shared.output.takeLoss(); // its reader went away (EPIPE) with what waited for it
     shared.output.close();
     if (waiting > 0) this.loss.lost(waiting, `dropped ${countOf(waiting, "line")} its reader had not taken yet, as the log was opened again`);
+    if (gone !== null) this.loss.lost(gone.lines, `lost: ${describeConsoleLoss({ label: "it", loss: gone })}`);
   }
 }
 

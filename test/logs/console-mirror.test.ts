@@ -112,6 +112,23 @@ test("lines written to a reader already gone are counted as dropped from the fir
   expect({ dropped: mirror.droppedLines, events }).toEqual({ dropped: 3, events: ["warning"] });
 });
 
+// npm test, 2026-12-07: a reader that went away while lines waited for it, before any flush() began,
+// took them with it, and the flush at tsvisor's exit found the output broken and said nothing.
+test("lines waiting for a reader that goes away before the flush are said by the flush, once", async () => {
+  const pipe = openPipe();
+  const output = new ConsoleOutput(pipe.write);
+  const line = `${"x".repeat(99)}\n`;
+  for (let i = 0; i < 12000; i++) output.write(Buffer.from(line)); // 1.2 MB: the 1 MiB pipe fills, the rest waits
+  const waiting = output.waitingLines;
+  closeSync(pipe.read); // the reader goes: the wait for the pipe to take more ends with EPIPE
+  const deadline = Date.now() + 10_000;
+  while (!output.isBroken && Date.now() < deadline) await Bun.sleep(1);
+  const loss = await output.flush({ stallMs: 1000, totalMs: 5000 });
+  const again = await output.flush({ stallMs: 1000, totalMs: 5000 });
+  closeSync(pipe.write);
+  expect({ broken: output.isBroken, lines: loss?.lines, reason: loss?.reason.startsWith("went away"), again }).toEqual({ broken: true, lines: waiting, reason: true, again: null });
+});
+
 // Red team, 2026-12-06: with a reader that took nothing, a line short enough to fit under the backlog's
 // cap after a longer one was refused was taken, and "writing again" was said, then "too far behind".
 test("once the backlog refuses lines, it refuses every program line until the reader has taken half of it", async () => {
