@@ -1,6 +1,12 @@
 // Pieces every bench shares: supervisord's config for N programs controlled over a unix socket,
-// running a helper command, and the machine's description for the results.
+// running a helper command, a process's memory figures, and the machine's description for the results.
 import { readFileSync, rmSync } from "node:fs";
+
+/** A field of /proc/PID/status given in kB ("VmRSS", "VmHWM", "RssAnon", ...), in MiB; NaN when absent. */
+export function procStatusMiB(pid: number, key: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
 
 // N identical programs under supervisord, controlled over a unix socket in `dir` as tsvisor is.
 export function supervisordConfig(dir: string, programs: number, command = "sleep 100000"): string {

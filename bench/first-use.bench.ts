@@ -10,10 +10,12 @@
 //     parsing it, or passing one message to a Worker and back;
 //   - tsvisor (sample_interval = 0: the log path alone), its one program writing one 100-byte line,
 //     or 8,192 bytes cut mid-line.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { waitFor } from "../test/infra/wait-for.ts";
 import { buildBunProgram, settleExecutable } from "./_hello.ts";
+import { procStatusMiB } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const TSVISOR = process.env.TSVISOR_BIN ?? join(ROOT, "dist/tsvisor");
@@ -43,15 +45,7 @@ await until(() => existsSync(dir + "/STOP"));
 process.exit(0);
 `;
 
-const rssFileMiB = (pid: number) => Number(/RssFile:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
-
-async function waitFor(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
+const rssFileMiB = (pid: number) => procStatusMiB(pid, "RssFile");
 
 // RssFile of `pid` once settled (2 s after `ready`), and 500 ms after GO.
 async function around(pid: number, dir: string, ready: () => boolean): Promise<[number, number]> {

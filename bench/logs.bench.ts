@@ -23,6 +23,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildBunProgram, settleExecutable } from "./_hello.ts";
+import { procStatusMiB } from "./_supervisord.ts";
 
 const SHORT = process.argv.includes("--short");
 const option = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -146,7 +147,7 @@ async function bunRelay(dir: string, size: number): Promise<Sample> {
   await waitFor(() => existsSync(pidFile) && statSync(pidFile).size > 0, "the Bun relay's pid");
   const pid = Number(readFileSync(pidFile, "utf8"));
   const { idleMiB, done } = await logRun(pid, dir);
-  const peakMiB = statusMiB(pid, "VmHWM");
+  const peakMiB = procStatusMiB(pid, "VmHWM");
   writeFileSync(join(dir, "STOP"), "");
   if ((await relay.exited) !== 0) throw new Error("the Bun relay failed");
   const [start] = await writerTimes(dir);
@@ -184,7 +185,7 @@ stdout_logfile_backups = 10
   const proc = Bun.spawn([TSVISOR, "run", "-c", config, "--socket", join(dir, "tsvisor.sock")], { stdout: console, stderr: "pipe" });
   closeSync(console);
   const { idleMiB, done } = await logRun(proc.pid, dir);
-  const peakMiB = statusMiB(proc.pid, "VmHWM");
+  const peakMiB = procStatusMiB(proc.pid, "VmHWM");
   const [start] = await writerTimes(dir);
   proc.kill("SIGTERM");
   const [log] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
@@ -215,7 +216,7 @@ stdout_logfile_backups = 10
 `);
   const proc = Bun.spawn(["supervisord", "-c", config], { stdout: "ignore", stderr: "ignore" });
   const { idleMiB, done } = await logRun(proc.pid, dir);
-  const peakMiB = statusMiB(proc.pid, "VmHWM");
+  const peakMiB = procStatusMiB(proc.pid, "VmHWM");
   const [start] = await writerTimes(dir);
   proc.kill("SIGTERM");
   await proc.exited;
@@ -228,17 +229,13 @@ stdout_logfile_backups = 10
 async function logRun(pid: number, dir: string): Promise<{ idleMiB: number; done: number }> {
   await waitFor(() => existsSync(join(dir, "logs", "writer.out.log")), "the writer's log file");
   await Bun.sleep(2_000); // settled: start-up's work is done (tsvisor lets go of its start-up pages)
-  const idleMiB = statusMiB(pid, "VmRSS");
+  const idleMiB = procStatusMiB(pid, "VmRSS");
   writeFileSync(`/proc/${pid}/clear_refs`, "5"); // VmHWM := VmRSS (Linux >= 4.0)
   warmPageCache(dir);
   writeFileSync(join(dir, "GO"), "");
   return { idleMiB, done: await allWritten(join(dir, "logs"), "writer.out.log") };
 }
 
-function statusMiB(pid: number, key: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`));
-  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
-}
 
 // The moment the log and its backups hold TOTAL bytes, polled every millisecond.
 async function allWritten(logDir: string, name: string): Promise<number> {

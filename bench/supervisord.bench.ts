@@ -27,7 +27,7 @@ import { join, resolve } from "node:path";
 import { IDLE_FOREVER, buildBunProgram, settleExecutable } from "./_hello.ts";
 import { KINDS, Subject, TSVISOR, waitUntil, withSubject, type Kind, type ProgramSpec } from "./_daemons.ts";
 import { median, render, type Row } from "./_rows.ts";
-import { measure } from "./_supervisord.ts";
+import { measure, procStatusMiB } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const SHORT = process.argv.includes("--short");
@@ -61,11 +61,6 @@ function countsOption(value: string | undefined): number[] {
   const counts = (value ?? "").split(",").map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) throw new Error(`--counts ${JSON.stringify(value)}: want program counts from 1 to 10000, separated by commas, e.g. 200,1000`);
   return counts;
-}
-
-function procStatus(pid: number, key: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${key}:`));
-  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
 }
 
 function pss(pid: number): number {
@@ -114,7 +109,7 @@ function idle(kind: Kind, count: number): Promise<Idle> {
     await Bun.sleep(IDLE_SETTLE_MS);
     const cpuPercent = await cpuPercentOver(s.proc.pid, IDLE_WINDOW_MS);
     const pid = s.proc.pid;
-    const memory = { rssMiB: procStatus(pid, "VmRSS"), anonMiB: procStatus(pid, "RssAnon"), pssMiB: pss(pid), cpuPercent };
+    const memory = { rssMiB: procStatusMiB(pid, "VmRSS"), anonMiB: procStatusMiB(pid, "RssAnon"), pssMiB: pss(pid), cpuPercent };
     return { startMs, ...memory, ...statusCommand(s, count) };
   });
 }
@@ -157,7 +152,7 @@ async function bunIdleFloor(program: string): Promise<number> {
   const proc = Bun.spawn([program], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   try {
     await Bun.sleep(2_000);
-    return procStatus(proc.pid, "VmRSS");
+    return procStatusMiB(proc.pid, "VmRSS");
   } finally {
     proc.kill("SIGKILL");
     await proc.exited;
