@@ -119,7 +119,11 @@ function lookForLeftovers({ session, mark, uid }: LeftoverMarks): { found: Proce
     }
     // the uid is asked each time, but only of an orphan whose mark matches or is not known yet
     const its = markOf(key, pid, false);
-    if ((its === mark || its === undefined) && !isOfUser(pid, uid)) continue;
+    if ((its === mark || its === undefined) && !isOfUser(pid, uid)) {
+      // another user's: its mark never counts, so an environment unreadable or empty is not read again
+      if (its === undefined) knownMarks.set(key, null);
+      continue;
+    }
     if (its === mark) found.push(...subtree(pid));
     else if (its === undefined) unknown.push({ key, pid, startTicks: stat.startTicks });
   }
