@@ -24,7 +24,7 @@ import { lockDirectory } from "./os/file-lock.ts";
 import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
-import { releaseStartupPages } from "./os/startup-pages.ts";
+import { type Release, releaseStartupPages } from "./os/startup-pages.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
 import { MainCommand } from "./main-command.ts";
 import { ConfigGroups } from "./supervisor/config-groups.ts";
@@ -255,28 +255,39 @@ function inheritedEnvironment(config: Config, socketPath: string): Record<string
 // executable's pages it touched are let go (os/startup-pages.ts), a second after, for the start-up's
 // last steps. Looked at no more than every STARTUP_SETTLED_CHECK_MS, so that 1,000 programs starting
 // cost 1,000 state changes, not 1,000 snapshots of 1,000 programs each.
-// And again every EXECUTABLE_PAGES_RELEASE_MS: the first minutes touch code an idle daemon does not run
-// again either (JavaScriptCore compiling the sampler's and the event loop's hot paths, each code path's
-// first run), 8–20 MiB of it (docs/performance.md); what it does run comes back by minor faults, a few
-// MiB a minute, at no measurable CPU.
+// And again later: the first minutes touch code an idle daemon does not run again either (JavaScriptCore
+// compiling the sampler's and the event loop's hot paths, each code path's first run), and so does any
+// burst of work (a log flood, a reload). What the idle daemon does run comes back by minor faults. Where
+// the kernel maps it back page by page (os/page-by-page.ts) that is 1–2 MiB, so every 5 minutes is
+// enough; 64 KiB at a time it is 11–18 MiB a minute, let go every minute (docs/performance.md). Each
+// release costs the faults that bring back what the idle daemon runs: a third of its idle CPU at one
+// release a minute on a machine whose page faults are dear.
 const STARTUP_SETTLED_CHECK_MS = 200;
 const RELEASE_AFTER_SETTLED_MS = 1000;
-const EXECUTABLE_PAGES_RELEASE_MS = 60_000;
+const RELEASE_EVERY_MS = { pageByPage: 5 * 60_000, faultAround: 60_000 };
 function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: readonly string[], logger: ConsolaInstance): void {
   const latch = new ReadinessLatch(autostartNames);
   let check: Timer | undefined;
-  let again: Timer | undefined;
-  const release = (what: string) => {
-    const kib = releaseStartupPages();
-    logger.debug(kib === null ? `${what}: can't be let go here` : `${what}: ${Math.round(kib / 1024)} MiB of the executable let go`);
-    if (kib === null) clearInterval(again);
+  const release = (what: string): Release | null => {
+    const done = releaseStartupPages();
+    if (done === null) {
+      logger.debug(`${what}: can't be let go here`);
+      return null;
+    }
+    const comeBack = done.faultAround === null ? "page by page" : `64 KiB at a time (${done.faultAround})`;
+    logger.debug(`${what}: ${Math.round(done.releasedKib / 1024)} MiB of the executable let go; what is used again comes back ${comeBack}`);
+    return done;
   };
   const look = () => {
     check = undefined;
     if (!latch.observe(supervisor.snapshot())) return;
     unsubscribe();
-    setTimeout(() => release("start-up pages"), RELEASE_AFTER_SETTLED_MS).unref();
-    again = setInterval(() => release("pages touched since"), EXECUTABLE_PAGES_RELEASE_MS).unref();
+    setTimeout(() => {
+      const first = release("start-up pages");
+      if (first === null) return;
+      const every = first.faultAround === null ? RELEASE_EVERY_MS.pageByPage : RELEASE_EVERY_MS.faultAround;
+      setInterval(() => release("pages touched since"), every).unref();
+    }, RELEASE_AFTER_SETTLED_MS).unref();
   };
   const unsubscribe = supervisor.onChange(() => {
     check ??= setTimeout(look, STARTUP_SETTLED_CHECK_MS);

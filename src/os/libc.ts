@@ -45,6 +45,8 @@ const SYMBOLS = {
   memfd_create: { args: [ptr, u32], returns: i32 },
   // start-up's pages of the executable, let go once it is over (os/startup-pages.ts)
   madvise: { args: [u64, u64, i32], returns: i32 },
+  // userfaultfd's requests (os/page-by-page.ts): the request number, and a pointer to its struct
+  ioctl: { args: [i32, u64, ptr], returns: i32 },
   // a program's output pipe (os/pipe.ts): made, and read into one reused buffer; ssize_t taken as 32
   // bits: no read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
   pipe2: { args: [ptr, i32], returns: i32 },

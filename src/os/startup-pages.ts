@@ -14,6 +14,7 @@
 // what is mapped again is the same bytes.
 import { readFileSync, readlinkSync } from "node:fs";
 import { libc } from "./libc.ts";
+import { mapPageByPage } from "./page-by-page.ts";
 
 const MADV_DONTNEED = 4;
 
@@ -53,18 +54,27 @@ export function releasableMappings(mappings: readonly Mapping[], executable: str
   return mappings.filter((m) => m.path === executable && !m.perms.includes("w") && m.anonymousKib === 0 && m.rssKib > 0);
 }
 
+/** What a release did: the KiB that were resident, and whether later faults map page by page. */
+export interface Release {
+  releasedKib: number;
+  /** null: the pages come back one per fault (page-by-page.ts); else why they come back 64 KiB at a time. */
+  faultAround: string | null;
+}
+
 /**
- * Unmap the executable's clean pages (see above); the KiB that were resident in them, or null when
- * it cannot be done here (no /proc, no madvise): then nothing changes but the RSS figure.
+ * Unmap the executable's clean pages (see above), having the kernel map them back page by page where
+ * it can; null when it cannot be done here (no /proc, no madvise): then nothing changes but the RSS figure.
  */
-export function releaseStartupPages(): number | null {
+export function releaseStartupPages(): Release | null {
   try {
     const executable = readlinkSync("/proc/self/exe");
-    let released = 0;
-    for (const m of releasableMappings(parseSmaps(readFileSync("/proc/self/smaps", "utf8")), executable)) {
-      if (libc().madvise(m.start, m.end - m.start, MADV_DONTNEED) === 0) released += m.rssKib;
+    const mappings = releasableMappings(parseSmaps(readFileSync("/proc/self/smaps", "utf8")), executable);
+    const faultAround = mapPageByPage(mappings);
+    let releasedKib = 0;
+    for (const m of mappings) {
+      if (libc().madvise(m.start, m.end - m.start, MADV_DONTNEED) === 0) releasedKib += m.rssKib;
     }
-    return released;
+    return { releasedKib, faultAround };
   } catch {
     return null;
   }
