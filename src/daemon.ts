@@ -255,16 +255,15 @@ function inheritedEnvironment(config: Config, socketPath: string): Record<string
 // executable's pages it touched are let go (os/startup-pages.ts), a second after, for the start-up's
 // last steps. Looked at no more than every STARTUP_SETTLED_CHECK_MS, so that 1,000 programs starting
 // cost 1,000 state changes, not 1,000 snapshots of 1,000 programs each.
-// And again later: the first minutes touch code an idle daemon does not run again either (JavaScriptCore
-// compiling the sampler's and the event loop's hot paths, each code path's first run), and so does any
-// burst of work (a log flood, a reload). What the idle daemon does run comes back by minor faults. Where
-// the kernel maps it back page by page (os/page-by-page.ts) that is 1–2 MiB, so every 5 minutes is
-// enough; 64 KiB at a time it is 11–18 MiB a minute, let go every minute (docs/performance.md). Each
-// release costs the faults that bring back what the idle daemon runs: a third of its idle CPU at one
-// release a minute on a machine whose page faults are dear.
+// And again every EXECUTABLE_PAGES_RELEASE_MS: the first minutes touch code an idle daemon does not run
+// again either (JavaScriptCore compiling the sampler's and the event loop's hot paths, each code path's
+// first run), and so does any burst of work (a log flood, a reload). What the idle daemon does run comes
+// back by minor faults: page by page where the kernel allows it (os/page-by-page.ts), 64 KiB at a time
+// elsewhere (docs/performance.md has both). A release every 5 minutes instead was measured and not kept:
+// at 1,000 programs the JIT's compilers came back page by page to as much as a minute brings 64 KiB at a time.
 const STARTUP_SETTLED_CHECK_MS = 200;
 const RELEASE_AFTER_SETTLED_MS = 1000;
-const RELEASE_EVERY_MS = { pageByPage: 5 * 60_000, faultAround: 60_000 };
+const EXECUTABLE_PAGES_RELEASE_MS = 60_000;
 function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: readonly string[], logger: ConsolaInstance): void {
   const latch = new ReadinessLatch(autostartNames);
   let check: Timer | undefined;
@@ -283,10 +282,7 @@ function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: 
     if (!latch.observe(supervisor.snapshot())) return;
     unsubscribe();
     setTimeout(() => {
-      const first = release("start-up pages");
-      if (first === null) return;
-      const every = first.faultAround === null ? RELEASE_EVERY_MS.pageByPage : RELEASE_EVERY_MS.faultAround;
-      setInterval(() => release("pages touched since"), every).unref();
+      if (release("start-up pages") !== null) setInterval(() => release("pages touched since"), EXECUTABLE_PAGES_RELEASE_MS).unref();
     }, RELEASE_AFTER_SETTLED_MS).unref();
   };
   const unsubscribe = supervisor.onChange(() => {
