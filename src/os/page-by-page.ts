@@ -34,9 +34,9 @@ const UFFDIO_REGISTER_MODE_WP = 2n;
 const UFFDIO_API = 0xc018aa3fn; // struct uffdio_api { u64 api, features, ioctls }
 const UFFDIO_REGISTER = 0xc020aa00n; // struct uffdio_register { u64 start, len, mode, ioctls }
 
-// Why there is no registration (null: there is one). Tried once: its descriptor then stays open for the
-// life of the process, never closed, as closing it would end the registration.
-let failure: string | null | undefined;
+// What the one try found: `failure` null when the registration holds. Its descriptor then stays open
+// for the life of the process, never closed, as closing it would end the registration.
+let tried: { failure: string | null } | undefined;
 
 /**
  * Have the kernel map `ranges` one page per fault from now on, for the life of the process. Returns
@@ -44,8 +44,8 @@ let failure: string | null | undefined;
  * ones return what it did.
  */
 export function mapPageByPage(ranges: readonly Range[]): string | null {
-  failure ??= tryRegister(ranges);
-  return failure;
+  tried ??= { failure: tryRegister(ranges) };
+  return tried.failure;
 }
 
 function tryRegister(ranges: readonly Range[]): string | null {
