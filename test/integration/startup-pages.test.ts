@@ -2,8 +2,8 @@
 // (~40 MB of JavaScriptCore and Bun code it never runs again), 1.5x supervisord's RSS with 1 program.
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { release } from "node:os";
 import { join } from "node:path";
+import { pageByPageExpected } from "../infra/page-by-page-expected.ts";
 import { Daemon, readLines, tempDir, waitFor } from "./_harness.ts";
 
 const MIB = 1024 * 1024;
@@ -33,8 +33,6 @@ autorestart = false
 
 // The kernel maps a released page back alone, not with the 64 KiB around it, where a write-protect
 // userfaultfd registration is allowed (Linux 6.7 and later, as root here): os/page-by-page.ts.
-const [major, minor] = release().split(".").map(Number) as [number, number];
-const pageByPageExpected = process.getuid?.() === 0 && (major > 6 || (major === 6 && minor >= 7));
 
 test(`the released pages come back ${pageByPageExpected ? "page by page" : "64 KiB at a time (no write-protect userfaultfd here)"}, and no program gets the userfaultfd that does it`, async () => {
   using dir = tempDir();

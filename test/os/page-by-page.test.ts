@@ -2,11 +2,8 @@
 // again every minute, and each ask must neither make another userfaultfd (a descriptor a minute) nor
 // report the first one's registration as failed.
 import { expect, test } from "bun:test";
-import { release } from "node:os";
 import { join } from "node:path";
-
-const [major, minor] = release().split(".").map(Number) as [number, number];
-const expected = process.getuid?.() === 0 && (major > 6 || (major === 6 && minor >= 7));
+import { pageByPageExpected as expected } from "../infra/page-by-page-expected.ts";
 
 test(`asked three times, the registration is made once (${expected ? "and holds here" : "and refused here"}), with one descriptor`, () => {
   const script = `
