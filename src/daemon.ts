@@ -18,6 +18,7 @@ import { CONSOLE_EXIT_WAIT, describeConsoleLoss, flushOutputs, leaveConsole } fr
 import { createLogger } from "./logs/logger.ts";
 import { emptyLog, readRange, tailRange } from "./logs/log-range.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
+import { gcTimerState } from "./os/gc-timer-off.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
 import { lockDirectory } from "./os/file-lock.ts";
@@ -67,6 +68,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   const releaseLogDir = logDir === null ? () => {} : claimLogDir(logDir);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: logDir === null ? undefined : join(logDir, "tsvisor.log") });
   for (const note of config.notes) logger.warn(note);
+  logger.debug(`Bun's idle GC timer: ${gcTimerState()}`);
   startReaping(logger);
   keepFdReserve(logger);
   // Set just before the programs start (its first STATUS= is then about them, not about an empty

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { TsvisorError } from "../errors.ts";
+import { runWithGcTimerOff } from "../os/gc-timer-off.ts";
 import { inheritedFds } from "../os/inherited-fds.ts";
 import { configArgs, socketArgs } from "./_args.ts";
 import { fail } from "./_exit.ts";
@@ -11,6 +12,8 @@ export default defineCommand({
   args: { ...configArgs, ...socketArgs },
   async run({ args, rawArgs }) {
     const command = commandAfterDashes(rawArgs, args._);
+    // Returns in the process that goes on (the same pid): from here on, with Bun's idle GC timer off.
+    runWithGcTimerOff();
     // The descriptors tsvisor inherited are CMD's (socket activation, as in init mode): told from Bun's
     // own before daemon.ts loads, as its logger's import makes Bun duplicate stdout and stderr.
     if (command !== undefined) inheritedFds();

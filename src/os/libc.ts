@@ -19,10 +19,13 @@ const SYMBOLS = {
   signal: { args: [i32, u64], returns: u64 },
   sigprocmask: { args: [i32, ptr, ptr], returns: i32 },
   execvp: { args: [ptr, ptr], returns: i32 },
+  // tsvisor executing itself again (os/gc-timer-off.ts), with the environment setenv/unsetenv changed
+  execv: { args: [ptr, ptr], returns: i32 },
   // F_GETFD/F_SETFD (close-on-exec), F_GETFL/F_SETFL and F_SETPIPE_SZ (os/pipe.ts), and F_ADD_SEALS
   // (os/pdeathsig-exec.ts)
   fcntl: { args: [i32, i32, i32], returns: i32 },
   setenv: { args: [ptr, ptr, i32], returns: i32 },
+  unsetenv: { args: [ptr], returns: i32 },
   // the real-time signals as this C library numbers them (glibc 34-64, musl 35-64: each keeps some for itself)
   __libc_current_sigrtmin: { args: [], returns: i32 },
   __libc_current_sigrtmax: { args: [], returns: i32 },
