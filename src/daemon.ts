@@ -25,6 +25,7 @@ import { lockDirectory } from "./os/file-lock.ts";
 import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
+import { onWallClockMultiples } from "./os/wall-clock-beat.ts";
 import { type Release, releaseStartupPages } from "./os/startup-pages.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
 import { MainCommand } from "./main-command.ts";
@@ -284,7 +285,8 @@ function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: 
     if (!latch.observe(supervisor.snapshot())) return;
     unsubscribe();
     setTimeout(() => {
-      if (release("start-up pages") !== null) setInterval(() => release("pages touched since"), EXECUTABLE_PAGES_RELEASE_MS).unref();
+      // on the minute, in the wake-up the sampler and the TICK events share (os/wall-clock-beat.ts)
+      if (release("start-up pages") !== null) onWallClockMultiples(EXECUTABLE_PAGES_RELEASE_MS, () => release("pages touched since"));
     }, RELEASE_AFTER_SETTLED_MS).unref();
   };
   const unsubscribe = supervisor.onChange(() => {

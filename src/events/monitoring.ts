@@ -3,6 +3,7 @@
 // tsvisor itself is running and stopping.
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/schema.ts";
+import { onWallClockMultiples } from "../os/wall-clock-beat.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { EventBus } from "./event-bus.ts";
 import { healthEvent, logEvent, processStateEvent, supervisorEvent, tickEvent } from "./event.ts";
@@ -50,24 +51,20 @@ export function startMonitoring(config: Config, supervisor: Supervisor, options:
 }
 
 // supervisord's TICK_5, TICK_60 and TICK_3600: when the wall clock crosses a multiple of the period
-// (supervisord's timeslice()), never at start-up itself. One timer, armed for the next 5 s boundary.
+// (supervisord's timeslice()), never at start-up itself. Due at each 5 s multiple, in the wake-up the
+// sampler shares (os/wall-clock-beat.ts).
 function startTicks(emit: (period: (typeof TICK_PERIODS)[number], when: number) => void): { stop(): void } {
   const slice = (period: number, seconds: number) => seconds - (seconds % period);
   const startedAt = Math.floor(Date.now() / 1000);
   const last = new Map<number, number>(TICK_PERIODS.map((p) => [p, slice(p, startedAt)]));
-  let timer: Timer | undefined;
-  const arm = () => {
-    timer = setTimeout(() => {
-      const now = Math.floor(Date.now() / 1000);
-      for (const period of TICK_PERIODS) {
-        const current = slice(period, now);
-        if (current === last.get(period)) continue;
-        last.set(period, current);
-        emit(period, current);
-      }
-      arm();
-    }, 5000 - (Date.now() % 5000) + 5); // just past the boundary, so the second read is the new one
-  };
-  arm();
-  return { stop: () => clearTimeout(timer) };
+  const beat = onWallClockMultiples(5000, () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const period of TICK_PERIODS) {
+      const current = slice(period, now);
+      if (current === last.get(period)) continue;
+      last.set(period, current);
+      emit(period, current);
+    }
+  });
+  return { stop: () => beat.cancel() };
 }

@@ -8,14 +8,14 @@
 // from its first PSS on, never by its RSS (which counts shared pages many times).
 // A tree's PSS is read again only when it may have changed (pssIsStale): at 1,000 idle programs the
 // reads were two thirds of a sample's cost, and an idle tree's pages do not change.
-import { setLongInterval, type LongTimer } from "../os/long-timer.ts";
 import { CLOCK_TICKS_PER_SECOND, sumPss, type TreeUsage } from "../os/proc-tree.ts";
 import { sameNumbers, TreeReader } from "../os/tree-reader.ts";
+import { onWallClockMultiples } from "../os/wall-clock-beat.ts";
 import type { Managed } from "./managed.ts";
 import { advanceUsage, describeBytes, exceedsMaxMemory, memoryKind, memoryOf, type UsageSample } from "./usage.ts";
 
 export class ResourceSampler {
-  private timer: LongTimer | undefined;
+  private timer: { cancel(): void } | undefined;
   /** Root pid -> the PSS of its tree from the last finished round, and what the tree was then. */
   private readonly pss = new Map<number, PssReading>();
   private measuring = false;
@@ -35,9 +35,12 @@ export class ResourceSampler {
     private readonly onOverLimit: (m: Managed, why: string) => void,
   ) {}
 
-  /** Sample every interval from now on; an interval of 0 turns sampling off. */
+  /**
+   * Sample every interval from the next multiple of it on the wall clock (in the wake-up of the TICK
+   * events and whatever else is due then: os/wall-clock-beat.ts); an interval of 0 turns sampling off.
+   */
   start(): void {
-    if (this.intervalMs > 0) this.timer = setLongInterval(() => this.sample(), this.intervalMs);
+    if (this.intervalMs > 0) this.timer = onWallClockMultiples(this.intervalMs, () => this.sample());
   }
 
   stop(): void {
