@@ -26,7 +26,7 @@ import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
 import { onWallClockMultiples } from "./os/wall-clock-beat.ts";
-import { type Release, releaseStartupPages } from "./os/startup-pages.ts";
+import { type Release, fileBackedResidentKib, releaseStartupPages } from "./os/startup-pages.ts";
 import { catchUnnamedSignals } from "./os/unnamed-signals.ts";
 import { MainCommand } from "./main-command.ts";
 import { ConfigGroups } from "./supervisor/config-groups.ts";
@@ -258,27 +258,39 @@ function inheritedEnvironment(config: Config, socketPath: string): Record<string
 // executable's pages it touched are let go (os/startup-pages.ts), a second after, for the start-up's
 // last steps. Looked at no more than every STARTUP_SETTLED_CHECK_MS, so that 1,000 programs starting
 // cost 1,000 state changes, not 1,000 snapshots of 1,000 programs each.
-// And again every EXECUTABLE_PAGES_RELEASE_MS: the first minutes touch code an idle daemon does not run
-// again either (JavaScriptCore compiling the sampler's and the event loop's hot paths, each code path's
-// first run), and so does any burst of work (a log flood, a reload). What the idle daemon does run comes
-// back by minor faults: page by page where the kernel allows it (os/page-by-page.ts), 64 KiB at a time
-// elsewhere (docs/performance.md has both). A release every 5 minutes instead was measured and not kept:
-// at 1,000 programs the JIT's compilers came back page by page to as much as a minute brings 64 KiB at a time.
+// And again at a minute when enough has come back: the first minutes touch code an idle daemon does not
+// run again either (JavaScriptCore compiling the sampler's and the event loop's hot paths, each code
+// path's first run), and so does any burst of work (a log flood, a reload). What the idle daemon does run
+// comes back by minor faults: page by page where the kernel allows it (os/page-by-page.ts), 64 KiB at a
+// time elsewhere (docs/performance.md has both). Each release makes that working set fault back once
+// more (and read from disk where a reclaimer pages out the page cache no process maps), which was a
+// third of an idle daemon's CPU at 1 program: so a minute whose file-backed RSS has grown by less than
+// RELEASE_AFTER_REGROWTH_KIB since the last release lets it be. A release every 5 minutes was measured
+// and not kept: at 1,000 programs the JIT's compilers came back, page by page, to as much as a minute
+// brought 64 KiB at a time; they are let go at the first minute after they passed the mark.
 const STARTUP_SETTLED_CHECK_MS = 200;
 const RELEASE_AFTER_SETTLED_MS = 1000;
 const EXECUTABLE_PAGES_RELEASE_MS = 60_000;
+const RELEASE_AFTER_REGROWTH_KIB = 2048;
 function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: readonly string[], logger: ConsolaInstance): void {
   const latch = new ReadinessLatch(autostartNames);
   let check: Timer | undefined;
+  let residentAfterRelease: number | null = null;
   const release = (what: string): Release | null => {
     const done = releaseStartupPages();
     if (done === null) {
       logger.debug(`${what}: can't be let go here`);
       return null;
     }
+    residentAfterRelease = fileBackedResidentKib();
     const comeBack = done.faultAround === null ? "page by page" : `64 KiB at a time (${done.faultAround})`;
     logger.debug(`${what}: ${Math.round(done.releasedKib / 1024)} MiB of the executable let go; what is used again comes back ${comeBack}`);
     return done;
+  };
+  const releaseIfGrown = () => {
+    const resident = fileBackedResidentKib();
+    if (resident !== null && residentAfterRelease !== null && resident - residentAfterRelease < RELEASE_AFTER_REGROWTH_KIB) return;
+    release("pages touched since");
   };
   const look = () => {
     check = undefined;
@@ -286,7 +298,7 @@ function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: 
     unsubscribe();
     setTimeout(() => {
       // on the minute, in the wake-up the sampler and the TICK events share (os/wall-clock-beat.ts)
-      if (release("start-up pages") !== null) onWallClockMultiples(EXECUTABLE_PAGES_RELEASE_MS, () => release("pages touched since"));
+      if (release("start-up pages") !== null) onWallClockMultiples(EXECUTABLE_PAGES_RELEASE_MS, releaseIfGrown);
     }, RELEASE_AFTER_SETTLED_MS).unref();
   };
   const unsubscribe = supervisor.onChange(() => {
