@@ -52,8 +52,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "os/safe-open.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],
   // event.ts reads the supervisor's Transition through a type import, which loads nothing.
   [(f) => PURE_EVENTS.includes(f), ["events/", "supervisor/states.ts", "supervisor/backoff.ts", "supervisor/exit-status.ts", "supervisor/supervisor.ts"]],
-  // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/.
-  [(f) => f.startsWith("events/"), ["events/", "supervisor/", "config/schema.ts", "os/kill.ts", "os/spawn.ts", "os/long-timer.ts", "errors.ts", "consola", "node:", "bun"]],
+  // monitoring.ts sees the supervisor's onTransition() through a type import; hooks and listeners spawn through os/;
+  // the TICK events are due on the wall clock's multiples with the sampler (os/wall-clock-beat.ts).
+  [(f) => f.startsWith("events/"), ["events/", "supervisor/", "config/schema.ts", "os/kill.ts", "os/spawn.ts", "os/long-timer.ts", "os/wall-clock-beat.ts", "errors.ts", "consola", "node:", "bun"]],
   // Type-only imports of os/datagram-socket.ts (UnixAddress) and supervisor/states.ts load nothing.
   [(f) => PURE_SYSTEMD.includes(f), ["systemd/", "os/datagram-socket.ts", "supervisor/states.ts", "errors.ts"]],
   // notifier.ts sees the supervisor through a structural interface, so it never imports supervisor.ts.
@@ -75,8 +76,9 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
-  // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it.
-  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "errors.ts", "os/inherited-fds.ts", "os/foreground-child.ts"]],
+  // Bun duplicate stdout and stderr; init-mode.ts knows the helper's flag to dispatch on it; run.ts
+  // first executes tsvisor again with Bun's GC timer off (os/gc-timer-off.ts).
+  [(f) => f === "cli/run.ts" || f === "cli/init-mode.ts", ["daemon.ts", "init.ts", "cli/", "citty", "errors.ts", "os/inherited-fds.ts", "os/foreground-child.ts", "os/gc-timer-off.ts"]],
   // cli/logs.ts reads log files itself (the daemon only says where they are): logs/tail.ts for one, logs/merged-tail.ts
   // for several, and with the daemon down it selects processes as the daemon would (supervisor/operator.ts, pure);
   // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
