@@ -21,6 +21,7 @@ import { FD_CLOEXEC, F_GETFD, F_SETFD, errno, libc } from "./libc.ts";
 const TIMER_VARIABLE = "BUN_GC_TIMER_DISABLE";
 // Set only for the exec; its presence also stops a second one, whatever happened to the other variable.
 const MARK_VARIABLE = "TSVISOR_SET_BUN_GC_TIMER_DISABLE";
+const PR_SET_NAME = 15;
 
 let state: string | undefined;
 
@@ -30,10 +31,13 @@ let state: string | undefined;
  * Returns only in this last process; gcTimerState() then says which it was.
  */
 export function runWithGcTimerOff(): void {
-  if (process.env[MARK_VARIABLE] !== undefined) {
+  const mark = process.env[MARK_VARIABLE];
+  if (mark !== undefined) {
+    const timer = process.env[TIMER_VARIABLE];
     forget(MARK_VARIABLE);
     forget(TIMER_VARIABLE);
-    state = "off";
+    takeBackName(mark);
+    state = timer === "1" ? "off" : `as the environment's ${TIMER_VARIABLE}=${JSON.stringify(timer ?? null)} says`;
     return;
   }
   const chosen = process.env[TIMER_VARIABLE];
@@ -43,9 +47,11 @@ export function runWithGcTimerOff(): void {
   }
   let argv: Buffer[];
   let fds: number[];
+  let name: Buffer;
   try {
     // as the kernel gave them: bytes, not strings (an argument need not be UTF-8)
     argv = splitAtNul(readFileSync("/proc/self/cmdline"));
+    name = readFileSync("/proc/self/comm").subarray(0, -1); // less its newline
     fds = inheritedFds();
   } catch (error) {
     state = `on (no /proc to execute tsvisor again from: ${(error as Error).message})`;
@@ -54,7 +60,8 @@ export function runWithGcTimerOff(): void {
   const c = libc();
   keepAcrossExec(fds);
   c.setenv(cString(TIMER_VARIABLE), cString("1"), 1);
-  c.setenv(cString(MARK_VARIABLE), cString("1"), 1);
+  // the mark carries the process's name (in hex: it is bytes): the exec names it after /proc/self/exe, "exe"
+  c.setenv(cString(MARK_VARIABLE), cString(name.toString("hex") || "00"), 1);
   const vector = new BigUint64Array(argv.length + 1); // char *argv[], NULL-terminated
   argv.forEach((arg, i) => (vector[i] = BigInt(ptr(arg))));
   c.execv(cString("/proc/self/exe"), vector);
@@ -68,6 +75,15 @@ export function runWithGcTimerOff(): void {
 /** For the daemon's debug line: "off", or why the timer is on. */
 export function gcTimerState(): string {
   return state ?? "on (tsvisor was not started as `tsvisor run`)";
+}
+
+// The name ps, top, pgrep and killall go by (/proc/PID/comm) is the basename of the path executed:
+// "exe" after the exec of /proc/self/exe. The name the process had before comes back, as it was.
+function takeBackName(hex: string): void {
+  const name = Buffer.from(hex, "hex");
+  if (name.length === 0 || name.includes(0)) return;
+  const text = Buffer.concat([name, Buffer.from([0])]); // kept referenced until prctl returns
+  libc().prctl(PR_SET_NAME, BigInt(ptr(text)), 0n, 0n, 0n);
 }
 
 // Out of the C environment (execvp's) and process.env (what programs are given) alike.

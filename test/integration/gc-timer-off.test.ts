@@ -1,10 +1,11 @@
 // Issue 18 (idle CPU): `tsvisor run` executes itself again, in its own pid, with Bun's idle GC timer off
-// (os/gc-timer-off.ts). What a user must not notice: another pid, other arguments, a variable of
+// (os/gc-timer-off.ts). What a user must not notice: another pid, other arguments, another process name
+// (the exec named it "exe" until the red team saw it in ps, 2026-12-07), a variable of
 // tsvisor's in the environment of their programs, or a BUN_GC_TIMER_DISABLE of their own overridden.
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Daemon, readLines, tempDir, waitFor } from "./_harness.ts";
+import { basename, join } from "node:path";
+import { Daemon, TSVISOR, readLines, tempDir, waitFor } from "./_harness.ts";
 
 // The environment a process was started with, as the kernel keeps it (what Bun read as it started).
 const startEnvironment = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").filter(Boolean);
@@ -21,8 +22,12 @@ test("tsvisor run goes on in the pid it was started as, with Bun's idle GC timer
   await using daemon = Daemon.start(dir.path, PRINT_ENV, { env: { TSVISOR_DEBUG: "1", GIVEN_TO_TSVISOR: "kept" } });
   expect(await daemon.waitForLog(/Bun's idle GC timer: /)).toContain("Bun's idle GC timer: off");
   // the process the test started is the one that runs, and Bun in it started with the timer off
-  expect(ownVariables(startEnvironment(daemon.proc.pid))).toEqual(["BUN_GC_TIMER_DISABLE=1", "TSVISOR_SET_BUN_GC_TIMER_DISABLE=1"]);
+  // (the mark carries the process's name, in hex)
+  const name = basename(TSVISOR).slice(0, 15);
+  expect(ownVariables(startEnvironment(daemon.proc.pid))).toEqual(["BUN_GC_TIMER_DISABLE=1", `TSVISOR_SET_BUN_GC_TIMER_DISABLE=${Buffer.from(name).toString("hex")}`]);
   expect(readFileSync(`/proc/${daemon.proc.pid}/cmdline`, "utf8").split("\0").slice(1, 2)).toEqual(["run"]);
+  // the name ps, pgrep and killall go by: the exec of /proc/self/exe had made it "exe"
+  expect(readFileSync(`/proc/${daemon.proc.pid}/comm`, "utf8").trim()).toBe(name);
   const printed = await waitFor(() => {
     const lines = readLines(join(dir.path, "logs", "printer.out.log"));
     return lines.at(-1) === "printed" && lines;
