@@ -22,11 +22,13 @@ while True:
     sys.stdout.write("RESULT 2\\nOK"); sys.stdout.flush()
 `;
 
-// `status` as supervisorctl prints it, pids and uptimes aside, in name order. Event listeners are left
-// out: supervisord lists them there, tsvisor does not (docs/supervisord.md); the test sees them run.
+// `status` as supervisorctl prints it, pids, uptimes and exit times aside, in name order (the two
+// daemons' programs can end either side of a minute: "EXITED Dec 07 09:09 AM" beside "09:10 AM").
+// Event listeners are left out: supervisord lists them there, tsvisor does not (docs/supervisord.md);
+// the test sees them run.
 async function states(dir: string, url: string, listeners: string[]): Promise<string[]> {
   const { stdout } = await supervisorctl(dir, url, ["status"]);
-  const lines = stdout.trimEnd().split("\n").map((l) => l.replace(/pid \d+, uptime \d+:\d\d:\d\d/, "pid N").replace(/\s+/g, " ").trim());
+  const lines = stdout.trimEnd().split("\n").map((l) => l.replace(/pid \d+, uptime \d+:\d\d:\d\d/, "pid N").replace(/\b[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M\b/, "TIME").replace(/\s+/g, " ").trim());
   return lines.filter((l) => !listeners.includes(l.split(" ")[0]!)).sort();
 }
 
