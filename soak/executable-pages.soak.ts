@@ -3,12 +3,12 @@
 // RSS, and supervising goes on unharmed while the pages it does use come back by minor faults.
 // Needs more than a minute of a running daemon, hence here and not in `npm test`.
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileBackedResidentKib } from "../src/os/startup-pages.ts";
 import { Daemon, readLines, tempDir, waitFor } from "../test/integration/_harness.ts";
 import { budgetMs } from "./_budget.ts";
 
-const rssFileMiB = (pid: number) => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+const rssFileMiB = (pid: number) => fileBackedResidentKib(pid)! / 1024;
 
 test("a minute after start-up tsvisor lets go of the pages it touched since, and goes on supervising and logging", async () => {
   using dir = tempDir();

@@ -15,8 +15,8 @@
 // is left alone, whatever its value, and reaches programs as it always did.
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
-import { inheritedFds, keepAcrossExec } from "./inherited-fds.ts";
-import { FD_CLOEXEC, F_GETFD, F_SETFD, errno, libc } from "./libc.ts";
+import { closeOnExecAgain, inheritedFds, keepAcrossExec } from "./inherited-fds.ts";
+import { errno, libc } from "./libc.ts";
 
 const TIMER_VARIABLE = "BUN_GC_TIMER_DISABLE";
 // Set only for the exec; its presence also stops a second one, whatever happened to the other variable.
@@ -54,21 +54,21 @@ export function runWithGcTimerOff(): void {
     name = readFileSync("/proc/self/comm").subarray(0, -1); // less its newline
     fds = inheritedFds();
   } catch (error) {
-    state = `on (no /proc to execute tsvisor again from: ${(error as Error).message})`;
+    state = `on (cannot read /proc/self to execute tsvisor again: ${(error as Error).message})`;
     return;
   }
   const c = libc();
   keepAcrossExec(fds);
   c.setenv(cString(TIMER_VARIABLE), cString("1"), 1);
   // the mark carries the process's name (in hex: it is bytes): the exec names it after /proc/self/exe, "exe"
-  c.setenv(cString(MARK_VARIABLE), cString(name.toString("hex") || "00"), 1);
+  c.setenv(cString(MARK_VARIABLE), cString(name.toString("hex")), 1);
   const vector = new BigUint64Array(argv.length + 1); // char *argv[], NULL-terminated
   argv.forEach((arg, i) => (vector[i] = BigInt(ptr(arg))));
   c.execv(cString("/proc/self/exe"), vector);
   // reached only when the exec failed: go on as this process, as it was
   const code = errno();
   for (const name of [TIMER_VARIABLE, MARK_VARIABLE]) c.unsetenv(cString(name));
-  for (const fd of fds) c.fcntl(fd, F_SETFD, c.fcntl(fd, F_GETFD, 0) | FD_CLOEXEC);
+  closeOnExecAgain(fds);
   state = `on (executing tsvisor again failed: errno ${code})`;
 }
 

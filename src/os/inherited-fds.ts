@@ -30,6 +30,15 @@ export function keepAcrossExec(fds: readonly number[]): void {
   }
 }
 
+/** Set close-on-exec back on each, as Bun had it: for when the execve() after keepAcrossExec failed. */
+export function closeOnExecAgain(fds: readonly number[]): void {
+  const c = libc();
+  for (const fd of fds) {
+    const flags = c.fcntl(fd, F_GETFD, 0);
+    if (flags >= 0) c.fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
 /** Close tsvisor's copies once the command has its own: they are the command's, not tsvisor's. */
 export function closeInheritedFds(): void {
   for (const fd of inheritedFds()) {

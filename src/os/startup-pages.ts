@@ -81,13 +81,14 @@ export function releaseStartupPages(): Release | null {
 }
 
 /**
- * The process's file-backed resident memory (RssFile, KiB): the executable's pages mapped, and any
- * other file's. Read from /proc/self/status, a count the kernel keeps (no page-table walk, as smaps
- * is): cheap enough to look at every minute. null where there is no /proc.
+ * A process's file-backed resident memory (RssFile, KiB): the executable's pages mapped, and any
+ * other file's. Read from /proc/PID/status, a count the kernel keeps (no page-table walk, as smaps
+ * is): cheap enough to look at every minute. null where there is no /proc. This process's by default;
+ * the tests read the daemon's.
  */
-export function fileBackedResidentKib(): number | null {
+export function fileBackedResidentKib(pid: number | "self" = "self"): number | null {
   try {
-    const match = /^RssFile:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    const match = /^RssFile:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match === null ? null : Number(match[1]);
   } catch {
     return null;

@@ -1,13 +1,13 @@
 // Regression: #18 — an idle tsvisor kept every page of its executable that start-up had touched
 // (~40 MB of JavaScriptCore and Bun code it never runs again), 1.5x supervisord's RSS with 1 program.
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileBackedResidentKib } from "../../src/os/startup-pages.ts";
 import { pageByPageExpected } from "../infra/page-by-page-expected.ts";
 import { Daemon, readLines, tempDir, waitFor } from "./_harness.ts";
 
 const MIB = 1024 * 1024;
-const rssFile = (pid: number) => Number(/^RssFile:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+const rssFile = (pid: number) => fileBackedResidentKib(pid)! * 1024;
 
 test("once its programs have started, tsvisor lets go of its start-up pages, and goes on supervising and logging", async () => {
   using dir = tempDir();
