@@ -17,9 +17,18 @@ command = ["/bin/sh", "-c", "env; echo printed; exec sleep 1000"]
 startsecs = 0
 `;
 
-test("tsvisor run goes on in the pid it was started as, with Bun's idle GC timer off, and its programs get the environment it was given", async () => {
+test("tsvisor run goes on in the pid it was started as, with Bun's idle GC timer off, and its programs, hooks and listeners get the environment it was given", async () => {
   using dir = tempDir();
-  await using daemon = Daemon.start(dir.path, PRINT_ENV, { env: { TSVISOR_DEBUG: "1", GIVEN_TO_TSVISOR: "kept" } });
+  const hookEnv = join(dir.path, "hook.env");
+  const listenerEnv = join(dir.path, "listener.env");
+  await using daemon = Daemon.start(dir.path, `${PRINT_ENV}
+[[hooks]]
+on = ["PROCESS_STATE_RUNNING"]
+command = ["/bin/sh", "-c", "env > ${hookEnv}.part && mv ${hookEnv}.part ${hookEnv}"]
+[eventlisteners.listener]
+command = ["/bin/sh", "-c", "env > ${listenerEnv}.part && mv ${listenerEnv}.part ${listenerEnv}; echo READY; exec cat > /dev/null"]
+events = ["PROCESS_STATE"]
+`, { env: { TSVISOR_DEBUG: "1", GIVEN_TO_TSVISOR: "kept" } });
   expect(await daemon.waitForLog(/Bun's idle GC timer: /)).toContain("Bun's idle GC timer: off");
   // the process the test started is the one that runs, and Bun in it started with the timer off
   // (the mark carries the process's name, in hex)
@@ -34,6 +43,15 @@ test("tsvisor run goes on in the pid it was started as, with Bun's idle GC timer
   }, "the program's environment in its log");
   expect(printed).toContain("GIVEN_TO_TSVISOR=kept");
   expect(ownVariables(printed)).toEqual([]);
+  // a hook's and a listener's environment come from the same process.env
+  for (const [file, what] of [[hookEnv, "the hook's environment"], [listenerEnv, "the listener's environment"]] as const) {
+    const lines = await waitFor(() => {
+      const written = readLines(file);
+      return written.length > 0 && written;
+    }, what);
+    expect(lines).toContain("GIVEN_TO_TSVISOR=kept");
+    expect(ownVariables(lines)).toEqual([]);
+  }
   expect((await daemon.ctl(["status", "printer"])).stdout).toMatch(/^printer +RUNNING/m);
 });
 
