@@ -1,6 +1,7 @@
 // The composition root of `tsvisor [-g] -- CMD [ARGS...]`: init mode, a drop-in for `tini --`. In
 // tini's order: signals -> subreaper -> reaper -> spawn CMD -> forward signals and reap zombies until
 // CMD exits -> exit with CMD's code (128 + N when a signal N killed it).
+import { describeForeignProgram } from "./os/elf-machine.ts";
 import { execAsForegroundChild, ignoreTerminalStopSignals } from "./os/exec-child.ts";
 import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
@@ -68,6 +69,12 @@ export async function runInit(options: { argv: string[]; group: boolean }): Prom
   });
   clearTimeout(catchUnnamed);
   if (pid !== null) takeBackTerminal(pid);
+  // the one exec failure the foreground exec can only report as a status (tini: "Exec format error")
+  const foreign = pid !== null && status.code === 126 ? describeForeignProgram(options.argv[0] ?? "", process.env) : null;
+  if (foreign !== null) {
+    wroteThroughStreams = true;
+    process.stderr.write(`tsvisor: ${foreign}\n`);
+  }
   reapOrphans(); // what CMD left behind as it went
   const code = shellExitCode(status, signalNumber);
   logger?.debug(`exited: ${options.argv[0]} (${describeExit(status)}); tsvisor exits with code ${code}`);

@@ -5,6 +5,7 @@
 // exits with CMD's code. It starts once every autostart program has settled, when tsvisor would
 // tell systemd READY=1 (systemd/readiness.ts), as s6-overlay starts CMD once the services are up.
 import type { ConsolaInstance } from "consola";
+import { describeForeignProgram } from "./os/elf-machine.ts";
 import { ignoreTerminalStopSignals } from "./os/exec-child.ts";
 import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
 import { sendSignal } from "./os/kill.ts";
@@ -92,11 +93,15 @@ export class MainCommand {
   private spawn(): void {
     const { logger } = this.options;
     const finish = (status: ExitStatus) => {
+      const spawned = this.pid !== null;
       if (this.pid !== null) takeBackTerminal(this.pid);
       this.state = "ended";
       this.pid = null;
       const code = shellExitCode(status, signalNumber);
       logger.info(`exited: ${this.label} (${describeExit(status)})`);
+      // the one exec failure the foreground exec can only report as a status (init mode says it too)
+      const foreign = spawned && status.code === 126 ? describeForeignProgram(this.argv[0] ?? "", this.options.env) : null;
+      if (foreign !== null) logger.error(`${this.label}: ${foreign}`);
       this.resolveEnd(code);
     };
     // CMD may take the terminal's foreground: tsvisor, in the background, must not be stopped for

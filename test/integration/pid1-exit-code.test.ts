@@ -35,6 +35,29 @@ describe("init mode: tsvisor -- CMD exits with CMD's code", () => {
       127, [`tsvisor: exec failed: can't find command ""`], 126,
     ]);
   });
+
+  // Found from outside: a CMD built for another machine exited 126 with nothing said, where tini
+  // prints "Exec format error". The kernel refuses it only at the exec, which the foreground exec can
+  // report only as a status, so tsvisor says afterwards what the file is.
+  test.concurrent("a CMD built for another machine exits 126 and tsvisor says why; a CMD's own 126 gets no such line", async () => {
+    using dir = tempDir();
+    // an ELF header for a machine number no kernel or emulator runs, executable
+    const foreign = join(dir.path, "foreign-app");
+    const header = Buffer.alloc(64);
+    header.write("\x7fELF", 0, "latin1");
+    header.writeUInt8(2, 4); // 64-bit
+    header.writeUInt8(1, 5); // little-endian
+    header.writeUInt8(1, 6); // version
+    header.writeUInt16LE(2, 16); // an executable
+    header.writeUInt16LE(0x1234, 18); // its machine
+    writeFileSync(foreign, header, { mode: 0o755 });
+    await using refused = Pid1.start(["--", foreign]);
+    await using itself = Pid1.start(["--", "sh", "-c", "exit 126"]);
+    expect([await refused.exited(), await itself.exited(), itself.log]).toEqual([126, 126, []]);
+    expect(refused.log).toEqual([
+      `tsvisor: ${JSON.stringify(foreign)} is a program for machine number 4660 and this machine is x86-64: exit code 126 most likely means the kernel refused to run it (exec format error), as it does without an emulator for machine number 4660 registered with binfmt_misc (qemu-user)`,
+    ]);
+  });
 });
 
 describe("run mode: a critical program's end stops everything and sets tsvisor's exit code", () => {
