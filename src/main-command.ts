@@ -5,6 +5,7 @@
 // exits with CMD's code. It starts once every autostart program has settled, when tsvisor would
 // tell systemd READY=1 (systemd/readiness.ts), as s6-overlay starts CMD once the services are up.
 import type { ConsolaInstance } from "consola";
+import { quoteForMessage } from "./os/command-check.ts";
 import { describeForeignProgram } from "./os/elf-machine.ts";
 import { ignoreTerminalStopSignals } from "./os/exec-child.ts";
 import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
@@ -36,9 +37,10 @@ export class MainCommand {
     private readonly options: { logger: ConsolaInstance; env: Record<string, string | undefined> },
   ) {}
 
-  /** The name in log lines: "CMD sh". */
+  /** The name in log lines: "CMD sh"; quoted when it holds a control character (a newline would forge a line). */
   get label(): string {
-    return `CMD ${this.argv[0]}`;
+    const name = this.argv[0] ?? "";
+    return `CMD ${/[\u0000-\u001f\u007f-\u009f]/.test(name) ? quoteForMessage(name) : name}`;
   }
 
   /** Is CMD running or about to start (signals then go to it)? */

@@ -61,15 +61,22 @@ export function resolveCommand(
 // Why a command cannot be executed, in words (for status, tsvisor's log and init mode's message);
 // `credentials` names the user it was checked for.
 export function describeCommandProblem(command: string, code: CommandProblem, credentials: { uid: number } | null = null, interpreter?: string): string {
-  const quoted = JSON.stringify(command);
-  // the #! line is the script owner's text: JSON escapes its C0 controls, and C1 ones (which some
-  // terminals take as ESC + a letter) are escaped as JSON would write them, never sent as they are
-  const shown = JSON.stringify(interpreter ?? "").replace(/[\u0080-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const quoted = quoteForMessage(command);
+  const shown = quoteForMessage(interpreter ?? ""); // the #! line is the script owner's text
   if (code === "ENOENT" && interpreter !== undefined) return `command ${quoted} is a script whose interpreter ${shown} (its #! line) does not exist`;
   if (code === "ENOENT") return `can't find command ${quoted}`;
   if (code === "EISDIR") return `command ${quoted} is a directory, not a program`;
   if (code === "EACCES") return `command ${quoted} is not executable${credentials === null ? "" : ` by uid ${credentials.uid}`} (permission denied)`;
   return `command ${quoted} is not an executable format`;
+}
+
+/**
+ * A command's name (or any text from a file or a user) quoted for a message or a log line: JSON
+ * escapes its C0 controls, a newline that would start a forged line included, and C1 ones (which some
+ * terminals take as ESC + a letter) and DEL are escaped as JSON would write them, never sent as they are.
+ */
+export function quoteForMessage(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Whom a command is checked for: a uid, its primary gid and its other groups. */

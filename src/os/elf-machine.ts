@@ -5,7 +5,7 @@
 // may run it (Docker Desktop's emulation, registered on the host and invisible inside a container);
 // after a 126 it says what the file is, which is the usual reason.
 import { closeSync, readSync } from "node:fs";
-import { resolveCommand } from "./command-check.ts";
+import { quoteForMessage, resolveCommand } from "./command-check.ts";
 import { openFollowingRead } from "./safe-open.ts";
 
 // e_machine values (elf.h) by the names `file` and `uname -m` use
@@ -14,8 +14,16 @@ const MACHINES: Record<number, string> = { 3: "i386", 8: "mips", 20: "ppc", 21: 
 // 32-bit predecessor's (a kernel built with that compatibility, as distributions build them)
 const RUNS_NATIVELY: Partial<Record<string, readonly number[]>> = { x64: [62, 3], arm64: [183, 40] };
 
+// The header's fields read (elf.h): a program's (an executable or a shared object, what exec takes)
+// of either class and byte order, in the one ELF version there is; anything else is not a program
+const EI_CLASS = 4;
 const EI_DATA = 5;
+const EI_VERSION = 6;
+const ELFDATA2LSB = 1;
 const ELFDATA2MSB = 2;
+const E_TYPE = 16;
+const ET_EXEC = 2;
+const ET_DYN = 3;
 const E_MACHINE = 18;
 
 /**
@@ -39,7 +47,11 @@ export function foreignElfMachine(path: string): string | null {
     return null;
   }
   if (read < head.length || head.toString("latin1", 0, 4) !== "\x7fELF") return null;
-  const machine = head[EI_DATA] === ELFDATA2MSB ? head.readUInt16BE(E_MACHINE) : head.readUInt16LE(E_MACHINE);
+  const order = head[EI_DATA];
+  if ((head[EI_CLASS] !== 1 && head[EI_CLASS] !== 2) || (order !== ELFDATA2LSB && order !== ELFDATA2MSB) || head[EI_VERSION] !== 1) return null;
+  const u16 = (at: number) => (order === ELFDATA2MSB ? head.readUInt16BE(at) : head.readUInt16LE(at));
+  if (u16(E_TYPE) !== ET_EXEC && u16(E_TYPE) !== ET_DYN) return null;
+  const machine = u16(E_MACHINE);
   if (runsHere.includes(machine)) return null;
   return MACHINES[machine] ?? `machine number ${machine}`;
 }
@@ -60,5 +72,5 @@ export function describeForeignProgram(command: string, env: Record<string, stri
   if (!("path" in found)) return null;
   const machine = foreignElfMachine(found.path);
   if (machine === null) return null;
-  return `${JSON.stringify(command)} is a program for ${machine} and this machine is ${ownMachine()}: exit code 126 most likely means the kernel refused to run it (exec format error), as it does without an emulator for ${machine} registered with binfmt_misc (qemu-user)`;
+  return `${quoteForMessage(command)} is a program for ${machine} and this machine is ${ownMachine()}: exit code 126 most likely means the kernel refused to run it (exec format error), as it does without an emulator for ${machine} registered with binfmt_misc (qemu-user)`;
 }

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { foreignElf } from "../infra/foreign-elf.ts";
 import { fixture, readLines, tempDir } from "./_harness.ts";
 import { Pid1 } from "./_pidns.ts";
 
@@ -41,19 +42,16 @@ describe("init mode: tsvisor -- CMD exits with CMD's code", () => {
   // report only as a status, so tsvisor says afterwards what the file is.
   test.concurrent("a CMD built for another machine exits 126 and tsvisor says why; a CMD's own 126 gets no such line", async () => {
     using dir = tempDir();
-    // an ELF header for a machine number no kernel or emulator runs, executable
+    // an executable for a machine number no kernel or emulator runs; the same machine's object file,
+    // which no kernel runs either, is not a program: nothing to say of its machine
     const foreign = join(dir.path, "foreign-app");
-    const header = Buffer.alloc(64);
-    header.write("\x7fELF", 0, "latin1");
-    header.writeUInt8(2, 4); // 64-bit
-    header.writeUInt8(1, 5); // little-endian
-    header.writeUInt8(1, 6); // version
-    header.writeUInt16LE(2, 16); // an executable
-    header.writeUInt16LE(0x1234, 18); // its machine
-    writeFileSync(foreign, header, { mode: 0o755 });
+    writeFileSync(foreign, foreignElf(0x1234), { mode: 0o755 });
+    const object = join(dir.path, "foreign.o");
+    writeFileSync(object, foreignElf(0x1234, { type: 1 }), { mode: 0o755 });
     await using refused = Pid1.start(["--", foreign]);
+    await using notAProgram = Pid1.start(["--", object]);
     await using itself = Pid1.start(["--", "sh", "-c", "exit 126"]);
-    expect([await refused.exited(), await itself.exited(), itself.log]).toEqual([126, 126, []]);
+    expect([await refused.exited(), await notAProgram.exited(), notAProgram.log, await itself.exited(), itself.log]).toEqual([126, 126, [], 126, []]);
     expect(refused.log).toEqual([
       `tsvisor: ${JSON.stringify(foreign)} is a program for machine number 4660 and this machine is x86-64: exit code 126 most likely means the kernel refused to run it (exec format error), as it does without an emulator for machine number 4660 registered with binfmt_misc (qemu-user)`,
     ]);

@@ -4,7 +4,9 @@
 // (s6-overlay's services-plus-CMD model; docs/init.md "run -- CMD"), and any other extra argument is a
 // usage error.
 import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { foreignElf } from "../infra/foreign-elf.ts";
 import { Daemon, TSVISOR, collectLines, fixture, readLines, tempDir, waitFor, writeConfig } from "./_harness.ts";
 import { Pid1, descendantsOf, requirePidNamespace } from "./_pidns.ts";
 
@@ -59,6 +61,20 @@ startsecs = 0
     expect(await daemon.exited()).toBe(42);
     expect(readLines(cmdRecord)).toEqual(["ready", "TERM"]);
   });
+});
+
+// Found from outside (2026-12-07): a CMD built for another machine exited 126 in silence, and a newline
+// in CMD's name made a second log line of whatever followed it.
+test.concurrent("a CMD built for another machine is said to be so in the log, and a newline in its name forges no line", async () => {
+  using dir = tempDir();
+  const name = "app\nFORGED: not tsvisor's";
+  writeFileSync(join(dir.path, name), foreignElf(183), { mode: 0o755 });
+  await using daemon = Daemon.start(dir.path, WEB(join(dir.path, "record")), { args: ["--", `./${name}`] });
+  expect(await daemon.exited()).toBe(126);
+  expect(daemon.log.filter((line) => line.startsWith("FORGED"))).toEqual([]);
+  expect(daemon.logLines(/ERROR/).map((line) => line.replace(/^.*ERROR /, ""))).toEqual([
+    `CMD "./app\\nFORGED: not tsvisor's": "./app\\nFORGED: not tsvisor's" is a program for aarch64 and this machine is x86-64: exit code 126 most likely means the kernel refused to run it (exec format error), as it does without an emulator for aarch64 registered with binfmt_misc (qemu-user)`,
+  ]);
 });
 
 test.concurrent("as PID 1: SIGHUP and SIGTERM (docker kill -s HUP, docker stop) go to CMD; the programs stop after it", async () => {
