@@ -67,7 +67,7 @@ export function runWithGcTimerOff(): void {
   c.execv(cString("/proc/self/exe"), vector);
   // reached only when the exec failed: go on as this process, as it was
   const code = errno();
-  for (const name of [TIMER_VARIABLE, MARK_VARIABLE]) c.unsetenv(cString(name));
+  for (const variable of [TIMER_VARIABLE, MARK_VARIABLE]) c.unsetenv(cString(variable));
   closeOnExecAgain(fds);
   state = `on (executing tsvisor again failed: errno ${code})`;
 }

@@ -2,10 +2,11 @@
 // sample_interval), its TICK_5 events and its minute's release of the executable's pages each armed a
 // timer of its own, so it woke twice every 5 s and once more a minute. Each wake-up costs an idle Bun
 // process ~0.3–0.6 ms of CPU whatever it does (docs/performance.md, "Idle CPU: Bun's GC timer off,
-// one wake-up every 5 s"), which at 1 program was a tenth of tsvisor's idle CPU. Here each periodic job is due at every multiple of
-// its period on the wall clock (a few ms past it, so the clock read in the job is past it too), and
-// one timer is armed for the earliest: jobs whose multiples coincide (5 s, 10 s, a minute) run in one
-// wake-up. supervisord's TICK events are defined the same way (its timeslice()).
+// one wake-up every 5 s"), which at 1 program was a tenth of tsvisor's idle CPU. Here each periodic
+// job is due at every multiple of its period on the wall clock (a few ms past it, so the clock read in
+// the job is past it too), and one timer is armed for the earliest: jobs whose multiples coincide
+// (5 s, 10 s, a minute) run in one wake-up. supervisord's TICK events are defined the same way (its
+// timeslice()).
 // A wall clock that jumps moves the next multiple but never puts it more than a period away.
 import { setLongTimeout, type LongTimer } from "./long-timer.ts";
 
