@@ -5,7 +5,7 @@
 // exits with CMD's code. It starts once every autostart program has settled, when tsvisor would
 // tell systemd READY=1 (systemd/readiness.ts), as s6-overlay starts CMD once the services are up.
 import type { ConsolaInstance } from "consola";
-import { quoteForMessage } from "./os/command-check.ts";
+import { nameForLog } from "./os/command-check.ts";
 import { describeForeignProgram } from "./os/elf-machine.ts";
 import { ignoreTerminalStopSignals } from "./os/exec-child.ts";
 import { spawnForegroundChild, takeBackTerminal } from "./os/foreground-child.ts";
@@ -39,8 +39,7 @@ export class MainCommand {
 
   /** The name in log lines: "CMD sh"; quoted when it holds a control character (a newline would forge a line). */
   get label(): string {
-    const name = this.argv[0] ?? "";
-    return `CMD ${/[\u0000-\u001f\u007f-\u009f]/.test(name) ? quoteForMessage(name) : name}`;
+    return `CMD ${nameForLog(this.argv[0] ?? "")}`;
   }
 
   /** Is CMD running or about to start (signals then go to it)? */
@@ -96,7 +95,7 @@ export class MainCommand {
     const { logger } = this.options;
     const finish = (status: ExitStatus) => {
       const spawned = this.pid !== null;
-      if (this.pid !== null) takeBackTerminal(this.pid);
+      if (spawned) takeBackTerminal(this.pid!);
       this.state = "ended";
       this.pid = null;
       const code = shellExitCode(status, signalNumber);

@@ -7,9 +7,9 @@
 // passes them all but needs one x bit on a file. For tsvisor's own user the kernel answers (access()).
 // For another user, ACLs, capabilities and security modules are not read: there the exec decides,
 // and its failure shows as an exit status.
-import { accessSync, closeSync, constants, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import { accessSync, constants, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { openFollowingRead, UnsafePathError } from "./safe-open.ts";
+import { readFirstBytes, UnsafePathError } from "./safe-open.ts";
 import type { Credentials } from "./users.ts";
 
 /** Why a command cannot be executed, in errno's words. */
@@ -79,6 +79,11 @@ export function quoteForMessage(text: string): string {
   return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** `text` as it is in a log line ("CMD sh"), quoted as above only when it holds a control character. */
+export function nameForLog(text: string): string {
+  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? quoteForMessage(text) : text;
+}
+
 /** Whom a command is checked for: a uid, its primary gid and its other groups. */
 type Who = Credentials;
 
@@ -140,21 +145,16 @@ function couldSeeMissing(path: string, who: Who): boolean {
 
 // The interpreter a `#!` line names: the first word after `#!`, within the 256 bytes the kernel reads.
 function scriptInterpreter(path: string): string | null {
-  const head = Buffer.alloc(256);
-  let fd: number;
+  let head: Buffer;
   try {
-    fd = openFollowingRead(path);
+    head = readFirstBytes(path, 256);
   } catch {
     return null;
   }
-  try {
-    const line = head.subarray(2, readSync(fd, head, 0, head.length, 0)).toString("utf8").split("\n")[0] ?? "";
-    const interpreter = /^[ \t]*([^ \t\r]+)/.exec(line)?.[1] ?? null;
-    // a name that is not UTF-8 cannot be asked for by a JS string (stat would look for other bytes)
-    return interpreter?.includes("\uFFFD") ? null : interpreter;
-  } finally {
-    closeSync(fd);
-  }
+  const line = head.subarray(2).toString("utf8").split("\n")[0] ?? "";
+  const interpreter = /^[ \t]*([^ \t\r]+)/.exec(line)?.[1] ?? null;
+  // a name that is not UTF-8 cannot be asked for by a JS string (stat would look for other bytes)
+  return interpreter?.includes("\uFFFD") ? null : interpreter;
 }
 
 function searchable(paths: string[], who: Who): boolean {
@@ -191,21 +191,15 @@ function may(stats: Stats, who: Who, bit: number): boolean {
 // before this open, which goes through safe-open so that it cannot block: "not-a-file" then, as
 // exec() would refuse it (EACCES).
 function executableFormat(path: string): "elf" | "script" | "not-a-file" | null {
-  const head = Buffer.alloc(4);
-  let fd: number;
+  let head: Buffer;
   try {
-    fd = openFollowingRead(path);
+    head = readFirstBytes(path, 4);
   } catch (error) {
     if (error instanceof UnsafePathError) return "not-a-file";
     return "elf"; // not readable by tsvisor's user?  let exec decide
   }
-  try {
-    const n = readSync(fd, head, 0, 4, 0);
-    if (n >= 4 && head.toString("latin1", 0, 4) === "\x7fELF") return "elf";
-    return n >= 2 && head.toString("latin1", 0, 2) === "#!" ? "script" : null;
-  } finally {
-    closeSync(fd);
-  }
+  if (head.length >= 4 && head.toString("latin1", 0, 4) === "\x7fELF") return "elf";
+  return head.length >= 2 && head.toString("latin1", 0, 2) === "#!" ? "script" : null;
 }
 
 function statOrNull(path: string): Stats | null {

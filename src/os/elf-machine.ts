@@ -4,9 +4,8 @@
 // tsvisor said nothing. It does not refuse such a file beforehand, because binfmt_misc with qemu-user
 // may run it (Docker Desktop's emulation, registered on the host and invisible inside a container);
 // after a 126 it says what the file is, which is the usual reason.
-import { closeSync, readSync } from "node:fs";
 import { quoteForMessage, resolveCommand } from "./command-check.ts";
-import { openFollowingRead } from "./safe-open.ts";
+import { readFirstBytes } from "./safe-open.ts";
 
 // e_machine values (elf.h) by the names `file` and `uname -m` use
 const MACHINES: Record<number, string> = { 3: "i386", 8: "mips", 20: "ppc", 21: "ppc64", 22: "s390x", 40: "arm", 62: "x86-64", 183: "aarch64", 243: "riscv" };
@@ -30,23 +29,17 @@ const E_MACHINE = 18;
  * The machine `path` is an ELF program for ("aarch64"), when that is not one this machine runs
  * natively; null for anything else (not ELF, unreadable, not a regular file, this machine's own).
  */
-export function foreignElfMachine(path: string): string | null {
+function foreignElfMachine(path: string): string | null {
   const runsHere = RUNS_NATIVELY[process.arch];
   if (runsHere === undefined) return null;
-  const head = Buffer.alloc(E_MACHINE + 2);
-  let read: number;
+  let head: Buffer;
   try {
     // not blocking on a FIFO swapped in meanwhile; refused if it is no longer a regular file
-    const fd = openFollowingRead(path);
-    try {
-      read = readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
-    }
+    head = readFirstBytes(path, E_MACHINE + 2);
   } catch {
     return null;
   }
-  if (read < head.length || head.toString("latin1", 0, 4) !== "\x7fELF") return null;
+  if (head.length < E_MACHINE + 2 || head.toString("latin1", 0, 4) !== "\x7fELF") return null;
   const order = head[EI_DATA];
   if ((head[EI_CLASS] !== 1 && head[EI_CLASS] !== 2) || (order !== ELFDATA2LSB && order !== ELFDATA2MSB) || head[EI_VERSION] !== 1) return null;
   const u16 = (at: number) => (order === ELFDATA2MSB ? head.readUInt16BE(at) : head.readUInt16LE(at));
@@ -57,7 +50,7 @@ export function foreignElfMachine(path: string): string | null {
 }
 
 /** This machine's name in the same words ("x86-64"). */
-export function ownMachine(): string {
+function ownMachine(): string {
   const own = RUNS_NATIVELY[process.arch]?.[0];
   return own === undefined ? process.arch : MACHINES[own]!;
 }

@@ -289,6 +289,17 @@ export function openFollowingRead(path: string): number {
   throw new UnsafePathError(path, `is ${describeKind(stat)} now, not a regular file`);
 }
 
+/** Up to `length` first bytes of a file opened as openFollowingRead opens it (a command's header); throws as it does. */
+export function readFirstBytes(path: string, length: number): Buffer {
+  const fd = openFollowingRead(path);
+  try {
+    const head = Buffer.alloc(length);
+    return head.subarray(0, readSync(fd, head, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Open a stream `find` found, for writing as is: non-blocking, so a FIFO without a reader fails with
  * ENXIO at once instead of holding tsvisor up, and a full one says EAGAIN.
