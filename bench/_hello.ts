@@ -1,7 +1,10 @@
-// The runtime floor every benchmark compares tsvisor's commands with: a compiled Bun program that
-// does nothing of its own, built by scripts/build.sh with tsvisor's own flags (--bytecode, --minify,
+// The floors the benchmarks compare tsvisor with. The runtime's: a compiled Bun program that does
+// nothing of its own, built by scripts/build.sh with tsvisor's own flags (--bytecode, --minify,
 // --splitting ...) and the same Bun, so the difference to tsvisor is tsvisor's code, not the build.
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+// The machine's: small C programs of bench/ that do only the system calls a job needs
+// (pipe-relay.c, spawn-floor.c).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -38,4 +41,15 @@ export function settleExecutable(path: string): void {
     const done = Bun.spawnSync(argv, { stderr: "pipe" });
     if (done.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${done.stderr.toString()}`);
   }
+}
+
+// bench/NAME.c compiled with gcc -O2 (the benchmarks install gcc and libc6-dev through
+// scripts/ensure-debian-packages.sh) into a directory removed when the benchmark exits; its path.
+export function buildCFloor(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `tsvisor-bench-${name}-`));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, name);
+  const cc = Bun.spawnSync(["gcc", "-O2", "-o", out, join(import.meta.dir, `${name}.c`)], { stdout: "inherit", stderr: "inherit" });
+  if (cc.exitCode !== 0) throw new Error(`gcc could not build bench/${name}.c`);
+  return out;
 }

@@ -22,7 +22,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildBunProgram, settleExecutable } from "./_hello.ts";
+import { buildBunProgram, buildCFloor, settleExecutable } from "./_hello.ts";
 import { procStatusMiB } from "./_supervisord.ts";
 
 const SHORT = process.argv.includes("--short");
@@ -39,7 +39,7 @@ const PREFIX = "writer | ";
 
 spawnSync(join(ROOT, "scripts/ensure-debian-packages.sh"), ["supervisor", "gcc", "libc6-dev"], { stdio: "inherit" });
 settleExecutable(TSVISOR); // its idle and peak RSS are compared (bench/_hello.ts)
-const PIPE_RELAY = compilePipeRelay();
+const PIPE_RELAY = buildCFloor("pipe-relay");
 
 interface Sample {
   /** ms from the writer's first instruction until every byte is in the files. */
@@ -153,15 +153,6 @@ async function bunRelay(dir: string, size: number): Promise<Sample> {
   const [start] = await writerTimes(dir);
   verifyFiles(join(dir, "logs"), "writer.out.log", false);
   return { fromWriter: done - start, idleMiB, peakMiB };
-}
-
-function compilePipeRelay(): string {
-  const dir = mkdtempSync(join(tmpdir(), "tsvisor-bench-relay-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  const out = join(dir, "pipe-relay");
-  const cc = spawnSync("gcc", ["-O2", "-o", out, join(import.meta.dir, "pipe-relay.c")], { stdio: "inherit" });
-  if (cc.status !== 0) throw new Error("gcc could not build bench/pipe-relay.c");
-  return out;
 }
 
 async function viaTsvisor(dir: string, size: number, mirror: boolean): Promise<Sample> {

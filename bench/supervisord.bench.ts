@@ -1,7 +1,8 @@
 // The supervisor's own costs, tsvisor against supervisord 4.2.5 in the same run, round after round
 // with the two subjects alternating so that a noisy moment on the machine hits both alike:
 //   - start-up: from launching the daemon until its log says every program entered RUNNING
-//     (1, 50, 200 and 1,000 `sleep` programs, startsecs = 1, the default of both);
+//     (1, 50, 200 and 1,000 `sleep` programs, startsecs = 1, the default of both), against the
+//     floor of a bare C loop that only spawns them (bench/spawn-floor.c) plus the startsecs;
 //   - idle memory (VmRSS; RssAnon = what the daemon itself allocated; Pss = its fair share of
 //     shared pages) and idle CPU (utime + stime over a window) with 1, 50, 200 and 1,000 programs,
 //     the window opening only once both daemons have every program RUNNING and 30 s have passed
@@ -24,9 +25,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { IDLE_FOREVER, buildBunProgram, settleExecutable } from "./_hello.ts";
+import { IDLE_FOREVER, buildBunProgram, buildCFloor, settleExecutable } from "./_hello.ts";
 import { KINDS, Subject, TSVISOR, waitUntil, withSubject, type Kind, type ProgramSpec } from "./_daemons.ts";
-import { median, render, type Row } from "./_rows.ts";
+import { cell, median, render, type Row } from "./_rows.ts";
 import { measure, procStatusMiB } from "./_supervisord.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -211,6 +212,18 @@ function stopAll(kind: Kind): Promise<number> {
   });
 }
 
+// The start-up rows' floor: the programs' command started `count` times by bench/spawn-floor.c (the
+// spawns alone, nothing else a supervisor does), plus the startsecs that both daemons wait before RUNNING.
+function startFloorMs(spawnFloor: string, count: number): number {
+  const { command: [name, ...args], startsecs } = sleepers(count);
+  const path = Bun.which(name!);
+  if (path === null) throw new Error(`${name} is not on PATH`);
+  const run = Bun.spawnSync([spawnFloor, String(count), path, ...args], { stdout: "pipe", stderr: "pipe" });
+  const ms = Number(run.stdout.toString());
+  if (run.exitCode !== 0 || !(ms > 0)) throw new Error(`bench/spawn-floor.c: exit ${run.exitCode}: ${run.stderr.toString()}`);
+  return ms + startsecs * 1000;
+}
+
 function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
@@ -222,7 +235,8 @@ function childPids(pid: number): number[] {
 async function main(): Promise<void> {
   if (!existsSync(TSVISOR)) throw new Error(`${TSVISOR} is missing: run \`npm run build\``);
   settleExecutable(TSVISOR);
-  Bun.spawnSync(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor", "time"], { stdout: "inherit", stderr: "inherit" });
+  Bun.spawnSync(["bash", join(ROOT, "scripts/ensure-debian-packages.sh"), "supervisor", "time", "gcc", "libc6-dev"], { stdout: "inherit", stderr: "inherit" });
+  const spawnFloor = buildCFloor("spawn-floor");
   const rows: Row[] = [];
   const row = (figure: string, unit: string, target?: Row["target"]): Row => {
     const r: Row = { figure, unit, samples: {}, target };
@@ -233,8 +247,10 @@ async function main(): Promise<void> {
   const plural = (n: number) => `${n.toLocaleString("en")} program${n > 1 ? "s" : ""}`;
   const perCount = IDLE_COUNTS.map((n) => ({
     n,
-    start: row(`start-up to all RUNNING, ${plural(n)} (startsecs = 1)`, "ms",
-      n === 1_000 ? (t, ref) => `≤ 1/5 of supervisord: ${t <= ref / 5 ? "met" : "MISSED"}` : undefined),
+    start: row(`start-up to all RUNNING, ${plural(n)} (startsecs = 1)`, "ms", (t, ref, bare) => [
+      n === 1_000 ? `≤ 1/5 of supervisord: ${t <= ref / 5 ? "met" : "MISSED"}` : "",
+      bare ? `floor: a bare vfork+exec loop starting the same programs, + startsecs, ${cell(bare)} ms (${(median(bare) / ref).toFixed(3)}× supervisord)` : "",
+    ].filter(Boolean).join("; ")),
     rss: row(`idle VmRSS, ${plural(n)}`, "MiB", (t, ref) => `≤ supervisord: ${t <= ref ? "met" : "MISSED"}`),
     anon: row(`idle RssAnon (own heap), ${plural(n)}`, "MiB"),
     pss: row(`idle Pss (whole footprint, shared pages split), ${plural(n)}`, "MiB"),
@@ -244,7 +260,9 @@ async function main(): Promise<void> {
     statusPeak: row(`\`status\` command's peak RSS, ${plural(n)}`, "MiB", (t, ref) => `≤ supervisorctl: ${t <= ref ? "met" : "MISSED"}`),
   }));
   const floor = row("idle VmRSS of a compiled Bun program that does nothing (the runtime's floor; in the tsvisor column)", "MiB");
-  const crash = row("crash → next start (no back-off)", "ms");
+  const crash = row("crash → next start (no back-off)", "ms", (t, _ref, bare) => bare
+    ? `≤ 2× bare fork+exec loop, ${cell(bare)} ms: ${t <= 2 * median(bare) ? "met" : "MISSED"} (${(t / median(bare)).toFixed(2)}×)`
+    : "");
   const stop = row(`SIGTERM → all ${STOP_PROGRAMS} programs stopped and the daemon exited`, "ms", (t) => `≤ 1 s: ${t <= 1000 ? "met" : "MISSED"}`);
   const logging = LOGGING_CASES.map((c) => ({
     ...c,
@@ -275,6 +293,7 @@ async function main(): Promise<void> {
       }
       if (LOGGING_ONLY) continue;
       add(floor, "floor", await bunIdleFloor(idleBun));
+      for (const r of perCount) add(r.start, "bare loop", startFloorMs(spawnFloor, r.n));
       if (!IDLE_ONLY) add(crash, "bare loop", await crashRestart("bare loop"));
     }
   } finally {
