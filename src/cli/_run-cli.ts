@@ -4,10 +4,6 @@ import { stripAnsi, wantsColour } from "../colour.ts";
 import { suggest } from "../config/suggest.ts";
 import { EXIT } from "./_exit.ts";
 
-// What init mode's arguments start with (init-mode.ts isInitModeArgs() decides): `--`, `-g --`, and
-// the flag of init mode's own helper process.
-const INIT_MODE_FIRST_ARGS = ["--", "-g", "--internal-init-child"];
-
 // Options that may come before the command, as supervisorctl users type them (`supervisorctl -c
 // FILE status`): `tsvisor -c FILE status`, `tsvisor --socket PATH check`. They are moved behind the
 // command name, where every command that reads a config or talks to the daemon declares them.
@@ -23,13 +19,6 @@ export async function runCli(root: CommandDef, givenArgs: string[]): Promise<voi
   if (givenArgs[0] === "--version") {
     process.stdout.write(`tsvisor ${version}\n`);
     process.exit(EXIT.OK);
-  }
-  // `tsvisor [-g] -- CMD ...` bypasses citty: CMD's arguments are CMD's, whatever they look like.
-  // Init mode's modules load only when the first argument can start it: `tsvisor check`, run every
-  // few seconds by probes, must not pay for them (~15 ms, bench/RESULTS.md).
-  if (givenArgs[0] !== undefined && INIT_MODE_FIRST_ARGS.includes(givenArgs[0])) {
-    const initMode = await import("./init-mode.ts");
-    if (initMode.isInitModeArgs(givenArgs)) return initMode.runInitMode(givenArgs);
   }
   const rawArgs = moveGlobalOptions(givenArgs);
   // A client command whose reader went away (`tsvisor status | head -1`, `logs -f | grep -m1 x`) ends
