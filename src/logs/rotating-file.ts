@@ -172,11 +172,11 @@ export class RotatingFile {
         try {
           // Every name renamed to was found free, but for the oldest when it is dropped: something put
           // there since is not replaced (nor freed in this thread), and the rotation is tried again later.
-          for (let i = Math.min(free, backups) - 1; i >= 1; i--) {
-            const overOldest = dropsOldest && i + 1 === backups;
-            renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`, !overOldest);
-          }
-          dir.renameNoReplace(name, `${name}.1`);
+          // With one backup the file's own rename is the one over the oldest.
+          const overOldest = (to: number) => dropsOldest && to === backups;
+          for (let i = Math.min(free, backups) - 1; i >= 1; i--) renameIfExists(dir, `${name}.${i}`, `${name}.${i + 1}`, !overOldest(i + 1));
+          if (overOldest(1)) dir.rename(name, `${name}.1`);
+          else dir.renameNoReplace(name, `${name}.1`);
         } finally {
           if (typeof oldest === "number") close(oldest, () => void closing--);
         }

@@ -107,3 +107,24 @@ test("a rotation refused at its last rename (the log append-only) and tried agai
   // .5 down to .1, then the file: one unbroken run of lines
   expect(numberedRun([5, 4, 3, 2, 1].map((n) => `${log}.${n}`).concat(log)).gaps).toEqual([]);
 });
+
+// Regression (red team, 2026-12-07): with `stdout_logfile_backups = 1` the second rotation renamed the
+// file over the one backup with RENAME_NOREPLACE, which refused (EEXIST): "can't rotate" once a second
+// from then on, and the log grew without bound (1.39 GB at maxbytes 100 MB). With one backup, the
+// file's own rename is the one that drops the oldest.
+test("with one backup, every rotation replaces it and the file stays within maxbytes", async () => {
+  using dir = tempDir();
+  const log = join(dir.path, "logs", "app.log");
+  await using daemon = numberedLinesInto(dir.path, log, 1);
+  const backups = new Set<number>();
+  await waitFor(() => {
+    const backup = lstatSync(`${log}.1`, { throwIfNoEntry: false });
+    if (backup?.isFile()) backups.add(backup.ino);
+    return backups.size >= 4;
+  }, "four rotations into app.log.1, each a new file");
+  expect(daemon.logLines(/can't rotate/)).toEqual([]);
+  expect(await daemon.ctl(["stop", "app"])).toMatchObject({ exitCode: 0 });
+  expect(sizeOf(log)!).toBeLessThanOrEqual(MAX_BYTES + 100); // a line may end past the mark
+  expect(sizeOf(`${log}.1`)!).toBeLessThanOrEqual(MAX_BYTES + 100);
+  expect(numberedRun([`${log}.1`, log]).gaps).toEqual([]);
+});
