@@ -72,7 +72,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // server.ts claims its socket path through os/unix-socket-file.ts, shared with the HTTP server's unix
   // socket, and refuses a connection when the descriptors kept for answering run short (os/fd-budget.ts).
   // dispatch.ts answers log_files with the shape config/process-log.ts gives `tsvisor logs` and the HTTP API.
-  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "config/process-log.ts", "os/unix-socket-file.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
+  // A socket path already in use is reported with who holds it, as the kernel says (os/unix-peer.ts).
+  [(f) => f.startsWith("control/"), ["control/", "supervisor/", "events/", "config/schema.ts", "config/process-log.ts", "os/unix-socket-file.ts", "os/unix-peer.ts", "os/fd-budget.ts", "errors.ts", "node:", "bun"]],
   // init.ts is init mode's composition root, as daemon.ts is run mode's (STYLE B3 names only daemon.ts:
   // init mode shares none of its config/supervisor wiring, so it has a root of its own).
   // Both read the descriptors tsvisor inherited (CMD's) before loading their root, whose logger makes
@@ -83,7 +84,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // for several, and with the daemon down it selects processes as the daemon would (supervisor/operator.ts, pure);
   // _exit.ts writes errors at the journal's error priority under a unit (logs/journal-format.ts, light).
   // A log shown on a terminal has its control characters made visible (logs/terminal-text.ts, pure).
-  [(f) => f.startsWith("cli/"), ["cli/", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "supervisor/operator.ts", "logs/tail.ts", "logs/merged-tail.ts", "logs/journal-format.ts", "logs/terminal-text.ts", "citty", "node:", "../package.json"]],
+  // `tsvisor logs` asks the kernel who listens on the socket before it reads the files the daemon names (os/unix-peer.ts).
+  [(f) => f.startsWith("cli/"), ["cli/", "os/unix-peer.ts", "colour.ts", "plural.ts", "control/client.ts", "control/protocol.ts", "config/", "errors.ts", "supervisor/states.ts", "supervisor/exit-status.ts", "supervisor/operator.ts", "logs/tail.ts", "logs/merged-tail.ts", "logs/journal-format.ts", "logs/terminal-text.ts", "citty", "node:", "../package.json"]],
   // http/control-socket-http.ts answers supervisorctl on the control socket, loaded at the first HTTP connection.
   [(f) => f === "daemon.ts", ["config/", "supervisor/", "os/", "logs/", "control/", "systemd/", "events/", "http/server.ts", "http/control-socket-http.ts", "main-command.ts", "errors.ts", "plural.ts", "consola", "node:", "../package.json"]],
   // CMD of `run -- CMD`: init mode's spawn (os/), started when systemd's READY=1 would be sent (systemd/readiness.ts).

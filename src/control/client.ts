@@ -1,6 +1,7 @@
 // The client side of the control socket: connect, send one request, await the reply with its id.
 // It imports only the protocol, so `tsvisor check` (a health probe run every few seconds) loads
 // nothing else.
+import type { FdSocketOptions, Socket, SocketHandler } from "bun";
 import { TsvisorError } from "../errors.ts";
 import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, type ErrorBody, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
 
@@ -15,6 +16,11 @@ export interface RequestOptions {
    * closed the connection (it exited).
    */
   stream?: { onEvent: (line: EventLine) => void; onClose: (ended: ErrorBody | null) => void };
+  /**
+   * A socket already connected to `path` (os/unix-peer.ts, which learns who listens there) to send the
+   * request over, instead of connecting anew; it is closed with the connection.
+   */
+  fd?: number;
 }
 
 // Send `request` to the daemon at `path`; throws TsvisorError("UNREACHABLE") when there is no daemon
@@ -41,55 +47,61 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => finish(unreachable(path, `no reply within ${timeoutMs / 1000}s`, "the daemon may be overloaded or hung")), timeoutMs);
     }
-    Bun.connect({
-      unix: path,
-      socket: {
-        open(socket) {
-          socket.write(line);
-        },
-        data(socket, chunk) {
-          if (reply && !options.stream) return;
-          received += decoder.decode(chunk, { stream: true });
-          if (reply) return void (received = forwardEvents(received, options.stream!.onEvent, onEnd));
-          const end = received.indexOf("\n");
-          if (end < 0) return;
-          const decoded = decodeResponse(received.slice(0, end));
-          // finish before end(): end() may run close() at once, which would settle first with "closed"
-          if (decoded === null || (decoded.id !== id && decoded.id !== null)) {
-            finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
-            return void socket.end();
-          }
-          if (!decoded.ok && decoded.error.code === "BUSY") {
-            finish(busy(path, decoded.error));
-            return void socket.end();
-          }
-          reply = decoded as Response<O>;
-          if (options.stream) {
-            received = forwardEvents(received.slice(end + 1), options.stream.onEvent, onEnd);
-            return finish(null);
-          }
-          if (!options.awaitClose) {
-            socket.end();
-            finish(null);
-          }
-        },
-        close() {
-          if (reply && options.stream) return options.stream.onClose(ended);
-          if (reply) return finish(null);
-          finish(unreachable(path, "the connection closed before a reply came", "the daemon may have exited; see its log"));
-        },
-        error(_socket, error) {
-          // A daemon that closes a connection it has not read from resets it: it refused it (BUSY) and
-          // its answer was lost, or it is exiting.
-          if (reply === null && (error as NodeJS.ErrnoException).code === "ECONNRESET") return finish(busy(path, null));
-          finish(unreachable(path, error.message));
-        },
+    const handlers: SocketHandler = {
+      open(socket) {
+        socket.write(line);
       },
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ECONNRESET") return finish(busy(path, null));
-      finish(unreachable(path, describeConnectError(error), connectHint(error)));
-    });
+      data(socket, chunk) {
+        if (reply && !options.stream) return;
+        received += decoder.decode(chunk, { stream: true });
+        if (reply) return void (received = forwardEvents(received, options.stream!.onEvent, onEnd));
+        const end = received.indexOf("\n");
+        if (end < 0) return;
+        const decoded = decodeResponse(received.slice(0, end));
+        // finish before end(): end() may run close() at once, which would settle first with "closed"
+        if (decoded === null || (decoded.id !== id && decoded.id !== null)) {
+          finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+          return void socket.end();
+        }
+        if (!decoded.ok && decoded.error.code === "BUSY") {
+          finish(busy(path, decoded.error));
+          return void socket.end();
+        }
+        reply = decoded as Response<O>;
+        if (options.stream) {
+          received = forwardEvents(received.slice(end + 1), options.stream.onEvent, onEnd);
+          return finish(null);
+        }
+        if (!options.awaitClose) {
+          socket.end();
+          finish(null);
+        }
+      },
+      close() {
+        if (reply && options.stream) return options.stream.onClose(ended);
+        if (reply) return finish(null);
+        finish(unreachable(path, "the connection closed before a reply came", "the daemon may have exited; see its log"));
+      },
+      error(_socket, error) {
+        // A daemon that closes a connection it has not read from resets it: it refused it (BUSY) and
+        // its answer was lost, or it is exiting.
+        if (reply === null && (error as NodeJS.ErrnoException).code === "ECONNRESET") return finish(busy(path, null));
+        finish(unreachable(path, error.message));
+      },
+    };
+    (options.fd === undefined ? Bun.connect({ unix: path, socket: handlers }) : connectFd({ fd: options.fd, socket: handlers }))
+      .catch((error: NodeJS.ErrnoException) => finish(cannotConnect(path, error)));
   });
+}
+
+// Bun.connect({ fd }) adopts a socket connected elsewhere; bun-types declares its options
+// (FdSocketOptions) but no overload of connect that takes them.
+const connectFd = Bun.connect as unknown as (options: FdSocketOptions) => Promise<Socket>;
+
+/** Why a connection to the daemon at `path` failed, in words: UNREACHABLE, or BUSY for a reset. */
+export function cannotConnect(path: string, error: NodeJS.ErrnoException): TsvisorError {
+  if (error.code === "ECONNRESET") return busy(path, null);
+  return unreachable(path, describeConnectError(error), connectHint(error));
 }
 
 // Every whole line of `text`: an event to onEvent, an error that ends the stream to onEnd (any other

@@ -5,6 +5,7 @@ import type { Socket } from "bun";
 import { TsvisorError } from "../errors.ts";
 import { fdShortageFor } from "../os/fd-budget.ts";
 import { bindOwnerOnly, claimSocketPath, describeSocketError, setSocketAccess } from "../os/unix-socket-file.ts";
+import { connectToPeer } from "../os/unix-peer.ts";
 import { sendRequest } from "./client.ts";
 import { Connection } from "./connection.ts";
 import { type HttpHandler, HttpConnection, sniffProtocol } from "./http-connection.ts";
@@ -111,12 +112,22 @@ async function claimPath(path: string): Promise<boolean> {
   });
   if (state === "free" || state === "stale-removed") return state === "stale-removed";
   if (state === "not-a-socket") throw bindError(path, "the path exists and is not a socket", "remove it, or choose another path with [supervisor] socket");
-  const pid = await sendRequest(path, { op: "version" }, { timeoutMs: 2000 }).then(
-    (reply) => (reply.ok ? reply.result.pid : null),
-    () => null,
-  );
-  const holder = pid === null ? "another program" : `tsvisor pid ${pid}`;
-  throw bindError(path, `in use by ${holder}`, "stop it first, or pass --socket PATH");
+  throw bindError(path, `in use by ${await describeListener(path)}`, "stop it first, or pass --socket PATH");
+}
+
+// Who holds the socket, as the kernel says (the pid a reply gives is only what the holder claims): its
+// pid, its user when not tsvisor's, and whether it answers as a tsvisor does.
+async function describeListener(path: string): Promise<string> {
+  let connection;
+  try {
+    connection = connectToPeer(path);
+  } catch {
+    return "another program";
+  }
+  const { pid, uid } = connection.peer;
+  const tsvisor = await sendRequest(path, { op: "version" }, { timeoutMs: 2000, fd: connection.fd }).then((reply) => reply.ok, () => false);
+  const user = uid === (process.geteuid?.() ?? 0) ? "" : ` (uid ${uid}, not tsvisor's user)`;
+  return `${tsvisor ? "tsvisor" : "another program"} pid ${pid}${user}`;
 }
 
 function bindError(path: string, why: string, hint = "set another path with [supervisor] socket, --socket or TSVISOR_SOCKET"): TsvisorError {

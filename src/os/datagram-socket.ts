@@ -3,19 +3,15 @@
 // bun:ffi: socket(), sendto(), close(). Knows nothing of systemd: an address and some bytes.
 import { dlopen, FFIType, read } from "bun:ffi";
 import { constants } from "node:os";
+import { AF_UNIX, type UnixAddress, describeAddress, encodeAddress } from "./unix-address.ts";
 
-/** A unix socket address: a file system path, or a name in Linux's abstract namespace (no file). */
-export type UnixAddress = { kind: "path"; path: string } | { kind: "abstract"; name: string };
+export { type UnixAddress, describeAddress } from "./unix-address.ts";
 
 // Linux values, the same on x86-64 and arm64 (asm-generic), glibc and musl.
-const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000; // the fd must not leak into the programs tsvisor spawns
 const MSG_DONTWAIT = 0x40; // a full receive queue must never block tsvisor's loop: drop instead
 const MSG_NOSIGNAL = 0x4000;
-// struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }
-const SUN_PATH_OFFSET = 2;
-const SUN_PATH_SIZE = 108;
 
 // musl's loader maps "libc.so.6" to itself too, so one name serves glibc and musl builds.
 const libc = dlopen("libc.so.6", {
@@ -35,7 +31,14 @@ export class DatagramError extends Error {
 
 /** Send `payload` as one datagram to `address`, without waiting: a full queue is an EAGAIN error. */
 export function sendDatagram(address: UnixAddress, payload: Uint8Array): void {
-  const [sockaddr, length] = encodeAddress(address);
+  let encoded;
+  try {
+    encoded = encodeAddress(address);
+  } catch (error) {
+    const { message, code } = error as NodeJS.ErrnoException;
+    throw new DatagramError(message, code!);
+  }
+  const [sockaddr, length] = encoded;
   const fd = libc.symbols.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw lastError(`socket(AF_UNIX, SOCK_DGRAM)`);
   try {
@@ -46,25 +49,6 @@ export function sendDatagram(address: UnixAddress, payload: Uint8Array): void {
   } finally {
     libc.symbols.close(fd);
   }
-}
-
-/** "/run/systemd/notify" or "@name", as systemd writes NOTIFY_SOCKET. */
-export function describeAddress(address: UnixAddress): string {
-  return address.kind === "path" ? address.path : `@${address.name}`;
-}
-
-// sockaddr_un bytes and the length to pass: a path ends with its NUL; an abstract name starts with
-// a NUL and is exactly as long as its bytes (a trailing NUL would be part of the name).
-function encodeAddress(address: UnixAddress): [Uint8Array, number] {
-  const name = new TextEncoder().encode(address.kind === "path" ? address.path : address.name);
-  const used = name.length + 1; // the path's trailing NUL, or the abstract name's leading one
-  if (used > SUN_PATH_SIZE) {
-    throw new DatagramError(`unix socket address ${describeAddress(address)} is ${used} bytes; at most ${SUN_PATH_SIZE} fit in sockaddr_un`, "ENAMETOOLONG");
-  }
-  const sockaddr = new Uint8Array(SUN_PATH_OFFSET + SUN_PATH_SIZE);
-  new DataView(sockaddr.buffer).setUint16(0, AF_UNIX, true);
-  sockaddr.set(name, address.kind === "path" ? SUN_PATH_OFFSET : SUN_PATH_OFFSET + 1);
-  return [sockaddr, SUN_PATH_OFFSET + used];
 }
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));

@@ -54,6 +54,10 @@ const SYMBOLS = {
   // bits: no read asks for 2 GiB, and a number costs nothing where a BigInt is allocated
   pipe2: { args: [ptr, i32], returns: i32 },
   read: { args: [i32, ptr, u64], returns: i32 },
+  // a unix socket connected by hand, to ask the kernel who listens on it (os/unix-peer.ts)
+  socket: { args: [i32, i32, i32], returns: i32 },
+  connect: { args: [i32, ptr, u32], returns: i32 },
+  getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
   // which program's output can be read (os/epoll.ts)
   epoll_create1: { args: [i32], returns: i32 },
   epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },
