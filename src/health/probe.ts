@@ -38,14 +38,28 @@ async function probeHttp(url: string, timeoutMs: number): Promise<ProbeResult> {
   }
 }
 
-// Read a health answer to its end (within the probe's timeout, which covers the body too; each
-// chunk is dropped as it comes). Cancelling it unread reset the connection while the server was
-// still writing, and some servers log an error for every such probe (Python's http.server: a
-// ConnectionResetError traceback each time), as curl or Kubernetes' prober would not make them.
+// How much of an answer's body a probe reads. Health answers are small (Kubernetes' prober reads at
+// most 10 KiB of one), so a body up to this size is still read to its end and the connection closed
+// cleanly; past it the probe stops: a program that streams a body forever would otherwise keep
+// tsvisor reading at wire speed for the probe's whole timeout (~85 % of a core, red team). One read
+// gives what the socket holds (up to 256 KiB here), so a probe reads at most that much more.
+const MAX_BODY_BYTES = 64 * 1024;
+
+// Read a health answer to its end or to MAX_BODY_BYTES, whichever comes first (within the probe's
+// timeout, which covers the body too; each chunk is dropped as it comes). Cancelling it unread reset
+// the connection while the server was still writing, and some servers log an error for every such
+// probe (Python's http.server: a ConnectionResetError traceback each time), as curl or Kubernetes'
+// prober would not make them. Past the bound the probe cancels (the server sees a reset, as from
+// Kubernetes' prober) and is judged by its status alone.
 async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
   if (body === null) return;
   const reader = body.getReader();
-  while (!(await reader.read()).done);
+  for (let read = 0; read <= MAX_BODY_BYTES;) {
+    const chunk = await reader.read();
+    if (chunk.done) return;
+    read += chunk.value.byteLength;
+  }
+  await reader.cancel();
 }
 
 function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
