@@ -13,6 +13,8 @@ import { trackOpenLog, untrackOpenLog } from "./open-logs.ts";
 
 export interface DeviceLogOptions {
   path: string;
+  /** The program's user, whose named pipe may be its log (root's and tsvisor's user's may too). */
+  owner?: { uid: number } | null;
   onTrouble?: (event: TroubleEvent) => void;
 }
 
@@ -99,7 +101,7 @@ export class DeviceLog {
         // console's queue, so these lines and the console mirror's never interleave mid-line; and it
         // is not opened again, which a socket (journald's stdout) would refuse
         const own = ownFd(found.what);
-        const fd = own ?? openOrExplain(found);
+        const fd = own ?? openOrExplain(found, this.options.owner?.uid ?? null);
         const console = fd === 1 || isSameFile(fd, 1) ? consoleStdout() : fd === 2 || isSameFile(fd, 2) ? consoleStderr() : null;
         if (console !== null) {
           if (own === null) closeSync(fd);
@@ -163,9 +165,9 @@ function ownFd(what: StreamKind): 1 | 2 | null {
 }
 
 // ENXIO is the kernel's word for two different things here: say which.
-function openOrExplain(found: Parameters<typeof openStream>[0]): number {
+function openOrExplain(found: Parameters<typeof openStream>[0], owner: number | null): number {
   try {
-    return openStream(found);
+    return openStream(found, owner);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENXIO") throw error;
     throw new Error(found.what.type === "fifo"

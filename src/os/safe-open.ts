@@ -131,8 +131,13 @@ export class SafeDir implements Disposable {
     const stat = this.lstat(name);
     if (stat === null || stat.isFile()) return null;
     if (stat.isSymbolicLink()) return new UnsafePathError(this.pathOf(name), `is a symbolic link (to ${this.readlink(name)})${untrustedBecause(this, stat) ?? ""}`);
-    return new UnsafePathError(this.pathOf(name), `is ${describeKind(stat)}, not a regular file`);
+    return new UnsafePathError(this.pathOf(name), `is ${describeKindAndOwner(stat)}, not a regular file`);
   }
+}
+
+// What a file is, and for a named pipe whose it is (anyone who can write a directory can make one).
+function describeKindAndOwner(stat: Stats): string {
+  return stat.isFIFO() ? `${describeKind(stat)} owned by uid ${stat.uid}` : describeKind(stat);
 }
 
 /** The directory that holds `path`'s last component, reached by a safe walk, and that component. */
@@ -302,9 +307,12 @@ export function readFirstBytes(path: string, length: number): Buffer {
 
 /**
  * Open a stream `find` found, for writing as is: non-blocking, so a FIFO without a reader fails with
- * ENXIO at once instead of holding tsvisor up, and a full one says EAGAIN.
+ * ENXIO at once instead of holding tsvisor up, and a full one says EAGAIN. A FIFO is written only when
+ * it belongs to root, tsvisor's user or `owner` (the program's user), as an existing regular file is
+ * (openAppend): anyone who can write its directory can make one and read what comes. Devices are not
+ * asked: only root makes them.
  */
-export function openStream(found: Extract<Found, { kind: "stream" }>): number {
+export function openStream(found: Extract<Found, { kind: "stream" }>, owner: number | null): number {
   const { dir, name } = found;
   const flags = O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
   // Only a trusted /proc link is followed here: it names an open file, so no path is walked.
@@ -312,9 +320,14 @@ export function openStream(found: Extract<Found, { kind: "stream" }>): number {
   if (fd < 0) throw errnoError("open", dir.pathOf(name));
   const stat = fstatSync(fd);
   const fits = found.follow ? !stat.isDirectory() && !stat.isSocket() && !stat.isBlockDevice() : stat.isFIFO() || stat.isCharacterDevice();
-  if (fits) return fd;
-  closeSync(fd);
-  throw new UnsafePathError(dir.pathOf(name), `is ${describeKind(stat)} now, not a pipe or a device`);
+  try {
+    if (!fits) throw new UnsafePathError(dir.pathOf(name), `is ${describeKind(stat)} now, not a pipe or a device`);
+    if (!found.follow && stat.isFIFO()) checkWriteOwner(stat, dir.pathOf(name), owner);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
 }
 
 /** "a directory", "a named pipe", ...: what a file is, in words. */
@@ -402,14 +415,19 @@ function untrustedBecause(dir: SafeDir, link: Stats): string | null {
 }
 
 function checkRegular(stat: Stats, path: string): void {
-  if (!stat.isFile()) throw new UnsafePathError(path, `is ${describeKind(stat)}, not a regular file`);
+  if (!stat.isFile()) throw new UnsafePathError(path, `is ${describeKindAndOwner(stat)}, not a regular file`);
   if (stat.nlink > 1) throw new UnsafePathError(path, `has ${stat.nlink} names (hard links): one of them may be another user's link to a file of root's`);
+}
+
+/** May what tsvisor writes go to a file (or pipe) of `uid`: root's, tsvisor's user's or `expected`'s (the program's user)? */
+export function mayReceiveWrites(uid: number, expected: number | null): boolean {
+  return trustedUids().has(uid) || uid === expected;
 }
 
 // An existing file to append to must belong to root, to tsvisor's user or to `expected` (the program's
 // user): anyone else put it there, and must not receive what tsvisor writes.
 function checkWriteOwner(stat: Stats, path: string, expected: number | null): void {
-  if (trustedUids().has(stat.uid) || stat.uid === expected) return;
+  if (mayReceiveWrites(stat.uid, expected)) return;
   const allowed = [...trustedUids(), ...(expected === null ? [] : [expected])].map((uid) => (uid === 0 ? "root" : `uid ${uid}`));
   throw new UnsafePathError(path, `is owned by uid ${stat.uid}, not by ${[...new Set(allowed)].join(" or ")}: someone else put it there, and it is not given what tsvisor writes`,
     `remove it (tsvisor then makes its own within a second), or chown it to ${expected === null ? "root" : `uid ${expected}`} if it is meant to be the log`);

@@ -172,7 +172,7 @@ describe("openAppend and openRead", () => {
     const reader = openSync(pipe, constants.O_RDONLY | constants.O_NONBLOCK);
     const withReader = append(pipe);
     closeSync(reader);
-    const refused = `refusing ${pipe}: it is a named pipe (FIFO), not a regular file`;
+    const refused = `refusing ${pipe}: it is a named pipe (FIFO) owned by uid ${process.getuid!()}, not a regular file`;
     expect([without, withReader]).toEqual([refused, refused]);
   });
 });
