@@ -26,8 +26,8 @@ const PURE_SUPERVISOR = ["supervisor/machine.ts", "supervisor/machine-steps.ts",
 const PURE_SYSTEMD = ["systemd/notify-socket.ts", "systemd/notify-message.ts", "systemd/watchdog.ts", "systemd/status-summary.ts", "systemd/readiness.ts", "systemd/child-environment.ts"];
 // plural.ts: counts in words ("1 log file"), for the supervisor's, the log writer's and the CLI's messages alike.
 const LEAVES = ["supervisor/states.ts", "control/protocol.ts", "config/schema.ts", "errors.ts", "events/event-types.ts", "colour.ts", "plural.ts"];
-// events/'s decisions: what an event is and how a supervisord listener reads it; pure like the machine.
-const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts"];
+// events/'s decisions: what an event is, how a supervisord listener reads it and a hook command's variables; pure like the machine.
+const PURE_EVENTS = ["events/event.ts", "events/event-bus.ts", "events/listener-protocol.ts", "events/hook-environment.ts"];
 // health/'s decision: pure like the machine (results and time arrive as arguments).
 const PURE_HEALTH = ["health/health-state.ts"];
 // http/'s decisions: which endpoint, who may ask, which status, what /metrics says; tested without a server.

@@ -8,6 +8,7 @@ import { abortSignalAfter, setLongTimeout, type LongTimer } from "../os/long-tim
 import { spawnChild } from "../os/spawn.ts";
 import { concernsNames, type TsvisorEvent } from "./event.ts";
 import { expandEventName } from "./event-types.ts";
+import { eventEnvironment } from "./hook-environment.ts";
 
 /** Hook runs at the same time; more wait in the queue. */
 export const MAX_CONCURRENT_HOOKS = 4;
@@ -157,11 +158,6 @@ export class HookRunner {
 export function hookWants(hook: HookConfig, event: TsvisorEvent): boolean {
   if (!hook.on.some((name) => expandEventName(name)?.includes(event.type))) return false;
   return hook.programs.length === 0 || (event.program !== null && concernsNames(event, hook.programs));
-}
-
-/** TSVISOR_EVENT_TYPE, TSVISOR_EVENT_PROGRAM, …: every field, "" for null. */
-export function eventEnvironment(event: TsvisorEvent): Record<string, string> {
-  return Object.fromEntries(Object.entries(event).map(([key, value]) => [`TSVISOR_EVENT_${key.toUpperCase()}`, value === null ? "" : String(value)]));
 }
 
 const describeHook = (hook: HookConfig) => (hook.command !== null ? JSON.stringify(hook.command.join(" ")) : hook.url!);
