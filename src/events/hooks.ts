@@ -9,6 +9,7 @@ import { spawnChild } from "../os/spawn.ts";
 import { concernsNames, type TsvisorEvent } from "./event.ts";
 import { expandEventName } from "./event-types.ts";
 import { eventEnvironment } from "./hook-environment.ts";
+import { RepeatedWarnings } from "./repeated-warnings.ts";
 
 /** Hook runs at the same time; more wait in the queue. */
 export const MAX_CONCURRENT_HOOKS = 4;
@@ -41,14 +42,19 @@ export class HookRunner {
   /** Hook commands running now, by pid: killed at shutdown so none outlives tsvisor. */
   private readonly children = new Set<number>();
   private closed = false;
+  /** `hook failed` and `hook dropped`: at most a line a minute per hook and source (a program's output, or other events). */
+  private readonly warnings: RepeatedWarnings;
 
-  constructor(private readonly hooks: readonly HookConfig[], private readonly options: HookRunnerOptions) {}
+  constructor(private readonly hooks: readonly HookConfig[], private readonly options: HookRunnerOptions) {
+    this.warnings = new RepeatedWarnings((line) => options.logger.warn(line));
+  }
 
   /** Drop what waits and SIGKILL every hook command still running (tsvisor is exiting). */
   close(): void {
     this.closed = true;
     this.events.length = 0;
     this.logLines.clear();
+    this.warnings.close();
     for (const pid of this.children) sendSignal(pid, "KILL", true);
   }
 
@@ -60,7 +66,7 @@ export class HookRunner {
       const queue = this.queueFor(event);
       if (queue.length >= MAX_QUEUED_HOOKS) {
         const whose = isLogLine(event) ? `for ${event.program}'s output` : "for events other than output";
-        this.options.logger.warn(`hook dropped: ${describeHook(hook)} for ${event.type} (${MAX_QUEUED_HOOKS} hook runs already waiting ${whose})`);
+        this.warn("dropped", hook, event, `hook dropped: ${describeHook(hook)} for ${event.type} (${MAX_QUEUED_HOOKS} hook runs already waiting ${whose})`);
         continue;
       }
       queue.push([hook, event]);
@@ -96,12 +102,19 @@ export class HookRunner {
       const [hook, event] = next;
       this.running++;
       void this.run(hook, event)
-        .catch((error: Error) => this.options.logger.warn(`hook failed: ${describeHook(hook)} for ${event.type}: ${error.message}`))
+        .catch((error: Error) => this.warn("failed", hook, event, `hook failed: ${describeHook(hook)} for ${event.type}: ${error.message}`))
         .finally(() => {
           this.running--;
           this.pump();
         });
     }
+  }
+
+  // Kinds as the queues are: one program's output failing or flooding a hook cannot hide the first
+  // warning about that hook for another program, or for a state change.
+  private warn(what: "failed" | "dropped", hook: HookConfig, event: TsvisorEvent, line: string): void {
+    const source = isLogLine(event) ? `output of ${event.program}` : "events";
+    this.warnings.report(`${what} ${this.hooks.indexOf(hook)} ${source}`, line);
   }
 
   private run(hook: HookConfig, event: TsvisorEvent): Promise<void> {
