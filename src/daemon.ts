@@ -76,7 +76,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // start-up); a shutdown before that has nothing to tell systemd.
   let systemd: SystemdNotifier | null = null;
   const socketPath = await daemonSocketPath({ flag: options.socket, env: process.env, cwd: loadOptions.cwd, uid: loadOptions.uid }, config);
-  // What programs, hooks, listeners and CMD inherit; a reload may name another token variable to leave out.
+  // What programs, hooks, listeners and CMD inherit; a reload may name another secret's variable to leave out.
   const inherited = inheritedEnvironment(config, socketPath);
   const main = options.command ? new MainCommand(options.command, { logger, env: inherited }) : null;
 
@@ -142,7 +142,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
       systemd?.reloading();
       try {
         const next = loadConfig(reloadOptions); // a ConfigError leaves everything as it is
-        for (const name of next.http?.token_variables ?? []) delete inherited[name];
+        for (const name of next.secret_variables) delete inherited[name];
         const before = supervisor.specs();
         const diff = await supervisor.applyConfig(next);
         groups.reloaded(next, before);
@@ -242,14 +242,14 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
 }
 
 // tsvisor's environment without what is for tsvisor alone: systemd's notify variables, and the
-// variables [http] token is read from (any program, `user = "nobody"` ones too, could read it in its
+// variables [http] token and password and [supervisor] rpc_password are read from (any program, `user = "nobody"` ones too, could read it in its
 // /proc/self/environ). A program that needs one gets it by name in its own `environment`.
 // With SUPERVISOR_SERVER_URL, as supervisord sets it, so that supervisor.childutils.getRPCInterface()
 // reaches this tsvisor. Never SUPERVISOR_USERNAME/PASSWORD: a program of any user could read them
 // (supervisord 4.2.5 sets neither; docs/supervisord.md).
 function inheritedEnvironment(config: Config, socketPath: string): Record<string, string | undefined> {
   const env = withoutNotifyVariables(process.env);
-  for (const name of config.http?.token_variables ?? []) delete env[name];
+  for (const name of config.secret_variables) delete env[name];
   env.SUPERVISOR_SERVER_URL = `unix://${socketPath}`;
   return env;
 }

@@ -92,5 +92,5 @@ export const EVENT_LISTENER_DEFAULTS: Readonly<Pick<EventListenerConfig, "buffer
 
 // [http]: `listen` is required (the table's presence turns the server on); the rest as docs/http.md says.
 export const HTTP_DEFAULTS: Readonly<Omit<HttpConfig, "listen">> = {
-  token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600, username: null, password: null,
+  token: null, token_file: null, read_only: false, socket_mode: 0o600, username: null, password: null,
 };

@@ -1,7 +1,8 @@
 // [http] -> HttpConfig (or null: the table is absent and nothing listens), every problem reported as
 // a diagnostic like the other sections. The rules across keys are the security ones: a listen
 // address other than loopback or a unix socket needs a token, and the token comes from one place,
-// `token` or `token_file` (docs/http.md "Security").
+// `token` or `token_file` (docs/http.md "Security"). `token` and `password` expand ${VAR} from
+// tsvisor's environment; `secret` hears each variable they name, to be kept from every program.
 import { statSync } from "node:fs";
 import { resolve as resolvePath, dirname } from "node:path";
 import { HTTP_DEFAULTS } from "./defaults.ts";
@@ -19,17 +20,16 @@ const HTTP_KEYS = ["listen", "token", "token_file", "read_only", "socket_mode", 
 /** Shorter tokens are refused: a bearer token is the only lock on a non-loopback address. */
 export const MIN_TOKEN_LENGTH = 16;
 
-export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, ctx: Pick<ResolveContext, "env" | "uid">, report: Reporter): HttpConfig | null {
+export function resolveHttp(
+  entries: ReadonlyMap<string, RawEntry>, ctx: Pick<ResolveContext, "env" | "uid">, report: Reporter, secret: (name: string) => void,
+): HttpConfig | null {
   if (entries.size === 0) return null;
   const http: Partial<HttpConfig> = { ...HTTP_DEFAULTS };
   for (const [key, { file, value }] of entries) {
     const at = ["http", key];
     if (key === "listen") http.listen = report.convert(file, at, () => listen(value, file));
-    else if (key === "token") {
-      const variables: string[] = [];
-      http.token = report.convert(file, at, () => token(value, ctx.env, (name) => variables.push(name))) ?? null;
-      http.token_variables = variables;
-    } else if (key === "token_file") {
+    else if (key === "token") http.token = report.convert(file, at, () => token(value, ctx.env, secret)) ?? null;
+    else if (key === "token_file") {
       const path = report.convert(file, at, () => resolvePath(dirname(file), values.text(value)));
       http.token_file = path ?? null;
       // Read now, and again at each reload: rotating the secret's file and reloading changes the token.
@@ -39,7 +39,7 @@ export function resolveHttp(entries: ReadonlyMap<string, RawEntry>, ctx: Pick<Re
     } else if (key === "read_only") http.read_only = report.convert(file, at, () => values.boolean(value)) ?? HTTP_DEFAULTS.read_only;
     else if (key === "socket_mode") http.socket_mode = report.convert(file, at, () => values.fileMode(value)) ?? HTTP_DEFAULTS.socket_mode;
     else if (key === "username") http.username = report.convert(file, at, () => basicUsername(value)) ?? null;
-    else if (key === "password") http.password = report.convert(file, at, () => basicPassword(value)) ?? null;
+    else if (key === "password") http.password = report.convert(file, at, () => secretPassword(value, ctx.env, secret)) ?? null;
     else report.add(file, at, unknownKey(key, HTTP_KEYS));
   }
   const first = entries.values().next().value!.file;
@@ -126,6 +126,14 @@ export function basicUsername(value: unknown): string {
   const text = values.text(value);
   if (text.length > 256 || !/^[\x21-\x39\x3b-\x7e\u00a0-\uffff]+$/.test(text)) throw new ValueError(`expected a user name of visible characters without ":" or spaces (at most 256); got ${show(value)}`);
   return text;
+}
+
+// A password written in the config with ${VAR} expanded, as the token is: an operator who keeps the
+// secret in tsvisor's environment gets it there, not the guessable text "${VAR}" (before 2026-12-07 it
+// was taken literally, and the variable still reached every program). "$$" is a literal "$".
+export function secretPassword(value: unknown, env: Record<string, string | undefined>, named: (name: string) => void): string {
+  if (typeof value !== "string") throw new ValueError(`expected a string, e.g. "\${TSVISOR_PASSWORD}"; got ${show(value)}`);
+  return basicPassword(expandVariables(value, env, named));
 }
 
 // supervisord's password: plain text, or "{SHA}" followed by the 40 hex digits of its SHA-1.

@@ -16,7 +16,7 @@ import type { Config, HookConfig, ProcessSpec, ProgramConfig, SupervisorConfig }
 import { didYouMean, unknownKey } from "./suggest.ts";
 import { resolveEventListeners, resolveHooks } from "./resolve-events.ts";
 import { resolveGroups } from "./resolve-groups.ts";
-import { basicPassword, basicUsername, resolveHttp } from "./resolve-http.ts";
+import { basicPassword, basicUsername, resolveHttp, secretPassword } from "./resolve-http.ts";
 import { ValueError, ValueErrors, show } from "./value-error.ts";
 import * as values from "./values.ts";
 
@@ -125,7 +125,7 @@ const SUPERVISOR_KEYS: { [K in keyof SupervisorConfig]: Converter<SupervisorConf
   forward_signals: values.forwardSignals,
   sample_interval: values.duration,
   rpc_username: basicUsername,
-  rpc_password: basicPassword,
+  rpc_password: basicPassword, // read with ${VAR} expanded instead: resolveSupervisor
 };
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -135,7 +135,10 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
   const report = new Reporter(raw.locate, raw.format);
   // the file system is asked only when the default is needed
   const logDir = raw.supervisor.has("log_dir") ? null : defaultLogDir(raw.file, ctx.uid, ctx.probeDir);
-  const supervisor = resolveSupervisor(raw.supervisor, logDir?.dir ?? NO_LOGFILE, report);
+  // the variables a secret is read from: no program, hook or listener inherits them
+  const secretVariables = new Set<string>();
+  const secret = (name: string) => void secretVariables.add(name);
+  const supervisor = resolveSupervisor(raw.supervisor, logDir?.dir ?? NO_LOGFILE, ctx.env, secret, report);
   const programs: ResolvedProgram[] = [];
   let count = 0;
   for (const [name, entry] of raw.programs) {
@@ -159,12 +162,14 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Co
     processes: expandInstances(programs, (program) => groupOf.get(program), groups, report),
     hooks: [],
     eventlisteners: resolveEventListeners(raw.eventlisteners, report),
-    http: resolveHttp(raw.http, ctx, report),
+    http: resolveHttp(raw.http, ctx, report, secret),
+    secret_variables: [],
     notes: logDir?.note ? [logDir.note] : [],
   };
   const names = [...new Set([...config.processes.map((p) => p.name), ...Object.keys(config.programs), ...Object.keys(groups)])];
   config.hooks = withGroupedPrograms(resolveHooks(raw.hooks, names, report), config.processes);
   checkDependencies(programs, report);
+  config.secret_variables = [...secretVariables];
   return { config, diagnostics: report.diagnostics, omitted: report.omitted };
 }
 
@@ -175,7 +180,9 @@ interface ResolvedProgram {
   credentials: Credentials;
 }
 
-function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, logDir: string, report: Reporter): SupervisorConfig {
+function resolveSupervisor(
+  entries: ReadonlyMap<string, RawEntry>, logDir: string, env: Record<string, string | undefined>, secret: (name: string) => void, report: Reporter,
+): SupervisorConfig {
   const supervisor: SupervisorConfig = { ...DEFAULTS.supervisor, log_dir: logDir };
   for (const [key, { file, value }] of entries) {
     if (!Object.hasOwn(SUPERVISOR_KEYS, key)) {
@@ -183,7 +190,9 @@ function resolveSupervisor(entries: ReadonlyMap<string, RawEntry>, logDir: strin
       continue;
     }
     const name = key as keyof SupervisorConfig;
-    const converted = report.convert(file, ["supervisor", key], () => SUPERVISOR_KEYS[name](value, file));
+    // the password is [http] password's kind of secret: ${VAR} expanded, the variable kept from programs
+    const convert = name === "rpc_password" ? () => secretPassword(value, env, secret) : () => SUPERVISOR_KEYS[name](value, file);
+    const converted = report.convert(file, ["supervisor", key], convert);
     if (converted !== undefined) Object.assign(supervisor, { [name]: converted });
   }
   const user = entries.get("rpc_username");

@@ -140,7 +140,7 @@ export interface SupervisorConfig {
   sample_interval: number;
   /** User name supervisorctl and XML-RPC clients must give on the control socket (HTTP basic auth); null: none asked. */
   rpc_username: string | null;
-  /** Its password: plain, or "{SHA}" and the hex SHA-1 of it (supervisord's form); set with rpc_username. */
+  /** Its password: plain, or "{SHA}" and the hex SHA-1 of it (supervisord's form), ${VAR} expanded; set with rpc_username. */
   rpc_password: string | null;
 }
 
@@ -208,15 +208,13 @@ export interface HttpConfig {
   token: string | null;
   /** The file the token is read from, at start and at each reload; null when the token is written in `token`. */
   token_file: string | null;
-  /** The environment variables `token` names: kept out of programs', hooks' and listeners' environments. */
-  token_variables: string[];
   /** Refuse every action (start, stop, restart, signal); reading stays allowed. */
   read_only: boolean;
   /** File mode of a unix `listen` socket, e.g. 0o600 (written "0600"). Owner-only by default. */
   socket_mode: number;
   /** supervisord's basic auth: a client that gives this user name and `password` counts as one with the token. */
   username: string | null;
-  /** Plain, or "{SHA}" and the hex SHA-1 of it; set with username. */
+  /** Plain, or "{SHA}" and the hex SHA-1 of it, ${VAR} expanded; set with username. */
   password: string | null;
 }
 
@@ -238,6 +236,8 @@ export interface Config {
   eventlisteners: Record<string, EventListenerConfig>;
   /** `[http]`; null when the table is absent: nothing listens on TCP. */
   http: HttpConfig | null;
+  /** The environment variables [http] token and password and [supervisor] rpc_password name: kept out of programs', hooks' and listeners' environments. */
+  secret_variables: string[];
   /** What resolving chose that the user should hear of (a default log_dir that could not be used); `run` logs each as a warning. */
   notes: string[];
 }

@@ -18,7 +18,7 @@ test("examples/demo.toml resolves to a web server and two workers", () => {
   expect(config.programs.web!.environment).toEqual({ PORT: "8080" });
   // Regression: #19 — as root the demo took /run/tsvisor.sock and /var/log/tsvisor; it has its own
   expect([config.supervisor.socket, config.supervisor.log_dir]).toEqual([join(ROOT, "examples/demo.sock"), join(ROOT, "examples/logs")]);
-  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600, username: null, password: null });
+  expect(config.http).toEqual({ listen: { type: "tcp", host: "127.0.0.1", port: 9001 }, token: null, token_file: null, read_only: false, socket_mode: 0o600, username: null, password: null });
 });
 
 const readmeBlocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);

@@ -29,7 +29,7 @@ describe("[http]", () => {
     ['"[::1]:9001"', { type: "tcp", host: "::1", port: 9001 }],
     ['"/run/tsvisor-http.sock"', { type: "unix", path: "/run/tsvisor-http.sock" }],
   ])("listen = %s", (value, listen) => {
-    expect(load(withHttp(`listen = ${value}`)).http).toEqual({ listen, token: null, token_file: null, token_variables: [], read_only: false, socket_mode: 0o600, username: null, password: null } as never);
+    expect(load(withHttp(`listen = ${value}`)).http).toEqual({ listen, token: null, token_file: null, read_only: false, socket_mode: 0o600, username: null, password: null } as never);
   });
 
   test("a relative socket path is taken from the config file's directory", () => {
@@ -38,10 +38,25 @@ describe("[http]", () => {
   });
 
   test("the token is expanded from the environment; the variables it names are kept", () => {
-    const http = load(withHttp('listen = "0.0.0.0:9001"', 'token = "${TSVISOR_TOKEN}"', "read_only = true"), { env: { TSVISOR_TOKEN: TOKEN } }).http;
-    expect(http).toEqual({ listen: { type: "tcp", host: "0.0.0.0", port: 9001 }, token: TOKEN, token_file: null, token_variables: ["TSVISOR_TOKEN"], read_only: true, socket_mode: 0o600, username: null, password: null });
-    const joined = load(withHttp('listen = "127.0.0.1:9001"', 'token = "${PART_A}-${PART_B:-fallback-part}"'), { env: { PART_A: "a".repeat(16) } }).http;
-    expect([joined!.token, joined!.token_variables]).toEqual([`${"a".repeat(16)}-fallback-part`, ["PART_A", "PART_B"]]);
+    const config = load(withHttp('listen = "0.0.0.0:9001"', 'token = "${TSVISOR_TOKEN}"', "read_only = true"), { env: { TSVISOR_TOKEN: TOKEN } });
+    expect([config.http, config.secret_variables]).toEqual([{ listen: { type: "tcp", host: "0.0.0.0", port: 9001 }, token: TOKEN, token_file: null, read_only: true, socket_mode: 0o600, username: null, password: null }, ["TSVISOR_TOKEN"]]);
+    const joined = load(withHttp('listen = "127.0.0.1:9001"', 'token = "${PART_A}-${PART_B:-fallback-part}"'), { env: { PART_A: "a".repeat(16) } });
+    expect([joined.http!.token, joined.secret_variables]).toEqual([`${"a".repeat(16)}-fallback-part`, ["PART_A", "PART_B"]]);
+  });
+
+  test("password and rpc_password are expanded like the token, and the variables they name are kept", () => {
+    const config = load({
+      "tsvisor.toml": toml("[supervisor]", 'rpc_username = "ops"', 'rpc_password = "${RPC_PW}"', "[programs.web]", 'command = "x"',
+        "[http]", 'listen = "127.0.0.1:9001"', 'username = "ops"', 'password = "${HTTP_PW:-unused}$$"'),
+    }, { env: { RPC_PW: "rpc-secret", HTTP_PW: "http-secret" } });
+    expect([config.supervisor.rpc_password, config.http!.password, config.secret_variables]).toEqual(["rpc-secret", "http-secret$", ["RPC_PW", "HTTP_PW"]]);
+    expect(loadError(withHttp('listen = "127.0.0.1:9001"', 'username = "ops"', 'password = "${HTTP_PW}"'))).toContain("http.password: variable HTTP_PW is not set");
+  });
+
+  test("supervisord.conf's username and password expand %(ENV_X)s as supervisord does; a \"$\" in them stays", () => {
+    const ini = "[unix_http_server]\nfile=/tmp/x.sock\nusername=ops\npassword=%(ENV_RPC_PW)s$\n[inet_http_server]\nport=127.0.0.1:9001\nusername=%(ENV_WHO)s\npassword=%(ENV_HTTP_PW)s\n[program:web]\ncommand=x\n";
+    const config = load({ "supervisord.conf": ini }, { file: "supervisord.conf", env: { RPC_PW: "rpc-secret", WHO: "ops", HTTP_PW: "http-$ecret" } });
+    expect([config.supervisor.rpc_password, config.http!.username, config.http!.password]).toEqual(["rpc-secret$", "ops", "http-$ecret"]);
   });
 
   test("a non-loopback address without a token is refused, with the fix", () => {
@@ -117,8 +132,8 @@ describe("[http] token_file", () => {
     const dir = secretDir();
     writeFileSync(join(dir, "token"), `${TOKEN}\n`, { mode: 0o400 });
     writeFileSync(join(dir, "crlf"), `${TOKEN}\r\n`, { mode: 0o600 });
-    const http = load(withTokenFile(join(dir, "token"))).http!;
-    expect([http.token, http.token_file, http.token_variables]).toEqual([TOKEN, join(dir, "token"), []]);
+    const config = load(withTokenFile(join(dir, "token")));
+    expect([config.http!.token, config.http!.token_file, config.secret_variables]).toEqual([TOKEN, join(dir, "token"), []]);
     expect(load(withTokenFile(join(dir, "crlf"))).http!.token).toBe(TOKEN);
   });
 

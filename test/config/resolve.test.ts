@@ -63,6 +63,7 @@ describe("defaults", () => {
       hooks: [],
       eventlisteners: {},
       http: null,
+      secret_variables: [],
       notes: [],
     });
   });

@@ -80,7 +80,7 @@ export function translateIni(main: string, ctx: IniReadContext): IniTranslation 
       if (translated.split) splits.set(own, translated.names);
     } else if (kind === "eventlistener" && rest.length > 0) translateEventListener(section, own, builder, programEnvironment, ctx.hostname);
     else if (name === "unix_http_server") translateUnixServer(section, builder, environment, ctx.hostname);
-    else if (name === "inet_http_server") translateInetServer(section, builder);
+    else if (name === "inet_http_server") translateInetServer(section, builder, environment);
     else if (kind === "fcgi-program") {
       builder.error({ section }, "[fcgi-program:x] is refused: tsvisor does not open sockets for FastCGI programs, so the program would start without the socket it expects", "run the FastCGI program with its own listener (spawn-fcgi, or the app server's own option) as a [program:x]", "key");
     } else if (IGNORED_SECTIONS.includes(name) || IGNORED_PREFIXES.some((p) => name.startsWith(p))) continue;
@@ -194,22 +194,35 @@ function translateUnixServer(section: IniSectionRead, builder: RawBuilder, envir
       const mode = convert(() => ini.iniOctal(value.value), place, builder);
       if (mode !== null) builder.setting(builder.supervisor, "supervisor", "socket_mode", mode.toString(8).padStart(4, "0"), place);
     } else if (key === "chown") builder.setting(builder.supervisor, "supervisor", "socket_owner", value.value, place);
-    else if (key === "username") builder.setting(builder.supervisor, "supervisor", "rpc_username", value.value, place);
-    else if (key === "password") builder.setting(builder.supervisor, "supervisor", "rpc_password", value.value, place);
+    else if (key === "username" || key === "password") {
+      const expanded = expandCredential(value, environment, builder, section.name);
+      if (expanded !== null) builder.setting(builder.supervisor, "supervisor", `rpc_${key}`, expanded, place);
+    }
     else builder.warn(place, `unknown key, ignored; [unix_http_server] has file, chmod, chown, username and password${didYouMean(key, ["file", "chmod", "chown", "username", "password"])}`);
   }
 }
 
 // [inet_http_server] -> [http] (tsvisor's TCP listener also answers /RPC2).
-function translateInetServer(section: IniSectionRead, builder: RawBuilder): void {
+function translateInetServer(section: IniSectionRead, builder: RawBuilder, environment: LayeredNames): void {
   for (const [key, value] of section.values) {
     const place: Place = { value, section: section.name };
     if (key === "port") {
       const listen = convert(() => ini.iniInetAddress(value.value), place, builder);
       if (listen !== null) builder.setting(builder.http, "http", "listen", listen, place);
-    } else if (key === "username" || key === "password") builder.setting(builder.http, "http", key, value.value, place);
+    } else if (key === "username" || key === "password") {
+      const expanded = expandCredential(value, environment, builder, section.name);
+      if (expanded !== null) builder.setting(builder.http, "http", key, expanded, place);
+    }
     else builder.warn(place, `unknown key, ignored; [inet_http_server] has port, username and password${didYouMean(key, ["port", "username", "password"])}`);
   }
+}
+
+// username and password with supervisord's %(ENV_X)s expanded (it reads them with saneget(), which
+// expands; before 2026-12-07 tsvisor took "%(ENV_PW)s" as the password itself). The password then
+// goes through [http] password's ${VAR} expansion, so a "$" in it is written "$$" to stay one "$".
+function expandCredential(value: IniValue, environment: LayeredNames, builder: RawBuilder, section: string): string | null {
+  const expanded = expand(value, environment, builder, section);
+  return expanded === null || value.key !== "password" ? expanded : expanded.replaceAll("$", "$$");
 }
 
 // %(...)s in a value, or null after reporting.
