@@ -16,12 +16,12 @@ import { groupEvent } from "./events/event.ts";
 import { startMonitoring } from "./events/monitoring.ts";
 import { CONSOLE_EXIT_WAIT, describeConsoleLoss, flushOutputs, leaveConsole } from "./logs/console-mirror.ts";
 import { createLogger } from "./logs/logger.ts";
+import { claimLogDir } from "./logs/log-dir-lock.ts";
 import { emptyLog, readRange, tailRange } from "./logs/log-range.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
 import { gcTimerState } from "./os/gc-timer-off.ts";
 import { resolveOwner } from "./os/owner.ts";
 import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
-import { lockDirectory } from "./os/file-lock.ts";
 import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
@@ -40,9 +40,6 @@ import type { HttpServer } from "./http/server.ts";
 import { notifySystemd, type SystemdNotifier } from "./systemd/notifier.ts";
 import { ReadinessLatch } from "./systemd/readiness.ts";
 import { version as VERSION } from "../package.json";
-
-// The file in log_dir whose flock says which tsvisor writes there (docs/logs.md).
-const LOG_DIR_LOCK = ".tsvisor.lock";
 
 /** tsvisor's own exit codes in `run` mode (README "Exit codes"; a critical program's code otherwise). */
 export const DAEMON_EXIT = {
@@ -66,8 +63,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
   // in the working directory since (planted, or left by someone) must not take over (docs/security.md).
   const reloadOptions: LoadOptions = { ...loadOptions, file: config.file };
   const logDir = prepareLogDir(config.supervisor.log_dir, loadOptions.uid);
-  const releaseLogDir = logDir === null ? () => {} : claimLogDir(logDir);
+  const logDirLock = logDir === null ? { release: () => {}, warning: null } : claimLogDir(logDir, loadOptions.uid);
   const logger = createLogger({ debug: Boolean(process.env.TSVISOR_DEBUG), file: logDir === null ? undefined : join(logDir, "tsvisor.log") });
+  if (logDirLock.warning !== null) logger.warn(logDirLock.warning);
   for (const note of config.notes) logger.warn(note);
   logger.debug(`Bun's idle GC timer: ${gcTimerState()}`);
   startReaping(logger);
@@ -234,7 +232,7 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
     for (const loss of losses) logger.warn(`lost at exit: ${describeConsoleLoss(loss)}`);
   }
   leaveConsole();
-  releaseLogDir();
+  logDirLock.release();
   // Last: `tsvisor shutdown` returns when its connection ends, and then another tsvisor may start on
   // this socket and log_dir at once. Until then requests are answered as during the stops.
   control.close();
@@ -306,24 +304,6 @@ function releaseStartupPagesOnceSettled(supervisor: Supervisor, autostartNames: 
     check.unref();
   });
   look();
-}
-
-// One tsvisor per log_dir: a second one (another socket, the same log_dir) would write into the same
-// files, their rotations racing. The lock lasts until the returned release (or this process's end); a
-// directory that cannot be made or opened is left to the log files themselves to report.
-function claimLogDir(logDir: string): () => void {
-  let lock: ReturnType<typeof lockDirectory>;
-  try {
-    lock = lockDirectory(logDir, LOG_DIR_LOCK);
-  } catch {
-    return () => {};
-  }
-  if (lock.held) return lock.release;
-  throw new TsvisorError(
-    "LOG_DIR_IN_USE",
-    `log_dir ${logDir} is in use by another tsvisor${lock.holder === null ? "" : ` (pid ${lock.holder})`}: both would write into the same log files`,
-    "give each tsvisor its own [supervisor] log_dir, or stop the other one first",
-  );
 }
 
 // The first call's promise, for every call (a lazy import, done once).

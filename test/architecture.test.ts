@@ -46,7 +46,8 @@ const RULES: [match: (file: string) => boolean, allowed: string[]][] = [
   // non-blocking (os/pipe.ts) and compiles its C helper (os/tiny-cc.ts): fd and FFI mechanics that
   // know nothing of programs; it opens, renames and reads its files only through os/safe-open.ts (no
   // link followed as root), and holds a dropped backup open only while descriptors are not short (os/fd-budget.ts).
-  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/tiny-cc.ts", "os/safe-open.ts", "os/fd-budget.ts", "consola", "node:", "bun"]],
+  // log-dir-lock.ts takes log_dir's flock (os/file-lock.ts) and names a lock file's owner (os/users.ts).
+  [(f) => f.startsWith("logs/"), ["errors.ts", "colour.ts", "plural.ts", "logs/", "os/pipe.ts", "os/fd-watcher.ts", "os/tiny-cc.ts", "os/safe-open.ts", "os/fd-budget.ts", "os/file-lock.ts", "os/users.ts", "consola", "node:", "bun"]],
   // config/ checks the event names of [[hooks]] and [eventlisteners.*] against the leaf that lists them,
   // and picks the default socket and log_dir among places it can write (os/private-dir.ts asks the kernel).
   [(f) => f.startsWith("config/"), ["errors.ts", "config/", "os/signals.ts", "os/users.ts", "os/private-dir.ts", "os/safe-open.ts", "events/event-types.ts", "smol-toml", "node:", "bun"]],

@@ -1,8 +1,10 @@
 // Regression: #19 — a second tsvisor with another socket but the same log_dir started and wrote into
 // the first one's log files.
 import { expect, test } from "bun:test";
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, runTsvisor, tempDir, writeConfig } from "../../integration/_harness.ts";
+import { Daemon, runTsvisor, tempDir, waitFor, writeConfig } from "../../integration/_harness.ts";
+import { NOBODY, runAsNobody, spawnAsNobody } from "../../integration/_nobody.ts";
 
 test("a second tsvisor on the same log_dir refuses to start and names the first; after the first ends, it starts", async () => {
   using dir = tempDir();
@@ -21,4 +23,47 @@ test("a second tsvisor on the same log_dir refuses to start and names the first;
   await first.exited();
   await using third = Daemon.start(other.path, program);
   await third.waitForLog(/success: web entered RUNNING/);
+});
+
+// Regression (red team, 2026-12-07): another user who can write log_dir planted .tsvisor.lock as a
+// symbolic link; tsvisor rightly did not follow it, and then ran with no lock and said nothing.
+test("a link planted at the lock file's name is not followed; tsvisor runs without the lock and says so at WARN", async () => {
+  using dir = tempDir();
+  const logs = join(dir.path, "logs");
+  mkdirSync(logs);
+  chownSync(logs, NOBODY, NOBODY);
+  const target = join(dir.path, "root-file");
+  writeFileSync(target, "root's\n");
+  const lock = join(logs, ".tsvisor.lock");
+  expect((await runAsNobody(["ln", "-s", target, lock])).exitCode).toBe(0);
+  await using daemon = Daemon.start(dir.path, `[programs.web]\ncommand = ["sleep", "1000"]\nstartsecs = 0\n[supervisor]\nlog_dir = "${logs}"\n`);
+  await daemon.waitForLog(/success: web entered RUNNING/);
+  expect([daemon.logLines(/tsvisor\.lock/).map((line) => line.replace(/^\S+ /, "")), readFileSync(target, "utf8"), lstatSync(lock).isSymbolicLink()]).toEqual([
+    [`WARN log_dir ${logs}: unable to take its lock: refusing ${lock}: it is a symbolic link (to ${target}) owned by uid ${NOBODY}; running without it, so another tsvisor on this log_dir would not be refused and both would write into the same log files`],
+    "root's\n",
+    true,
+  ]);
+});
+
+// Regression (red team, 2026-12-07): a user who made .tsvisor.lock and held its flock was reported as
+// "another tsvisor (pid 1)", the pid being whatever they wrote in the file.
+test("a lock held on a file another user made is reported with that file's owner, and the pid as the file's claim", async () => {
+  using dir = tempDir();
+  const logs = join(dir.path, "logs");
+  mkdirSync(logs);
+  chownSync(logs, NOBODY, NOBODY);
+  const lock = join(logs, ".tsvisor.lock");
+  // the shell keeps the locked fd 9 through its exec: the lock lasts as long as this process
+  const holder = spawnAsNobody(["sh", "-c", `exec 9>>${lock} && flock 9 && echo 1 > ${lock} && exec sleep 1000`]);
+  try {
+    await waitFor(() => existsSync(lock) && readFileSync(lock, "utf8") === "1\n", `nobody's lock on ${lock}`);
+    const config = writeConfig(dir.path, `[programs.web]\ncommand = ["sleep", "1000"]\n[supervisor]\nlog_dir = "${logs}"\n`);
+    const refused = await runTsvisor(["run", "-c", config], { env: { TSVISOR_SOCKET: join(dir.path, "tsvisor.sock") } });
+    expect([refused.exitCode, refused.stderr]).toEqual([2,
+      `tsvisor: log_dir ${logs} is locked: a process holds the lock on ${lock}, a file owned by uid ${NOBODY} (nobody), not by tsvisor's user (the file claims pid 1); it may be another tsvisor, or anyone who can write ${logs}\n` +
+      `hint: if it is not another tsvisor, remove ${lock} and let only tsvisor's user write ${logs}; otherwise give each tsvisor its own [supervisor] log_dir\n`]);
+  } finally {
+    holder.kill("SIGKILL");
+    await holder.exited;
+  }
 });
