@@ -5,7 +5,7 @@
 // planted at name.log.1 must not make them print /etc/shadow.
 import { closeSync, fstatSync, readSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
-import { find, isErrno, openParent, openRead, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
+import { find, isErrno, openParent, openRead, REGULAR_FILE_HINT, UnsafePathError, type StreamKind } from "../os/safe-open.ts";
 
 const NEWLINE = 10;
 const BLOCK_BYTES = 64 * 1024;
@@ -186,7 +186,7 @@ function openIfExists(path: string, label: string | null): number | null {
   }
   try {
     if (found.kind === "missing") return null;
-    if (found.kind === "stream") throw label !== null ? notAFile(label, path, found.what) : new UnsafePathError(path, "is a pipe or a device, not a rotated log file");
+    if (found.kind === "stream") throw label !== null ? notAFile(label, path, found.what) : new UnsafePathError(path, "is a pipe or a device, not a rotated log file", REGULAR_FILE_HINT);
     return openRead(found.dir, found.name);
   } catch (error) {
     throw deniedOr(error, path);

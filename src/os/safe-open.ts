@@ -21,6 +21,9 @@ const MAX_LINKS = 40;
 const LINK_BYTES = 4096;
 const { ELOOP, ENOTDIR } = ERRNO;
 const HINT = "tsvisor follows a link only when root (or tsvisor's own user) owns it and no one else can write its directory; name the real path in the config, or remove the link";
+// For a file that is not a link but not what it must be either (a pipe, a device, a second name): the
+// link hint above said nothing useful about those (red team).
+export const REGULAR_FILE_HINT = "a log, its backups and a file tsvisor reads must be regular files with one name: remove what is there (a log file tsvisor then makes itself)";
 
 /** A path that tsvisor refuses to follow, open or change: a planted link, or not what it must be. */
 export class UnsafePathError extends TsvisorError {
@@ -131,7 +134,7 @@ export class SafeDir implements Disposable {
     const stat = this.lstat(name);
     if (stat === null || stat.isFile()) return null;
     if (stat.isSymbolicLink()) return new UnsafePathError(this.pathOf(name), `is a symbolic link (to ${this.readlink(name)})${untrustedBecause(this, stat) ?? ""}`);
-    return new UnsafePathError(this.pathOf(name), `is ${describeKindAndOwner(stat)}, not a regular file`);
+    return new UnsafePathError(this.pathOf(name), `is ${describeKindAndOwner(stat)}, not a regular file`, REGULAR_FILE_HINT);
   }
 }
 
@@ -415,8 +418,8 @@ function untrustedBecause(dir: SafeDir, link: Stats): string | null {
 }
 
 function checkRegular(stat: Stats, path: string): void {
-  if (!stat.isFile()) throw new UnsafePathError(path, `is ${describeKindAndOwner(stat)}, not a regular file`);
-  if (stat.nlink > 1) throw new UnsafePathError(path, `has ${stat.nlink} names (hard links): one of them may be another user's link to a file of root's`);
+  if (!stat.isFile()) throw new UnsafePathError(path, `is ${describeKindAndOwner(stat)}, not a regular file`, REGULAR_FILE_HINT);
+  if (stat.nlink > 1) throw new UnsafePathError(path, `has ${stat.nlink} names (hard links): one of them may be another user's link to a file of root's`, REGULAR_FILE_HINT);
 }
 
 /** May what tsvisor writes go to a file (or pipe) of `uid`: root's, tsvisor's user's or `expected`'s (the program's user)? */

@@ -91,6 +91,27 @@ startsecs = 0
   });
 });
 
+// (red team, 2026-12-07: the hint was the one for links, "tsvisor follows a link only when root ...")
+test("a backup planted as a named pipe is refused by `tsvisor logs` with a hint about what a backup must be", async () => {
+  using dir = tempDir();
+  const { app } = scene(dir.path);
+  await using daemon = Daemon.start(dir.path, `[supervisor]
+console = false
+[programs.app]
+command = ["sh", "-c", "mkfifo ${app}/out.log.1; echo planted; exec sleep 1000"]
+user = "nobody"
+stdout_logfile = "${app}/out.log"
+stdout_logfile_backups = 3
+startsecs = 0
+`);
+  await waitFor(() => readLines(join(app, "out.log")).includes("planted"), "the program's line in out.log");
+  const logs = await runTsvisor(["logs", "app", "-n", "100", "-c", join(dir.path, "tsvisor.toml")]);
+  expect([logs.stdout, logs.stderr.split("\n").slice(0, 2), logs.exitCode]).toEqual(["", [
+    `tsvisor: refusing ${app}/out.log.1: it is a pipe or a device, not a rotated log file`,
+    "hint: a log, its backups and a file tsvisor reads must be regular files with one name: remove what is there (a log file tsvisor then makes itself)",
+  ], 1]);
+});
+
 test("a log directory swapped for a link to a root-only directory: nothing is created there, the lines are dropped and counted", async () => {
   using dir = tempDir();
   const { app } = scene(dir.path);
