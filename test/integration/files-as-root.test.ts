@@ -59,23 +59,35 @@ startsecs = 0
   }).toEqual({ rootfile: { uid: 0, mode: "600", content: SECRET }, dropped: true, toldOnce: 1, link: true });
 });
 
-test("a backup planted as a link to a root file is refused by `tsvisor logs` and by the HTTP API, and nothing of it is shown", async () => {
-  using dir = tempDir();
-  const { app, rootfile } = scene(dir.path);
-  const port = freePort();
-  await using daemon = Daemon.start(dir.path, `[supervisor]
+// A daemon whose program, as nobody, runs `plant` (a shell command putting something at its first
+// backup's name) and then says so in its log; `sections`: more of the config (an [http] table).
+async function plantingBackup(dir: string, app: string, plant: string, sections = ""): Promise<Daemon> {
+  const daemon = Daemon.start(dir, `[supervisor]
 console = false
-[http]
-listen = "127.0.0.1:${port}"
-token = "a-token-of-20-chars!"
-[programs.app]
-command = ["sh", "-c", "ln -s ${rootfile} ${app}/out.log.1; echo planted; exec sleep 1000"]
+${sections}[programs.app]
+command = ["sh", "-c", "${plant}; echo planted; exec sleep 1000"]
 user = "nobody"
 stdout_logfile = "${app}/out.log"
 stdout_logfile_backups = 3
 startsecs = 0
 `);
-  await waitFor(() => readLines(join(app, "out.log")).includes("planted"), "the program's line in out.log");
+  try {
+    await waitFor(() => readLines(join(app, "out.log")).includes("planted"), "the program's line in out.log");
+  } catch (error) {
+    await daemon[Symbol.asyncDispose](); // not the caller's yet
+    throw error;
+  }
+  return daemon;
+}
+
+test("a backup planted as a link to a root file is refused by `tsvisor logs` and by the HTTP API, and nothing of it is shown", async () => {
+  using dir = tempDir();
+  const { app, rootfile } = scene(dir.path);
+  const port = freePort();
+  await using daemon = await plantingBackup(dir.path, app, `ln -s ${rootfile} ${app}/out.log.1`, `[http]
+listen = "127.0.0.1:${port}"
+token = "a-token-of-20-chars!"
+`);
   const logs = await runTsvisor(["logs", "app", "-n", "100", "-c", join(dir.path, "tsvisor.toml")]);
   const http = await fetch(`http://127.0.0.1:${port}/api/v1/programs/app/logs?lines=100`, { headers: { authorization: "Bearer a-token-of-20-chars!" } });
   const body = await http.text();
@@ -95,16 +107,7 @@ startsecs = 0
 test("a backup planted as a named pipe is refused by `tsvisor logs` with a hint about what a backup must be", async () => {
   using dir = tempDir();
   const { app } = scene(dir.path);
-  await using daemon = Daemon.start(dir.path, `[supervisor]
-console = false
-[programs.app]
-command = ["sh", "-c", "mkfifo ${app}/out.log.1; echo planted; exec sleep 1000"]
-user = "nobody"
-stdout_logfile = "${app}/out.log"
-stdout_logfile_backups = 3
-startsecs = 0
-`);
-  await waitFor(() => readLines(join(app, "out.log")).includes("planted"), "the program's line in out.log");
+  await using daemon = await plantingBackup(dir.path, app, `mkfifo ${app}/out.log.1`);
   const logs = await runTsvisor(["logs", "app", "-n", "100", "-c", join(dir.path, "tsvisor.toml")]);
   expect([logs.stdout, logs.stderr.split("\n").slice(0, 2), logs.exitCode]).toEqual(["", [
     `tsvisor: refusing ${app}/out.log.1: it is a pipe or a device, not a rotated log file`,
