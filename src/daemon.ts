@@ -240,8 +240,9 @@ export async function runDaemon(options: { configFile?: string; socket?: string;
 }
 
 // tsvisor's environment without what is for tsvisor alone: systemd's notify variables, and the
-// variables [http] token and password and [supervisor] rpc_password are read from (any program, `user = "nobody"` ones too, could read it in its
-// /proc/self/environ). A program that needs one gets it by name in its own `environment`.
+// variables [http] token and password and [supervisor] rpc_password are read from (any program,
+// `user = "nobody"` ones too, could read them in its /proc/self/environ). A program that needs one
+// gets it by name in its own `environment`.
 // With SUPERVISOR_SERVER_URL, as supervisord sets it, so that supervisor.childutils.getRPCInterface()
 // reaches this tsvisor. Never SUPERVISOR_USERNAME/PASSWORD: a program of any user could read them
 // (supervisord 4.2.5 sets neither; docs/supervisord.md).
