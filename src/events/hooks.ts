@@ -20,6 +20,12 @@ export const MAX_CONCURRENT_HOOKS = 4;
  * only its own log hooks, never another program's, nor a state change (red-team F13).
  */
 export const MAX_QUEUED_HOOKS = 1000;
+/**
+ * And beyond this many bytes of event data waiting in one queue: a log event carries up to 1 MiB of a
+ * program's output, so 1,000 of them were a GiB that any user's program could make root's tsvisor hold
+ * (red team, 2026-12-07). A queue holding nothing takes one run whatever its size.
+ */
+export const MAX_QUEUED_HOOK_BYTES = 8 * 1024 * 1024;
 /** A URL hook is tried this many times in all, waiting 1 s, 2 s, … between tries. */
 export const URL_ATTEMPTS = 3;
 
@@ -38,6 +44,8 @@ export class HookRunner {
   private readonly events: HookRun[] = [];
   /** Runs waiting for log lines, one queue per program: taken in turn, so one program cannot crowd out the others. */
   private readonly logLines = new Map<string, HookRun[]>();
+  /** The bytes of event data each queue holds (a run's share: its event's data, counted for each hook it waits for). */
+  private readonly queuedBytes = new Map<HookRun[], number>();
   private running = 0;
   /** Hook commands running now, by pid: killed at shutdown so none outlives tsvisor. */
   private readonly children = new Set<number>();
@@ -54,6 +62,7 @@ export class HookRunner {
     this.closed = true;
     this.events.length = 0;
     this.logLines.clear();
+    this.queuedBytes.clear();
     this.warnings.close();
     for (const pid of this.children) sendSignal(pid, "KILL", true);
   }
@@ -64,12 +73,16 @@ export class HookRunner {
     for (const hook of this.hooks) {
       if (!hookWants(hook, event)) continue;
       const queue = this.queueFor(event);
-      if (queue.length >= MAX_QUEUED_HOOKS) {
+      const bytes = this.queuedBytes.get(queue) ?? 0;
+      const full = queue.length >= MAX_QUEUED_HOOKS ? `${MAX_QUEUED_HOOKS} hook runs`
+        : bytes > 0 && bytes + dataBytes(event) > MAX_QUEUED_HOOK_BYTES ? `${(bytes / 2 ** 20).toFixed(1)} MiB of event data in hook runs` : null;
+      if (full !== null) {
         const whose = isLogLine(event) ? `for ${event.program}'s output` : "for events other than output";
-        this.warn("dropped", hook, event, `hook dropped: ${describeHook(hook)} for ${event.type} (${MAX_QUEUED_HOOKS} hook runs already waiting ${whose})`);
+        this.warn("dropped", hook, event, `hook dropped: ${describeHook(hook)} for ${event.type} (${full} already waiting ${whose})`);
         continue;
       }
       queue.push([hook, event]);
+      this.queuedBytes.set(queue, bytes + dataBytes(event));
     }
     this.pump();
   }
@@ -85,14 +98,22 @@ export class HookRunner {
   // The next run: events other than log lines first, then the program whose log lines waited longest
   // since its last turn (it goes to the back of the Map's order).
   private next(): HookRun | undefined {
-    if (this.events.length > 0) return this.events.shift();
+    if (this.events.length > 0) return this.taken(this.events, this.events.shift()!);
     for (const [key, queue] of this.logLines) {
       this.logLines.delete(key);
       const run = queue.shift();
       if (queue.length > 0) this.logLines.set(key, queue);
-      if (run !== undefined) return run;
+      if (run !== undefined) return this.taken(queue, run);
     }
     return undefined;
+  }
+
+  // `run` has left `queue`: its bytes no longer wait there.
+  private taken(queue: HookRun[], run: HookRun): HookRun {
+    const left = (this.queuedBytes.get(queue) ?? 0) - dataBytes(run[1]);
+    if (queue.length === 0 || left <= 0) this.queuedBytes.delete(queue);
+    else this.queuedBytes.set(queue, left);
+    return run;
   }
 
   private pump(): void {
@@ -184,4 +205,10 @@ export function definedOnly(env: Record<string, string | undefined>): Record<str
 // A line of a program's output: the one event a program can make as fast as it likes.
 function isLogLine(event: TsvisorEvent): boolean {
   return event.type === "PROCESS_LOG_STDOUT" || event.type === "PROCESS_LOG_STDERR";
+}
+
+// What an event holds beyond its few fields: the output lines of PROCESS_LOG_*, a client's
+// REMOTE_COMMUNICATION data (UTF-16 units, near enough to bytes for a bound).
+function dataBytes(event: TsvisorEvent): number {
+  return "data" in event && typeof event.data === "string" ? event.data.length : 0;
 }
