@@ -171,12 +171,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 }
 
-// Who may do what through this server, in the start-up line: a TCP server without a token is open to
-// every local user, so it says so at WARN.
+// Who may do what through this server, in the start-up line: a TCP server without credentials (a token,
+// or supervisord's username and password) is open to every local user, so it says so at WARN.
 function logAccess(logger: ConsolaInstance, what: string, config: HttpConfig): void {
   const readOnly = config.read_only ? ", read-only" : "";
   const endpoints = "dashboard /, API /api/v1, metrics /metrics";
-  if (config.token !== null) return logger.info(`${what} (token required${readOnly}): ${endpoints}`);
+  const basic = config.username !== null && config.password !== null;
+  const required = config.token !== null && basic ? "token or username and password" : config.token !== null ? "token" : basic ? "username and password" : null;
+  if (required !== null) return logger.info(`${what} (${required} required${readOnly}): ${endpoints}`);
   if (config.listen.type === "unix") return logger.info(`${what} (no token: socket mode ${config.socket_mode.toString(8).padStart(4, "0")}${readOnly}): ${endpoints}`);
   logger.warn(`${what} without a token, so read-only: every local user may read status, check, state events and /metrics there; actions and programs' logs need a token (set [http] token_file): ${endpoints}`);
 }

@@ -122,6 +122,18 @@ function rotate(file: string, token: string): void {
   renameSync(`${file}.new`, file);
 }
 
+// (second red team, 2026-12-07: with username and password it said "without a token, so read-only"
+// at WARN, while Basic auth could restart programs and nobody without it got 401, not 403.)
+test("a TCP listener with username and password says at start that they are required, not that it is read-only", async () => {
+  using dir = tempDir();
+  const http = httpOn('username = "ops"\npassword = "a-password-of-20-chars"');
+  await using daemon = Daemon.start(dir.path, `${PROGRAMS}\n${http.block}`);
+  await daemon.waitForLog(/http: listening on/);
+  expect(daemon.logLines(/http: listening on/).map((line) => line.replace(/^\S+ /, "").replace(/127\.0\.0\.1:\d+/, "PORT"))).toEqual([
+    "INFO http: listening on http://PORT/ (username and password required): dashboard /, API /api/v1, metrics /metrics",
+  ]);
+});
+
 describe("token_file", () => {
   test("only the holder of the token may act: nobody without it gets 401, with it 200", async () => {
     using dir = tempDir();
