@@ -39,6 +39,13 @@ function lookup(inner: string, value: string, env: Record<string, string | undef
       hint: 'use ${NAME} or ${NAME:-default}; write "$$" for a literal "$"',
     });
   }
+  // "${A:-${B}}" ends at the first "}", and its default would be the text "${B" with a "}" left after
+  // it: refused rather than taken so (a password would silently be another one).
+  if (sep >= 0 && inner.includes("${", sep)) {
+    throw new ValueError(`a default cannot hold another reference: "\${${inner}}" in ${show(value)}`, {
+      hint: 'a default is literal text: write ${NAME:-text}, or set NAME; write "$$" for a literal "$"',
+    });
+  }
   named(name);
   // Object.hasOwn: "${constructor}" names a variable, never Object.prototype's function
   const current = Object.hasOwn(env, name) ? env[name] : undefined;

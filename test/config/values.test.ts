@@ -227,6 +227,7 @@ describe("expandVariables", () => {
     ["${DB_URL}", "variable DB_URL is not set", "export DB_URL before starting tsvisor, or write ${DB_URL:-} for an empty default"],
     ["${1X}", 'invalid variable reference "${1X}" in "${1X}"', 'use ${NAME} or ${NAME:-default}; write "$$" for a literal "$"'],
     ["a${B", 'unterminated "${" in "a${B"', 'write "$$" for a literal "$"'],
+    ["${MISSING:-${HOME}}", 'a default cannot hold another reference: "${MISSING:-${HOME}" in "${MISSING:-${HOME}}"', 'a default is literal text: write ${NAME:-text}, or set NAME; write "$$" for a literal "$"'],
   ] as const)("rejects %p", (input, message, hint) => {
     expect(() => expandVariables(input, env)).toThrow(expect.objectContaining({ message, hint }));
   });

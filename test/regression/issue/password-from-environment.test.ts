@@ -4,7 +4,7 @@
 // credentials) and supervisord.conf's %(ENV_X)s in username/password were taken literally too.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { Daemon, freePort, tempDir, waitFor } from "../../integration/_harness.ts";
+import { Daemon, freePort, runTsvisor, tempDir, waitFor } from "../../integration/_harness.ts";
 
 const HTTP_PW = "http-secret-0123456789";
 const RPC_PW = "rpc-secret-0123456789";
@@ -52,4 +52,16 @@ startsecs=0
 `, { env: { RT_HTTP_PW: HTTP_PW } });
   await daemon.waitForLog(/success: web entered RUNNING/);
   expect(await Promise.all([httpStatus(port, HTTP_PW), httpStatus(port, "%(ENV_RT_HTTP_PW)s")])).toEqual([200, 401]);
+});
+
+// (second red team, 2026-12-07) A default is literal text: "${A:-${B}}" gave the password "<A's value>}"
+// with no word of it, and config check said ok. A "${" inside a default is now refused, saying where.
+test("a reference inside a default is refused with the key and what is allowed, not taken as text", async () => {
+  using dir = tempDir();
+  const config = join(dir.path, "tsvisor.toml");
+  await Bun.write(config, `[http]\nlisten = "127.0.0.1:${freePort()}"\nusername = "ops"\npassword = "\${RT_HTTP_PW:-\${RT_OTHER}}"\n[programs.web]\ncommand = ["sleep", "1000"]\n`);
+  const { stderr, exitCode } = await runTsvisor(["config", "check", "-c", config], { env: { RT_HTTP_PW: HTTP_PW } });
+  expect(exitCode).toBe(2);
+  expect(stderr).toContain("http.password");
+  expect(stderr).toContain('a default cannot hold another reference: "${RT_HTTP_PW:-${RT_OTHER}"');
 });
