@@ -10,9 +10,10 @@ import { lookupUser } from "../os/users.ts";
 export const LOG_DIR_LOCK = ".tsvisor.lock";
 
 /**
- * Lock `logDir` for this tsvisor until release() (or this process's end). Held by another process:
- * throws LOG_DIR_IN_USE. Not lockable (a link planted at the lock file's name, a file system without
- * flock): tsvisor runs without the lock, and `warning` says so for the log. A directory that cannot
+ * Lock `logDir` for this tsvisor until release() (or this process's end). Held by another tsvisor (on
+ * a file of tsvisor's user or root's): throws LOG_DIR_IN_USE. Not lockable (a link planted at the lock
+ * file's name, a file system without flock) or held on another user's file: tsvisor runs without the
+ * lock, and `warning` says so for the log. A directory that cannot
  * be made or opened is left to the log files themselves to report.
  */
 export function claimLogDir(logDir: string, uid: number): { release(): void; warning: string | null } {
@@ -40,14 +41,14 @@ export function claimLogDir(logDir: string, uid: number): { release(): void; war
       "give each tsvisor its own [supervisor] log_dir, or stop the other one first",
     );
   }
-  // Not tsvisor's user's file (nor root's): whoever holds the flock, a tsvisor or anyone who can write
-  // log_dir, the file's owner and its pid are all that is known, and neither proves a tsvisor.
-  throw new TsvisorError(
-    "LOG_DIR_IN_USE",
-    `log_dir ${logDir} is locked: a process holds the lock on ${path}, a file owned by ${describeUser(owner)}, not by tsvisor's user` +
-      `${claimedPid === null ? "" : ` (the file claims pid ${claimedPid})`}; it may be another tsvisor, or anyone who can write ${logDir}`,
-    `if it is not another tsvisor, remove ${path} and let only tsvisor's user write ${logDir}; otherwise give each tsvisor its own [supervisor] log_dir`,
-  );
+  // Not tsvisor's user's file (nor root's): someone who can write log_dir made it, and a tsvisor would
+  // have made its own. Refusing to start on it would hand that user a way to keep tsvisor down, as a
+  // planted link would (above): so it is said, and tsvisor runs on without the lock (second red team).
+  return {
+    release: () => {},
+    warning: `log_dir ${logDir}: a process holds the lock on ${path}, but the file is owned by ${describeUser(owner)}, not by tsvisor's user` +
+      `${claimedPid === null ? "" : ` (it claims pid ${claimedPid})`}: not taken as another tsvisor's; running without the lock, so another tsvisor on this log_dir would not be refused`,
+  };
 }
 
 // "uid 65534 (nobody)"; the number alone when /etc/passwd has no name for it.
