@@ -3,7 +3,7 @@
 // nothing else.
 import type { FdSocketOptions, Socket, SocketHandler } from "bun";
 import { TsvisorError } from "../errors.ts";
-import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, type ErrorBody, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
+import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, hasResultFields, type ErrorBody, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
 
 export interface RequestOptions {
   /** Give up when no reply has come after this long; none by default (a start may take startsecs). */
@@ -59,8 +59,8 @@ export function sendRequest<O extends Op>(path: string, request: Extract<Request
         if (end < 0) return;
         const decoded = decodeResponse(received.slice(0, end));
         // finish before end(): end() may run close() at once, which would settle first with "closed"
-        if (decoded === null || (decoded.id !== id && decoded.id !== null)) {
-          finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, 80))}`));
+        if (decoded === null || (decoded.id !== id && decoded.id !== null) || !hasResultFields(request.op, decoded)) {
+          finish(new TsvisorError("BAD_REPLY", `${path} answered something that is not a tsvisor reply: ${JSON.stringify(received.slice(0, Math.min(end, 80)))}`));
           return void socket.end();
         }
         if (!decoded.ok && decoded.error.code === "BUSY") {

@@ -369,6 +369,51 @@ export function decodeEventLine(line: string): EventLine | null {
   }
 }
 
+// The top-level fields of each op's result and what they hold. A reply to `op` without them is not a
+// tsvisor's (something else answers on the socket: a socket path others can write may have been bound
+// by any of them first), and is refused as such rather than crashing the command that reads it (the
+// second red team's fake daemon answered `check` with `{}`: a stack trace, exit 1).
+type FieldKind = "array" | "boolean" | "number" | "string" | "object";
+const RESULT_FIELDS: { [O in Op]: Record<string, FieldKind> } = {
+  status: { processes: "array" },
+  start: { outcomes: "array" },
+  stop: { outcomes: "array" },
+  restart: { outcomes: "array" },
+  signal: { outcomes: "array" },
+  check: { healthy: "boolean", checked: "number", offenders: "array" },
+  reload: { added: "array", removed: "array", changed: "array", unchanged: "array" },
+  shutdown: {},
+  reopen_logs: { files: "number" },
+  version: { version: "string", pid: "number" },
+  log_files: { processes: "array" },
+  events: { events: "array" },
+  read_log: { data: "string" },
+  tail_log: { data: "string", offset: "number", overflow: "boolean" },
+  clear_log: { files: "number" },
+  config_info: { processes: "array" },
+  reread: { added: "array", changed: "array", removed: "array" },
+  add_group: { processes: "array" },
+  remove_group: { processes: "array" },
+  remote_event: {},
+  history: { processes: "array" },
+};
+
+function kindOf(value: unknown): FieldKind | null {
+  if (Array.isArray(value)) return "array";
+  if (isObject(value)) return "object";
+  if (typeof value === "boolean") return "boolean";
+  if (typeof value === "number") return "number";
+  if (typeof value === "string") return "string";
+  return null;
+}
+
+/** Has this reply to `op`, when it succeeded, the fields of that op's result (a tsvisor's reply has them)? */
+export function hasResultFields(op: Op, response: Response): boolean {
+  if (!response.ok) return true;
+  const result = response.result as unknown as Record<string, unknown>;
+  return Object.entries(RESULT_FIELDS[op] ?? {}).every(([field, kind]) => kindOf(result[field]) === kind);
+}
+
 // A reply line -> the response; null when it is not one (the caller says what it got).
 export function decodeResponse(line: string): Response | null {
   try {

@@ -57,3 +57,14 @@ test("`tsvisor run` names who holds its socket path as the kernel says, not as t
     expect(stderr).not.toContain("pid 1 ");
   });
 });
+
+// (second red team, 2026-12-07) The same fake answered `check` and `status` with an empty result, and
+// both crashed reading it (a stack trace, exit 1). A reply without its op's fields is not a tsvisor's.
+test("`tsvisor check` and `status` say that what answers is not tsvisor, exit 2, instead of crashing", async () => {
+  await withFakeDaemon(async ({ dir, socket }) => {
+    for (const command of ["check", "status"]) {
+      const { stderr, exitCode } = await runTsvisor([command, "--socket", socket], { cwd: dir });
+      expect([command, exitCode, stderr]).toEqual([command, 2, `tsvisor: ${socket} answered something that is not a tsvisor reply: ${JSON.stringify(`{"v":1,"id":1,"ok":true,"result":{}}`)}\n`]);
+    }
+  });
+});
