@@ -487,7 +487,7 @@ function cString(text: string, path: string): Buffer {
 
 // The failed call's errno as node:fs would have thrown it ("ENOENT: no such file or directory, open '/x'"),
 // so callers handle both alike.
-function errnoError(syscall: string, path: string, code = errno()): NodeJS.ErrnoException {
+export function errnoError(syscall: string, path: string, code = errno()): NodeJS.ErrnoException {
   const name = getSystemErrorName(-code);
   return Object.assign(new Error(`${name}: ${getSystemErrorMessage(-code)}, ${syscall} '${path}'`), { code: name, errno: -code, syscall, path });
 }

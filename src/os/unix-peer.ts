@@ -5,8 +5,8 @@
 // directory others can write may be bound by anyone first). Bun's sockets expose no descriptor to
 // ask, so the connection is made here, through libc, and handed to Bun.connect({ fd }).
 import { closeSync } from "node:fs";
-import { getSystemErrorName } from "node:util";
-import { errno, libc } from "./libc.ts";
+import { libc } from "./libc.ts";
+import { errnoError } from "./safe-open.ts";
 import { AF_UNIX, encodeAddress } from "./unix-address.ts";
 
 // Linux values, the same on x86-64 and arm64 (asm-generic), glibc and musl.
@@ -35,22 +35,15 @@ export interface Peer {
 export function connectToPeer(path: string): { fd: number; peer: Peer } {
   const [address, length] = encodeAddress({ kind: "path", path });
   const fd = libc().socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw lastError("socket", path);
+  if (fd < 0) throw errnoError("socket", path);
   try {
-    if (libc().connect(fd, address, length) !== 0) throw lastError("connect", path);
+    if (libc().connect(fd, address, length) !== 0) throw errnoError("connect", path);
     const credentials = new Uint32Array(UCRED_BYTES / 4);
     const size = new Uint32Array([UCRED_BYTES]);
-    if (libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, credentials, size) !== 0) throw lastError("getsockopt(SO_PEERCRED)", path);
+    if (libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, credentials, size) !== 0) throw errnoError("getsockopt(SO_PEERCRED)", path);
     return { fd, peer: { pid: credentials[0]!, uid: credentials[1]!, gid: credentials[2]! } };
   } catch (error) {
     closeSync(fd);
     throw error;
   }
-}
-
-// errno right after the failed call, as node:fs would have thrown it.
-function lastError(syscall: string, path: string): NodeJS.ErrnoException {
-  const code = errno();
-  const name = getSystemErrorName(-code);
-  return Object.assign(new Error(`${name}: ${syscall} ${path}`), { code: name, errno: -code, syscall, path });
 }
