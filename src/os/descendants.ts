@@ -3,7 +3,7 @@
 // left after a grace period. Knows nothing about programs (supervisor/leftovers.ts decides whose).
 import { sendSignal } from "./kill.ts";
 import { readChildren, readOwnChildren, readStat } from "./procfs.ts";
-import { isBunChild } from "./reaper.ts";
+import { isSpawnedChild } from "./reaper.ts";
 
 /** One process: a pid alone may be reused once the process is gone, a pid with its start time not. */
 export interface ProcessIdentity {
@@ -55,7 +55,7 @@ export function uniqueProcesses(ids: Iterable<ProcessIdentity>): ProcessIdentity
 // (as PID 1 or as a subreaper) has taken in. `orphansOnly`: leave out Bun's own children (programs,
 // hooks, event listeners, probes) and what runs below them.
 export function ownDescendants(options: { orphansOnly?: boolean } = {}): ProcessIdentity[] {
-  const roots = readOwnChildren().filter((pid) => !(options.orphansOnly && isBunChild(pid)));
+  const roots = readOwnChildren().filter((pid) => !(options.orphansOnly && isSpawnedChild(pid)));
   return uniqueProcesses(roots.flatMap(subtree));
 }
 

@@ -10,6 +10,8 @@ const LIBC_FILES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.
 const { i32, u32, i64, u64, ptr } = FFIType;
 const SYMBOLS = {
   waitpid: { args: [i32, ptr, i32], returns: i32 },
+  // which child has ended, without collecting it (WNOWAIT): os/reaper.ts's own children
+  waitid: { args: [i32, i32, ptr, i32], returns: i32 },
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   getpgrp: { args: [], returns: i32 },
   setpgid: { args: [i32, i32], returns: i32 },
@@ -65,6 +67,11 @@ const SYMBOLS = {
 } as const;
 
 export const WNOHANG = 1;
+export const P_ALL = 0;
+export const WEXITED = 4;
+export const WNOWAIT = 0x01000000;
+/** Where siginfo_t keeps si_pid on 64-bit Linux (after si_signo, si_errno, si_code and padding). */
+export const SIGINFO_PID_OFFSET = 16;
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
 export const SIG_DFL = 0n;

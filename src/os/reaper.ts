@@ -3,7 +3,8 @@
 // cannot, because that would also collect its programs, whose statuses drive the state machine.
 //
 // Bun waits for each child it spawned by pid (pidfd + wait4(pid), or wait4(pid) on its waiter thread
-// where pidfd_open is missing) and never calls wait(-1). So the rule here is:
+// where pidfd_open is missing) and never calls wait(-1). Programs started by os/native-spawn.ts are
+// tsvisor's own to wait for (waitForChild below), by pid too. So the rule here is:
 //   reap a child only if its pid is not marked, a pid being marked from the moment Bun.spawn returns
 //   it until that child's onExit has run (os/spawn.ts marks and unmarks; it is the only caller of
 //   Bun.spawn in src/, which test/architecture.test.ts keeps).
@@ -13,7 +14,7 @@
 // and the kernel hands P to a new Bun child, P is marked twice and the old onExit leaves one mark.
 // An unmarked zombie is nobody else's to wait for, so its pid cannot be reused before waitpid() here;
 // waitpid(pid, WNOHANG) on an unmarked child still running returns 0 and changes nothing.
-import { ERRNO, PR_SET_CHILD_SUBREAPER, WNOHANG, errno, libc } from "./libc.ts";
+import { ERRNO, PR_SET_CHILD_SUBREAPER, P_ALL, SIGINFO_PID_OFFSET, WEXITED, WNOHANG, WNOWAIT, errno, libc } from "./libc.ts";
 import { readOwnChildren } from "./procfs.ts";
 import { type WaitStatus, decodeWaitStatus } from "./wait-status.ts";
 
@@ -24,6 +25,8 @@ export interface ReapedOrphan {
 }
 
 const bunChildren = new Map<number, number>();
+// A child of os/native-spawn.ts's, until its end is collected: what to tell then.
+const ownChildren = new Map<number, (status: WaitStatus) => void>();
 
 // Bun.spawn returned `pid`: from now on it is Bun's to wait for (called by os/spawn.ts only).
 export function markSpawned(pid: number): void {
@@ -37,9 +40,54 @@ export function markExited(pid: number): void {
   else bunChildren.delete(pid);
 }
 
-// Is `pid` a child Bun may still wait for?
-export function isBunChild(pid: number): boolean {
-  return bunChildren.has(pid);
+// Is `pid` a child that Bun or waitForChild still waits for (a program's, hook's or probe's own process)?
+export function isSpawnedChild(pid: number): boolean {
+  return bunChildren.has(pid) || ownChildren.has(pid);
+}
+
+/** Listen for SIGCHLD before the first child of os/native-spawn.ts is started: none may end unheard. */
+export function readyToWaitForChildren(): void {
+  if (listeningForOwn) return;
+  process.on("SIGCHLD", collectOwnChildren);
+  listeningForOwn = true;
+}
+let listeningForOwn = false;
+
+/**
+ * Collect `pid`'s end when it comes and tell `ended` (called by os/spawn.ts for a child of
+ * os/native-spawn.ts, before any other JavaScript runs, after readyToWaitForChildren()).
+ */
+export function waitForChild(pid: number, ended: (status: WaitStatus) => void): void {
+  ownChildren.set(pid, ended);
+}
+
+// On each SIGCHLD: collect every child of ours that has ended. waitid(WNOWAIT) names an ended child
+// without collecting it: while that is one of ours, it is collected and the next looked at, one call
+// each however many run. Another's (Bun's, before Bun has collected it; an orphan) would be named again
+// and hide ours behind it: then each of ours is asked by pid (waitpid WNOHANG), as signals coalesce
+// and one SIGCHLD may stand for many ends. ECHILD (none of ours: cannot happen while the rule above
+// holds) counts as an end too, so that a program is never left running in tsvisor's view of it.
+function collectOwnChildren(): void {
+  const info = new Int32Array(32); // siginfo_t: 128 bytes
+  const status = new Int32Array(1);
+  const c = libc();
+  for (;;) {
+    info.fill(0);
+    if (c.waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) !== 0) return; // ECHILD: no child at all
+    const pid = info[SIGINFO_PID_OFFSET / 4]!;
+    if (pid === 0) return; // none has ended
+    const ended = ownChildren.get(pid);
+    if (ended === undefined) break;
+    c.waitpid(pid, status, WNOHANG);
+    ownChildren.delete(pid);
+    ended(decodeWaitStatus(status[0]!));
+  }
+  for (const [pid, ended] of ownChildren) {
+    const result = c.waitpid(pid, status, WNOHANG);
+    if (result === 0 || (result < 0 && errno() !== ERRNO.ECHILD)) continue;
+    ownChildren.delete(pid);
+    ended(result === pid ? decodeWaitStatus(status[0]!) : { kind: "exited", code: 255 });
+  }
 }
 
 // One pass: waitpid(pid, WNOHANG) every child of ours that is not Bun's. Returns what it reaped.
@@ -47,7 +95,7 @@ export function reapOrphans(): ReapedOrphan[] {
   const reaped: ReapedOrphan[] = [];
   const status = new Int32Array(1);
   for (const pid of readOwnChildren()) {
-    if (bunChildren.has(pid)) continue;
+    if (isSpawnedChild(pid)) continue;
     if (libc().waitpid(pid, status, WNOHANG) === pid) reaped.push({ pid, status: decodeWaitStatus(status[0]!) });
   }
   return reaped;

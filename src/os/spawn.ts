@@ -7,9 +7,11 @@ import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
 import { sealedForegroundExec } from "./foreground-exec.ts";
 import { type MemfdProgram, stillThere } from "./memfd-program.ts";
+import { type ExecSizes, NativeSpawnFailure, execFailureOf, nativeSpawnRuns, spawnNative } from "./native-spawn.ts";
 import { sealedPdeathsigExec } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
-import { markExited, markSpawned } from "./reaper.ts";
+import { markExited, markSpawned, readyToWaitForChildren, waitForChild } from "./reaper.ts";
+import { signalName } from "./signals.ts";
 import type { Credentials } from "./users.ts";
 
 export interface SpawnRequest {
@@ -44,8 +46,11 @@ export interface SpawnRequest {
    * passFds kept. Only where foregroundExecRuns(); with no credentials (init mode's CMD).
    */
   foreground?: boolean;
-  /** Called once when the child has ended: an exit code, or a signal name without "SIG". */
-  onExit: (code: number | null, signal: string | null) => void;
+  /**
+   * Called once when the child has ended: an exit code, or a signal name without "SIG"; and why, when
+   * the command's exec failed after the spawn had returned (exit code 127: "can't start ...").
+   */
+  onExit: (code: number | null, signal: string | null, execFailure?: string) => void;
 }
 
 /** A spawn that failed: a TsvisorError("SPAWN_FAILED") that also keeps the system's error code. */
@@ -69,6 +74,7 @@ export function spawnChild(req: SpawnRequest): Child {
   if (req.cwd !== null) assertDirectory(req.cwd);
   const out = req.output === "pipe" ? openPipe() : null;
   const err = req.output === "pipe" && !req.mergeStderr ? openPipe() : null;
+  if (startsNatively(req)) return spawnNativeChild(req, out, err);
   // Bun.spawn has no umask option; the child inherits the umask at fork time and the JS thread does
   // nothing else between these lines, so set it around the spawn and put it back at once.
   const previousUmask = req.umask === null ? null : process.umask(req.umask);
@@ -115,6 +121,55 @@ export function spawnChild(req: SpawnRequest): Child {
     if (previousUmask !== null) process.umask(previousUmask);
     // The child has its copies; tsvisor keeping a write end open would keep the pipe from ever ending.
     for (const pipe of [out, err]) if (pipe) closeSync(pipe.write);
+  }
+}
+
+// A program's start (stdin /dev/null, no descriptors passed, no foreground) in one exec where
+// os/native-spawn.ts runs; everything else goes through Bun.spawn.
+function startsNatively(req: SpawnRequest): boolean {
+  return (req.stdin ?? "ignore") === "ignore" && !req.passFds?.length && !req.foreground && nativeSpawnRuns();
+}
+
+type Pipe = { read: number; write: number } | null;
+
+function spawnNativeChild(req: SpawnRequest, out: Pipe, err: Pipe): Child {
+  const exited = req.onExit; // as in spawnChild: the waiter keeps the callback, not `req`
+  try {
+    const found = resolveCommand(req.argv[0] ?? "", req.env, req.cwd, req.credentials);
+    if ("code" in found) throw found;
+    const output = (pipe: Pipe) => pipe?.write ?? (req.output === "ignore" ? "ignore" : "inherit");
+    readyToWaitForChildren();
+    const pid = spawnNative({
+      path: found.path, argv: req.argv, env: req.env, cwd: req.cwd, credentials: req.credentials, umask: req.umask,
+      stdout: output(out), stderr: output(err ?? out), newSession: req.newSession ?? true,
+    });
+    const command = req.argv[0] ?? "";
+    const credentials = req.credentials;
+    waitForChild(pid, (status) => {
+      const failure = execFailureOf(pid);
+      if (failure !== null) exited(status.kind === "exited" ? status.code : null, null, describeSpawnError({ argv: [command], env: {}, credentials }, failure, [command]));
+      else if (status.kind === "exited") exited(status.code, null);
+      else if (status.kind === "signaled") exited(null, signalName(status.signal));
+    });
+    return { pid, stdout: out?.read ?? null, stderr: err?.read ?? null };
+  } catch (error) {
+    for (const pipe of [out, err]) if (pipe) closeSync(pipe.read);
+    throw new SpawnError(describeNativeFailure(req, error), (error as { code?: string }).code);
+  } finally {
+    for (const pipe of [out, err]) if (pipe) closeSync(pipe.write);
+  }
+}
+
+// A step before the exec in words; the exec's own failures as Bun.spawn's are told.
+function describeNativeFailure(req: SpawnRequest, error: unknown): string {
+  if (!(error instanceof NativeSpawnFailure) || error.stage === "exec") return describeSpawnError(req, error, req.argv);
+  const command = JSON.stringify(req.argv[0] ?? "");
+  const user = req.credentials;
+  switch (error.stage) {
+    case "fork": return `can't start ${command}: fork failed (${error.code}${error.code === "EAGAIN" ? ": too many processes for this user, ulimit -u" : ""})`;
+    case "directory": return `can't start ${command}: can't change to directory ${JSON.stringify(req.cwd)} (${error.code})`;
+    case "groups": case "gid": case "uid": return `can't start ${command}: can't switch to uid ${user?.uid} gid ${user?.gid} (${error.stage}: ${error.code}; tsvisor must run as root to start programs as another user)`;
+    default: return `can't start ${command}: ${error.message}`;
   }
 }
 
@@ -237,23 +292,30 @@ function assertDirectory(dir: string): void {
   if (!isDir) throw new TsvisorError("SPAWN_FAILED", `directory ${JSON.stringify(dir)} is not a directory`);
 }
 
-// `launched`: what was handed to exec (the arguments of the wrapper that starts it too), for E2BIG's sizes.
+// `launched`: what was handed to exec (the arguments of the wrapper that starts it too), for E2BIG's
+// sizes where the error does not carry them (os/native-spawn.ts's do).
 function describeSpawnError(req: Pick<SpawnRequest, "argv" | "env" | "credentials">, error: unknown, launched: string[]): string {
   const command = req.argv[0] ?? "";
   const code = (error as { code?: string }).code;
   if (code === "ENOENT" || code === "EISDIR" || code === "EACCES" || code === "ENOEXEC") return describeCommandProblem(command, code, req.credentials, (error as { interpreter?: string }).interpreter);
+  if (code === "ETXTBSY") return `can't start ${JSON.stringify(command)}: its file is open for writing (ETXTBSY: still being copied or built?)`;
   // Bun's own text names what it executed, the parent-death exec's /proc/self/fd path: say what is too long
-  if (code === "E2BIG") return `can't start ${JSON.stringify(command)}: ${tooLong(launched, launched.length - req.argv.length, req.env)}`;
+  if (code === "E2BIG") {
+    const sizes = (error as { sizes?: ExecSizes }).sizes ?? execSizes(launched, req.env);
+    return `can't start ${JSON.stringify(command)}: ${tooLong(sizes, launched.length - req.argv.length)}`;
+  }
   return `can't start ${JSON.stringify(command)}: ${(error as Error).message ?? String(error)}`;
+}
+
+function execSizes(argv: readonly string[], env: Record<string, string>): ExecSizes {
+  const strings = [...argv, ...Object.entries(env).map(([name, value]) => `${name}=${value}`)];
+  const bytes = strings.map((text) => Buffer.byteLength(text) + 1);
+  return { bytes: bytes.reduce((sum, n) => sum + n, 0), arguments: argv.length, variables: strings.length - argv.length, longest: Math.max(...bytes) - 1 };
 }
 
 // E2BIG in words: the kernel takes at most a quarter of the stack limit (ulimit -s) of arguments and
 // environment together, and 128 KiB in any one of them (MAX_ARG_STRLEN).
-function tooLong(argv: readonly string[], wrapperArguments: number, env: Record<string, string>): string {
-  const strings = [...argv, ...Object.entries(env).map(([name, value]) => `${name}=${value}`)];
-  const bytes = strings.map((text) => Buffer.byteLength(text) + 1);
-  const total = bytes.reduce((sum, n) => sum + n, 0);
-  const longest = Math.max(...bytes) - 1;
+function tooLong(sizes: ExecSizes, wrapperArguments: number): string {
   const count = (n: number) => n.toLocaleString("en-US");
-  return `its arguments and environment are too long for the kernel (E2BIG): ${count(total)} bytes in ${count(argv.length)} arguments${wrapperArguments > 0 ? ` (${wrapperArguments} of them added by tsvisor to start it)` : ""} and ${count(strings.length - argv.length)} variables, the longest ${count(longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
+  return `its arguments and environment are too long for the kernel (E2BIG): ${count(sizes.bytes)} bytes in ${count(sizes.arguments)} arguments${wrapperArguments > 0 ? ` (${wrapperArguments} of them added by tsvisor to start it)` : ""} and ${count(sizes.variables)} variables, the longest ${count(sizes.longest)} bytes; Linux takes at most a quarter of the stack size limit (ulimit -s) in all and 131,072 bytes in one`;
 }

@@ -20,7 +20,7 @@ import type { ConsolaInstance } from "consola";
 import { type ProcessIdentity, isRunning, ownDescendants, signalProcess, stopProcesses, subtree, uniqueProcesses } from "../os/descendants.ts";
 import { randomBytes } from "node:crypto";
 import { readEnvironValue, readOwnChildren, readStat, readUids } from "../os/procfs.ts";
-import { isBunChild } from "../os/reaper.ts";
+import { isSpawnedChild } from "../os/reaper.ts";
 import { countOf } from "../plural.ts";
 
 /** The environment variable that carries a spawn's mark. */
@@ -108,7 +108,7 @@ function lookForLeftovers({ session, mark, uid }: LeftoverMarks): { found: Proce
   const unknown: UnknownOrphan[] = [];
   const present = new Set<string>();
   for (const pid of readOwnChildren()) {
-    if (isBunChild(pid)) continue; // a program's, hook's or probe's own process: Bun waits for it
+    if (isSpawnedChild(pid)) continue; // a program's, hook's or probe's own process: Bun waits for it
     const stat = readStat(pid);
     if (stat === null || stat.state === "Z") continue;
     const key = `${pid}:${stat.startTicks}`;

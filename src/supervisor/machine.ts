@@ -57,7 +57,7 @@ export type ProcessEvent =
   | { type: "spawned"; pid: number }
   | { type: "spawnFailed"; error: string }
   // its process ended; `leftovers`: pids of what it left behind, to stop before the exit counts (stop_descendants)
-  | { type: "exited"; status: ExitStatus; leftovers?: readonly number[] }
+  | { type: "exited"; status: ExitStatus; leftovers?: readonly number[]; /** the command's exec failed, in words (os/spawn.ts) */ execFailure?: string }
   | { type: "leftoversGone" } // every process it left behind has ended
   | { type: "timer"; timer: TimerName };
 
@@ -156,6 +156,8 @@ const TRANSITIONS: RowTable = {
       // the exit can arrive before the startsecs timer fires although startsecs has passed
       "STARTING -> RUNNING: stayed up startsecs", "RUNNING -> EXITED: exited", ...AFTER_EXIT,
     ], (p, e, cfg, now) => {
+      // an exec that failed after the spawn returned: a spawn error, as one found before it is
+      if (e.execFailure !== undefined) return failStart(p, cfg, `spawn error: ${e.execFailure}`, [...cancel("startsecs", "max_runtime"), log("error", `spawnerr: ${p.name}: ${e.execFailure}`)]);
       const failedStart = p.startedAt === null || now - p.startedAt < cfg.startsecs * 1000;
       if (e.leftovers?.length) return stopLeftovers(p, e.status, e.leftovers, failedStart, cfg, cancel("startsecs", "max_runtime"));
       return exitWhileStarting(p, e.status, failedStart, cfg, now, cancel("startsecs", "max_runtime"));
@@ -164,10 +166,13 @@ const TRANSITIONS: RowTable = {
     shutdown: row([], (p) => ({ proc: { ...p, noRestart: true }, actions: [] })),
   },
   RUNNING: {
-    exited: row(["RUNNING -> STOPPING: ended, leaving processes behind", "RUNNING -> EXITED: exited", ...AFTER_EXIT], (p, e, cfg, now) =>
-      e.leftovers?.length
-        ? stopLeftovers(p, e.status, e.leftovers, false, cfg, cancel("max_runtime"))
-        : exitFromRunning(p, e.status, cfg, now, cancel("max_runtime"))),
+    exited: row(["RUNNING -> STOPPING: ended, leaving processes behind", "RUNNING -> EXITED: exited", ...AFTER_EXIT], (p, e, cfg, now) => {
+      // startsecs = 0 made it RUNNING before its exec failed: the exit goes on as any, with the reason logged
+      const said = e.execFailure === undefined ? [] : [log("error", `spawnerr: ${p.name}: ${e.execFailure}`)];
+      return e.leftovers?.length
+        ? stopLeftovers(p, e.status, e.leftovers, false, cfg, [...said, ...cancel("max_runtime")])
+        : exitFromRunning(p, e.status, cfg, now, [...said, ...cancel("max_runtime")]);
+    }),
     stop: row(["RUNNING -> STOPPING: stop"], (p, e, cfg) => beginStop(p, cfg, "request", wantedAfterStop(p, e))),
     timer: row(["RUNNING -> STOPPING: max_runtime reached"], (p, e, cfg) => {
       if (e.timer !== "max_runtime") return ignored(p, e);

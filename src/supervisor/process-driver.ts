@@ -155,14 +155,14 @@ export class ProcessDriver {
         umask: spec.program.umask,
         output: "pipe",
         mergeStderr: spec.program.redirect_stderr,
-        onExit: (code, signal) => {
+        onExit: (code, signal, execFailure) => {
           // An exit for a pid we no longer track (cannot happen while spawns are sequential) is dropped.
           if (m.record.pid !== child.pid) return this.options.logger.debug(`ignored exit of old pid ${child.pid}`);
           m.health?.end();
           // Its last lines are in the pipes already: shown before the `exited:`/`stopped:` line.
           m.logs?.readPending();
           const status = signal !== null ? killedBy(signal) : exitedWith(code ?? 0);
-          this.dispatch(m, { type: "exited", status, leftovers: this.leftoversOf(m, child.pid) });
+          this.dispatch(m, { type: "exited", status, leftovers: this.leftoversOf(m, child.pid), ...(execFailure === undefined ? {} : { execFailure }) });
         },
       });
       m.logs ??= new ProcessLogs(logOptionsFor(spec, this.options.logger, this.outputTap(m)));

@@ -1,7 +1,8 @@
-// Programs start through tsvisor's parent-death exec (os/pdeathsig-exec.ts; setpriv's way where it
-// cannot run, forced here with TSVISOR_NO_NATIVE=1): what a user sees of the program is the program
-// alone (its pid, argv and executable, descriptors 0-2 only, its own user), and a SIGKILLed tsvisor
-// takes every program along (docs/reliability.md).
+// Programs start in one exec of their own (os/native-spawn.ts); where that cannot be had, through
+// Bun.spawn and tsvisor's parent-death exec (os/pdeathsig-exec.ts, forced here with
+// TSVISOR_NO_NATIVE_SPAWN=1), or setpriv's way (TSVISOR_NO_NATIVE=1). Each way, what a user sees of the
+// program is the program alone (its pid, argv and executable, descriptors 0-2 only, its own user), and
+// a SIGKILLed tsvisor takes every program along (docs/reliability.md).
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, readlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,8 @@ setDefaultTimeout(30_000);
 
 const uidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m)![1]);
 
-test.each([["the parent-death exec", {}], ["setpriv (TSVISOR_NO_NATIVE=1)", { TSVISOR_NO_NATIVE: "1" }]] as const)(
+const WAYS = [["tsvisor's own spawn", {}], ["the parent-death exec (TSVISOR_NO_NATIVE_SPAWN=1)", { TSVISOR_NO_NATIVE_SPAWN: "1" }], ["setpriv (TSVISOR_NO_NATIVE=1)", { TSVISOR_NO_NATIVE: "1" }]] as const;
+test.each(WAYS)(
   "through %s: each program is itself (pid, argv, executable, fds 0-2, user), and a SIGKILLed tsvisor takes them along",
   async (_, env) => {
     using dir = tempDir();
@@ -58,11 +60,12 @@ startsecs = 0
 );
 
 // A hardened host (vm.memfd_noexec = 2, set here in a PID namespace of the test's own) refuses to make
-// an executable memfd: tsvisor falls back to setpriv, and the parent-death signal still holds.
+// an executable memfd: where tsvisor's own spawn is not had either, tsvisor falls back to setpriv, and
+// the parent-death signal still holds.
 test("where memfds may not be executed (vm.memfd_noexec = 2) programs start through setpriv and still die with tsvisor", async () => {
   using dir = tempDir();
   writeFileSync(join(dir.path, "tsvisor.toml"), `[programs.sleeper]\ncommand = ["sleep", "100004"]\nstartsecs = 0\n`);
-  const script = `echo 2 > /proc/sys/vm/memfd_noexec && exec ${TSVISOR} run -c ${join(dir.path, "tsvisor.toml")} --socket ${join(dir.path, "s.sock")}`;
+  const script = `echo 2 > /proc/sys/vm/memfd_noexec && TSVISOR_NO_NATIVE_SPAWN=1 exec ${TSVISOR} run -c ${join(dir.path, "tsvisor.toml")} --socket ${join(dir.path, "s.sock")}`;
   // tsvisor must not be PID 1 of the namespace, and PID 1 must outlive it: when PID 1 dies the kernel
   // kills the whole namespace, which would kill the program whatever its parent-death signal.
   const outer = Bun.spawn(["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", `sh -c '${script}' & wait; exec sleep 60`], { stdout: "pipe", stderr: "pipe" });
