@@ -268,6 +268,18 @@ describe("what the records and log lines say", () => {
     ]);
   });
 
+  test("an exec that failed after the spawn returned is a spawn error while STARTING, and logged beside the exit once RUNNING", () => {
+    const failure = `can't start "/app/x": its file is open for writing (ETXTBSY: still being copied or built?)`;
+    const starting = step(proc("STARTING"), { type: "exited", status: exitedWith(127), execFailure: failure }, program({ startretries: 0 }), T0 + 10);
+    expect([starting.proc.state, starting.proc.reason, logs(starting.actions)[0], effects(starting.actions).slice(0, 2)]).toEqual([
+      "FATAL", `spawn error: ${failure}; gave up after 1 attempt`, `spawnerr: web: ${failure}`, ["cancelTimer:startsecs", "cancelTimer:max_runtime"],
+    ]);
+    const running = step(proc("RUNNING"), { type: "exited", status: exitedWith(127), execFailure: failure }, program({ autorestart: false }), T0 + 10);
+    expect([running.proc.state, running.proc.reason, logs(running.actions).slice(0, 2)]).toEqual([
+      "EXITED", "exit status 127; not expected", [`spawnerr: web: ${failure}`, "exited: web (exit status 127; not expected)"],
+    ]);
+  });
+
   test("a spawn error is the reason of BACKOFF and FATAL", () => {
     const r = step(proc("STARTING", { pid: null }), { type: "spawnFailed", error: `can't find command "nope"` }, program({ startretries: 0 }), T0);
     expect([r.proc.reason, logs(r.actions)[0]]).toEqual([
