@@ -2,7 +2,7 @@
 // Node can open an AF_UNIX SOCK_DGRAM socket (node:dgram is UDP only), so this calls libc through
 // bun:ffi: socket(), sendto(), close(). Knows nothing of systemd: an address and some bytes.
 import { dlopen, FFIType, read } from "bun:ffi";
-import { constants } from "node:os";
+import { errnoName } from "./libc.ts";
 import { AF_UNIX, type UnixAddress, describeAddress, encodeAddress } from "./unix-address.ts";
 
 export { type UnixAddress, describeAddress } from "./unix-address.ts";
@@ -51,11 +51,9 @@ export function sendDatagram(address: UnixAddress, payload: Uint8Array): void {
   }
 }
 
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
-
 // errno right after the failed call: nothing else ran on this thread in between.
 function lastError(what: string): DatagramError {
   const errno = read.i32(libc.symbols.__errno_location()!, 0);
-  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  const code = errnoName(errno);
   return new DatagramError(`${what}: ${code}`, code);
 }

@@ -2,6 +2,7 @@
 // the constants they take, nothing else. Callers in os/ give them meaning (reaper.ts, exec-child.ts,
 // safe-open.ts).
 import { type Library, dlopen, FFIType, read } from "bun:ffi";
+import { constants } from "node:os";
 import { TsvisorError } from "../errors.ts";
 
 // glibc first (Debian, Ubuntu, RHEL images), then musl (Alpine), then the generic name.
@@ -110,6 +111,13 @@ export function libc(): Libc {
   }
   throw new TsvisorError("LIBC_UNAVAILABLE", `unable to load libc through bun:ffi (${failures.join("; ")})`,
     "tsvisor needs a glibc or musl libc in the image for zombie reaping and init mode");
+}
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno as Record<string, number>).map(([name, n]) => [n, name]));
+
+/** An errno's name ("ETXTBSY"), or "errno N" for a number Node does not name. */
+export function errnoName(n: number): string {
+  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
 }
 
 // errno of the last failed libc call; read at once after the call, before any other call can change it.

@@ -203,8 +203,8 @@ static char **copy_vector(char *const *v, size_t count, char **at) {
 
 /* Start `path` with `argv` and `envp` (NULL-terminated arrays of pointers) as `request` says. Returns
  * the child's pid once it has done every step before its exec, with its block in *block_out for
- * spawn_finished / spawn_release; or -1 with report[0] the stage that failed and report[1] its errno
- * (the child already reaped, nothing to release). */
+ * spawn_finished / spawn_release (which tell whether the exec worked); or -1 with report[0] the step
+ * that failed before the exec and report[1] its errno (the child already reaped, nothing to release). */
 int spawn_program(const char *path, char *const *argv, char *const *envp, const int *request, const int *groups, const char *cwd, int *report, struct block **block_out) {
   const struct request *r = (const struct request *)request;
   size_t argc, envc, i;
@@ -246,7 +246,9 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   /* Woken by tell(); a child killed before it could tell (SIGKILL from outside) is seen by its tid. */
   struct { long seconds, nanoseconds; } poll = {0, 10 * 1000 * 1000};
   while (b->state == STARTED && b->tid != 0) syscall(SYS_futex, &b->state, (long)FUTEX_WAIT, (long)STARTED, &poll, 0L, 0L);
-  if (b->state != EXECUTING) {
+  /* An exec that has failed already is told as every exec's failure is, when the child has ended
+   * (spawn_finished): whether it came before this thread woke must not change what a user sees. */
+  if (b->state != EXECUTING && b->state != EXEC) {
     int status;
     report[0] = b->state; /* STARTED: killed before its first step was done */
     report[1] = b->error;

@@ -6,8 +6,7 @@
 // keeps Bun.spawn's way. The child is
 // tsvisor's own to reap (os/reaper.ts waitForChild).
 import { type Library, type Pointer, ptr } from "bun:ffi";
-import { constants } from "node:os";
-import { libc } from "./libc.ts";
+import { errnoName, libc } from "./libc.ts";
 import { compileC } from "./tiny-cc.ts";
 import type { Credentials } from "./users.ts";
 import source from "./native-spawn.c" with { type: "text" };
@@ -68,14 +67,13 @@ export function nativeSpawnRuns(): boolean {
   return library !== null;
 }
 
-// Every step before the exec must work here, and the exec's failure come back: "/" is a directory. Its
-// failure is told at once when the exec failed before the call returned, else when the child has ended.
+// Every step before the exec must work here, and the exec's failure come back: "/" is a directory.
 function failsAtExecOnly(compiled: Library<typeof SYMBOLS>): boolean {
   let pid: number;
   try {
     pid = start(compiled, { path: "/", argv: ["/"], env: {}, cwd: null, credentials: null, umask: null, stdout: "ignore", stderr: "ignore", newSession: true });
-  } catch (error) {
-    return error instanceof NativeSpawnFailure && error.stage === "exec" && error.code === "EACCES";
+  } catch {
+    return false;
   }
   // Before any other JavaScript runs, so that no reaper pass can take it (os/reaper.ts): it ends at once.
   libc().waitpid(pid, new Int32Array(1), 0);
@@ -84,8 +82,9 @@ function failsAtExecOnly(compiled: Library<typeof SYMBOLS>): boolean {
 
 /**
  * Start a program: its pid once every step before its exec is done, for os/reaper.ts's waitForChild to
- * be called on before any other JavaScript runs; its exec goes on meanwhile. Throws NativeSpawnFailure
- * for a step that failed (the child already reaped). Only after nativeSpawnRuns().
+ * be called on before any other JavaScript runs; its exec goes on meanwhile, and how it went is told by
+ * execFailureOf once the child has ended. Throws NativeSpawnFailure for a step before the exec that
+ * failed (the child already reaped). Only after nativeSpawnRuns().
  */
 export function spawnNative(req: NativeSpawnRequest): number {
   releaseFinished();
@@ -185,7 +184,3 @@ function target(output: OutputTarget): number {
   return output === "inherit" ? -1 : output === "ignore" ? -2 : output;
 }
 
-const ERRNO_NAMES = new Map(Object.entries(constants.errno as Record<string, number>).map(([name, n]) => [n, name]));
-function errnoName(n: number): string {
-  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
-}

@@ -147,7 +147,7 @@ function spawnNativeChild(req: SpawnRequest, out: Pipe, err: Pipe): Child {
     const credentials = req.credentials;
     waitForChild(pid, (status) => {
       const failure = execFailureOf(pid);
-      if (failure !== null) exited(status.kind === "exited" ? status.code : null, null, describeSpawnError({ argv: [command], env: {}, credentials }, failure, [command]));
+      if (failure !== null) exited(status.kind === "exited" ? status.code : null, null, describeLateExecFailure(command, credentials, failure));
       else if (status.kind === "exited") exited(status.code, null);
       else if (status.kind === "signaled") exited(null, signalName(status.signal));
     });
@@ -160,9 +160,16 @@ function spawnNativeChild(req: SpawnRequest, out: Pipe, err: Pipe): Child {
   }
 }
 
-// A step before the exec in words; the exec's own failures as Bun.spawn's are told.
+// The command was there when checked: a missing file at its exec is what it needs to start (a #!
+// interpreter the check could not look at for the program's user, or an ELF loader), not named.
+function describeLateExecFailure(command: string, credentials: Credentials | null, failure: NativeSpawnFailure): string {
+  if (failure.code !== "ENOENT") return describeSpawnError({ argv: [command], env: {}, credentials }, failure, [command]);
+  return `can't start ${JSON.stringify(command)}: its exec found no file it needs (ENOENT: its #! interpreter or its ELF loader${credentials === null ? "" : `, as uid ${credentials.uid} sees them`})`;
+}
+
+// A step before the exec in words (the exec's own failures come with the child's end).
 function describeNativeFailure(req: SpawnRequest, error: unknown): string {
-  if (!(error instanceof NativeSpawnFailure) || error.stage === "exec") return describeSpawnError(req, error, req.argv);
+  if (!(error instanceof NativeSpawnFailure)) return describeSpawnError(req, error, req.argv);
   const command = JSON.stringify(req.argv[0] ?? "");
   const user = req.credentials;
   switch (error.stage) {
