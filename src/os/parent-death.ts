@@ -1,7 +1,8 @@
 // A program must not outlive a tsvisor killed with SIGKILL (outside a PID namespace nothing else would
 // stop it). Linux's answer is prctl(PR_SET_PDEATHSIG) in the child between fork and exec, which
-// Bun.spawn has no hook for, so each program is started through a wrapper that does that prctl and
-// then execs the command (one extra exec, same pid): tsvisor's own parent-death exec where it runs
+// tsvisor's own spawn does (os/native-spawn.ts). Bun.spawn has no hook there, so where that spawn
+// cannot run, and for what Bun.spawn starts (event listeners, hooks, init mode's CMD), the child is
+// started through a wrapper that does that prctl and then execs the command (one extra exec, same pid): tsvisor's own parent-death exec where it runs
 // (os/pdeathsig-exec.ts: x86-64, a third of setpriv's cost), else util-linux's
 // `setpriv --pdeathsig KILL -- ARGV...`, else nothing (a minimal image on another architecture).
 // KILL because the point is that nothing is left running: a program that ignores TERM would survive.
