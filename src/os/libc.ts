@@ -29,6 +29,8 @@ const SYMBOLS = {
   fcntl: { args: [i32, i32, i32], returns: i32 },
   setenv: { args: [ptr, ptr, i32], returns: i32 },
   unsetenv: { args: [ptr], returns: i32 },
+  // the stack size limit, which bounds what exec takes (os/native-spawn.ts)
+  getrlimit: { args: [i32, ptr], returns: i32 },
   // the real-time signals as this C library numbers them (glibc 34-64, musl 35-64: each keeps some for itself)
   __libc_current_sigrtmin: { args: [], returns: i32 },
   __libc_current_sigrtmax: { args: [], returns: i32 },
@@ -68,6 +70,7 @@ const SYMBOLS = {
 } as const;
 
 export const WNOHANG = 1;
+export const RLIMIT_STACK = 3;
 export const P_ALL = 0;
 export const WEXITED = 4;
 export const WNOWAIT = 0x01000000;

@@ -16,9 +16,10 @@
  * syscall() for the three id changes, whose libc wrappers would try to change the ids of tsvisor's
  * other threads too (glibc's and musl's setxid broadcast). Every signal is blocked around the clone,
  * so no handler of tsvisor's runs in the child; it sets each back to SIG_DFL and unblocks them all just
- * before the exec. One thing is shared: a failing call's errno, written where the calling thread keeps
- * its own (the child has no thread-local storage of its own); only an exec that fails after the
- * caller went on can write it then, and the exec's own errno is what the report keeps.
+ * before the exec. One thing is shared: errno, which a failing libc call of the child's writes where
+ * the calling thread keeps its own (the child has no thread-local storage of its own). The caller
+ * waits while those calls run; the exec and the exit after it, which run while it goes on, are raw
+ * system calls (x86-64 only, so far) that write no errno.
  * No #include, so it builds where no C headers are installed (os/tiny-cc.ts). */
 typedef unsigned long size_t;
 int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
@@ -33,29 +34,23 @@ int chdir(const char *path);
 unsigned int umask(unsigned int mask);
 int prctl(int option, unsigned long a, unsigned long b, unsigned long c, unsigned long d);
 int getppid(void);
-int execve(const char *path, char *const argv[], char *const envp[]);
 void _exit(int code);
 int waitpid(int pid, int *status, int options);
 int *__errno_location(void);
 
 #if defined(__x86_64__)
+#define SYS_execve 59
+#define SYS_exit_group 231
 #define SYS_rt_sigaction 13
 #define SYS_rt_sigprocmask 14
 #define SYS_setgroups 116
 #define SYS_setresuid 117
 #define SYS_setresgid 119
 #define SYS_futex 202
-#elif defined(__aarch64__)
-#define SYS_rt_sigaction 134
-#define SYS_rt_sigprocmask 135
-#define SYS_setgroups 159
-#define SYS_setresuid 147
-#define SYS_setresgid 149
-#define SYS_futex 98
 #else
-#error "native-spawn.c knows the system call numbers of x86-64 and arm64 only"
+#error "native-spawn.c is written for x86-64 only (its system call numbers and raw_syscall3)"
 #endif
-#define SYS_close_range 436 /* the same on both (asm-generic's table) */
+#define SYS_close_range 436
 
 #define CLONE_VM 0x100
 #define CLONE_CHILD_CLEARTID 0x200000
@@ -75,6 +70,7 @@ int *__errno_location(void);
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define EINTR 4
+#define ENOENT 2
 #define STACK_BYTES (64 * 1024)
 
 /* What the caller asks for, as the Int32Array os/native-spawn.ts fills in (same order). */
@@ -104,6 +100,13 @@ struct block {
   char **argv, **envp;
   int *groups;
 };
+
+/* A system call that leaves errno alone (libc's wrappers and syscall() set it on failure). */
+static long raw_syscall3(long number, long a, long b, long c) {
+  long result;
+  __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return result;
+}
 
 struct kernel_sigaction {
   unsigned long handler, flags, restorer, mask;
@@ -163,10 +166,12 @@ static int child(void *argument) {
   unsigned long none = 0;
   if (syscall(SYS_rt_sigprocmask, (long)SIG_SETMASK, &none, 0L, 8L) < 0) fail(b, SIGNALS_RESET);
   tell(b, EXECUTING); /* the caller goes on; this block stays until the kernel clears tid */
-  execve(b->path, b->argv, b->envp);
-  b->error = *__errno_location();
+  /* From here tsvisor's thread runs again, with its errno where a libc call of the child's would
+   * write its own: the exec and the exit are raw system calls, which write nothing there. */
+  long failed = raw_syscall3(SYS_execve, (long)b->path, (long)b->argv, (long)b->envp);
+  b->error = (int)-failed;
   b->state = EXEC;
-  _exit(127);
+  raw_syscall3(SYS_exit_group, b->error == ENOENT ? 127 : 126, 0, 0); /* a shell's codes */
   return 0;
 }
 

@@ -2,11 +2,10 @@
 // not wait for, where Bun.spawn needed a second exec (the parent-death exec's) for what Bun cannot do
 // between fork and exec, and waited for it. Compiled on first use and tried once (a start that must
 // fail at the exec: "/" is a directory); where that cannot be done (no TinyCC, TSVISOR_NO_NATIVE=1,
-// another architecture, a kernel without close_range; TSVISOR_NO_NATIVE_SPAWN=1 too) os/spawn.ts
-// keeps Bun.spawn's way. The child is
+// not x86-64, a kernel without close_range; TSVISOR_NO_NATIVE_SPAWN=1 too) os/spawn.ts keeps Bun.spawn's way. The child is
 // tsvisor's own to reap (os/reaper.ts waitForChild).
 import { type Library, type Pointer, ptr } from "bun:ffi";
-import { errnoName, libc } from "./libc.ts";
+import { RLIMIT_STACK, errnoName, libc } from "./libc.ts";
 import { compileC } from "./tiny-cc.ts";
 import type { Credentials } from "./users.ts";
 import source from "./native-spawn.c" with { type: "text" };
@@ -16,7 +15,7 @@ const SYMBOLS = {
   spawn_finished: { args: ["ptr", "ptr"], returns: "i32" },
   spawn_release: { args: ["ptr"], returns: "void" },
 } as const;
-const LIBC = ["clone", "syscall", "mmap", "munmap", "setsid", "open", "dup2", "fcntl", "chdir", "umask", "prctl", "getppid", "execve", "_exit", "waitpid", "__errno_location"];
+const LIBC = ["clone", "syscall", "mmap", "munmap", "setsid", "open", "dup2", "fcntl", "chdir", "umask", "prctl", "getppid", "_exit", "waitpid", "__errno_location"];
 
 // native-spawn.c's enum stage, in its order.
 const STAGES = ["started", "fork", "session", "stdin", "stdout", "stderr", "directory", "groups", "gid", "uid", "parent-death", "parent-gone", "descriptors", "signals", "exec", "executing"] as const;
@@ -61,7 +60,7 @@ let library: Library<typeof SYMBOLS> | null | undefined;
 export function nativeSpawnRuns(): boolean {
   if (library === undefined && process.env.TSVISOR_NO_NATIVE_SPAWN) library = null; // Bun.spawn's way, for tests
   if (library === undefined) {
-    const compiled = process.arch === "x64" || process.arch === "arm64" ? compileC("native-spawn.c", source, SYMBOLS, LIBC) : null;
+    const compiled = process.arch === "x64" ? compileC("native-spawn.c", source, SYMBOLS, LIBC) : null;
     library = compiled !== null && failsAtExecOnly(compiled) ? compiled : null;
   }
   return library !== null;
@@ -157,13 +156,18 @@ function start(compiled: Library<typeof SYMBOLS>, req: NativeSpawnRequest): numb
     user === null ? 0 : 1, (user?.uid ?? 0) | 0, (user?.gid ?? 0) | 0, process.pid, groups.length]);
   groups.forEach((gid, i) => (ints[REQUEST_INTS + 4 + i] = gid | 0));
   const at32 = (index: number) => ptr(ints, index * 4);
+  // What the exec would refuse is refused here, before any child: the exec's own failure would come
+  // only after the spawn had returned, as an exit (and with startsecs = 0 the program would be
+  // started again and again rather than go FATAL).
+  const sizes = sizesOf(offsets, at, argc);
+  if (groups.length > NGROUPS_MAX) throw new NativeSpawnFailure("groups", "EINVAL", sizes);
+  if (execRefuses(sizes, offsets[1]! - offsets[0]!)) throw new NativeSpawnFailure("exec", "E2BIG", sizes);
   // The C side copies all it needs into the child's own block before the clone.
   const pid = compiled.symbols.spawn_program(base, ptr(vectors), ptr(vectors, (argc + 1) * 8), at32(0), at32(REQUEST_INTS + 4),
     req.cwd === null ? null : ((base + offsets[1]!) as Pointer), at32(REQUEST_INTS), at32(REQUEST_INTS + 2));
   // Only addresses went to C: what they point into stays referenced until the call has returned.
   held = [text, vectors, ints];
   held = null;
-  const sizes = sizesOf(offsets, at, argc);
   const report = ints.subarray(REQUEST_INTS, REQUEST_INTS + 2);
   if (pid <= 0) throw new NativeSpawnFailure(STAGES[report[0]!] ?? "started", errnoName(report[1]!), sizes);
   const block = new DataView(ints.buffer).getBigUint64((REQUEST_INTS + 2) * 4, true);
@@ -172,6 +176,23 @@ function start(compiled: Library<typeof SYMBOLS>, req: NativeSpawnRequest): numb
 }
 const REQUEST_INTS = 9; // struct request's fields
 let held: unknown = null;
+
+const NGROUPS_MAX = 65_536; // the kernel's: setgroups refuses more
+const MAX_ARG_STRLEN = 131_072; // the kernel's, for one argument or variable with its NUL
+const STACK_LIM_FOR_EXEC = (8 * 1024 * 1024 / 4) * 3; // _STK_LIM / 4 * 3
+const ARG_MAX = 32 * 4096;
+
+// E2BIG as fs/exec.c decides it (bprm_stack_limits, copy_strings): each string at most
+// MAX_ARG_STRLEN; all of them, the file name copied too, within a quarter of the stack limit (at most
+// 6 MiB, at least 128 KiB) less a pointer for each.
+function execRefuses(sizes: ExecSizes, pathBytes: number): boolean {
+  if (sizes.longest + 1 > MAX_ARG_STRLEN) return true;
+  const limits = new BigUint64Array(2);
+  const stack = libc().getrlimit(RLIMIT_STACK, limits) === 0 ? Number(limits[0]!) : Number.POSITIVE_INFINITY;
+  const limit = Math.max(Math.min(STACK_LIM_FOR_EXEC, Math.floor(stack / 4)), ARG_MAX);
+  const pointers = (Math.max(sizes.arguments, 1) + sizes.variables) * 8;
+  return limit <= pointers || sizes.bytes + pathBytes > limit - pointers;
+}
 
 // argv and envp's sizes from where each string starts (after path and cwd) and where the last ends.
 function sizesOf(offsets: number[], end: number, argc: number): ExecSizes {

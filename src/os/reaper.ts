@@ -48,10 +48,22 @@ export function isSpawnedChild(pid: number): boolean {
 /** Listen for SIGCHLD before the first child of os/native-spawn.ts is started: none may end unheard. */
 export function readyToWaitForChildren(): void {
   if (listeningForOwn) return;
-  process.on("SIGCHLD", collectOwnChildren);
+  process.on("SIGCHLD", collectSoon);
   listeningForOwn = true;
 }
 let listeningForOwn = false;
+let collecting: ReturnType<typeof setImmediate> | null = null;
+
+// The collecting pass runs after the events already waiting (sockets, pipes), not in the signal's
+// turn: with 60 programs ending every 0.2 s and started again at once, SIGCHLD came faster than the
+// passes it asked for could end, and nothing else ran (red team: status unanswered, SIGTERM unheard,
+// the ended programs' pipes never read to their end).
+function collectSoon(): void {
+  collecting ??= setImmediate(() => {
+    collecting = null;
+    collectOwnChildren();
+  });
+}
 
 /**
  * Collect `pid`'s end when it comes and tell `ended` (called by os/spawn.ts for a child of
@@ -67,27 +79,34 @@ export function waitForChild(pid: number, ended: (status: WaitStatus) => void): 
 // and hide ours behind it: then each of ours is asked by pid (waitpid WNOHANG), as signals coalesce
 // and one SIGCHLD may stand for many ends. ECHILD (none of ours: cannot happen while the rule above
 // holds) counts as an end too, so that a program is never left running in tsvisor's view of it.
+// A pass collects first and tells after, and only the children there were when it began: told, a
+// program is started again, and one that ends at once waits for the next pass.
 function collectOwnChildren(): void {
   const info = new Int32Array(32); // siginfo_t: 128 bytes
   const status = new Int32Array(1);
   const c = libc();
-  for (;;) {
+  const collected: [ended: (status: WaitStatus) => void, status: WaitStatus][] = [];
+  const collect = (pid: number, s: WaitStatus) => {
+    collected.push([ownChildren.get(pid)!, s]);
+    ownChildren.delete(pid);
+  };
+  let peeking = true;
+  for (let left = ownChildren.size; left > 0 && peeking; left--) {
     info.fill(0);
-    if (c.waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) !== 0) return; // ECHILD: no child at all
+    if (c.waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) !== 0) break; // ECHILD: no child at all
     const pid = info[SIGINFO_PID_OFFSET / 4]!;
-    if (pid === 0) return; // none has ended
-    const ended = ownChildren.get(pid);
-    if (ended === undefined) break;
-    c.waitpid(pid, status, WNOHANG);
-    ownChildren.delete(pid);
-    ended(decodeWaitStatus(status[0]!));
+    if (pid === 0) break; // none has ended
+    if (!ownChildren.has(pid)) peeking = false; // another's: the pass below asks each of ours
+    else if (c.waitpid(pid, status, WNOHANG) === pid) collect(pid, decodeWaitStatus(status[0]!));
   }
-  for (const [pid, ended] of ownChildren) {
-    const result = c.waitpid(pid, status, WNOHANG);
-    if (result === 0 || (result < 0 && errno() !== ERRNO.ECHILD)) continue;
-    ownChildren.delete(pid);
-    ended(result === pid ? decodeWaitStatus(status[0]!) : { kind: "exited", code: 255 });
+  if (!peeking) {
+    for (const pid of [...ownChildren.keys()]) {
+      const result = c.waitpid(pid, status, WNOHANG);
+      if (result === 0 || (result < 0 && errno() !== ERRNO.ECHILD)) continue;
+      collect(pid, result === pid ? decodeWaitStatus(status[0]!) : { kind: "exited", code: 255 });
+    }
   }
+  for (const [ended, s] of collected) ended(s);
 }
 
 // One pass: waitpid(pid, WNOHANG) every child of ours that is not Bun's. Returns what it reaped.

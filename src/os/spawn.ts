@@ -167,15 +167,18 @@ function describeLateExecFailure(command: string, credentials: Credentials | nul
   return `can't start ${JSON.stringify(command)}: its exec found no file it needs (ENOENT: its #! interpreter or its ELF loader${credentials === null ? "" : `, as uid ${credentials.uid} sees them`})`;
 }
 
-// A step before the exec in words (the exec's own failures come with the child's end).
+// A step before the exec in words (the exec's own failures come with the child's end, but for E2BIG,
+// which os/native-spawn.ts finds before).
 function describeNativeFailure(req: SpawnRequest, error: unknown): string {
-  if (!(error instanceof NativeSpawnFailure)) return describeSpawnError(req, error, req.argv);
+  if (!(error instanceof NativeSpawnFailure) || error.stage === "exec") return describeSpawnError(req, error, req.argv);
   const command = JSON.stringify(req.argv[0] ?? "");
   const user = req.credentials;
   switch (error.stage) {
     case "fork": return `can't start ${command}: fork failed (${error.code}${error.code === "EAGAIN" ? ": too many processes for this user, ulimit -u" : ""})`;
     case "directory": return `can't start ${command}: can't change to directory ${JSON.stringify(req.cwd)} (${error.code})`;
-    case "groups": case "gid": case "uid": return `can't start ${command}: can't switch to uid ${user?.uid} gid ${user?.gid} (${error.stage}: ${error.code}; tsvisor must run as root to start programs as another user)`;
+    case "groups": case "gid": case "uid":
+      if (error.stage === "groups" && error.code === "EINVAL") return `can't start ${command}: uid ${user?.uid} is in ${(user?.groups?.length ?? 0).toLocaleString("en-US")} groups, more than Linux lets a process have (65,536; /etc/group)`;
+      return `can't start ${command}: can't switch to uid ${user?.uid} gid ${user?.gid} (${error.stage}: ${error.code}${error.code === "EPERM" ? "; tsvisor must run as root to start programs as another user" : ""})`;
     default: return `can't start ${command}: ${error.message}`;
   }
 }

@@ -75,11 +75,13 @@ test("a script whose #! interpreter is missing: status and init mode name the in
 // Red team, 2026-12-05: E2BIG was Bun's text, naming the /proc/self/fd path of the parent-death exec.
 // Programs now start in one exec (os/native-spawn.ts), which adds no argument; the exec fails after
 // the spawn has returned, and its words still reach status.
-test("arguments too long for the kernel: status says so in words, with the sizes, and no /proc path", async () => {
+// Red team, 2026-12-07: found only by the exec, after the spawn had returned, a startsecs = 0 program
+// was RUNNING, then exited 127, and was started again for ever instead of going FATAL.
+test.each([1, 0])("arguments too long for the kernel: status says so in words, with the sizes, and no /proc path (startsecs = %d)", async (startsecs) => {
   using dir = tempDir();
   // under a 2 MiB stack limit exec takes 512 KiB of arguments and environment: 6 arguments of 100,000 bytes are too many
   const args = Array.from({ length: 6 }, () => `"${"x".repeat(100_000)}"`).join(", ");
-  await using daemon = Daemon.start(dir.path, `[programs.big]\ncommand = ["/bin/echo", ${args}]\nstartretries = 0\n`, { wrapper: ["prlimit", "--stack=2097152"] });
+  await using daemon = Daemon.start(dir.path, `[programs.big]\ncommand = ["/bin/echo", ${args}]\nstartretries = 0\nstartsecs = ${startsecs}\n`, { wrapper: ["prlimit", "--stack=2097152"] });
   const status = await waitFor(async () => { const s = await daemon.status("big"); return s?.state === "FATAL" ? s : undefined; }, "big FATAL");
   expect(status.reason).toMatch(/^spawn error: can't start "\/bin\/echo": its arguments and environment are too long for the kernel \(E2BIG\): [\d,]+ bytes in 7 arguments and [\d,]+ variables, the longest 100,000 bytes; Linux takes at most a quarter of the stack size limit \(ulimit -s\) in all and 131,072 bytes in one; gave up after 1 attempt$/);
 });
