@@ -73,7 +73,7 @@ export function waitForChild(pid: number, ended: (status: WaitStatus) => void): 
   ownChildren.set(pid, ended);
 }
 
-// On each SIGCHLD: collect every child of ours that has ended. waitid(WNOWAIT) names an ended child
+// A pass, scheduled by SIGCHLD: collect every child of ours that has ended. waitid(WNOWAIT) names an ended child
 // without collecting it: while that is one of ours, it is collected and the next looked at, one call
 // each however many run. Another's (Bun's, before Bun has collected it; an orphan) would be named again
 // and hide ours behind it: then each of ours is asked by pid (waitpid WNOHANG), as signals coalesce

@@ -48,7 +48,7 @@ export interface SpawnRequest {
   foreground?: boolean;
   /**
    * Called once when the child has ended: an exit code, or a signal name without "SIG"; and why, when
-   * the command's exec failed after the spawn had returned (exit code 127: "can't start ...").
+   * the command's exec failed after the spawn had returned (exit code 126, or 127 for a missing file).
    */
   onExit: (code: number | null, signal: string | null, execFailure?: string) => void;
 }
