@@ -20,6 +20,13 @@
  * the calling thread keeps its own (the child has no thread-local storage of its own). The caller
  * waits while those calls run; the exec and the exit after it, which run while it goes on, are raw
  * system calls (x86-64 only, so far) that write no errno.
+ * Descriptors: the child shares tsvisor's table too (CLONE_FILES) until its first step, a close_range
+ * with CLOSE_RANGE_UNSHARE that gives it a table of its own holding only the descriptors below the
+ * range: the kernel copies those few, where a clone without CLONE_FILES copies the whole table and
+ * the child then closes it all, a cost that grows with every program started (at 1,000 programs
+ * tsvisor has ~7,000 descriptors open: a start-up's spawns were quadratic). So the two descriptors
+ * the child needs are put first at two low numbers tsvisor keeps for it (`slots`), and given back
+ * (pointed at /dev/null again) once the child has its own table.
  * No #include, so it builds where no C headers are installed (os/tiny-cc.ts). */
 typedef unsigned long size_t;
 int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
@@ -29,6 +36,8 @@ int munmap(void *address, size_t length);
 int setsid(void);
 int open(const char *path, int flags, ...);
 int dup2(int from, int to);
+int dup3(int from, int to, int flags);
+int close(int fd);
 int fcntl(int fd, int command, ...);
 int chdir(const char *path);
 unsigned int umask(unsigned int mask);
@@ -53,13 +62,16 @@ int *__errno_location(void);
 #define SYS_close_range 436
 
 #define CLONE_VM 0x100
+#define CLONE_FILES 0x400
+#define CLOSE_RANGE_UNSHARE 2
 #define CLONE_CHILD_CLEARTID 0x200000
 #define SIGCHLD 17
 #define SIG_SETMASK 2
 #define SIGNALS 64
 #define SIGKILL 9
 #define PR_SET_PDEATHSIG 1
-#define F_DUPFD 0
+#define F_DUPFD_CLOEXEC 1030
+#define O_CLOEXEC 0x80000
 #define O_RDONLY 0
 #define O_WRONLY 1
 #define FIRST_UNUSED_FD 3
@@ -94,7 +106,8 @@ struct block {
   volatile int tid;   /* cleared by the kernel (CLONE_CHILD_CLEARTID) once the child's exec or exit has let go of this memory */
   volatile int state; /* enum stage: EXECUTING when every step before the exec is done, else the step that failed */
   int error;          /* that step's errno */
-  size_t bytes;       /* the whole block's, for munmap */
+  size_t bytes;       /* the whole mapping's, for munmap (a kept block may be larger than its child needs) */
+  int unshare_below;  /* the child's own table gets tsvisor's descriptors below this number */
   struct request request;
   char *path, *cwd;
   char **argv, **envp;
@@ -139,12 +152,12 @@ static int child(void *argument) {
   struct block *b = argument;
   const struct request *r = &b->request;
   int i;
+  /* First, before anything that touches a descriptor: until this call the table is tsvisor's own.
+   * It leaves the child a copy of 0 to the slots, which spawn_program filled with this child's
+   * stdout and stderr (each >= 3, so no dup2 below overwrites one before it is read). */
+  if (syscall(SYS_close_range, (long)b->unshare_below, (long)~0U, (long)CLOSE_RANGE_UNSHARE) < 0) fail(b, DESCRIPTORS);
   if (r->new_session && setsid() < 0) fail(b, SESSION);
-  /* A source below 3 would be overwritten by an earlier dup2: moved up first (tsvisor started with
-   * a standard descriptor closed hands out 0-2 for pipes). */
   int out = r->stdout_fd, err = r->stderr_fd;
-  if (out >= 0 && out < FIRST_UNUSED_FD) out = fcntl(out, F_DUPFD, FIRST_UNUSED_FD);
-  if (err >= 0 && err < FIRST_UNUSED_FD) err = fcntl(err, F_DUPFD, FIRST_UNUSED_FD);
   int in = open("/dev/null", O_RDONLY);
   if (in < 0 || (in != 0 && dup2(in, 0) < 0)) fail(b, STDIN);
   if (give(out, 1) < 0) fail(b, STDOUT);
@@ -160,7 +173,7 @@ static int child(void *argument) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail(b, PARENT_DEATH);
   /* tsvisor SIGKILLed before the prctl: the signal would wait for a death that has happened. */
   if (getppid() != r->parent) fail(b, PARENT_GONE);
-  if (syscall(SYS_close_range, (long)FIRST_UNUSED_FD, (long)~0U, 0L) < 0) fail(b, DESCRIPTORS);
+  if (syscall(SYS_close_range, (long)FIRST_UNUSED_FD, (long)~0U, 0L) < 0) fail(b, DESCRIPTORS); /* the slots' copies, the few below them */
   struct kernel_sigaction default_action = {0, 0, 0, 0};
   for (i = 1; i <= SIGNALS; i++) syscall(SYS_rt_sigaction, (long)i, &default_action, 0L, 8L); /* KILL, STOP: EINVAL, fine */
   unsigned long none = 0;
@@ -206,6 +219,73 @@ static char **copy_vector(char *const *v, size_t count, char **at) {
   return out;
 }
 
+/* The two low descriptors that carry a child's stdout and stderr into its table, and the /dev/null they
+ * point at between spawns. Only tsvisor's JavaScript thread spawns, one child at a time. */
+static int slots[2] = {-1, -1};
+static int slot_idle = -1;
+
+static int reserve_slots(void) {
+  if (slot_idle >= 0) return 0;
+  /* each >= 3: a tsvisor started with 0, 1 or 2 closed must not find them filled */
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0) return -1;
+  int idle = fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
+  int first = idle < 0 ? -1 : fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
+  int second = first < 0 ? -1 : fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
+  int error = *__errno_location();
+  close(null);
+  if (second < 0) {
+    if (idle >= 0) close(idle);
+    if (first >= 0) close(first);
+    *__errno_location() = error;
+    return -1;
+  }
+  slots[0] = first;
+  slots[1] = second;
+  slot_idle = idle;
+  return 0;
+}
+
+/* `fd` into slot `i` for the child; -1 and -2 (tsvisor's own, /dev/null) need none. */
+static int fill_slot(int fd, int i) {
+  if (fd < 0) return fd;
+  return dup3(fd, slots[i], O_CLOEXEC) < 0 ? -3 : slots[i];
+}
+
+/* Once the child has a table of its own (or has ended): the slots let go of its pipes, which would
+ * otherwise stay open in tsvisor (no end of output seen until the next spawn). */
+static void empty_slots(void) {
+  dup3(slot_idle, slots[0], O_CLOEXEC);
+  dup3(slot_idle, slots[1], O_CLOEXEC);
+}
+
+/* Blocks given back are kept for the next spawns, a few of them: an munmap while children share
+ * tsvisor's memory costs every CPU that runs one a TLB flush, and a fresh block its page faults (at
+ * 1,000 programs the munmaps alone were ~7 % of tsvisor's start-up thread). A kept block holds the last
+ * child's copies until it is reused; they are tsvisor's own memory, which that child has left. */
+#define KEPT_BLOCKS 4
+static struct block *kept[KEPT_BLOCKS];
+static int kept_count = 0;
+
+static struct block *new_block(size_t bytes) {
+  int i;
+  for (i = 0; i < kept_count; i++) {
+    struct block *b = kept[i];
+    if (b->bytes < bytes) continue;
+    kept[i] = kept[--kept_count];
+    return b;
+  }
+  struct block *b = mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (b == (void *)-1) return 0;
+  b->bytes = bytes;
+  return b;
+}
+
+static void give_back(struct block *b) {
+  if (kept_count < KEPT_BLOCKS) kept[kept_count++] = b;
+  else munmap(b, b->bytes);
+}
+
 /* Start `path` with `argv` and `envp` (NULL-terminated arrays of pointers) as `request` says. Returns
  * the child's pid once it has done every step before its exec, with its block in *block_out for
  * spawn_finished / spawn_release (which tell whether the exec worked); or -1 with report[0] the step
@@ -215,8 +295,8 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   size_t argc, envc, i;
   size_t data = sizeof(struct block) + length(path) + (cwd ? length(cwd) : 0) + vector_bytes(argv, &argc) + vector_bytes(envp, &envc) + (size_t)r->group_count * sizeof(int) + 16;
   size_t bytes = ((data + 15) / 16) * 16 + STACK_BYTES;
-  struct block *b = mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (b == (void *)-1) {
+  struct block *b = new_block(bytes);
+  if (b == 0) {
     report[0] = FORK;
     report[1] = *__errno_location();
     return -1;
@@ -225,8 +305,23 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   b->tid = 1;
   b->state = STARTED;
   b->error = 0;
-  b->bytes = bytes;
   b->request = *r;
+  if (reserve_slots() < 0) {
+    report[0] = DESCRIPTORS;
+    report[1] = *__errno_location();
+    give_back(b);
+    return -1;
+  }
+  b->request.stdout_fd = fill_slot(r->stdout_fd, 0);
+  b->request.stderr_fd = b->request.stdout_fd == -3 ? -3 : fill_slot(r->stderr_fd, 1);
+  if (b->request.stderr_fd == -3) {
+    report[0] = b->request.stdout_fd == -3 ? STDOUT : STDERR;
+    report[1] = *__errno_location();
+    empty_slots();
+    give_back(b);
+    return -1;
+  }
+  b->unshare_below = (slots[0] > slots[1] ? slots[0] : slots[1]) + 1;
   b->path = copy(path, &at);
   b->cwd = cwd ? copy(cwd, &at) : 0;
   at = (char *)(((unsigned long)at + 7) & ~7UL);
@@ -235,15 +330,16 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   at = (char *)(((unsigned long)at + 7) & ~7UL);
   b->groups = (int *)at;
   for (i = 0; i < (size_t)r->group_count; i++) b->groups[i] = groups[i];
-  char *stack_top = (char *)b + bytes; /* the stack grows down from the block's end */
+  char *stack_top = (char *)b + b->bytes; /* the stack grows down from the block's end */
 
   unsigned long all = ~0UL, before = 0;
   syscall(SYS_rt_sigprocmask, (long)SIG_SETMASK, &all, &before, 8L);
-  int pid = clone(child, stack_top, CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD, b, 0, 0, &b->tid);
+  int pid = clone(child, stack_top, CLONE_VM | CLONE_FILES | CLONE_CHILD_CLEARTID | SIGCHLD, b, 0, 0, &b->tid);
   int clone_error = *__errno_location();
   syscall(SYS_rt_sigprocmask, (long)SIG_SETMASK, &before, 0L, 8L);
   if (pid < 0) {
-    munmap(b, bytes);
+    empty_slots();
+    give_back(b);
     report[0] = FORK;
     report[1] = clone_error;
     return -1;
@@ -251,6 +347,8 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   /* Woken by tell(); a child killed before it could tell (SIGKILL from outside) is seen by its tid. */
   struct { long seconds, nanoseconds; } poll = {0, 10 * 1000 * 1000};
   while (b->state == STARTED && b->tid != 0) syscall(SYS_futex, &b->state, (long)FUTEX_WAIT, (long)STARTED, &poll, 0L, 0L);
+  /* Past STARTED the child has its own table, or failed to get one and only exits. */
+  empty_slots();
   /* An exec that has failed already is told as every exec's failure is, when the child has ended
    * (spawn_finished): whether it came before this thread woke must not change what a user sees. */
   if (b->state != EXECUTING && b->state != EXEC) {
@@ -258,7 +356,7 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
     report[0] = b->state; /* STARTED: killed before its first step was done */
     report[1] = b->error;
     while (waitpid(pid, &status, 0) < 0 && *__errno_location() == EINTR) {}
-    munmap(b, bytes);
+    give_back(b);
     return -1;
   }
   *block_out = b;
@@ -276,5 +374,5 @@ int spawn_finished(struct block *b, int *report) {
 
 /* Give back a block that spawn_finished called done. */
 void spawn_release(struct block *b) {
-  munmap(b, b->bytes);
+  give_back(b);
 }

@@ -15,7 +15,7 @@ const SYMBOLS = {
   spawn_finished: { args: ["ptr", "ptr"], returns: "i32" },
   spawn_release: { args: ["ptr"], returns: "void" },
 } as const;
-const LIBC = ["clone", "syscall", "mmap", "munmap", "setsid", "open", "dup2", "fcntl", "chdir", "umask", "prctl", "getppid", "_exit", "waitpid", "__errno_location"];
+const LIBC = ["clone", "syscall", "mmap", "munmap", "setsid", "open", "dup2", "dup3", "close", "fcntl", "chdir", "umask", "prctl", "getppid", "_exit", "waitpid", "__errno_location"];
 
 // native-spawn.c's enum stage, in its order.
 const STAGES = ["started", "fork", "session", "stdin", "stdout", "stderr", "directory", "groups", "gid", "uid", "parent-death", "parent-gone", "descriptors", "signals", "exec", "executing"] as const;
