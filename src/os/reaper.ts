@@ -47,21 +47,25 @@ export function isSpawnedChild(pid: number): boolean {
 
 /** Listen for SIGCHLD before the first child of os/native-spawn.ts is started: none may end unheard. */
 export function readyToWaitForChildren(): void {
-  if (listeningForOwn) return;
+  if (listening) return;
   process.on("SIGCHLD", collectSoon);
-  listeningForOwn = true;
+  listening = true;
 }
-let listeningForOwn = false;
+let listening = false;
 let collecting: ReturnType<typeof setImmediate> | null = null;
+// startReaper's pass for orphans, run after ours are collected.
+let orphanPass: (() => void) | null = null;
 
 // The collecting pass runs after the events already waiting (sockets, pipes), not in the signal's
 // turn: with 60 programs ending every 0.2 s and started again at once, SIGCHLD came faster than the
 // passes it asked for could end, and nothing else ran (red team: status unanswered, SIGTERM unheard,
-// the ended programs' pipes never read to their end).
+// the ended programs' pipes never read to their end). Ours first, then orphans: with ours collected,
+// the orphan pass usually finds no ended child at all and reads nothing in /proc (reapOrphans).
 function collectSoon(): void {
   collecting ??= setImmediate(() => {
     collecting = null;
-    collectOwnChildren();
+    if (ownChildren.size > 0) collectOwnChildren();
+    orphanPass?.();
   });
 }
 
@@ -110,14 +114,24 @@ function collectOwnChildren(): void {
 }
 
 // One pass: waitpid(pid, WNOHANG) every child of ours that is not Bun's. Returns what it reaped.
+// Only when some child has ended: the children files list every program, so reading them at each
+// SIGCHLD made stopping 1,000 programs cost in proportion to their square.
 export function reapOrphans(): ReapedOrphan[] {
   const reaped: ReapedOrphan[] = [];
+  if (!someChildHasEnded()) return reaped;
   const status = new Int32Array(1);
   for (const pid of readOwnChildren()) {
     if (isSpawnedChild(pid)) continue;
     if (libc().waitpid(pid, status, WNOHANG) === pid) reaped.push({ pid, status: decodeWaitStatus(status[0]!) });
   }
   return reaped;
+}
+
+// waitid(WNOWAIT) names an ended child, if there is one, without collecting it.
+function someChildHasEnded(): boolean {
+  const info = new Int32Array(32); // siginfo_t: 128 bytes
+  if (libc().waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) !== 0) return false; // ECHILD: no child at all
+  return info[SIGINFO_PID_OFFSET / 4] !== 0;
 }
 
 /** How orphans come to tsvisor: as PID 1 by the kernel, otherwise as a registered child subreaper. */
@@ -139,9 +153,10 @@ export function becomeSubreaper(): ReaperRole {
 // children was changing under it (the kernel documents the children file as inexact while it changes).
 const RECHECK_MS = 250;
 
-// Reap on every SIGCHLD (a pass repeats until it finds nothing) and once more shortly after the last
-// activity; `onReaped` hears of each batch. Returns a stop function that removes the handler.
-export function startReaper(onReaped: (orphans: ReapedOrphan[]) => void = () => {}): () => void {
+// Reap after every SIGCHLD (a pass repeats until it finds nothing; with os/native-spawn.ts's children
+// collected first, in the same turn) and once more shortly after the last activity; `onReaped` hears
+// of each batch.
+export function startReaper(onReaped: (orphans: ReapedOrphan[]) => void = () => {}): void {
   let recheck: Timer | undefined;
   const pass = () => {
     const all: ReapedOrphan[] = [];
@@ -152,12 +167,9 @@ export function startReaper(onReaped: (orphans: ReapedOrphan[]) => void = () => 
     recheck = setTimeout(pass, RECHECK_MS);
     recheck.unref();
   };
-  process.on("SIGCHLD", pass);
+  orphanPass = pass;
+  readyToWaitForChildren();
   pass(); // orphans that were already waiting before the handler existed
-  return () => {
-    process.off("SIGCHLD", pass);
-    clearTimeout(recheck);
-  };
 }
 
 // tini's warning, same order: the problem, what it breaks, the fix.
