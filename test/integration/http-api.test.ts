@@ -291,8 +291,15 @@ test("listen on a unix socket: owner-only by default, the same API through it", 
   const body = (await response.json()) as { processes: ProcessStatus[] };
   expect([response.status, body.processes[0]!.state]).toEqual([200, "RUNNING"]);
   // a stale socket file left by a killed tsvisor is taken over at the next start
+  const web = body.processes[0]!.pid!;
   daemon.signal("SIGKILL");
   await daemon.exited();
+  // web dies with tsvisor (its parent-death signal); the sleep it started in its own process group would not
+  try {
+    process.kill(-web, "SIGKILL");
+  } catch {
+    // already gone
+  }
   await using again = Daemon.start(dir.path, `[programs.one]\ncommand = ["sleep", "1000"]\n\n[http]\nlisten = "${socket}"\n`);
   await again.waitForLog(/http: listening on unix:/);
   expect((await fetch("http://localhost/api/v1", { unix: socket } as RequestInit)).status).toBe(200);
