@@ -2,49 +2,48 @@
  * parent-death exec (os/pdeathsig-exec.ts) did between them and then execve()s the program itself.
  * Compiled at run time by Bun's TinyCC (os/tiny-cc.ts, used by os/native-spawn.ts).
  *
- * Why not vfork: with vfork the caller waits until the program's exec is done, and an exec of a
- * dynamically linked program took ~3 ms here under load (1,000 programs: 3 s of tsvisor's JavaScript
- * thread waiting, no faster than Bun.spawn with its second exec). Here the caller waits only until the
- * child has done every step before the exec (a futex on `state`), so a step that fails is still told
- * at once; the exec itself runs while tsvisor goes on. The child runs on a stack of its own in a block
- * of memory made for it (mmap), with copies of everything it reads, so nothing it uses can be freed
- * or moved under it: the kernel clears `tid` in the block when the child's exec has replaced its
- * memory, or it has exited (CLONE_CHILD_CLEARTID), and only then may the block go (spawn_release).
+ * tsvisor does not wait for the child: spawn_program returns once the clone is made. Waiting (a futex
+ * until the child had done its steps) let a program freeze the daemon: the child switches to the
+ * program's user before its last steps, and another process of that user could SIGSTOP it there, and
+ * tsvisor's only thread waited for ever (red team). Not waiting also lets the children's steps run
+ * beside tsvisor's next spawns: at 1,000 programs on a busy machine the wait, mostly for the child to
+ * be scheduled, was about a millisecond a spawn. A step that fails is told when the child has ended
+ * (spawn_finished: `state` names the step, `error` its errno), as an exec that fails is.
+ * The child runs on a stack of its own in a block of memory made for it (mmap), with copies of
+ * everything it reads, so nothing it uses can be freed or moved under it: the kernel clears `tid` in
+ * the block when the child's exec has replaced its memory, or it has exited (CLONE_CHILD_CLEARTID),
+ * and only then may the block go (spawn_release).
  *
  * The child shares tsvisor's memory until its exec while tsvisor's threads run on. So it calls nothing
- * that takes a lock or keeps state in user space: plain system calls through libc's wrappers, and
- * syscall() for the three id changes, whose libc wrappers would try to change the ids of tsvisor's
- * other threads too (glibc's and musl's setxid broadcast). Every signal is blocked around the clone,
- * so no handler of tsvisor's runs in the child; it sets each back to SIG_DFL and unblocks them all just
- * before the exec. One thing is shared: errno, which a failing libc call of the child's writes where
- * the calling thread keeps its own (the child has no thread-local storage of its own). The caller
- * waits while those calls run; the exec and the exit after it, which run while it goes on, are raw
- * system calls (x86-64 only, so far) that write no errno.
+ * that takes a lock, keeps state in user space or writes errno: every call is a raw system call
+ * (`sys`), because a libc wrapper that fails writes errno where the thread that called clone keeps its
+ * own (the child has no thread-local storage of its own), and that thread is running on, maybe about
+ * to read its errno after a pipe read (a red team found EAGAIN taken for the end of a program's
+ * output). The id changes are the plain system calls too, which is also what keeps them to the child:
+ * libc's wrappers would change the ids of tsvisor's other threads (glibc's and musl's setxid
+ * broadcast). Every signal is blocked around the clone, so no handler of tsvisor's runs in the child;
+ * it sets each back to SIG_DFL and unblocks them all just before the exec. x86-64 only, so far (the
+ * system call numbers and the inline assembly).
+ *
  * Descriptors: the child shares tsvisor's table too (CLONE_FILES) until its first step, a close_range
  * with CLOSE_RANGE_UNSHARE that gives it a table of its own holding only the descriptors below the
  * range: the kernel copies those few, where a clone without CLONE_FILES copies the whole table and
  * the child then closes it all, a cost that grows with every program started (at 1,000 programs
  * tsvisor has ~7,000 descriptors open: a start-up's spawns were quadratic). So the two descriptors
- * the child needs are put first at two low numbers tsvisor keeps for it (`slots`), and given back
- * (pointed at /dev/null again) once the child has its own table.
+ * the child needs are put first in a pair of low numbers tsvisor keeps for this (`pairs`), and the
+ * pair is pointed at /dev/null again once that child has its own table (spawn_settle). The child
+ * closes everything above 2 before it switches to the program's user, so a child stopped after the
+ * switch holds no descriptor of tsvisor's.
  * No #include, so it builds where no C headers are installed (os/tiny-cc.ts). */
 typedef unsigned long size_t;
 int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 long syscall(long number, ...);
 void *mmap(void *address, size_t length, int protection, int flags, int fd, long offset);
 int munmap(void *address, size_t length);
-int setsid(void);
 int open(const char *path, int flags, ...);
-int dup2(int from, int to);
 int dup3(int from, int to, int flags);
 int close(int fd);
 int fcntl(int fd, int command, ...);
-int chdir(const char *path);
-unsigned int umask(unsigned int mask);
-int prctl(int option, unsigned long a, unsigned long b, unsigned long c, unsigned long d);
-int getppid(void);
-void _exit(int code);
-int waitpid(int pid, int *status, int options);
 int *__errno_location(void);
 
 #if defined(__x86_64__)
@@ -56,8 +55,15 @@ int *__errno_location(void);
 #define SYS_setresuid 117
 #define SYS_setresgid 119
 #define SYS_futex 202
+#define SYS_setsid 112
+#define SYS_openat 257
+#define SYS_dup2 33
+#define SYS_umask 95
+#define SYS_chdir 80
+#define SYS_prctl 157
+#define SYS_getppid 110
 #else
-#error "native-spawn.c is written for x86-64 only (its system call numbers and raw_syscall3)"
+#error "native-spawn.c is written for x86-64 only (its system call numbers and sys())"
 #endif
 #define SYS_close_range 436
 
@@ -81,8 +87,10 @@ int *__errno_location(void);
 #define MAP_ANONYMOUS 0x20
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
-#define EINTR 4
+#define AT_FDCWD -100
+#define PAIRS 8
 #define ENOENT 2
+#define ESRCH 3
 #define STACK_BYTES (64 * 1024)
 
 /* What the caller asks for, as the Int32Array os/native-spawn.ts fills in (same order). */
@@ -99,12 +107,12 @@ struct request {
 };
 
 /* Where the child is, or where it stopped (os/native-spawn.ts names them in this order). */
-enum stage { STARTED, FORK, SESSION, STDIN, STDOUT, STDERR, DIRECTORY, GROUPS, GID, UID, PARENT_DEATH, PARENT_GONE, DESCRIPTORS, SIGNALS_RESET, EXEC, EXECUTING };
+enum stage { STARTED, FORK, SESSION, STDIN, STDOUT, STDERR, DIRECTORY, GROUPS, GID, UID, PARENT_DEATH, PARENT_GONE, DESCRIPTORS, SIGNALS_RESET, EXEC, EXECUTING, UNSHARED };
 
 /* One child's memory until its exec: this header, then the copied strings and vectors, then its stack. */
 struct block {
   volatile int tid;   /* cleared by the kernel (CLONE_CHILD_CLEARTID) once the child's exec or exit has let go of this memory */
-  volatile int state; /* enum stage: EXECUTING when every step before the exec is done, else the step that failed */
+  volatile int state; /* enum stage: UNSHARED once it has its own descriptors, EXECUTING when every step before the exec is done, else the step that failed */
   int error;          /* that step's errno */
   size_t bytes;       /* the whole mapping's, for munmap (a kept block may be larger than its child needs) */
   int unshare_below;  /* the child's own table gets tsvisor's descriptors below this number */
@@ -114,10 +122,11 @@ struct block {
   int *groups;
 };
 
-/* A system call that leaves errno alone (libc's wrappers and syscall() set it on failure). */
-static long raw_syscall3(long number, long a, long b, long c) {
+/* A system call that leaves errno alone (libc's wrappers and syscall() set it on failure): the result,
+ * or -errno. */
+static long sys(long number, long a, long b, long c, long d) {
   long result;
-  __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  __asm__ volatile("movq %5, %%r10\n\tsyscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c), "r"(d) : "rcx", "r11", "r10", "memory");
   return result;
 }
 
@@ -127,25 +136,26 @@ struct kernel_sigaction {
 
 static void tell(struct block *b, int state) {
   b->state = state;
-  syscall(SYS_futex, &b->state, (long)FUTEX_WAKE, 1L, 0L, 0L, 0L);
+  sys(SYS_futex, (long)&b->state, FUTEX_WAKE, 1, 0); /* a spawn_program waiting for this child's pair */
 }
 
-static void fail(struct block *b, int stage) {
-  b->error = *__errno_location();
+/* `result` of a step: on failure the step and its errno go in the block and the child exits. */
+static void check(struct block *b, long result, int stage) {
+  if (result >= 0) return;
+  b->error = (int)-result;
   tell(b, stage);
-  _exit(127);
+  sys(SYS_exit_group, 127, 0, 0, 0);
 }
 
 /* `fd` for the child's `target` (1 or 2): -1 leaves it, -2 is /dev/null. */
-static int give(int fd, int target) {
+static long give(int fd, int target) {
   if (fd == -1) return 0;
   if (fd == -2) {
-    int null = open("/dev/null", O_WRONLY);
-    if (null < 0) return -1;
-    if (null == target) return 0;
-    fd = null;
+    long null = sys(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0);
+    if (null < 0 || null == target) return null;
+    fd = (int)null;
   }
-  return dup2(fd, target) < 0 ? -1 : 0;
+  return sys(SYS_dup2, fd, target, 0, 0);
 }
 
 static int child(void *argument) {
@@ -153,38 +163,38 @@ static int child(void *argument) {
   const struct request *r = &b->request;
   int i;
   /* First, before anything that touches a descriptor: until this call the table is tsvisor's own.
-   * It leaves the child a copy of 0 to the slots, which spawn_program filled with this child's
-   * stdout and stderr (each >= 3, so no dup2 below overwrites one before it is read). */
-  if (syscall(SYS_close_range, (long)b->unshare_below, (long)~0U, (long)CLOSE_RANGE_UNSHARE) < 0) fail(b, DESCRIPTORS);
-  if (r->new_session && setsid() < 0) fail(b, SESSION);
-  int out = r->stdout_fd, err = r->stderr_fd;
-  int in = open("/dev/null", O_RDONLY);
-  if (in < 0 || (in != 0 && dup2(in, 0) < 0)) fail(b, STDIN);
-  if (give(out, 1) < 0) fail(b, STDOUT);
-  if (give(err, 2) < 0) fail(b, STDERR);
-  if (r->file_mask >= 0) umask(r->file_mask);
-  if (b->cwd != 0 && chdir(b->cwd) < 0) fail(b, DIRECTORY);
+   * It leaves the child a copy of 0 up to the pairs, one of which spawn_program filled with this
+   * child's stdout and stderr (each >= 3, so no dup2 below overwrites one before it is read). */
+  check(b, sys(SYS_close_range, b->unshare_below, (long)~0U, CLOSE_RANGE_UNSHARE, 0), DESCRIPTORS);
+  tell(b, UNSHARED); /* its pair is free for another spawn */
+  if (r->new_session) check(b, sys(SYS_setsid, 0, 0, 0, 0), SESSION);
+  long in = sys(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY, 0);
+  check(b, in, STDIN);
+  if (in != 0) check(b, sys(SYS_dup2, in, 0, 0, 0), STDIN);
+  check(b, give(r->stdout_fd, 1), STDOUT);
+  check(b, give(r->stderr_fd, 2), STDERR);
+  /* Before the switch to the program's user, whose other processes could stop this one from then on. */
+  check(b, sys(SYS_close_range, FIRST_UNUSED_FD, (long)~0U, 0, 0), DESCRIPTORS);
+  if (r->file_mask >= 0) sys(SYS_umask, r->file_mask, 0, 0, 0);
+  if (b->cwd != 0) check(b, sys(SYS_chdir, (long)b->cwd, 0, 0, 0), DIRECTORY);
   if (r->switch_ids) {
-    if (syscall(SYS_setgroups, (long)r->group_count, b->groups) < 0) fail(b, GROUPS);
-    if (syscall(SYS_setresgid, (long)r->gid, (long)r->gid, (long)r->gid) < 0) fail(b, GID);
-    if (syscall(SYS_setresuid, (long)r->uid, (long)r->uid, (long)r->uid) < 0) fail(b, UID);
+    check(b, sys(SYS_setgroups, r->group_count, (long)b->groups, 0, 0), GROUPS);
+    check(b, sys(SYS_setresgid, r->gid, r->gid, r->gid, 0), GID);
+    check(b, sys(SYS_setresuid, r->uid, r->uid, r->uid, 0), UID);
   }
   /* After the switch: the kernel clears the parent-death signal when ids change. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail(b, PARENT_DEATH);
+  check(b, sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0), PARENT_DEATH);
   /* tsvisor SIGKILLed before the prctl: the signal would wait for a death that has happened. */
-  if (getppid() != r->parent) fail(b, PARENT_GONE);
-  if (syscall(SYS_close_range, (long)FIRST_UNUSED_FD, (long)~0U, 0L) < 0) fail(b, DESCRIPTORS); /* the slots' copies, the few below them */
+  if (sys(SYS_getppid, 0, 0, 0, 0) != r->parent) check(b, -ESRCH, PARENT_GONE);
   struct kernel_sigaction default_action = {0, 0, 0, 0};
-  for (i = 1; i <= SIGNALS; i++) syscall(SYS_rt_sigaction, (long)i, &default_action, 0L, 8L); /* KILL, STOP: EINVAL, fine */
+  for (i = 1; i <= SIGNALS; i++) sys(SYS_rt_sigaction, i, (long)&default_action, 0, 8); /* KILL, STOP: EINVAL, fine */
   unsigned long none = 0;
-  if (syscall(SYS_rt_sigprocmask, (long)SIG_SETMASK, &none, 0L, 8L) < 0) fail(b, SIGNALS_RESET);
-  tell(b, EXECUTING); /* the caller goes on; this block stays until the kernel clears tid */
-  /* From here tsvisor's thread runs again, with its errno where a libc call of the child's would
-   * write its own: the exec and the exit are raw system calls, which write nothing there. */
-  long failed = raw_syscall3(SYS_execve, (long)b->path, (long)b->argv, (long)b->envp);
+  check(b, sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8), SIGNALS_RESET);
+  b->state = EXECUTING; /* this block stays until the kernel clears tid */
+  long failed = sys(SYS_execve, (long)b->path, (long)b->argv, (long)b->envp, 0);
   b->error = (int)-failed;
   b->state = EXEC;
-  raw_syscall3(SYS_exit_group, b->error == ENOENT ? 127 : 126, 0, 0); /* a shell's codes */
+  sys(SYS_exit_group, b->error == ENOENT ? 127 : 126, 0, 0, 0); /* a shell's codes */
   return 0;
 }
 
@@ -219,44 +229,89 @@ static char **copy_vector(char *const *v, size_t count, char **at) {
   return out;
 }
 
-/* The two low descriptors that carry a child's stdout and stderr into its table, and the /dev/null they
- * point at between spawns. Only tsvisor's JavaScript thread spawns, one child at a time. */
-static int slots[2] = {-1, -1};
-static int slot_idle = -1;
+/* Pairs of low descriptors that carry a child's stdout and stderr into its table, and the /dev/null
+ * they point at while free. A pair is taken by one spawn and free again once that child has its own
+ * table (state past STARTED) or has ended (tid cleared): several children can be on their way at once.
+ * The children those pairs wait for are tsvisor's, not yet switched to any program's user (the table
+ * is their first step), so no program can hold one up. Only tsvisor's JavaScript thread spawns. */
+static int pair_fds[PAIRS][2];
+static struct block *pair_owner[PAIRS];
+static int pair_idle = -1;
+static int unshare_below;
 
-static int reserve_slots(void) {
-  if (slot_idle >= 0) return 0;
+static int reserve_pairs(void) {
+  if (pair_idle >= 0) return 0;
   /* each >= 3: a tsvisor started with 0, 1 or 2 closed must not find them filled */
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0) return -1;
-  int idle = fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
-  int first = idle < 0 ? -1 : fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
-  int second = first < 0 ? -1 : fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
+  int fds[2 * PAIRS + 1], made, i;
+  for (made = 0; made < 2 * PAIRS + 1; made++) {
+    fds[made] = fcntl(null, F_DUPFD_CLOEXEC, FIRST_UNUSED_FD);
+    if (fds[made] < 0) break;
+  }
   int error = *__errno_location();
   close(null);
-  if (second < 0) {
-    if (idle >= 0) close(idle);
-    if (first >= 0) close(first);
+  if (made < 2 * PAIRS + 1) {
+    for (i = 0; i < made; i++) close(fds[i]);
     *__errno_location() = error;
     return -1;
   }
-  slots[0] = first;
-  slots[1] = second;
-  slot_idle = idle;
+  pair_idle = fds[0];
+  unshare_below = 0;
+  for (i = 0; i < PAIRS; i++) {
+    pair_fds[i][0] = fds[1 + 2 * i];
+    pair_fds[i][1] = fds[2 + 2 * i];
+    pair_owner[i] = 0;
+  }
+  for (i = 1; i < 2 * PAIRS + 1; i++) if (fds[i] >= unshare_below) unshare_below = fds[i] + 1;
   return 0;
 }
 
-/* `fd` into slot `i` for the child; -1 and -2 (tsvisor's own, /dev/null) need none. */
-static int fill_slot(int fd, int i) {
-  if (fd < 0) return fd;
-  return dup3(fd, slots[i], O_CLOEXEC) < 0 ? -3 : slots[i];
+static int pair_in_use(int i) {
+  struct block *owner = pair_owner[i];
+  return owner != 0 && owner->state == STARTED && owner->tid != 0;
 }
 
-/* Once the child has a table of its own (or has ended): the slots let go of its pipes, which would
- * otherwise stay open in tsvisor (no end of output seen until the next spawn). */
-static void empty_slots(void) {
-  dup3(slot_idle, slots[0], O_CLOEXEC);
-  dup3(slot_idle, slots[1], O_CLOEXEC);
+/* Pair `i` lets go of its child's pipes, which would otherwise stay open in tsvisor (no end of a
+ * program's output would be seen). */
+static void free_pair(int i) {
+  if (pair_owner[i] == 0) return;
+  dup3(pair_idle, pair_fds[i][0], O_CLOEXEC);
+  dup3(pair_idle, pair_fds[i][1], O_CLOEXEC);
+  pair_owner[i] = 0;
+}
+
+/* Every pair whose child no longer needs it is freed; called at each spawn and by os/native-spawn.ts
+ * while children are on their way. */
+void spawn_settle(void) {
+  int i;
+  for (i = 0; i < PAIRS; i++) if (pair_owner[i] != 0 && !pair_in_use(i)) free_pair(i);
+}
+
+/* A free pair; if none is, the oldest child's first step is waited for (a futex on its state; one
+ * killed before it is seen by its tid). */
+static int take_pair(void) {
+  static int next = 0;
+  int i, tries;
+  spawn_settle();
+  for (tries = 0; tries < PAIRS; tries++) {
+    i = (next + tries) % PAIRS;
+    if (pair_owner[i] == 0) break;
+  }
+  if (tries == PAIRS) {
+    i = next;
+    struct { long seconds, nanoseconds; } poll = {0, 10 * 1000 * 1000};
+    while (pair_in_use(i)) syscall(SYS_futex, &pair_owner[i]->state, (long)FUTEX_WAIT, (long)STARTED, &poll, 0L, 0L);
+    free_pair(i);
+  }
+  next = (i + 1) % PAIRS;
+  return i;
+}
+
+/* `fd` into the pair's `which` for the child; -1 and -2 (tsvisor's own, /dev/null) need none. */
+static int fill(int fd, int pair, int which) {
+  if (fd < 0) return fd;
+  return dup3(fd, pair_fds[pair][which], O_CLOEXEC) < 0 ? -3 : pair_fds[pair][which];
 }
 
 /* Blocks given back are kept for the next spawns, a few of them: an munmap while children share
@@ -282,17 +337,24 @@ static struct block *new_block(size_t bytes) {
 }
 
 static void give_back(struct block *b) {
+  int i;
+  for (i = 0; i < PAIRS; i++) if (pair_owner[i] == b) free_pair(i);
   if (kept_count < KEPT_BLOCKS) kept[kept_count++] = b;
   else munmap(b, b->bytes);
 }
 
 /* Start `path` with `argv` and `envp` (NULL-terminated arrays of pointers) as `request` says. Returns
- * the child's pid once it has done every step before its exec, with its block in *block_out for
- * spawn_finished / spawn_release (which tell whether the exec worked); or -1 with report[0] the step
- * that failed before the exec and report[1] its errno (the child already reaped, nothing to release). */
+ * the child's pid as soon as it is made, with its block in *block_out for spawn_finished /
+ * spawn_release (which tell whether its steps and its exec worked); or -1 with report[0] the step that
+ * failed in tsvisor (FORK, DESCRIPTORS for the pairs, STDOUT, STDERR) and report[1] its errno. */
 int spawn_program(const char *path, char *const *argv, char *const *envp, const int *request, const int *groups, const char *cwd, int *report, struct block **block_out) {
   const struct request *r = (const struct request *)request;
   size_t argc, envc, i;
+  if (reserve_pairs() < 0) {
+    report[0] = DESCRIPTORS;
+    report[1] = *__errno_location();
+    return -1;
+  }
   size_t data = sizeof(struct block) + length(path) + (cwd ? length(cwd) : 0) + vector_bytes(argv, &argc) + vector_bytes(envp, &envc) + (size_t)r->group_count * sizeof(int) + 16;
   size_t bytes = ((data + 15) / 16) * 16 + STACK_BYTES;
   struct block *b = new_block(bytes);
@@ -306,22 +368,17 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   b->state = STARTED;
   b->error = 0;
   b->request = *r;
-  if (reserve_slots() < 0) {
-    report[0] = DESCRIPTORS;
-    report[1] = *__errno_location();
-    give_back(b);
-    return -1;
-  }
-  b->request.stdout_fd = fill_slot(r->stdout_fd, 0);
-  b->request.stderr_fd = b->request.stdout_fd == -3 ? -3 : fill_slot(r->stderr_fd, 1);
+  int pair = take_pair();
+  pair_owner[pair] = b;
+  b->request.stdout_fd = fill(r->stdout_fd, pair, 0);
+  b->request.stderr_fd = b->request.stdout_fd == -3 ? -3 : fill(r->stderr_fd, pair, 1);
   if (b->request.stderr_fd == -3) {
     report[0] = b->request.stdout_fd == -3 ? STDOUT : STDERR;
     report[1] = *__errno_location();
-    empty_slots();
     give_back(b);
     return -1;
   }
-  b->unshare_below = (slots[0] > slots[1] ? slots[0] : slots[1]) + 1;
+  b->unshare_below = unshare_below;
   b->path = copy(path, &at);
   b->cwd = cwd ? copy(cwd, &at) : 0;
   at = (char *)(((unsigned long)at + 7) & ~7UL);
@@ -338,25 +395,9 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
   int clone_error = *__errno_location();
   syscall(SYS_rt_sigprocmask, (long)SIG_SETMASK, &before, 0L, 8L);
   if (pid < 0) {
-    empty_slots();
     give_back(b);
     report[0] = FORK;
     report[1] = clone_error;
-    return -1;
-  }
-  /* Woken by tell(); a child killed before it could tell (SIGKILL from outside) is seen by its tid. */
-  struct { long seconds, nanoseconds; } poll = {0, 10 * 1000 * 1000};
-  while (b->state == STARTED && b->tid != 0) syscall(SYS_futex, &b->state, (long)FUTEX_WAIT, (long)STARTED, &poll, 0L, 0L);
-  /* Past STARTED the child has its own table, or failed to get one and only exits. */
-  empty_slots();
-  /* An exec that has failed already is told as every exec's failure is, when the child has ended
-   * (spawn_finished): whether it came before this thread woke must not change what a user sees. */
-  if (b->state != EXECUTING && b->state != EXEC) {
-    int status;
-    report[0] = b->state; /* STARTED: killed before its first step was done */
-    report[1] = b->error;
-    while (waitpid(pid, &status, 0) < 0 && *__errno_location() == EINTR) {}
-    give_back(b);
     return -1;
   }
   *block_out = b;
@@ -364,7 +405,8 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
 }
 
 /* 0: the child may still be using its block; 1: its exec is done (or it exited) and report[] says how
- * it went: report[0] EXECUTING if the exec worked, EXEC with report[1] its errno if not. */
+ * it went: report[0] EXECUTING if the exec worked; the step that failed (EXEC for the exec) with
+ * report[1] its errno if one did; STARTED or UNSHARED if it was killed on its way. */
 int spawn_finished(struct block *b, int *report) {
   if (b->tid != 0) return 0;
   report[0] = b->state;

@@ -12,13 +12,16 @@ import source from "./native-spawn.c" with { type: "text" };
 
 const SYMBOLS = {
   spawn_program: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i32" },
+  spawn_settle: { args: [], returns: "void" },
   spawn_finished: { args: ["ptr", "ptr"], returns: "i32" },
   spawn_release: { args: ["ptr"], returns: "void" },
 } as const;
-const LIBC = ["clone", "syscall", "mmap", "munmap", "setsid", "open", "dup2", "dup3", "close", "fcntl", "chdir", "umask", "prctl", "getppid", "_exit", "waitpid", "__errno_location"];
+const LIBC = ["clone", "syscall", "mmap", "munmap", "open", "dup3", "close", "fcntl", "__errno_location"];
 
 // native-spawn.c's enum stage, in its order.
-const STAGES = ["started", "fork", "session", "stdin", "stdout", "stderr", "directory", "groups", "gid", "uid", "parent-death", "parent-gone", "descriptors", "signals", "exec", "executing"] as const;
+const STAGES = ["started", "fork", "session", "stdin", "stdout", "stderr", "directory", "groups", "gid", "uid", "parent-death", "parent-gone", "descriptors", "signals", "exec", "executing", "unshared"] as const;
+// Where a child that ended is when none of its steps failed: killed on its way, or the program ran.
+const NO_FAILURE: ReadonlySet<SpawnStage> = new Set(["started", "unshared", "executing"]);
 export type SpawnStage = (typeof STAGES)[number];
 
 /** What exec was handed, in the kernel's terms: for an E2BIG's message (os/spawn.ts). */
@@ -76,14 +79,15 @@ function failsAtExecOnly(compiled: Library<typeof SYMBOLS>): boolean {
   }
   // Before any other JavaScript runs, so that no reaper pass can take it (os/reaper.ts): it ends at once.
   libc().waitpid(pid, new Int32Array(1), 0);
-  return execFailureOf(pid, compiled)?.code === "EACCES";
+  const failure = startFailureOf(pid, compiled);
+  return failure?.stage === "exec" && failure.code === "EACCES";
 }
 
 /**
- * Start a program: its pid once every step before its exec is done, for os/reaper.ts's waitForChild to
- * be called on before any other JavaScript runs; its exec goes on meanwhile, and how it went is told by
- * execFailureOf once the child has ended. Throws NativeSpawnFailure for a step before the exec that
- * failed (the child already reaped). Only after nativeSpawnRuns().
+ * Start a program: its pid as soon as the child is made, for os/reaper.ts's waitForChild to be called
+ * on before any other JavaScript runs; its steps and its exec go on meanwhile, and how they went is
+ * told by startFailureOf once the child has ended. Throws NativeSpawnFailure for what fails in tsvisor
+ * (the fork, the descriptors for the child's output). Only after nativeSpawnRuns().
  */
 export function spawnNative(req: NativeSpawnRequest): number {
   releaseFinished();
@@ -93,26 +97,32 @@ export function spawnNative(req: NativeSpawnRequest): number {
 }
 
 /**
- * Called when `pid` has ended: how its exec failed (stage "exec", the system's code: "ETXTBSY"), or
- * null if it did not. A failing exec exits 127, as a shell's does; this says why.
+ * Called when `pid` has ended: the step before the program ran that failed ("directory", "uid"; "exec"
+ * for the exec itself) with the system's code ("ENOENT", "ETXTBSY"), or null if none did (the program
+ * ran, or the child was killed on its way). A failing step exits 127, a failing exec 127 or 126, as a
+ * shell's does; this says why.
  */
-export function execFailureOf(pid: number, compiled = library!): NativeSpawnFailure | null {
+export function startFailureOf(pid: number, compiled = library!): NativeSpawnFailure | null {
   const child = started.get(pid);
   const report = new Int32Array(2);
   // an ended child has let go of its block (the kernel cleared its tid as it exited)
   if (child === undefined || compiled.symbols.spawn_finished(child.block, ptr(report)) === 0) return null;
   started.delete(pid);
   compiled.symbols.spawn_release(child.block);
-  return STAGES[report[0]!] === "exec" ? new NativeSpawnFailure("exec", errnoName(report[1]!), child.sizes) : null;
+  const stage = STAGES[report[0]!] ?? "started";
+  return NO_FAILURE.has(stage) ? null : new NativeSpawnFailure(stage, errnoName(report[1]!), child.sizes);
 }
 
 // Each started child's block (native-spawn.c), until its exec has let go of it (or it has ended).
+// Checked every RELEASE_CHECK_MS while there are any, and at each spawn.
 const started = new Map<number, { block: Pointer; sizes: ExecSizes }>();
 const RELEASE_CHECK_MS = 50;
 let releaseTimer: Timer | undefined;
 
-// Blocks of execs that are done give their memory back; a failed exec's stays for execFailureOf.
+// Children that have their own descriptors free the pair that carried their output (native-spawn.c);
+// blocks of execs that are done give their memory back; a failed start's stays for startFailureOf.
 function releaseFinished(): void {
+  library!.symbols.spawn_settle();
   const report = new Int32Array(2);
   for (const [pid, { block }] of started) {
     if (library!.symbols.spawn_finished(block, ptr(report)) === 0 || STAGES[report[0]!] !== "executing") continue;

@@ -7,7 +7,7 @@ import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
 import { sealedForegroundExec } from "./foreground-exec.ts";
 import { type MemfdProgram, stillThere } from "./memfd-program.ts";
-import { type ExecSizes, NativeSpawnFailure, execFailureOf, nativeSpawnRuns, spawnNative } from "./native-spawn.ts";
+import { type ExecSizes, NativeSpawnFailure, startFailureOf, nativeSpawnRuns, spawnNative } from "./native-spawn.ts";
 import { sealedPdeathsigExec } from "./pdeathsig-exec.ts";
 import { openPipe } from "./pipe.ts";
 import { markExited, markSpawned, readyToWaitForChildren, waitForChild } from "./reaper.ts";
@@ -143,11 +143,11 @@ function spawnNativeChild(req: SpawnRequest, out: Pipe, err: Pipe): Child {
       path: found.path, argv: req.argv, env: req.env, cwd: req.cwd, credentials: req.credentials, umask: req.umask,
       stdout: output(out), stderr: output(err ?? out), newSession: req.newSession ?? true,
     });
-    const command = req.argv[0] ?? "";
-    const credentials = req.credentials;
+    // what a failure's words need, not `req` and its environment
+    const named = { argv: [req.argv[0] ?? ""], env: {}, cwd: req.cwd, credentials: req.credentials };
     waitForChild(pid, (status) => {
-      const failure = execFailureOf(pid);
-      if (failure !== null) exited(status.kind === "exited" ? status.code : null, null, describeLateExecFailure(command, credentials, failure));
+      const failure = startFailureOf(pid);
+      if (failure !== null) exited(status.kind === "exited" ? status.code : null, null, describeNativeFailure(named, failure));
       else if (status.kind === "exited") exited(status.code, null);
       else if (status.kind === "signaled") exited(null, signalName(status.signal));
     });
@@ -167,9 +167,10 @@ function describeLateExecFailure(command: string, credentials: Credentials | nul
   return `can't start ${JSON.stringify(command)}: its exec found no file it needs (ENOENT: its #! interpreter or its ELF loader${credentials === null ? "" : `, as uid ${credentials.uid} sees them`})`;
 }
 
-// A step before the exec in words (the exec's own failures come with the child's end, but for E2BIG,
-// which os/native-spawn.ts finds before).
-function describeNativeFailure(req: SpawnRequest, error: unknown): string {
+// A start of os/native-spawn.ts's that failed, in words: in tsvisor (the fork; E2BIG, found before
+// the child), or in the child, told when it has ended (a step before the exec, or the exec).
+function describeNativeFailure(req: Pick<SpawnRequest, "argv" | "env" | "cwd" | "credentials">, error: unknown): string {
+  if (error instanceof NativeSpawnFailure && error.stage === "exec" && error.code !== "E2BIG") return describeLateExecFailure(req.argv[0] ?? "", req.credentials, error);
   if (!(error instanceof NativeSpawnFailure) || error.stage === "exec") return describeSpawnError(req, error, req.argv);
   const command = JSON.stringify(req.argv[0] ?? "");
   const user = req.credentials;
