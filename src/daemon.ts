@@ -21,7 +21,7 @@ import { emptyLog, readRange, tailRange } from "./logs/log-range.ts";
 import { reopenLogFiles } from "./logs/open-logs.ts";
 import { gcTimerState } from "./os/gc-timer-off.ts";
 import { resolveOwner } from "./os/owner.ts";
-import { FD_RESERVE, enforceFdReserve } from "./os/fd-budget.ts";
+import { FD_RESERVE, RAISE_FD_LIMIT, enforceFdReserve } from "./os/fd-budget.ts";
 import { privateDirProblem } from "./os/private-dir.ts";
 import { becomeSubreaper, describeReaperProblem, startReaper } from "./os/reaper.ts";
 import { signalNumber } from "./os/signals.ts";
@@ -336,7 +336,7 @@ function startReaping(logger: ConsolaInstance): void {
 function keepFdReserve(logger: ConsolaInstance): void {
   enforceFdReserve((low, { open, limit }) => {
     if (!low) return logger.info(`file descriptors: ${open} of ${limit} open; programs, connections and streams are accepted again`);
-    logger.warn(`file descriptors: ${open} of ${limit} open; new programs, HTTP connections and streams are refused while fewer than ${FD_RESERVE.spawn} are left, so that \`tsvisor status\` and \`check\` still answer (raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=N)`);
+    logger.warn(`file descriptors: ${open} of ${limit} open; new programs, HTTP connections and streams are refused while fewer than ${FD_RESERVE.spawn} are left, so that \`tsvisor status\` and \`check\` still answer (${RAISE_FD_LIMIT})`);
   });
 }
 

@@ -2,7 +2,7 @@
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
 import { closeSync, statSync } from "node:fs";
 import { TsvisorError } from "../errors.ts";
-import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
+import { FD_RESERVE, RAISE_FD_LIMIT, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
 import { sealedForegroundExec } from "./foreground-exec.ts";
@@ -282,7 +282,7 @@ function assertFdsLeft(): void {
   const shortage = fdShortageFor("spawn");
   if (shortage === null) return;
   const { open, limit } = shortage;
-  throw new SpawnError(`too few file descriptors left: ${open} of ${limit} are open, and tsvisor keeps the last ${FD_RESERVE.spawn} to answer status and check (raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=)`, "EMFILE");
+  throw new SpawnError(`too few file descriptors left: ${open} of ${limit} are open, and tsvisor keeps the last ${FD_RESERVE.spawn} to answer status and check (${RAISE_FD_LIMIT})`, "EMFILE");
 }
 
 // stdio entries from fd 3 up: the fd itself where one is passed, null (left closed) in the gaps.

@@ -43,7 +43,7 @@ test(`with ${LIMIT} descriptors and ${PROGRAMS} programs, status and check answe
   const fatal = processes.filter((p) => p.state === "FATAL");
   expect(running.length + fatal.length).toBe(PROGRAMS);
   expect(running.length).toBeGreaterThan(0);
-  expect(fatal[0]!.reason).toMatch(/^spawn error: too few file descriptors left: \d+ of 64 are open, and tsvisor keeps the last 32 to answer status and check \(raise the limit: ulimit -n/);
+  expect(fatal[0]!.reason).toMatch(/^spawn error: too few file descriptors left: \d+ of 64 are open, and tsvisor keeps the last 32 to answer status and check \(raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=N\)/);
   // said once, not once per refused spawn
   expect(daemon.logLines(/WARN file descriptors: \d+ of 64 open; new programs, HTTP connections and streams are refused/)).toHaveLength(1);
 
