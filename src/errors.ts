@@ -11,3 +11,9 @@ export class TsvisorError extends Error {
     this.name = "TsvisorError";
   }
 }
+
+/**
+ * How to give tsvisor more descriptors, in the words of the three ways it is run: the hint of every
+ * message about its descriptor limit, the daemon's and the client's (which loads little else).
+ */
+export const RAISE_FD_LIMIT = "raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=N";

@@ -2,7 +2,7 @@
 // It imports only the protocol, so `tsvisor check` (a health probe run every few seconds) loads
 // nothing else.
 import type { FdSocketOptions, Socket, SocketHandler } from "bun";
-import { TsvisorError } from "../errors.ts";
+import { RAISE_FD_LIMIT, TsvisorError } from "../errors.ts";
 import { PROTOCOL_VERSION, decodeEventLine, decodeResponse, encodeLine, hasResultFields, type ErrorBody, type EventLine, type Op, type Request, type Response } from "./protocol.ts";
 
 export interface RequestOptions {
@@ -131,7 +131,7 @@ function busy(path: string, error: ErrorBody | null): TsvisorError {
   }
   if (error.reason === "file_descriptors") {
     return new TsvisorError("BUSY", `tsvisor at ${path} is busy: it is short of file descriptors and keeps the last few for itself`,
-      "see its log (\"file descriptors: …\") and raise its limit: ulimit -n, LimitNOFILE= in its unit, docker run --ulimit nofile=N");
+      `see its log ("file descriptors: …") and ${RAISE_FD_LIMIT}`);
   }
   return new TsvisorError("BUSY", `tsvisor at ${path} is busy: ${error.limit ?? "the most"} connections are open, the most it takes`,
     "try again in a moment; if it stays busy, look for a client that opens connections and keeps them (tsvisor events -f, a script in a loop)");

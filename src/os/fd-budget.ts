@@ -20,9 +20,6 @@ export const FD_RESERVE = {
 
 export type FdUse = keyof typeof FD_RESERVE;
 
-/** How to give tsvisor more descriptors, in the words of the three ways it is run. */
-export const RAISE_FD_LIMIT = "raise the limit: ulimit -n, LimitNOFILE=, docker run --ulimit nofile=N";
-
 /** Descriptors open now, and the most tsvisor may have (its soft RLIMIT_NOFILE). */
 export interface FdUsage {
   open: number;

@@ -108,8 +108,12 @@ struct request {
   int group_count;
 };
 
+/* The child's own table gets tsvisor's descriptors below this number: the pairs' and below (set once,
+ * when they are reserved, before any child; a child reads it in the memory it shares). */
+static int unshare_below;
+
 /* Where the child is, or where it stopped (os/native-spawn.ts names them in this order). */
-enum stage { STARTED, FORK, SESSION, STDIN, STDOUT, STDERR, DIRECTORY, GROUPS, GID, UID, PARENT_DEATH, PARENT_GONE, DESCRIPTORS, SIGNALS_RESET, EXEC, EXECUTING, UNSHARED };
+enum stage { STARTED, UNSHARED, FORK, SESSION, STDIN, STDOUT, STDERR, DIRECTORY, GROUPS, GID, UID, PARENT_DEATH, PARENT_GONE, DESCRIPTORS, SIGNALS_RESET, EXEC, EXECUTING };
 
 /* One child's memory until its exec: this header, then the copied strings and vectors, then its stack. */
 struct block {
@@ -117,7 +121,6 @@ struct block {
   volatile int state; /* enum stage: UNSHARED once it has its own descriptors, EXECUTING when every step before the exec is done, else the step that failed */
   int error;          /* that step's errno */
   size_t bytes;       /* the whole mapping's, for munmap (a kept block may be larger than its child needs) */
-  int unshare_below;  /* the child's own table gets tsvisor's descriptors below this number */
   struct request request;
   char *path, *cwd;
   char **argv, **envp;
@@ -167,7 +170,7 @@ static int child(void *argument) {
   /* First, before anything that touches a descriptor: until this call the table is tsvisor's own.
    * It leaves the child a copy of 0 up to the pairs, one of which spawn_program filled with this
    * child's stdout and stderr (each >= 3, so no dup2 below overwrites one before it is read). */
-  check(b, sys(SYS_close_range, b->unshare_below, (long)~0U, CLOSE_RANGE_UNSHARE, 0), DESCRIPTORS);
+  check(b, sys(SYS_close_range, unshare_below, (long)~0U, CLOSE_RANGE_UNSHARE, 0), DESCRIPTORS);
   tell(b, UNSHARED); /* its pair is free for another spawn */
   if (r->new_session) check(b, sys(SYS_setsid, 0, 0, 0, 0), SESSION);
   long in = sys(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY, 0);
@@ -239,7 +242,6 @@ static char **copy_vector(char *const *v, size_t count, char **at) {
 static int pair_fds[PAIRS][2];
 static struct block *pair_owner[PAIRS];
 static int pair_idle = -1;
-static int unshare_below;
 
 static int reserve_pairs(void) {
   if (pair_idle >= 0) return 0;
@@ -380,7 +382,6 @@ int spawn_program(const char *path, char *const *argv, char *const *envp, const 
     give_back(b);
     return -1;
   }
-  b->unshare_below = unshare_below;
   b->path = copy(path, &at);
   b->cwd = cwd ? copy(cwd, &at) : 0;
   at = (char *)(((unsigned long)at + 7) & ~7UL);

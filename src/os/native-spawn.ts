@@ -19,7 +19,7 @@ const SYMBOLS = {
 const LIBC = ["clone", "syscall", "mmap", "munmap", "open", "dup3", "close", "fcntl", "__errno_location"];
 
 // native-spawn.c's enum stage, in its order.
-const STAGES = ["started", "fork", "session", "stdin", "stdout", "stderr", "directory", "groups", "gid", "uid", "parent-death", "parent-gone", "descriptors", "signals", "exec", "executing", "unshared"] as const;
+const STAGES = ["started", "unshared", "fork", "session", "stdin", "stdout", "stderr", "directory", "groups", "gid", "uid", "parent-death", "parent-gone", "descriptors", "signals", "exec", "executing"] as const;
 // Where a child that ended is when none of its steps failed: killed on its way, or the program ran.
 const NO_FAILURE: ReadonlySet<SpawnStage> = new Set(["started", "unshared", "executing"]);
 export type SpawnStage = (typeof STAGES)[number];
@@ -119,10 +119,8 @@ const started = new Map<number, { block: Pointer; sizes: ExecSizes }>();
 const RELEASE_CHECK_MS = 50;
 let releaseTimer: Timer | undefined;
 
-// Children that have their own descriptors free the pair that carried their output (native-spawn.c);
-// blocks of execs that are done give their memory back; a failed start's stays for startFailureOf.
+// Blocks of execs that are done give their memory back; a failed start's stays for startFailureOf.
 function releaseFinished(): void {
-  library!.symbols.spawn_settle();
   const report = new Int32Array(2);
   for (const [pid, { block }] of started) {
     if (library!.symbols.spawn_finished(block, ptr(report)) === 0 || STAGES[report[0]!] !== "executing") continue;
@@ -131,7 +129,10 @@ function releaseFinished(): void {
   }
 }
 
+// Between spawns, children that have their own descriptors also free the pair that carried their
+// output (native-spawn.c; a spawn does that itself, as it takes a pair).
 function releaseFinishedLater(): void {
+  library!.symbols.spawn_settle();
   releaseFinished();
   releaseTimer = started.size === 0 ? undefined : setTimeout(releaseFinishedLater, RELEASE_CHECK_MS).unref();
 }

@@ -1,8 +1,8 @@
 // Start one child: its own session and process group (so the group can be signalled as a whole),
 // stdin from /dev/null, credentials, umask, cwd and env as asked. Knows nothing about programs.
 import { closeSync, statSync } from "node:fs";
-import { TsvisorError } from "../errors.ts";
-import { FD_RESERVE, RAISE_FD_LIMIT, fdShortageFor } from "./fd-budget.ts";
+import { RAISE_FD_LIMIT, TsvisorError } from "../errors.ts";
+import { FD_RESERVE, fdShortageFor } from "./fd-budget.ts";
 import { describeCommandProblem, resolveCommand } from "./command-check.ts";
 import { type ParentDeathLaunch, withParentDeathSignal } from "./parent-death.ts";
 import { sealedForegroundExec } from "./foreground-exec.ts";
