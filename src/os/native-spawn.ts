@@ -92,7 +92,11 @@ function failsAtExecOnly(compiled: Library<typeof SYMBOLS>): boolean {
 export function spawnNative(req: NativeSpawnRequest): number {
   releaseFinished();
   const pid = start(library!, req);
-  if (releaseTimer === undefined) releaseTimer = setTimeout(releaseFinishedLater, RELEASE_CHECK_MS).unref();
+  if (releaseTimer === undefined || releaseCheckMs > RELEASE_CHECK_MS) {
+    clearTimeout(releaseTimer); // a check further off, after a held child's: this child's comes sooner
+    releaseCheckMs = RELEASE_CHECK_MS;
+    releaseTimer = setTimeout(releaseFinishedLater, releaseCheckMs).unref();
+  }
   return pid;
 }
 
@@ -114,9 +118,14 @@ export function startFailureOf(pid: number, compiled = library!): NativeSpawnFai
 }
 
 // Each started child's block (native-spawn.c), until its exec has let go of it (or it has ended).
-// Checked every RELEASE_CHECK_MS while there are any, and at each spawn.
+// Checked at each spawn, and while there are any RELEASE_CHECK_MS after the last spawn, then twice as
+// long after each check, up to RELEASE_CHECK_MAX_MS: a child held before its exec (SIGSTOP from its own
+// user, once it has switched) would otherwise wake tsvisor 20 times a second for as long as it is held.
+// A child has its own descriptors microseconds after the clone, so the first check frees its pair.
 const started = new Map<number, { block: Pointer; sizes: ExecSizes }>();
 const RELEASE_CHECK_MS = 50;
+const RELEASE_CHECK_MAX_MS = 3_200;
+let releaseCheckMs = RELEASE_CHECK_MS;
 let releaseTimer: Timer | undefined;
 
 // Blocks of execs that are done give their memory back; a failed start's stays for startFailureOf.
@@ -134,7 +143,8 @@ function releaseFinished(): void {
 function releaseFinishedLater(): void {
   library!.symbols.spawn_settle();
   releaseFinished();
-  releaseTimer = started.size === 0 ? undefined : setTimeout(releaseFinishedLater, RELEASE_CHECK_MS).unref();
+  releaseCheckMs = Math.min(releaseCheckMs * 2, RELEASE_CHECK_MAX_MS);
+  releaseTimer = started.size === 0 ? undefined : setTimeout(releaseFinishedLater, releaseCheckMs).unref();
 }
 
 // One spawn's strings and numbers go to C in one buffer of bytes and one of integers, made per spawn:
