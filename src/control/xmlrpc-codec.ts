@@ -6,7 +6,12 @@
 // most one linear pass over bytes the transport has already capped. Pure: a leaf of control/.
 
 /** A value as XML-RPC carries it. Structs from a request are Maps: their keys come from the client. */
-export type XmlRpcValue = string | number | boolean | null | XmlRpcValue[] | XmlRpcStruct | ReadonlyMap<string, XmlRpcValue>;
+export type XmlRpcValue = string | number | boolean | null | XmlRpcValue[] | XmlRpcStruct | ReadonlyMap<string, XmlRpcValue> | EncodedValue;
+
+/** A value already encoded (encodeValue), sent as it is: so that its size is known before the rest is built. */
+export class EncodedValue {
+  constructor(readonly xml: string) {}
+}
 /** A struct to send: a plain object built by tsvisor (its keys are ours). */
 export interface XmlRpcStruct {
   readonly [key: string]: XmlRpcValue;
@@ -76,6 +81,7 @@ export function encodeValue(value: XmlRpcValue): string {
     return `<value><double>${Number.isFinite(value) ? value : 0}</double></value>`;
   }
   if (value === null) return "<value><nil/></value>";
+  if (value instanceof EncodedValue) return value.xml;
   if (Array.isArray(value)) return `<value><array><data>\n${value.map(encodeValue).join("\n")}\n</data></array></value>`;
   const entries = value instanceof Map ? [...value.entries()] : Object.entries(value as XmlRpcStruct);
   return `<value><struct>\n${entries.map(([k, v]) => `<member>\n<name>${escapeText(k)}</name>\n${encodeValue(v)}\n</member>`).join("\n")}\n</struct></value>`;

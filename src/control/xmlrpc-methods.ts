@@ -1,7 +1,7 @@
 // supervisord's XML-RPC API 3.0 (rpcinterface.py, xmlrpc.py's system.*), method by method, as calls
 // on the control protocol's ops: the API is a third encoding of the same operations, never a second
 // implementation of one (docs/supervisord.md "supervisorctl and the XML-RPC API").
-import type { MethodCall, XmlRpcStruct, XmlRpcValue } from "./xmlrpc-codec.ts";
+import { EncodedValue, encodeValue, type MethodCall, type XmlRpcStruct, type XmlRpcValue } from "./xmlrpc-codec.ts";
 import { FAULTS, RpcFault, faultOf, makeNamespec, processInfo, splitNamespec, type LogPaths } from "./xmlrpc-words.ts";
 import type { ConfigInfo, LogStream, Op, Outcome, ProcessStatus, Request, Response, Results } from "./protocol.ts";
 
@@ -36,6 +36,13 @@ export const API_VERSION = "3.0";
 export const IDENTIFICATION = "tsvisor";
 /** system.multicall takes at most this many calls. */
 export const MAX_MULTICALL = 1000;
+/**
+ * A multicall's answers stop at this many bytes of XML: the calls after are not run, and each says so
+ * in its place. 1,000 calls of getAllProcessInfo from a 200 KB body made a 240 MB answer at 200
+ * programs, 1.5 GB of the daemon's memory and seconds of its one thread, from anyone on a token-less
+ * loopback port, where reads are allowed (red team). One getAllProcessInfo of 1,000 programs is ~1.2 MB.
+ */
+export const MAX_MULTICALL_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** A method's answer: its value, or the Fault to send. */
 export type CallResult = { value: XmlRpcValue } | { fault: { code: number; text: string } };
@@ -323,7 +330,12 @@ const METHODS: ReadonlyMap<string, Method> = new Map([...TABLE, ...ALIASES.map((
 async function multicall(calls: XmlRpcValue[], ctx: RpcContext): Promise<XmlRpcValue> {
   if (calls.length > MAX_MULTICALL) throw new RpcFault("INCORRECT_PARAMETERS", `at most ${MAX_MULTICALL} calls`);
   const results: XmlRpcValue[] = [];
+  let answerBytes = 0;
   for (const call of calls) {
+    if (answerBytes > MAX_MULTICALL_ANSWER_BYTES) {
+      results.push({ faultCode: FAULTS.FAILED, faultString: `FAILED: not run: the answers before it came to more than ${MAX_MULTICALL_ANSWER_BYTES / 1024 / 1024} MiB; ask in smaller multicalls` });
+      continue;
+    }
     const name = call instanceof Map ? call.get("methodName") : undefined;
     const params = call instanceof Map ? call.get("params") ?? [] : [];
     let result: CallResult;
@@ -331,7 +343,9 @@ async function multicall(calls: XmlRpcValue[], ctx: RpcContext): Promise<XmlRpcV
     else if (name === "system.multicall") result = { fault: { code: FAULTS.INCORRECT_PARAMETERS, text: "INCORRECT_PARAMETERS: Recursive system.multicall forbidden" } };
     else if (!Array.isArray(params)) result = { fault: { code: FAULTS.INCORRECT_PARAMETERS, text: "INCORRECT_PARAMETERS" } };
     else result = await callMethod({ method: name, params }, ctx);
-    results.push("value" in result ? result.value : { faultCode: result.fault.code, faultString: result.fault.text });
+    const answer = encodeValue("value" in result ? result.value : { faultCode: result.fault.code, faultString: result.fault.text });
+    answerBytes += answer.length;
+    results.push(new EncodedValue(answer));
   }
   return results;
 }

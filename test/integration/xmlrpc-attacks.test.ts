@@ -150,3 +150,20 @@ autostart = false
   expect([stopped.stdout, stopped.exitCode]).toEqual(["web: stopped\n", 0]);
   await waitFor(async () => (await guarded.status("web"))?.state === "STOPPED", "web stopped");
 });
+
+// Red team: reads are open on a token-less loopback port, and 1,000 getAllProcessInfo in one multicall
+// (a 200 KB body) made a 240 MB answer at 200 programs, the daemon 1.5 GB and its `status` 8 s late.
+test("a multicall's answers stop at 8 MiB on the token-less port: the calls after are not run, and each says so", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using daemon = Daemon.start(dir.path, `[http]\nlisten = "127.0.0.1:${port}"\n[programs.s]\ncommand = ["sleep", "1000"]\nnumprocs = 50\nstartsecs = 0\n`);
+  await daemon.waitForSocket();
+  await waitFor(async () => (await daemon.ctl(["status"])).stdout.split("\n").filter((line) => line.includes("RUNNING")).length === 50 || undefined, "50 programs RUNNING");
+  const getAll = "<value><struct><member><name>methodName</name><value><string>supervisor.getAllProcessInfo</string></value></member><member><name>params</name><value><array><data/></array></value></member></struct></value>";
+  const body = call("system.multicall", `<param><value><array><data>${getAll.repeat(1000)}</data></array></value></param>`);
+  const answer = await (await fetch(`http://127.0.0.1:${port}/RPC2`, { method: "POST", body, headers: { "content-type": "text/xml" } })).text();
+  const records = answer.split("<name>statename</name>").length - 1;
+  const notRun = answer.split("FAILED: not run: the answers before it came to more than 8 MiB").length - 1;
+  expect({ atMost9MiB: answer.length <= 9 * 2 ** 20, wholeCalls: records % 50, calls: records / 50 + notRun, someNotRun: notRun > 0 })
+    .toEqual({ atMost9MiB: true, wholeCalls: 0, calls: 1000, someNotRun: true });
+});
