@@ -8,6 +8,7 @@ import { type Diagnostic, formatPath } from "./diagnostic.ts";
 import { decodeConfigText, findUnsafeValues } from "./input-bounds.ts";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_FILES } from "./limits.ts";
 import { locateKey } from "./locate.ts";
+import { untrustedIncludeMessage, untrustedIncludeProblem } from "./include-trust.ts";
 import { readBounded } from "./read-bounded.ts";
 import { show } from "./value-error.ts";
 
@@ -64,6 +65,13 @@ export function readConfigFiles(main: string, display: (file: string) => string)
     if (seen.size > MAX_CONFIG_FILES) {
       return limitError(path, from?.file, `more than ${MAX_CONFIG_FILES} config files (the main file and its includes); ${display(path)} is one too many`);
     }
+    if (from) {
+      const problem = includeProblem(path, main);
+      if (problem !== null) {
+        const { message, hint } = untrustedIncludeMessage(display(path), problem);
+        return includeError(from.file, message, hint);
+      }
+    }
     let bytes: Buffer;
     try {
       const read = readBounded(path, bytesLeft);
@@ -106,6 +114,16 @@ export function readConfigFiles(main: string, display: (file: string) => string)
 
   visit(main, []);
   return result;
+}
+
+// Why an include must not be read (include-trust.ts), or null; a file that cannot be looked at is left
+// to the read, which says why.
+export function includeProblem(path: string, main: string): string | null {
+  try {
+    return untrustedIncludeProblem(path, main);
+  } catch {
+    return null;
+  }
 }
 
 // smol-toml's error, in our shape: its message without the codeblock, which formatDiagnostics redraws.

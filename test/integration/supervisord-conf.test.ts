@@ -157,6 +157,7 @@ events=PROCESS_STATE
 // config check on a hostile file: exit 2 with a located message, never a stack trace, within seconds.
 function check(files: Record<string, string | Buffer>, main = "supervisord.conf") {
   using dir = tempDir();
+  chmodSync(dir.path, 0o755); // an include is read only from a directory no one else may write
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir.path, name), text);
   const r = spawnSync(TSVISOR, ["config", "check", "-c", join(dir.path, main)], { cwd: dir.path, encoding: "utf8", timeout: 20_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };

@@ -6,7 +6,8 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, sep } from "node:path";
 import type { Diagnostic } from "../diagnostic.ts";
-import { identity } from "../include.ts";
+import { identity, includeProblem } from "../include.ts";
+import { untrustedIncludeMessage } from "../include-trust.ts";
 import { decodeConfigText } from "../input-bounds.ts";
 import { MAX_CONFIG_BYTES, MAX_CONFIG_FILES } from "../limits.ts";
 import { readBounded } from "../read-bounded.ts";
@@ -69,6 +70,14 @@ export function readIniFiles(main: string, ctx: IniReadContext): IniFiles {
     if (seen.size >= MAX_CONFIG_FILES) {
       overLimit = true;
       return fail(`more than ${MAX_CONFIG_FILES} config files (the main file and its includes); ${ctx.display(path)} is one too many`);
+    }
+    if (includedBy) {
+      const problem = includeProblem(path, main);
+      if (problem !== null) {
+        const { message, hint } = untrustedIncludeMessage(ctx.display(path), problem);
+        result.errors.push(at(includedBy, "value", "include", message, hint));
+        return false;
+      }
     }
     let bytes: Buffer;
     try {

@@ -1,0 +1,40 @@
+// Whether an included config file may be read: it decides which programs tsvisor runs and as whom, so
+// a file another user could have written (an app-owned conf.d that `include = "conf.d/*.toml"` picks
+// up) would give that user tsvisor's rights, root's as a rule (red team: a `nobody` file in such a
+// directory ran `id` as root at the next reload). The rule is the one for a config found in the
+// working directory (load.ts), as git's safe.directory: the file is owned by root, by the user
+// running tsvisor or by the main config's owner, and no one else may write it; its directory is
+// owned by one of them, and no one else may write it either (or they could swap the file after this
+// check), unless the directory is sticky (/tmp): there no one can swap another's file, and a file of
+// theirs is refused by its owner. supervisord reads any include; docs/security.md says why this differs.
+// A symbolic link is followed: the file it names and that file's directory must pass the same rule.
+import { type Stats, realpathSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+
+const OTHERS_MAY_WRITE = 0o022;
+const STICKY = 0o1000;
+
+/** Why `path` (an include) must not be read, or null when it may; `mainConfig` is the file that includes it first. */
+export function untrustedIncludeProblem(path: string, mainConfig: string): string | null {
+  const trustedUids = new Set([0, process.getuid?.() ?? 0, statSync(mainConfig).uid]);
+  const owners = [...trustedUids].sort((a, b) => a - b).map((uid) => (uid === 0 ? "root" : `uid ${uid}`)).join(", ");
+  const mode = (s: Stats) => (s.mode & 0o7777).toString(8).padStart(4, "0");
+  const real = realpathSync(path);
+  const file = statSync(real);
+  if (!trustedUids.has(file.uid)) return `it is owned by uid ${file.uid}, not by ${owners}`;
+  if ((file.mode & OTHERS_MAY_WRITE) !== 0) return `others may write it (mode ${mode(file)})`;
+  for (const dir of new Set([dirname(path), dirname(real)])) {
+    const d = statSync(dir);
+    if (!trustedUids.has(d.uid)) return `its directory ${dir} is owned by uid ${d.uid}, not by ${owners}`;
+    if ((d.mode & OTHERS_MAY_WRITE) !== 0 && (d.mode & STICKY) === 0) return `others may write its directory ${dir} (mode ${mode(d)})`;
+  }
+  return null;
+}
+
+/** The whole message for an include `untrustedIncludeProblem` refused, and its hint. */
+export function untrustedIncludeMessage(shown: string, problem: string): { message: string; hint: string } {
+  return {
+    message: `not reading ${shown}: ${problem}, so another user could decide what tsvisor runs`,
+    hint: "make the file and its directory root's (or the config's owner's) and not writable by others (chmod go-w); supervisord reads any include, tsvisor only one no one else could have written",
+  };
+}
