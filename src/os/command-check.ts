@@ -7,7 +7,7 @@
 // passes them all but needs one x bit on a file. For tsvisor's own user the kernel answers (access()).
 // For another user, ACLs, capabilities and security modules are not read: there the exec decides,
 // and its failure shows as an exit status.
-import { accessSync, constants, realpathSync, statSync, type Stats } from "node:fs";
+import { accessSync, constants, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { readFirstBytes, UnsafePathError } from "./safe-open.ts";
 import type { Credentials } from "./users.ts";
@@ -97,13 +97,17 @@ function checkFile(path: string, who: Who): CommandRefusal | null {
   } catch (error) {
     return { code: (error as NodeJS.ErrnoException).code === "EACCES" ? "EACCES" : "ENOENT" };
   }
-  if (stats === undefined) return { code: "ENOENT" };
-  if (stats.isDirectory()) return { code: "EISDIR" };
-  if (!stats.isFile()) return { code: "EACCES" };
+  // tsvisor looks as root: for another user, what lies behind a directory it may not search is told as
+  // the exec would tell it, EACCES, whether it is missing, a directory or a file (red team: "can't find"
+  // against "not executable" told a program's user, through a link of theirs, what /root holds). A name
+  // the user could not have looked for either (in a closed directory of PATH) stays "can't find".
+  if (stats === undefined) return { code: who !== SELF && couldSeeMissing(path, who) && !couldSeeMissing(danglingTarget(path), who) ? "EACCES" : "ENOENT" };
   const real = safeRealpath(path);
-  const allowed = who === SELF ? (bit: number) => kernelAllows(path, bit) : (bit: number) => may(stats, who, bit);
   // for another user, every directory on the way must be searchable, through the link and to its target
   if (who !== SELF && !searchable([path, real], who)) return { code: "EACCES" };
+  if (stats.isDirectory()) return { code: "EISDIR" };
+  if (!stats.isFile()) return { code: "EACCES" };
+  const allowed = who === SELF ? (bit: number) => kernelAllows(path, bit) : (bit: number) => may(stats, who, bit);
   if (!allowed(X)) return { code: "EACCES" };
   const format = executableFormat(real);
   if (format === "not-a-file") return { code: "EACCES" };
@@ -115,6 +119,20 @@ function checkFile(path: string, who: Who): CommandRefusal | null {
   const interpreter = format === "script" ? scriptInterpreter(real) : null;
   if (interpreter !== null && isAbsolute(interpreter) && isMissing(interpreter) && couldSeeMissing(interpreter, who)) return { code: "ENOENT", interpreter };
   return null;
+}
+
+// Where a name that leads to nothing leads: through its links (a dangling one's target), as the kernel
+// follows them (at most 40), or the name itself.
+function danglingTarget(path: string): string {
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      at = resolve(dirname(at), readlinkSync(at));
+    } catch {
+      return at; // not a link (or not there): the end of the chain
+    }
+  }
+  return at;
 }
 
 // Nothing at `path` (ENOENT, ENOTDIR); a link loop or a refusal is not "missing": the exec tells those.
