@@ -11,10 +11,11 @@ const ensured = Bun.spawnSync(["bash", join(import.meta.dir, "../../scripts/ensu
 if (!ensured.success) throw new Error(`cannot install bsdutils (script): ${ensured.stderr.toString()}`);
 
 // What the program prints: text, an OSC 52 clipboard write (BEL-ended), erase-line, a carriage return
-// and a line dressed as tsvisor's own; then a UTF-8 character and a C1 CSI (U+009B).
-const PRINTF = String.raw`ok\033]52;c;ZWNobyBwd25lZA==\007\033[2K\rINFO all good \303\251 \302\2332J\n`;
-const RAW = "ok\u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b[2K\rINFO all good é \u009b2J\n";
-const SHOWN = "ok^[]52;c;ZWNobyBwd25lZA==^G^[[2K^MINFO all good é ^[[2J";
+// and a line dressed as tsvisor's own; then a UTF-8 character, a C1 CSI (U+009B) and a right-to-left
+// override (U+202E), which would show "exe.png" as "gnp.exe" on a terminal that does bidi.
+const PRINTF = String.raw`ok\033]52;c;ZWNobyBwd25lZA==\007\033[2K\rINFO all good \303\251 \302\2332J \342\200\256gnp.exe\n`;
+const RAW = "ok\u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b[2K\rINFO all good é \u009b2J \u202egnp.exe\n";
+const SHOWN = "ok^[]52;c;ZWNobyBwd25lZA==^G^[[2K^MINFO all good é ^[[2J <U+202E>gnp.exe";
 
 // A command on a pseudo-terminal (script(1)), and everything the terminal was sent.
 async function onTerminal(command: string): Promise<string> {

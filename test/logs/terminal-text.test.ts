@@ -14,3 +14,7 @@ test("a UTF-8 character cut between two pieces stays whole; invalid bytes show a
   const e = Buffer.from("é");
   expect([text.push(e.subarray(0, 1)).toString(), text.push(Buffer.concat([e.subarray(1), Buffer.from([0x9b, 0x32, 0x4a])])).toString()]).toEqual(["", "é\uFFFD2J"]);
 });
+
+test("Unicode's bidirectional controls are shown by their code, other characters of right-to-left languages as they are", () => {
+  expect(showControls("a\u202eb\u2066c\u200fd\u061ce \u05e9\u05dc\u05d5\u05dd")).toBe("a<U+202E>b<U+2066>c<U+200F>d<U+061C>e \u05e9\u05dc\u05d5\u05dd");
+});
