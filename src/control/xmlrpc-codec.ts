@@ -12,6 +12,7 @@ export type XmlRpcValue = string | number | boolean | null | XmlRpcValue[] | Xml
 export class EncodedValue {
   constructor(readonly xml: string) {}
 }
+
 /** A struct to send: a plain object built by tsvisor (its keys are ours). */
 export interface XmlRpcStruct {
   readonly [key: string]: XmlRpcValue;
