@@ -3,10 +3,10 @@
 // up) would give that user tsvisor's rights, root's as a rule (red team: a `nobody` file in such a
 // directory ran `id` as root at the next reload). The rule is the one for a config found in the
 // working directory (load.ts), as git's safe.directory: the file is owned by root, by the user
-// running tsvisor or by the main config's owner, and no one else may write it; its directory is
-// owned by one of them, and no one else may write it either (or they could swap the file after this
-// check), unless the directory is sticky (/tmp): there no one can swap another's file, and a file of
-// theirs is refused by its owner. supervisord reads any include; docs/security.md says why this differs.
+// running tsvisor or by the main config's owner, and no one else may write it; its directory and every
+// one above it are owned by one of them, and no one else may write them either (or they could swap
+// the file after this check), unless a directory is sticky (/tmp) and the entry in it is one of
+// theirs: there no one else can move it. supervisord reads any include; docs/security.md says why this differs.
 // A symbolic link is followed: the file it names and that file's directory must pass the same rule.
 import { type Stats, realpathSync, statSync } from "node:fs";
 import { dirname } from "node:path";
@@ -23,10 +23,22 @@ export function untrustedIncludeProblem(path: string, mainConfig: string): strin
   const file = statSync(real);
   if (!trustedUids.has(file.uid)) return `it is owned by uid ${file.uid}, not by ${owners}`;
   if ((file.mode & OTHERS_MAY_WRITE) !== 0) return `others may write it (mode ${mode(file)})`;
-  for (const dir of new Set([dirname(path), dirname(real)])) {
-    const d = statSync(dir);
-    if (!trustedUids.has(d.uid)) return `its directory ${dir} is owned by uid ${d.uid}, not by ${owners}`;
-    if ((d.mode & OTHERS_MAY_WRITE) !== 0 && (d.mode & STICKY) === 0) return `others may write its directory ${dir} (mode ${mode(d)})`;
+  // Every directory up to /, on the way the name is looked up and to where it leads: one another user
+  // could rename or write above a checked one would let them swap it after the check (red team: a
+  // root conf.d in nobody's app directory, exchanged with nobody's own by renameat2 at each reload).
+  // In a sticky one (/tmp) only an entry's owner can move it: that entry must be a trusted user's.
+  for (const start of new Set([dirname(path), dirname(real)])) {
+    let entryOwner = file.uid;
+    for (let dir = start; ; dir = dirname(dir)) {
+      const d = statSync(dir);
+      if (!trustedUids.has(d.uid)) return `${dir === start ? "its directory" : "a directory above it,"} ${dir} is owned by uid ${d.uid}, not by ${owners}`;
+      const othersMayWrite = (d.mode & OTHERS_MAY_WRITE) !== 0;
+      if (othersMayWrite && ((d.mode & STICKY) === 0 || !trustedUids.has(entryOwner))) {
+        return `others may write ${dir === start ? "its directory" : "a directory above it,"} ${dir} (mode ${mode(d)})`;
+      }
+      if (dir === dirname(dir)) break;
+      entryOwner = d.uid;
+    }
   }
   return null;
 }

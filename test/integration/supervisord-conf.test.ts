@@ -36,6 +36,7 @@ async function states(dir: string, url: string, listeners: string[]): Promise<st
 // its own, until both show `expected`; the states must be the same, line by line.
 async function sameStates(files: Record<string, string>, expected: (lines: string[]) => boolean, listeners: string[] = []) {
   using dir = tempDir();
+  chmodSync(dir.path, 0o755); // an include is read only where no one else may write on its way
   const sides = ["supervisord", "tsvisor"].map((side) => {
     const root = join(dir.path, side);
     for (const [name, text] of Object.entries(files)) {
@@ -157,7 +158,7 @@ events=PROCESS_STATE
 // config check on a hostile file: exit 2 with a located message, never a stack trace, within seconds.
 function check(files: Record<string, string | Buffer>, main = "supervisord.conf") {
   using dir = tempDir();
-  chmodSync(dir.path, 0o755); // an include is read only from a directory no one else may write
+  chmodSync(dir.path, 0o755); // an include is read only where no one else may write on its way
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir.path, name), text);
   const r = spawnSync(TSVISOR, ["config", "check", "-c", join(dir.path, main)], { cwd: dir.path, encoding: "utf8", timeout: 20_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };

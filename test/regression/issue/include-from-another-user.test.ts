@@ -66,3 +66,19 @@ test("supervisord.conf's [include] follows the same rule", async () => {
   const check = await runTsvisor(["config", "check", "-c", join(dir.path, "supervisord.conf")]);
   expect([check.exitCode, /not reading .*evil\.conf: it is owned by uid 65534, not by root/.test(check.stdout + check.stderr)]).toEqual([2, true]);
 });
+
+// Red team, second round: the check looked at the file and its directory only. A root conf.d in an app
+// directory of nobody's was exchanged (renameat2) with nobody's own between the check and the read,
+// and a reload ran nobody's program as root (13th reload). A directory above that another user may
+// write or own is refused now, so nothing on the way can change after the check.
+test("an include in root's directory inside another user's directory is refused: they could swap the directory after the check", async () => {
+  using dir = tempDir();
+  chmodSync(dir.path, 0o755);
+  const app = join(dir.path, "app");
+  mkdirSync(join(app, "conf.d"), { recursive: true, mode: 0o755 }); // conf.d and its file root's
+  writeFileSync(join(app, "conf.d", "a.toml"), `[programs.good]\ncommand = ["sleep", "1000"]\n`);
+  chownSync(app, NOBODY, NOBODY);
+  writeFileSync(join(dir.path, "tsvisor.toml"), `include = ["app/conf.d/a.toml"]\n[programs.base]\ncommand = ["sleep", "1000"]\n`);
+  const check = await runTsvisor(["config", "check", "-c", join(dir.path, "tsvisor.toml")]);
+  expect([check.exitCode, /not reading .*a\.toml: a directory above it, .*app is owned by uid 65534, not by root/.test(check.stdout + check.stderr)]).toEqual([2, true]);
+});
