@@ -50,7 +50,7 @@ export function resolveCommand(
   let noInterpreter: CommandRefusal | null = null;
   for (const dir of (env.PATH ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
     const path = join(dir === "" ? "." : resolve(cwd ?? process.cwd(), dir), command);
-    const problem = checkFile(path, who);
+    const problem = checkFile(path, who, true);
     if (problem === null) return { path };
     if (problem.code !== "ENOENT") denied ??= problem;
     else if (problem.interpreter !== undefined) noInterpreter ??= problem;
@@ -90,7 +90,7 @@ type Who = Credentials;
 // Marks tsvisor's own credentials: the kernel's access() answers for them.
 const SELF: Who = { uid: -1, gid: -1 };
 
-function checkFile(path: string, who: Who): CommandRefusal | null {
+function checkFile(path: string, who: Who, onPath = false): CommandRefusal | null {
   let stats: Stats | undefined;
   try {
     stats = statSync(path, { throwIfNoEntry: false }); // most PATH entries lack the name: no Error for each
@@ -100,8 +100,11 @@ function checkFile(path: string, who: Who): CommandRefusal | null {
   // tsvisor looks as root: for another user, what lies behind a directory it may not search is told as
   // the exec would tell it, EACCES, whether it is missing, a directory or a file (red team: "can't find"
   // against "not executable" told a program's user, through a link of theirs, what /root holds). A name
-  // the user could not have looked for either (in a closed directory of PATH) stays "can't find".
-  if (stats === undefined) return { code: who !== SELF && couldSeeMissing(path, who) && !couldSeeMissing(danglingTarget(path), who) ? "EACCES" : "ENOENT" };
+  // looked up in a closed directory of PATH stays "can't find": the user chose neither.
+  if (stats === undefined) {
+    const hidden = who !== SELF && (!couldSeeMissing(path, who) ? !onPath : !couldSeeMissing(danglingTarget(path), who));
+    return { code: hidden ? "EACCES" : "ENOENT" };
+  }
   const real = safeRealpath(path);
   // for another user, every directory on the way must be searchable, through the link and to its target
   if (who !== SELF && !searchable([path, real], who)) return { code: "EACCES" };

@@ -181,12 +181,14 @@ static int child(void *argument) {
   /* Before the switch to the program's user, whose other processes could stop this one from then on. */
   check(b, sys(SYS_close_range, FIRST_UNUSED_FD, (long)~0U, 0, 0), DESCRIPTORS);
   if (r->file_mask >= 0) sys(SYS_umask, r->file_mask, 0, 0, 0);
-  if (b->cwd != 0) check(b, sys(SYS_chdir, (long)b->cwd, 0, 0, 0), DIRECTORY);
   if (r->switch_ids) {
     check(b, sys(SYS_setgroups, r->group_count, (long)b->groups, 0, 0), GROUPS);
     check(b, sys(SYS_setresgid, r->gid, r->gid, r->gid, 0), GID);
     check(b, sys(SYS_setresuid, r->uid, r->uid, r->uid, 0), UID);
   }
+  /* As the program's user, as supervisord does: as root it would start in a directory its user may
+   * not enter, and read what is there by relative paths (red team). */
+  if (b->cwd != 0) check(b, sys(SYS_chdir, (long)b->cwd, 0, 0, 0), DIRECTORY);
   /* After the switch: the kernel clears the parent-death signal when ids change. */
   check(b, sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0), PARENT_DEATH);
   /* tsvisor SIGKILLed before the prctl: the signal would wait for a death that has happened. */
