@@ -7,7 +7,7 @@
 // one above it are owned by one of them, and no one else may write them either (or they could swap
 // the file after this check), unless a directory is sticky (/tmp) and the entry in it is one of
 // theirs: there no one else can move it. supervisord reads any include; docs/security.md says why this differs.
-// A symbolic link is followed: the file it names and that file's directory must pass the same rule.
+// A symbolic link is followed: the directories on the way to the file it names pass the same rule.
 import { type Stats, realpathSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -31,11 +31,10 @@ export function untrustedIncludeProblem(path: string, mainConfig: string): strin
     let entryOwner = file.uid;
     for (let dir = start; ; dir = dirname(dir)) {
       const d = statSync(dir);
-      if (!trustedUids.has(d.uid)) return `${dir === start ? "its directory" : "a directory above it,"} ${dir} is owned by uid ${d.uid}, not by ${owners}`;
+      const which = `${dir === start ? "its directory" : "a directory above it,"} ${dir}`;
+      if (!trustedUids.has(d.uid)) return `${which} is owned by uid ${d.uid}, not by ${owners}`;
       const othersMayWrite = (d.mode & OTHERS_MAY_WRITE) !== 0;
-      if (othersMayWrite && ((d.mode & STICKY) === 0 || !trustedUids.has(entryOwner))) {
-        return `others may write ${dir === start ? "its directory" : "a directory above it,"} ${dir} (mode ${mode(d)})`;
-      }
+      if (othersMayWrite && ((d.mode & STICKY) === 0 || !trustedUids.has(entryOwner))) return `others may write ${which} (mode ${mode(d)})`;
       if (dir === dirname(dir)) break;
       entryOwner = d.uid;
     }
